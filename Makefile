@@ -1,0 +1,46 @@
+# QuantumTime: `make serve` builds what is stale and serves the site + registry;
+# `make test` installs everything the tests need and runs the whole suite.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: serve test test-py lint typecheck test-pyodide bench site wheel clean deps browser
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch node_modules/.installed
+
+# Debian's Chromium for the browser tests (CI runs as root).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+deps: $(STAMP) node_modules/.installed browser
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check qtcore
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+test-py: deps
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+test-pyodide: deps
+	node build/pyodide_test.mjs
+
+test: lint typecheck test-py test-pyodide
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_statevector.py
+
+clean:
+	rm -rf public .cache dist

@@ -1,0 +1,57 @@
+"""Kernel selection: NumPy when it imports, otherwise pure Python.
+
+``backend="auto"`` picks NumPy when it imports; ``"numpy"`` or ``"python"`` forces one.
+The environment variable ``QTCORE_KERNEL`` (``numpy`` or ``python``) overrides
+``"auto"``, so a whole test run or page can be pinned to one kernel.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from qtcore.errors import SimulationError
+
+__all__ = ["BACKENDS", "Kernel", "get_kernel", "numpy_available"]
+
+BACKENDS = ("auto", "numpy", "python")
+Kernel = Any  # PythonKernel | NumpyKernel (duck-typed: same methods)
+_CACHE: dict[str, Kernel] = {}
+
+
+def numpy_available() -> bool:
+    """True when NumPy imports in this interpreter."""
+    try:
+        import numpy  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def get_kernel(backend: str = "auto") -> Kernel:
+    """The kernel object for ``backend``.
+
+    Raises:
+        SimulationError: unknown name, or ``"numpy"`` asked where NumPy is missing.
+    """
+    if backend not in BACKENDS:
+        raise SimulationError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
+    if backend == "auto":
+        env = os.environ.get("QTCORE_KERNEL", "").strip().lower()
+        if env and env not in ("numpy", "python"):
+            raise SimulationError(f"QTCORE_KERNEL must be 'numpy' or 'python', got {env!r}")
+        backend = env or ("numpy" if numpy_available() else "python")
+    if backend in _CACHE:
+        return _CACHE[backend]
+    if backend == "numpy":
+        if not numpy_available():
+            raise SimulationError("backend 'numpy' requested but NumPy is not installed")
+        from qtcore.sim._kernel_numpy import NumpyKernel
+
+        kernel: Kernel = NumpyKernel()
+    else:
+        from qtcore.sim._kernel_python import PythonKernel
+
+        kernel = PythonKernel()
+    _CACHE[backend] = kernel
+    return kernel

@@ -1,0 +1,380 @@
+"""Running circuits: exact evolution, sampled shots and per-shot trajectories.
+
+* No mid-circuit measurement, reset, classical control or noise: the circuit's gates
+  run once and every shot is sampled from the final distribution in one pass.
+* Otherwise each shot is one trajectory: measurement outcomes, resets, conditions
+  and noise branches are drawn from qtcore's portable :class:`~qtcore.rng.Rng`, in a
+  fixed order, so a seed gives the same counts with either kernel.
+
+Counts keys are classical-bit strings with bit 0 rightmost. A circuit with no
+measurement reports counts over all qubits (qubit 0 rightmost).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from qtcore.circuit import Circuit, CompositeGate, Instruction
+from qtcore.errors import SimulationError, UnboundParameterError
+from qtcore.ops._matrix import Matrix
+from qtcore.rng import Rng, fresh_seed
+from qtcore.sim._backend import Kernel, get_kernel
+from qtcore.sim._statevector import StateVector
+
+if TYPE_CHECKING:
+    from qtcore.noise import NoiseModel
+
+__all__ = ["Result", "Step", "iter_steps", "simulate", "unitary_of"]
+
+MAX_QUBITS = 34
+
+
+@dataclass
+class Result:
+    """The outcome of :func:`simulate`.
+
+    Attributes:
+        counts: ``{bitstring: count}`` sorted by bitstring (empty when ``shots == 0``).
+        state: the final state (of the last trajectory when trajectories ran).
+        clbits: classical bits at the end (of the last trajectory), bit 0 first.
+        memory: per-shot bitstrings in shot order, when asked for.
+        method: ``"statevector"`` (no shots), ``"sampled"`` or ``"trajectories"``.
+        kernel: ``"numpy"`` or ``"python"``.
+        seed: the seed used (drawn from the OS when none was given).
+    """
+
+    circuit: Circuit
+    shots: int
+    seed: int
+    kernel: str
+    method: str
+    state: StateVector
+    counts: dict[str, int] = field(default_factory=dict)
+    clbits: list[int] = field(default_factory=list)
+    memory: list[str] | None = None
+
+    @property
+    def state_vector(self) -> list[complex]:
+        """Final amplitudes as Python complex numbers."""
+        return self.state.to_list()
+
+    def probabilities(self, qargs: Sequence[int] | None = None) -> list[float]:
+        """Final-state probabilities (marginal over ``qargs`` when given)."""
+        return self.state.probabilities(qargs)
+
+    def frequencies(self) -> dict[str, float]:
+        """Counts divided by the number of shots."""
+        return {k: v / self.shots for k, v in self.counts.items()} if self.shots else {}
+
+    def to_dict(self, amplitudes: bool = True) -> dict[str, Any]:
+        """A JSON-ready summary (amplitudes as ``[re, im]`` pairs when asked and small)."""
+        out: dict[str, Any] = {
+            "num_qubits": self.circuit.num_qubits,
+            "num_clbits": self.circuit.num_clbits,
+            "shots": self.shots,
+            "seed": self.seed,
+            "kernel": self.kernel,
+            "method": self.method,
+            "counts": dict(self.counts),
+            "clbits": list(self.clbits),
+        }
+        if self.state.num_qubits <= 12:
+            out["probabilities"] = self.probabilities()
+            if amplitudes:
+                out["amplitudes"] = [[z.real, z.imag] for z in self.state_vector]
+        if self.memory is not None:
+            out["memory"] = list(self.memory)
+        return out
+
+
+@dataclass
+class Step:
+    """The state right after one instruction of one trajectory (the raw form of a frame).
+
+    Attributes:
+        index: 0-based instruction index.
+        instruction: the instruction just applied (``None`` for the initial step).
+        executed: False when a classical condition skipped the instruction.
+        outcome: the measurement or reset outcome, when there was one.
+    """
+
+    index: int
+    instruction: Instruction | None
+    state: StateVector
+    clbits: list[int]
+    executed: bool = True
+    outcome: int | None = None
+
+
+def _check(circuit: Circuit) -> None:
+    if not isinstance(circuit, Circuit):
+        raise SimulationError(f"expected a Circuit, got {type(circuit).__name__}")
+    if circuit.parameters:
+        raise UnboundParameterError(
+            f"circuit has unbound parameter(s) {sorted(circuit.parameters)}; "
+            "bind them with circuit.bind({...}) before running"
+        )
+    if circuit.num_qubits > MAX_QUBITS:
+        raise SimulationError(
+            f"{circuit.num_qubits} qubits is beyond the state-vector limit of {MAX_QUBITS}"
+        )
+
+
+class _Runner:
+    """Applies instructions to one trajectory."""
+
+    def __init__(self, kernel: Kernel, n: int, rng: Rng, noise: NoiseModel | None) -> None:
+        self.k = kernel
+        self.n = n
+        self.rng = rng
+        self.noise = noise
+
+    def gate(self, s: Any, ins: Instruction) -> Any:
+        g = ins.gate
+        assert g is not None
+        if isinstance(g, CompositeGate):
+            for sub in g.bound_definition().instructions:
+                if sub.kind == "gate":
+                    mapped = Instruction("gate", tuple(ins.qubits[q] for q in sub.qubits), sub.gate)
+                    s = self.gate(s, mapped)
+            return s
+        s = self.k.apply_gate(s, self.n, g, ins.qubits)
+        if self.noise is not None:
+            s = self.noise.after_gate(self.k, s, self.n, g, ins.qubits, self.rng)
+        return s
+
+    def measure(self, s: Any, q: int) -> tuple[Any, int]:
+        p1 = min(max(self.k.prob_one(s, self.n, q), 0.0), 1.0)  # rounding only: |p1| <= 1 + 1e-15
+        u = self.rng.random()
+        outcome = 1 if u >= 1.0 - p1 else 0
+        s = self.k.collapse(s, self.n, q, outcome, p1 if outcome else 1.0 - p1)
+        return s, outcome
+
+    def run(self, s: Any, ins: Instruction, bits: list[int]) -> tuple[Any, bool, int | None]:
+        if ins.condition is not None and not ins.condition.holds(bits):
+            return s, False, None
+        if ins.kind == "gate":
+            return self.gate(s, ins), True, None
+        if ins.kind == "measure":
+            s, outcome = self.measure(s, ins.qubits[0])
+            recorded = outcome
+            if self.noise is not None:
+                recorded = self.noise.readout(ins.qubits[0], outcome, self.rng)
+            bits[ins.clbits[0]] = recorded
+            return s, True, recorded
+        if ins.kind == "reset":
+            s, outcome = self.measure(s, ins.qubits[0])
+            if outcome:
+                from qtcore.ops import X
+
+                s = self.k.apply_gate(s, self.n, X, ins.qubits)
+            return s, True, outcome
+        return s, True, None  # barrier
+
+
+def _initial(kernel: Kernel, n: int, initial_state: Any) -> Any:
+    if initial_state is None:
+        return kernel.zeros(n)
+    if isinstance(initial_state, str):
+        initial_state = StateVector.from_label(initial_state, backend=kernel.name)
+    if not isinstance(initial_state, StateVector):
+        initial_state = StateVector(initial_state, backend=kernel.name)
+    if initial_state.num_qubits != n:
+        raise SimulationError(
+            f"initial state has {initial_state.num_qubits} qubits, circuit has {n}"
+        )
+    return (
+        kernel.from_amplitudes(initial_state.to_list())
+        if initial_state.kernel is not kernel
+        else kernel.copy(initial_state.data)
+    )
+
+
+def _validate_run_args(shots: int, seed: int | None) -> int:
+    if isinstance(shots, bool) or not isinstance(shots, int) or shots < 0:
+        raise SimulationError(f"shots must be a non-negative integer, got {shots!r}")
+    if seed is None:
+        return fresh_seed()
+    Rng(seed)  # validates
+    return seed
+
+
+def simulate(
+    circuit: Circuit,
+    shots: int = 0,
+    *,
+    seed: int | None = None,
+    backend: str = "auto",
+    noise: NoiseModel | None = None,
+    initial_state: StateVector | Sequence[complex] | str | None = None,
+    memory: bool = False,
+) -> Result:
+    """Runs ``circuit`` and returns its :class:`Result`.
+
+    Args:
+        circuit: a circuit with every parameter bound.
+        shots: number of samples (0: just evolve the state, one trajectory).
+        seed: seed of qtcore's portable RNG (drawn from the OS when ``None``).
+        backend: ``"auto"``, ``"numpy"`` or ``"python"``.
+        noise: a :class:`~qtcore.noise.NoiseModel` (forces per-shot trajectories).
+        initial_state: a state, amplitudes or a label such as ``"01+"``.
+        memory: also return each shot's bitstring in order.
+
+    Raises:
+        UnboundParameterError: a parameter is still symbolic.
+        SimulationError: bad shots/seed/backend/initial state.
+    """
+    _check(circuit)
+    seed = _validate_run_args(shots, seed)
+    kernel = get_kernel(backend)
+    n = circuit.num_qubits
+    rng = Rng(seed)
+    if noise is not None and not noise.is_empty():
+        noise.validate(circuit)
+    else:
+        noise = None
+    measures = [i for i in circuit.instructions if i.kind == "measure"]
+    width = circuit.num_clbits if measures else n
+
+    if noise is None and not circuit.has_mid_circuit_measurement:
+        runner = _Runner(kernel, n, rng, None)
+        s = _initial(kernel, n, initial_state)
+        for ins in circuit.instructions:
+            if ins.kind == "gate":
+                s = runner.gate(s, ins)
+        state = StateVector(s, _kernel=kernel)
+        counts: dict[str, int] = {}
+        mem: list[str] | None = [] if memory else None
+        bits = [0] * circuit.num_clbits
+        if shots:
+            probs = kernel.probabilities(s)
+            idx = kernel.sample(probs, shots, rng)
+            if measures:
+                qc = [(i.qubits[0], i.clbits[0]) for i in measures]
+                keys = []
+                for b in idx:
+                    v = 0
+                    for q, c in qc:
+                        if (b >> q) & 1:
+                            v |= 1 << c
+                        else:
+                            v &= ~(1 << c)
+                    keys.append(v)
+            else:
+                keys = idx
+            strings = [format(v, f"0{width}b") for v in keys]
+            counts = dict(sorted(Counter(strings).items()))
+            if mem is not None:
+                mem.extend(strings)
+            if measures:
+                last = keys[-1]
+                bits = [(last >> c) & 1 for c in range(circuit.num_clbits)]
+        return Result(
+            circuit,
+            shots,
+            seed,
+            kernel.name,
+            "sampled" if shots else "statevector",
+            state,
+            counts,
+            bits,
+            mem,
+        )
+
+    runner = _Runner(kernel, n, rng, noise)
+    tally: Counter[str] = Counter()
+    mem = [] if memory else None
+    s = None
+    bits = []
+    for _ in range(max(shots, 1)):
+        s = _initial(kernel, n, initial_state)
+        bits = [0] * circuit.num_clbits
+        for ins in circuit.instructions:
+            s, _, _ = runner.run(s, ins, bits)
+        if not measures:
+            probs = kernel.probabilities(s)
+            key = format(kernel.sample(probs, 1, rng)[0], f"0{width}b") if shots else ""
+        else:
+            key = "".join(str(b) for b in reversed(bits))
+        if shots:
+            tally[key] += 1
+            if mem is not None:
+                mem.append(key)
+    return Result(
+        circuit,
+        shots,
+        seed,
+        kernel.name,
+        "trajectories",
+        StateVector(s, _kernel=kernel),
+        dict(sorted(tally.items())),
+        bits,
+        mem,
+    )
+
+
+def iter_steps(
+    circuit: Circuit,
+    *,
+    seed: int | None = None,
+    backend: str = "auto",
+    noise: NoiseModel | None = None,
+    initial_state: StateVector | Sequence[complex] | str | None = None,
+) -> Iterator[Step]:
+    """Yields the state after each instruction of one seeded trajectory.
+
+    The first step (``index == -1``, ``instruction is None``) is the initial state.
+    Steps share one live state object: copy a step's state before advancing if you
+    need to keep it.
+    """
+    _check(circuit)
+    seed = _validate_run_args(0, seed)
+    kernel = get_kernel(backend)
+    n = circuit.num_qubits
+    if noise is not None and noise.is_empty():
+        noise = None
+    if noise is not None:
+        noise.validate(circuit)
+    runner = _Runner(kernel, n, Rng(seed), noise)
+    s = _initial(kernel, n, initial_state)
+    bits = [0] * circuit.num_clbits
+    yield Step(-1, None, StateVector(s, _kernel=kernel), list(bits))
+    for i, ins in enumerate(circuit.instructions):
+        s, executed, outcome = runner.run(s, ins, bits)
+        yield Step(i, ins, StateVector(s, _kernel=kernel), list(bits), executed, outcome)
+
+
+def unitary_of(circuit: Circuit) -> Matrix:
+    """The unitary matrix of a small gate-only circuit (columns = images of basis states).
+
+    Raises:
+        SimulationError: for measurement/reset/conditions or more than 10 qubits.
+    """
+    if circuit.has_nonunitary:
+        raise SimulationError("unitary_of needs a circuit of gates only")
+    if circuit.num_qubits > 10:
+        raise SimulationError(f"unitary_of is limited to 10 qubits, got {circuit.num_qubits}")
+    _check(circuit)
+    kernel = get_kernel("python")
+    n = circuit.num_qubits
+    runner = _Runner(kernel, n, Rng(0), None)
+    cols = []
+    for j in range(1 << n):
+        s = [0j] * (1 << n)
+        s[j] = 1 + 0j
+        for ins in circuit.instructions:
+            if ins.kind == "gate":
+                s = runner.gate(s, ins)
+        cols.append(s)
+    return tuple(tuple(cols[j][i] for j in range(1 << n)) for i in range(1 << n))
+
+
+def interpreter() -> str:
+    """``"cpython 3.11.7"`` or ``"pyodide 3.14.0"``: part of every result's provenance."""
+    impl = "pyodide" if sys.platform == "emscripten" else sys.implementation.name
+    v = sys.version_info
+    return f"{impl} {v.major}.{v.minor}.{v.micro}"
