@@ -1,0 +1,125 @@
+"""Relativity calculators: special relativity, Schwarzschild fields, GPS clocks, twins.
+
+All functions take SI floats, are pure Python (``math`` only, so they run in Pyodide) and
+reject inputs outside the physical domain with
+:class:`~qtcore.errors.RelativityDomainError` instead of clamping. Quantities that are tiny
+differences of numbers near 1 (gamma - 1 at walking speed, 1 - sqrt(1 - r_s/r) on Earth)
+are computed without cancellation to ~1e-15 relative.
+
+Example:
+    >>> from qtcore.relativity import gps_clock_offsets
+    >>> round(gps_clock_offsets().net_us_per_day, 1)
+    38.5
+"""
+
+from __future__ import annotations
+
+from qtcore.relativity._constants import (
+    ASTRONOMICAL_UNIT,
+    BODIES,
+    EARTH,
+    GRAVITATIONAL_CONSTANT,
+    JULIAN_YEAR,
+    JUPITER,
+    MOON,
+    NEUTRON_STAR,
+    SECONDS_PER_DAY,
+    SIRIUS_B,
+    SPEED_OF_LIGHT,
+    STANDARD_GRAVITY,
+    SUN,
+    Body,
+)
+from qtcore.relativity._general import (
+    GravitationalRedshift,
+    circular_orbit_speed,
+    circular_orbit_time_dilation_deficit,
+    circular_orbit_time_dilation_factor,
+    gravitational_redshift,
+    photon_sphere_radius,
+    schwarzschild_radius,
+    static_time_dilation_deficit,
+    static_time_dilation_factor,
+    weak_field_time_dilation_deficit,
+)
+from qtcore.relativity._gps import GPS_ORBIT_RADIUS, GpsClockOffsets, gps_clock_offsets
+from qtcore.relativity._special import (
+    Kinematics,
+    dilated_duration,
+    doppler_factor,
+    gamma_minus_one,
+    kinematics,
+    kinetic_energy,
+    length_contraction,
+    longitudinal_doppler_factor,
+    lorentz_factor,
+    momentum,
+    rapidity,
+    speed_from_lorentz_factor,
+    time_dilation,
+    time_dilation_difference,
+    total_energy,
+    transverse_doppler_factor,
+    velocity_addition,
+    velocity_from_rapidity,
+)
+from qtcore.relativity._trajectory import (
+    Accelerate,
+    Coast,
+    SegmentResult,
+    TrajectoryResult,
+    proper_time_along,
+)
+
+__all__ = [
+    "ASTRONOMICAL_UNIT",
+    "BODIES",
+    "EARTH",
+    "GPS_ORBIT_RADIUS",
+    "GRAVITATIONAL_CONSTANT",
+    "JULIAN_YEAR",
+    "JUPITER",
+    "MOON",
+    "NEUTRON_STAR",
+    "SECONDS_PER_DAY",
+    "SIRIUS_B",
+    "SPEED_OF_LIGHT",
+    "STANDARD_GRAVITY",
+    "SUN",
+    "Accelerate",
+    "Body",
+    "Coast",
+    "GpsClockOffsets",
+    "GravitationalRedshift",
+    "Kinematics",
+    "SegmentResult",
+    "TrajectoryResult",
+    "circular_orbit_speed",
+    "circular_orbit_time_dilation_deficit",
+    "circular_orbit_time_dilation_factor",
+    "dilated_duration",
+    "doppler_factor",
+    "gamma_minus_one",
+    "gps_clock_offsets",
+    "gravitational_redshift",
+    "kinematics",
+    "kinetic_energy",
+    "length_contraction",
+    "longitudinal_doppler_factor",
+    "lorentz_factor",
+    "momentum",
+    "photon_sphere_radius",
+    "proper_time_along",
+    "rapidity",
+    "schwarzschild_radius",
+    "speed_from_lorentz_factor",
+    "static_time_dilation_deficit",
+    "static_time_dilation_factor",
+    "time_dilation",
+    "time_dilation_difference",
+    "total_energy",
+    "transverse_doppler_factor",
+    "velocity_addition",
+    "velocity_from_rapidity",
+    "weak_field_time_dilation_deficit",
+]
