@@ -1,0 +1,139 @@
+"""Simulation results against analytic expectations."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from qtcore import Circuit, StateVector, simulate
+from qtcore.errors import SimulationError
+
+
+def _binom_sigma(n: int, p: float) -> float:
+    return math.sqrt(n * p * (1 - p))
+
+
+@pytest.mark.parametrize("backend", ["python", "numpy"])
+def test_simulate_bell_state_amplitudes(backend: str, backends: tuple[str, ...]) -> None:
+    if backend not in backends:
+        pytest.skip("numpy missing")
+    s = simulate(Circuit(2).h(0).cx(0, 1), backend=backend).state.to_list()
+    r = 1 / math.sqrt(2)
+    assert [abs(x - y) < 1e-15 for x, y in zip(s, [r, 0, 0, r], strict=True)] == [True] * 4
+
+
+def test_simulate_ghz_counts_seeded_and_balanced(backends: tuple[str, ...]) -> None:
+    n, shots = 5, 4000
+    c = Circuit(n, n).h(0)
+    for q in range(n - 1):
+        c.cx(q, q + 1)
+    c.measure(list(range(n)), list(range(n)))
+    results = [simulate(c, shots, seed=11, backend=b).counts for b in backends]
+    assert all(r == results[0] for r in results)
+    counts = results[0]
+    assert set(counts) == {"0" * n, "1" * n}
+    assert abs(counts["1" * n] - shots / 2) < 5 * _binom_sigma(shots, 0.5)
+
+
+def test_simulate_bitstring_order_qubit0_rightmost() -> None:
+    r = simulate(Circuit(3, 3).x(0).measure([0, 1, 2], [0, 1, 2]), 10, seed=1)
+    assert r.counts == {"001": 10}
+    r = simulate(Circuit(3).x(2), 5, seed=1)
+    assert r.counts == {"100": 5}
+
+
+def test_simulate_measure_maps_to_named_clbit() -> None:
+    r = simulate(Circuit(2, 2).x(0).measure(0, 1), 7, seed=2)
+    assert r.counts == {"10": 7}
+
+
+def test_simulate_teleportation_transfers_state(backends: tuple[str, ...]) -> None:
+    theta = 1.234
+    c = Circuit(3, 2)
+    c.ry(theta, 0)  # state to teleport from q0 to q2
+    c.h(1).cx(1, 2).cx(0, 1).h(0).measure(0, 0).measure(1, 1)
+    c.x(2).c_if(1, 1).z(2).c_if(0, 1)
+    for b in backends:
+        for seed in range(6):
+            st = simulate(c, seed=seed, backend=b).state
+            x, y, z = st.bloch_vector(2)
+            assert abs(z - math.cos(theta)) < 1e-12
+            assert abs(x - math.sin(theta)) < 1e-12
+            assert abs(y) < 1e-12
+
+
+def test_simulate_reset_returns_zero(backends: tuple[str, ...]) -> None:
+    c = Circuit(1, 1).h(0).reset(0).measure(0, 0)
+    for b in backends:
+        assert simulate(c, 200, seed=5, backend=b).counts == {"0": 200}
+
+
+def test_simulate_mid_circuit_counts_match_born_rule() -> None:
+    # measure q0 after RY(theta); conditional X on q1 copies the result
+    theta, shots = 1.1, 3000
+    c = Circuit(2, 2).ry(theta, 0).measure(0, 0).x(1).c_if(0, 1).measure(1, 1)
+    counts = simulate(c, shots, seed=9).counts
+    p1 = math.sin(theta / 2) ** 2
+    assert set(counts) <= {"00", "11"}
+    assert abs(counts.get("11", 0) - shots * p1) < 5 * _binom_sigma(shots, p1)
+
+
+def test_simulate_memory_in_shot_order() -> None:
+    r = simulate(Circuit(1, 1).h(0).measure(0, 0), 50, seed=3, memory=True)
+    assert r.memory is not None and len(r.memory) == 50
+    assert r.counts == {k: r.memory.count(k) for k in set(r.memory)}
+
+
+def test_simulate_rejects_bad_arguments() -> None:
+    c = Circuit(1)
+    with pytest.raises(SimulationError, match="shots"):
+        simulate(c, -1)
+    with pytest.raises(SimulationError, match="unknown backend"):
+        simulate(c, backend="gpu")
+    with pytest.raises(ValueError, match="seed"):
+        simulate(c, seed=-5)
+    with pytest.raises(SimulationError, match="initial state has 2 qubits"):
+        simulate(c, initial_state="01")
+
+
+def test_simulate_initial_state_label() -> None:
+    st = simulate(Circuit(2).h(0), initial_state="0+").state
+    assert abs(st.probabilities()[0] - 1) < 1e-12
+
+
+def test_statevector_analysis_bell(backends: tuple[str, ...]) -> None:
+    for b in backends:
+        st = simulate(Circuit(2).h(0).cx(0, 1), backend=b).state
+        assert abs(st.entropy([0]) - 1.0) < 1e-12
+        assert all(abs(v) < 1e-12 for v in st.bloch_vector(0))
+        assert abs(st.expectation_value("ZZ") - 1) < 1e-12
+        assert abs(st.expectation_value("XX") - 1) < 1e-12
+        assert abs(st.expectation_value("YY") + 1) < 1e-12
+        assert abs(st.expectation_value("-ZI") - 0) < 1e-12
+        assert st.probabilities_dict(atol=1e-12) == pytest.approx({"00": 0.5, "11": 0.5})
+
+
+def test_statevector_bloch_of_product_state(backends: tuple[str, ...]) -> None:
+    for b in backends:
+        st = StateVector.from_label("r+0", backend=b)
+        assert st.bloch_vector(0) == pytest.approx((0, 0, 1), abs=1e-12)
+        assert st.bloch_vector(1) == pytest.approx((1, 0, 0), abs=1e-12)
+        assert st.bloch_vector(2) == pytest.approx((0, 1, 0), abs=1e-12)
+        assert st.entropy([0, 1]) == pytest.approx(0, abs=1e-10)
+
+
+def test_statevector_marginals_and_fidelity(backends: tuple[str, ...]) -> None:
+    theta = 0.8
+    for b in backends:
+        st = simulate(Circuit(3).ry(theta, 2).x(0), backend=b).state
+        p1 = math.sin(theta / 2) ** 2
+        assert st.probabilities([2]) == pytest.approx([1 - p1, p1], abs=1e-12)
+        assert st.probabilities([0, 2]) == pytest.approx([0, 1 - p1, 0, p1], abs=1e-12)
+        other = StateVector.from_label("001", backend=b)
+        assert st.fidelity(other) == pytest.approx(1 - p1, abs=1e-12)
+
+
+def test_statevector_rejects_unnormalised() -> None:
+    with pytest.raises(SimulationError, match="normalised"):
+        StateVector([1, 1])
