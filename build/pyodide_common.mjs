@@ -75,7 +75,7 @@ export async function loadRuntime({ env = {} } = {}) {
  */
 export function installWheels(pyodide, wheels) {
   // unpackArchive extracts into the working directory unless told otherwise.
-  const sitePackages = pyodide.runPython("import sysconfig; sysconfig.get_paths()['purelib']");
+  const sitePackages = pyodide.runPython("import site; site.getsitepackages()[0]");
   for (const wheel of wheels) {
     if (!existsSync(wheel.path)) {
       throw new SetupError(`wheel not found: ${wheel.path}`);
@@ -125,6 +125,8 @@ sys.dont_write_bytecode = True
 os.chdir(${JSON.stringify(MOUNT_POINT)})
 if ${onPath ? "True" : "False"}:
     sys.path.insert(0, ${JSON.stringify(MOUNT_POINT)})
+else:  # '' (the working directory) would shadow the installed package with the source tree
+    sys.path[:] = [p for p in sys.path if p not in ("", ".", ${JSON.stringify(MOUNT_POINT)})]
 `);
 }
 
@@ -142,6 +144,8 @@ export function runMain(main) {
     (err) => {
       if (err instanceof SetupError) {
         console.error(`error: ${err.message}`);
+      } else if (err?.constructor?.name === "PythonError") {
+        console.error(err.message); // the Python traceback; the JS stack adds nothing
       } else {
         console.error(err);
       }

@@ -60,11 +60,14 @@ function newestWheel() {
 }
 
 const PYTEST_DRIVER = `
-import importlib.util, json, os, sys
+import importlib.util, json, os, site, sys
 import qtcore
 print(f"python {sys.version.split()[0]} on {sys.platform}; "
       f"qtcore {qtcore.__version__} from {os.path.dirname(qtcore.__file__)}; "
       f"QTCORE_KERNEL={os.environ.get('QTCORE_KERNEL')}")
+_site = site.getsitepackages()[0]
+if _FROM_WHEEL and not os.path.normpath(qtcore.__file__).startswith(_site + os.sep):
+    raise SystemExit(f"--wheel given but qtcore was imported from {qtcore.__file__}")
 if importlib.util.find_spec("numpy") is not None:
     raise SystemExit("numpy is importable: this run would not test the pure-Python kernel")
 print("numpy: not importable (pure-Python kernel)")
@@ -130,7 +133,9 @@ async function main() {
   const setupLine =
     `pyodide_test: pyodide ${pyodide.version} load ${seconds(loadMs)}, ` +
     `wheels+mount ${seconds(installMs)} (pytest's own time is on the next line)`;
-  const globals = pyodide.toPy({ _PYTEST_ARGS: JSON.stringify(pytestArgs), _SETUP_LINE: setupLine });
+  const globals = pyodide.toPy({ _PYTEST_ARGS: JSON.stringify(pytestArgs), _SETUP_LINE: setupLine,
+    _FROM_WHEEL: Boolean(wheelPath),
+  });
   pyodide.runPython(PYTEST_DRIVER, { globals });
   const code = globals.get("_exit_code");
   globals.destroy();
