@@ -56,7 +56,7 @@ class ParameterExpression:
 
     def _bin(self, op: str, other: object, reverse: bool = False) -> ParameterExpression:
         if not isinstance(other, (int, float, ParameterExpression)) or isinstance(other, bool):
-            return NotImplemented
+            return NotImplemented  # type: ignore[no-any-return]
         args: tuple[ParamValue, ParamValue] = (other, self) if reverse else (self, other)
         return ParameterExpression(op, args)
 

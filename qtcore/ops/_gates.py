@@ -21,7 +21,13 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from qtcore._parameter import ParamValue, bind_value, is_symbolic, require_number
+from qtcore._parameter import (
+    ParameterExpression,
+    ParamValue,
+    bind_value,
+    is_symbolic,
+    require_number,
+)
 from qtcore.errors import CircuitError, GateError
 from qtcore.ops._matrix import Matrix, dagger, expi, identity, is_unitary, to_matrix
 
@@ -466,8 +472,7 @@ class Gate:
         self.spec = spec
         self.name = name
         self.params: tuple[ParamValue, ...] = tuple(
-            p if is_symbolic(p) else float(p)
-            for p in params  # type: ignore[arg-type]
+            p if isinstance(p, ParameterExpression) else float(p) for p in params
         )
         self.num_controls = nc
         self.num_qubits = nc + spec.num_targets
