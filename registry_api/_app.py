@@ -1,0 +1,175 @@
+"""Application factory and lifespan (pool, Redis client, stream hub, graceful shutdown)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from litestar import Litestar, MediaType, Request, Response
+from litestar.config.app import AppConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme, Tag
+from litestar.plugins import InitPluginProtocol
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.static_files import create_static_files_router
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from registry_api._db import Database, apply_migrations
+from registry_api._logging import configure_logging
+from registry_api._ops import health, ready
+from registry_api._runs import RunController, provide_db
+from registry_api._security import make_jwt_auth
+from registry_api._sessions import SessionController, present, watch
+from registry_api._settings import Settings, get_settings
+from registry_api._streams import StreamHub
+from registry_api._users import AuditController, AuthController, UserController
+
+__all__ = ["create_app"]
+
+_log = logging.getLogger("registry_api")
+VERSION = "0.1.0"
+
+
+def _data_error(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    """Postgres rejected a value (e.g. ``\\u0000`` in text): the client's fault, 400."""
+    msg = str(exc).splitlines()[0][:200]
+    return Response(
+        {"status_code": 400, "detail": f"value rejected by the database: {msg}"},
+        status_code=400,
+        media_type=MediaType.JSON,
+    )
+
+
+def _redis_down(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    _log.warning("redis unavailable", extra={"error": repr(exc)})
+    return Response(
+        {"status_code": 503, "detail": "stream store unavailable; retry later"},
+        status_code=503,
+        headers={"Retry-After": "2"},
+        media_type=MediaType.JSON,
+    )
+
+
+@asynccontextmanager
+async def _lifespan(app: Litestar) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    assert settings.database_url and settings.redis_url, "DATABASE_URL and REDIS_URL required"
+    db = Database(settings.database_url, min_size=settings.pool_min, max_size=settings.pool_max)
+    await db.connect()
+    if settings.migrate_on_start:
+        async with db.connection() as conn:
+            applied = await apply_migrations(conn)
+        if applied:
+            _log.info("migrations applied", extra={"versions": applied})
+    redis = Redis.from_url(
+        settings.redis_url,
+        decode_responses=False,
+        socket_connect_timeout=2,
+        socket_timeout=10,
+        health_check_interval=15,
+    )
+    hub = StreamHub(redis, prefix=settings.redis_prefix, maxlen=settings.stream_maxlen)
+    app.state.db, app.state.redis, app.state.hub = db, redis, hub
+    app.state.sockets = set()
+    _log.info("registry started", extra={"pid": os.getpid()})
+    try:
+        yield
+    finally:
+        _log.info("registry shutting down", extra={"sockets": len(app.state.sockets)})
+        await hub.close()  # viewers get CLOSED -> close 1001 "reconnect with last_id"
+        for sock in list(app.state.sockets):
+            with contextlib.suppress(Exception):
+                await sock.close(1001, "server shutting down")
+        await redis.aclose()
+        await db.close()
+
+
+class RegistryCore(InitPluginProtocol):
+    """Wires controllers, dependencies, auth, metrics and error mapping (litestar-fullstack)."""
+
+    def __init__(self, settings: Settings, site_dir: Path | None) -> None:
+        self.settings = settings
+        self.site_dir = site_dir
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        """Register everything on ``app_config``."""
+        s = self.settings
+        jwt_auth = make_jwt_auth(s.jwt_secret, s.token_ttl_seconds)
+        prometheus = PrometheusConfig(
+            app_name="quantumtime_registry",
+            prefix="qt_http",
+            group_path=True,
+            exclude=[r"^/metrics"],
+        )
+        app_config.route_handlers.extend([
+            AuthController, UserController, AuditController, RunController,
+            SessionController, present, watch, health, ready, PrometheusController,
+        ])  # fmt: skip
+        if self.site_dir is not None:
+            app_config.route_handlers.append(
+                create_static_files_router(
+                    path="/",
+                    directories=[self.site_dir],
+                    html_mode=True,
+                    name="site",
+                    opt={"exclude_from_auth": True},
+                )
+            )
+        app_config.dependencies["db"] = Provide(provide_db, sync_to_thread=False)
+        app_config.middleware.append(prometheus.middleware)
+        app_config.exception_handlers.update({
+            asyncpg.DataError: _data_error,
+            RedisConnectionError: _redis_down,
+            RedisTimeoutError: _redis_down,
+        })  # fmt: skip
+        app_config.lifespan.append(_lifespan)
+        app_config.state = State({"settings": s, "jwt_auth": jwt_auth})
+        app_config.request_max_body_size = s.max_body_bytes
+        app_config.openapi_config = OpenAPIConfig(
+            title="QuantumTime registry",
+            version=VERSION,
+            description="Publish runs and share live sessions. Auth: POST /api/v1/token, then "
+            "`Authorization: Bearer <token>` (WebSockets also accept `?token=`).",
+            path="/api/schema",
+            render_plugins=[JsonRenderPlugin()],
+            tags=[Tag(name=n) for n in ("auth", "runs", "sessions", "users", "audit", "ops")],
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+                }
+            ),
+            security=[{"BearerToken": []}],
+        )
+        app_config = jwt_auth.on_app_init(app_config)
+        return app_config
+
+
+def create_app(settings: Settings | None = None, *, site_dir: Path | None = None) -> Litestar:
+    """Build the registry app.
+
+    Args:
+        settings: Configuration; defaults to :func:`get_settings` (environment).
+        site_dir: Built MkDocs site to serve at ``/`` (API stays under ``/api/``).
+
+    Returns:
+        The Litestar application. Postgres and Redis are connected in its lifespan.
+    """
+    configure_logging(os.environ.get("QT_LOG_LEVEL", "INFO"))
+    settings = settings or get_settings()
+    plugins: list[Any] = [RegistryCore(settings, site_dir)]
+    if os.environ.get("QT_OTEL") == "1":  # optional tracing through Litestar's plugin
+        from litestar.contrib.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
+
+        plugins.append(OpenTelemetryPlugin(OpenTelemetryConfig()))
+    return Litestar(plugins=plugins)

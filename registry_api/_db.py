@@ -1,0 +1,184 @@
+"""asyncpg pool, plain-SQL migrations and the "database unavailable" mapping.
+
+Migrations are the ``migrations/NNNN_name.sql`` files in this package, applied in name order,
+each in its own transaction, and recorded (with a SHA-256 of the file) in ``schema_migrations``.
+A session-level advisory lock makes concurrent start-ups of several instances safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from typing import Any
+
+import asyncpg
+from litestar.exceptions import HTTPException
+
+__all__ = [
+    "Database",
+    "ServiceUnavailableError",
+    "apply_migrations",
+    "list_migrations",
+]
+
+_log = logging.getLogger("registry_api.db")
+_MIGRATION_LOCK = 0x5154_4D49  # "QTMI"
+
+#: Exceptions that mean "Postgres is unreachable or going away", as opposed to a bad query.
+UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.InsufficientResourcesError,
+)
+
+
+class ServiceUnavailableError(HTTPException):
+    """503: a backing service (Postgres or Redis) is unavailable; nothing was written."""
+
+    status_code = 503
+
+
+def list_migrations() -> list[tuple[str, str]]:
+    """Return ``(version, sql)`` for every migration file shipped in the package, in order."""
+    folder = resources.files("registry_api") / "migrations"
+    out = []
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        if entry.name.endswith(".sql"):
+            out.append((entry.name.removesuffix(".sql"), entry.read_text(encoding="utf-8")))
+    return out
+
+
+async def apply_migrations(conn: asyncpg.Connection) -> list[str]:
+    """Apply pending migrations on ``conn``.
+
+    Args:
+        conn: An open connection (not in a transaction).
+
+    Returns:
+        The versions applied by this call (empty when the schema was up to date).
+
+    Raises:
+        RuntimeError: If an applied migration's file changed since it was applied.
+    """
+    await conn.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
+    try:
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version text PRIMARY KEY, checksum text NOT NULL,"
+            " applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        rows = await conn.fetch("SELECT version, checksum FROM schema_migrations")
+        applied = {r["version"]: r["checksum"] for r in rows}
+        done: list[str] = []
+        for version, sql in list_migrations():
+            checksum = hashlib.sha256(sql.encode()).hexdigest()
+            if version in applied:
+                if applied[version] != checksum:
+                    raise RuntimeError(
+                        f"migration {version} was edited after being applied "
+                        f"(recorded {applied[version][:12]}, file {checksum[:12]}); "
+                        "add a new migration instead"
+                    )
+                continue
+            async with conn.transaction():
+                await conn.execute(sql)
+                await conn.execute(
+                    "INSERT INTO schema_migrations (version, checksum) VALUES ($1, $2)",
+                    version,
+                    checksum,
+                )
+            _log.info("applied migration", extra={"version": version})
+            done.append(version)
+        return done
+    finally:
+        await conn.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK)
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    import msgspec
+
+    await conn.set_type_codec(
+        "jsonb",
+        encoder=lambda v: msgspec.json.encode(v).decode(),
+        decoder=msgspec.json.decode,
+        schema="pg_catalog",
+    )
+
+
+class Database:
+    """Owns the asyncpg pool and turns connectivity failures into 503s.
+
+    Args:
+        dsn: asyncpg connection string.
+        min_size: Pool minimum size.
+        max_size: Pool maximum size.
+    """
+
+    def __init__(self, dsn: str, *, min_size: int = 2, max_size: int = 10) -> None:
+        self.dsn = dsn
+        self._min = min_size
+        self._max = max_size
+        self._pool: asyncpg.Pool | None = None
+
+    async def connect(self) -> None:
+        """Create the pool (connections are opened lazily after the first ones)."""
+        self._pool = await asyncpg.create_pool(
+            self.dsn,
+            min_size=self._min,
+            max_size=self._max,
+            command_timeout=10,
+            timeout=5,
+            init=_init_connection,
+            max_inactive_connection_lifetime=60,
+        )
+
+    async def close(self) -> None:
+        """Close the pool, waiting briefly for in-flight queries."""
+        if self._pool is not None:
+            try:
+                await asyncio.wait_for(self._pool.close(), 5)
+            except TimeoutError:
+                self._pool.terminate()
+            self._pool = None
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        """The live pool.
+
+        Raises:
+            ServiceUnavailableError: Before :meth:`connect` or after :meth:`close`.
+        """
+        if self._pool is None:
+            raise ServiceUnavailableError(detail="database pool is not open")
+        return self._pool
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[asyncpg.Connection]:
+        """Yield a pooled connection; connectivity failures become :class:`ServiceUnavailableError`."""
+        try:
+            async with self.pool.acquire(timeout=5) as conn:
+                yield conn
+        except UNAVAILABLE_ERRORS as exc:
+            _log.warning("database unavailable", extra={"error": repr(exc)})
+            raise ServiceUnavailableError(
+                detail="database unavailable; nothing was written, retry later",
+                headers={"Retry-After": "2"},
+            ) from exc
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[asyncpg.Connection]:
+        """Yield a connection inside a transaction (rolled back on any error)."""
+        async with self.connection() as conn, conn.transaction():
+            yield conn
+
+    async def fetchval(self, query: str, *args: Any) -> Any:
+        """Run ``query`` and return the first column of the first row."""
+        async with self.connection() as conn:
+            return await conn.fetchval(query, *args)

@@ -1,0 +1,292 @@
+"""Runs: publish (idempotent by content hash), list with filters, fetch, frames, delete."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, ClassVar, Literal
+from uuid import UUID
+
+import asyncpg
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.datastructures import State
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from registry_api import _audit
+from registry_api._anomaly import HISTORY_LIMIT, THRESHOLD, extract_features, score_run
+from registry_api._db import Database
+from registry_api._metrics import ANOMALOUS_RUNS, RUNS_PUBLISHED
+from registry_api._schemas import Run, RunCreate, RunPage, RunSummary
+from registry_api._security import AuthUser, require_researcher, require_viewer, role_at_least
+
+__all__ = ["RunController", "content_hash"]
+
+_SORTS = {
+    "createdAt": "r.created_at",
+    "runtimeMs": "r.runtime_ms",
+    "anomalyScore": "r.anomaly_score",
+    "scenarioName": "r.scenario_name",
+}
+SortKey = Literal[
+    "createdAt", "-createdAt", "runtimeMs", "-runtimeMs",
+    "anomalyScore", "-anomalyScore", "scenarioName", "-scenarioName",
+]  # fmt: skip
+
+_SUMMARY_COLS = (
+    "r.id, u.username AS owner, r.scenario_name, r.seed, r.qtcore_version, r.kernel, r.tags,"
+    " r.runtime_ms, r.content_hash, r.frames_bytes, r.anomaly_score, r.created_at"
+)
+
+
+def content_hash(body: RunCreate) -> str:
+    """SHA-256 of the canonical JSON of (scenario, seed, qtcoreVersion, kernel, results).
+
+    Canonical JSON: keys sorted, no whitespace, UTF-8, shortest round-trip floats (Python's
+    ``json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)``).
+    """
+    canonical = json.dumps(
+        {
+            "scenario": body.scenario,
+            "seed": body.seed,
+            "qtcoreVersion": body.qtcore_version,
+            "kernel": body.kernel,
+            "results": body.results,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _summary(row: asyncpg.Record) -> RunSummary:
+    score = row["anomaly_score"]
+    return RunSummary(
+        id=row["id"],
+        owner=row["owner"],
+        scenario_name=row["scenario_name"],
+        seed=row["seed"],
+        qtcore_version=row["qtcore_version"],
+        kernel=row["kernel"],
+        tags=list(row["tags"]),
+        runtime_ms=row["runtime_ms"],
+        content_hash=row["content_hash"],
+        frames_bytes=row["frames_bytes"],
+        anomaly_score=score,
+        anomalous=score is not None and score >= THRESHOLD,
+        created_at=row["created_at"],
+    )
+
+
+def _full(row: asyncpg.Record) -> Run:
+    s = _summary(row)
+    return Run(
+        **{f: getattr(s, f) for f in s.__struct_fields__},
+        scenario=row["scenario"],
+        results=row["results"],
+        anomaly_detail=row["anomaly_detail"],
+    )
+
+
+async def _fetch_full(conn: asyncpg.Connection, run_id: UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {_SUMMARY_COLS}, r.scenario, r.results, r.anomaly_detail, r.owner_id"
+        " FROM runs r JOIN users u ON u.id = r.owner_id WHERE r.id = $1",
+        run_id,
+    )
+
+
+def provide_db(state: State) -> Database:
+    """Dependency: the app's :class:`Database`."""
+    db: Database = state.db
+    return db
+
+
+class RunController(Controller):
+    """``/api/v1/runs``."""
+
+    path = "/api/v1/runs"
+    tags: ClassVar[list[str]] = ["runs"]
+
+    @post(
+        "/",
+        guards=[require_researcher],
+        status_code=HTTP_201_CREATED,
+        summary="Publish a run",
+        description="201 with the new run, or 200 with the existing run when the same content "
+        "(scenario, seed, qtcoreVersion, kernel, results) was published before.",
+        responses={},
+    )
+    async def publish(
+        self, request: Request[AuthUser, Any, Any], data: RunCreate, db: Database
+    ) -> Response[Run]:
+        """Publish a run; idempotent by content hash."""
+        user = request.user
+        digest = content_hash(data)
+        features = extract_features(data.results, data.runtime_ms)
+        async with db.transaction() as conn:
+            existing = await conn.fetchval("SELECT id FROM runs WHERE content_hash = $1", digest)
+            if existing is None:
+                rows = await conn.fetch(
+                    "SELECT features FROM runs WHERE scenario_name = $1"
+                    " ORDER BY created_at DESC LIMIT $2",
+                    data.scenario_name,
+                    HISTORY_LIMIT,
+                )
+                score, detail = score_run(features, [r["features"] for r in rows])
+                run_id = uuid.uuid4()
+                inserted = await conn.fetchval(
+                    "INSERT INTO runs (id, owner_id, scenario_name, scenario, seed,"
+                    " qtcore_version, kernel, results, tags, runtime_ms, frames, frames_bytes,"
+                    " content_hash, features, anomaly_score, anomaly_detail)"
+                    " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)"
+                    " ON CONFLICT (content_hash) DO NOTHING RETURNING id",
+                    run_id,
+                    user.id,
+                    data.scenario_name,
+                    data.scenario,
+                    data.seed,
+                    data.qtcore_version,
+                    data.kernel,
+                    data.results,
+                    list(data.tags),
+                    data.runtime_ms,
+                    data.frames,
+                    len(data.frames or b""),
+                    digest,
+                    features,
+                    score,
+                    detail,
+                )
+                if inserted is not None:
+                    await _audit.record(
+                        conn,
+                        user,
+                        "run.publish",
+                        "run",
+                        str(run_id),
+                        {"scenarioName": data.scenario_name, "contentHash": digest},
+                    )
+                    row = await _fetch_full(conn, run_id)
+                    assert row is not None
+                    RUNS_PUBLISHED.inc()
+                    if score is not None and score >= THRESHOLD:
+                        ANOMALOUS_RUNS.inc()
+                    return Response(_full(row), status_code=HTTP_201_CREATED)
+                existing = await conn.fetchval(
+                    "SELECT id FROM runs WHERE content_hash = $1", digest
+                )
+            row = await _fetch_full(conn, existing)
+            assert row is not None
+            return Response(_full(row), status_code=HTTP_200_OK)
+
+    @get("/", guards=[require_viewer], summary="List runs")
+    async def list_runs(
+        self,
+        db: Database,
+        owner: Annotated[str | None, Parameter(max_length=64)] = None,
+        scenario_name: Annotated[
+            str | None, Parameter(query="scenarioName", max_length=200)
+        ] = None,
+        tag: Annotated[str | None, Parameter(max_length=64)] = None,
+        since: Annotated[datetime | None, Parameter(description="created at or after")] = None,
+        until: Annotated[datetime | None, Parameter(description="created before")] = None,
+        anomalous: bool | None = None,
+        min_anomaly: Annotated[float | None, Parameter(query="minAnomaly", ge=0)] = None,
+        sort: SortKey = "-createdAt",
+        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+        offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
+    ) -> RunPage:
+        """List runs with filters, sorting and pagination (all values are bound parameters)."""
+        where: list[str] = []
+        args: list[Any] = []
+
+        def add(clause: str, value: Any) -> None:
+            args.append(value)
+            where.append(clause.replace("?", f"${len(args)}"))
+
+        if owner is not None:
+            add("u.username = ?", owner)
+        if scenario_name is not None:
+            add("r.scenario_name = ?", scenario_name)
+        if tag is not None:
+            add("? = ANY(r.tags)", tag)
+        if since is not None:
+            add("r.created_at >= ?", since)
+        if until is not None:
+            add("r.created_at < ?", until)
+        if anomalous is True:
+            add("r.anomaly_score >= ?", THRESHOLD)
+        elif anomalous is False:
+            add("(r.anomaly_score IS NULL OR r.anomaly_score < ?)", THRESHOLD)
+        if min_anomaly is not None:
+            add("r.anomaly_score >= ?", min_anomaly)
+        cond = (" WHERE " + " AND ".join(where)) if where else ""
+        column = _SORTS[sort.lstrip("-")]
+        direction = "DESC" if sort.startswith("-") else "ASC"
+        base = "FROM runs r JOIN users u ON u.id = r.owner_id" + cond
+        async with db.connection() as conn:
+            total = await conn.fetchval(f"SELECT count(*) {base}", *args)
+            rows = await conn.fetch(
+                f"SELECT {_SUMMARY_COLS} {base} ORDER BY {column} {direction} NULLS LAST, r.id"
+                f" LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}",
+                *args,
+                limit,
+                offset,
+            )
+        return RunPage(items=[_summary(r) for r in rows], total=total, limit=limit, offset=offset)
+
+    @get("/{run_id:uuid}", guards=[require_viewer], summary="Fetch one run")
+    async def get_run(self, run_id: UUID, db: Database) -> Run:
+        """Return one run with its scenario, results and anomaly detail."""
+        async with db.connection() as conn:
+            row = await _fetch_full(conn, run_id)
+        if row is None:
+            raise NotFoundException(f"run {run_id} not found")
+        return _full(row)
+
+    @get(
+        "/{run_id:uuid}/frames",
+        guards=[require_viewer],
+        summary="Download a run's frame stream",
+        media_type="application/octet-stream",
+    )
+    async def get_frames(self, run_id: UUID, db: Database) -> Response[bytes]:
+        """Return the run's binary frame stream exactly as published."""
+        async with db.connection() as conn:
+            row = await conn.fetchrow("SELECT frames FROM runs WHERE id = $1", run_id)
+        if row is None:
+            raise NotFoundException(f"run {run_id} not found")
+        if row["frames"] is None:
+            raise NotFoundException(f"run {run_id} was published without frames")
+        return Response(bytes(row["frames"]), media_type="application/octet-stream")
+
+    @delete("/{run_id:uuid}", guards=[require_researcher], summary="Delete a run")
+    async def delete_run(
+        self, request: Request[AuthUser, Any, Any], run_id: UUID, db: Database
+    ) -> None:
+        """Delete a run: researchers their own, admins any."""
+        user = request.user
+        async with db.transaction() as conn:
+            row = await conn.fetchrow(
+                "SELECT owner_id, scenario_name, content_hash FROM runs WHERE id = $1 FOR UPDATE",
+                run_id,
+            )
+            if row is None:
+                raise NotFoundException(f"run {run_id} not found")
+            if row["owner_id"] != user.id and not role_at_least(user.role, "admin"):
+                raise PermissionDeniedException("researchers may delete only their own runs")
+            await conn.execute("DELETE FROM runs WHERE id = $1", run_id)
+            await _audit.record(
+                conn,
+                user,
+                "run.delete",
+                "run",
+                str(run_id),
+                {"scenarioName": row["scenario_name"], "contentHash": row["content_hash"]},
+            )

