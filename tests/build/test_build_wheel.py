@@ -26,6 +26,7 @@ def _load_script() -> ModuleType:
     spec = importlib.util.spec_from_file_location("_qt_build_wheel", SCRIPT)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
