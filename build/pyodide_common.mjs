@@ -64,6 +64,19 @@ export async function loadRuntime({ env = {} } = {}) {
   });
   pyodide.setStdout(write(process.stdout));
   pyodide.setStderr(write(process.stderr));
+  // Emscripten would tunnel Python sockets through WebSockets: refuse them too.
+  pyodide.runPython(`
+import socket
+
+def _network_disabled(*args, **kwargs):
+    raise OSError("network access is disabled in this run")
+
+socket.getaddrinfo = _network_disabled
+socket.create_connection = _network_disabled
+socket.socket.connect = _network_disabled
+socket.socket.connect_ex = _network_disabled
+del socket, _network_disabled
+`);
   return { pyodide, loadMs: performance.now() - started };
 }
 
