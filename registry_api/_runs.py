@@ -13,7 +13,7 @@ import asyncpg
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException, PermissionDeniedException
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from registry_api import _audit
@@ -189,18 +189,18 @@ class RunController(Controller):
     async def list_runs(
         self,
         db: Database,
-        owner: Annotated[str | None, Parameter(max_length=64)] = None,
+        owner: Annotated[str | None, QueryParameter(max_length=64)] = None,
         scenario_name: Annotated[
-            str | None, Parameter(query="scenarioName", max_length=200)
+            str | None, QueryParameter(name="scenarioName", max_length=200)
         ] = None,
-        tag: Annotated[str | None, Parameter(max_length=64)] = None,
-        since: Annotated[datetime | None, Parameter(description="created at or after")] = None,
-        until: Annotated[datetime | None, Parameter(description="created before")] = None,
-        anomalous: bool | None = None,
-        min_anomaly: Annotated[float | None, Parameter(query="minAnomaly", ge=0)] = None,
-        sort: SortKey = "-createdAt",
-        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-        offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
+        tag: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        since: Annotated[datetime | None, QueryParameter(description="created at or after")] = None,
+        until: Annotated[datetime | None, QueryParameter(description="created before")] = None,
+        anomalous: FromQuery[bool | None] = None,
+        min_anomaly: Annotated[float | None, QueryParameter(name="minAnomaly", ge=0)] = None,
+        sort: FromQuery[SortKey] = "-createdAt",
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
     ) -> RunPage:
         """List runs with filters, sorting and pagination (all values are bound parameters)."""
         where: list[str] = []
@@ -242,7 +242,7 @@ class RunController(Controller):
         return RunPage(items=[_summary(r) for r in rows], total=total, limit=limit, offset=offset)
 
     @get("/{run_id:uuid}", guards=[require_viewer], summary="Fetch one run")
-    async def get_run(self, run_id: UUID, db: Database) -> Run:
+    async def get_run(self, run_id: FromPath[UUID], db: Database) -> Run:
         """Return one run with its scenario, results and anomaly detail."""
         async with db.connection() as conn:
             row = await _fetch_full(conn, run_id)
@@ -256,7 +256,7 @@ class RunController(Controller):
         summary="Download a run's frame stream",
         media_type="application/octet-stream",
     )
-    async def get_frames(self, run_id: UUID, db: Database) -> Response[bytes]:
+    async def get_frames(self, run_id: FromPath[UUID], db: Database) -> Response[bytes]:
         """Return the run's binary frame stream exactly as published."""
         async with db.connection() as conn:
             row = await conn.fetchrow("SELECT frames FROM runs WHERE id = $1", run_id)
@@ -268,7 +268,7 @@ class RunController(Controller):
 
     @delete("/{run_id:uuid}", guards=[require_researcher], summary="Delete a run")
     async def delete_run(
-        self, request: Request[AuthUser, Any, Any], run_id: UUID, db: Database
+        self, request: Request[AuthUser, Any, Any], run_id: FromPath[UUID], db: Database
     ) -> None:
         """Delete a run: researchers their own, admins any."""
         user = request.user

@@ -15,7 +15,7 @@ from uuid import UUID
 import asyncpg
 from litestar import Controller, Request, WebSocket, delete, get, post, websocket
 from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
 from registry_api import _audit
@@ -95,7 +95,9 @@ _SESSION_SELECT = (
 )
 
 
-async def end_session(db: Database, hub: StreamHub, user: AuthUser, session_id: UUID) -> bool:
+async def end_session(
+    db: Database, hub: StreamHub, user: AuthUser, session_id: FromPath[UUID]
+) -> bool:
     """Mark a session ended (audited) and append the end marker to its stream.
 
     Returns:
@@ -151,8 +153,8 @@ class SessionController(Controller):
     async def list_sessions(
         self,
         db: Database,
-        status: Literal["open", "ended"] | None = "open",
-        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+        status: FromQuery[Literal["open", "ended"] | None] = "open",
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> list[LiveSession]:
         """List sessions, newest first (open ones by default)."""
         async with db.connection() as conn:
@@ -169,7 +171,7 @@ class SessionController(Controller):
         return [_session(r) for r in rows]
 
     @get("/{session_id:uuid}", guards=[require_viewer], summary="Fetch a live session")
-    async def get_session(self, session_id: UUID, db: Database) -> LiveSession:
+    async def get_session(self, session_id: FromPath[UUID], db: Database) -> LiveSession:
         """Return one session."""
         async with db.connection() as conn:
             row = await conn.fetchrow(f"{_SESSION_SELECT} WHERE s.id = $1", session_id)
@@ -179,7 +181,7 @@ class SessionController(Controller):
 
     @delete("/{session_id:uuid}", guards=[require_researcher], summary="End a live session")
     async def delete_session(
-        self, request: Request[AuthUser, Any, Any], session_id: UUID, db: Database
+        self, request: Request[AuthUser, Any, Any], session_id: FromPath[UUID], db: Database
     ) -> None:
         """End a session (its owner or an admin); viewers receive ``{"type": "end"}``."""
         async with db.connection() as conn:
@@ -238,7 +240,9 @@ def _track(socket: WebSocket[Any, Any, Any]) -> set[WebSocket[Any, Any, Any]]:
 
 @websocket("/api/v1/sessions/{session_id:uuid}/present", exclude_from_auth=True)
 async def present(
-    socket: WebSocket[Any, Any, Any], session_id: UUID, token: str | None = None
+    socket: WebSocket[Any, Any, Any],
+    session_id: FromPath[UUID],
+    token: FromQuery[str | None] = None,
 ) -> None:
     """Presenter socket: binary frames in, ``ack``/``error`` JSON out (see PROTOCOL.md)."""
     await socket.accept()
@@ -360,9 +364,9 @@ async def _pump(socket: WebSocket[Any, Any, Any], hub: StreamHub, key: str, last
 @websocket("/api/v1/sessions/{session_id:uuid}/watch", exclude_from_auth=True)
 async def watch(
     socket: WebSocket[Any, Any, Any],
-    session_id: UUID,
-    token: str | None = None,
-    last_id: str | None = None,
+    session_id: FromPath[UUID],
+    token: FromQuery[str | None] = None,
+    last_id: FromQuery[str | None] = None,
 ) -> None:
     """Viewer socket: replays from ``last_id`` (exclusive) then follows live (see PROTOCOL.md)."""
     await socket.accept()

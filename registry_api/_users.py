@@ -8,7 +8,7 @@ from typing import Annotated, Any, ClassVar
 import asyncpg
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.exceptions import ClientException, NotAuthorizedException, NotFoundException
-from litestar.params import Parameter
+from litestar.params import FromPath, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_409_CONFLICT
 
 from registry_api import _audit
@@ -141,7 +141,7 @@ class UserController(Controller):
         return _user(row)
 
     @get("/{user_id:int}", summary="Fetch an account")
-    async def get_user(self, user_id: int, db: Database) -> User:
+    async def get_user(self, user_id: FromPath[int], db: Database) -> User:
         """Return one account."""
         async with db.connection() as conn:
             row = await conn.fetchrow(f"SELECT {_USER_COLS} FROM users WHERE id = $1", user_id)
@@ -151,7 +151,11 @@ class UserController(Controller):
 
     @patch("/{user_id:int}", summary="Change role, active flag or password")
     async def update_user(
-        self, request: Request[AuthUser, Any, Any], user_id: int, data: UserUpdate, db: Database
+        self,
+        request: Request[AuthUser, Any, Any],
+        user_id: FromPath[int],
+        data: UserUpdate,
+        db: Database,
     ) -> User:
         """Update an account; admins cannot demote or deactivate themselves."""
         me = request.user
@@ -178,7 +182,7 @@ class UserController(Controller):
 
     @delete("/{user_id:int}", summary="Delete an account")
     async def delete_user(
-        self, request: Request[AuthUser, Any, Any], user_id: int, db: Database
+        self, request: Request[AuthUser, Any, Any], user_id: FromPath[int], db: Database
     ) -> None:
         """Delete an account that owns nothing (409 otherwise: deactivate it instead)."""
         if user_id == request.user.id:
@@ -210,10 +214,10 @@ class AuditController(Controller):
     async def list_audit(
         self,
         db: Database,
-        action: Annotated[str | None, Parameter(max_length=64)] = None,
-        actor: Annotated[str | None, Parameter(max_length=64)] = None,
-        limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
-        offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
+        action: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        actor: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
+        offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
     ) -> AuditPage:
         """Return audit events, optionally filtered by action and actor username."""
         where, args = [], []

@@ -1,0 +1,108 @@
+"""Helpers shared by the registry tests: frames, free ports, server processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+__all__ = [
+    "ROOT",
+    "UvicornServer",
+    "free_port",
+    "make_frame",
+    "run_body",
+    "wait_http",
+]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def make_frame(step: int, payload: bytes | None = None) -> bytes:
+    """Build a qtcore-format frame: b'QTFR', u16 version, u16 flags, u32 lens, header, data."""
+    header = json.dumps({"step": step, "op": "h"}).encode()
+    data = payload if payload is not None else struct.pack("<2d", step / 2, 1 - step / 2)
+    return b"QTFR" + struct.pack("<HHII", 1, 0, len(header), len(data)) + header + data
+
+
+def run_body(scenario_name: str, **over: Any) -> dict[str, Any]:
+    """A valid publish body (override any field by keyword)."""
+    body: dict[str, Any] = {
+        "scenario": {"qubits": 2, "circuit": ["h 0", "cx 0 1"]},
+        "scenarioName": scenario_name,
+        "seed": int.from_bytes(os.urandom(6), "big"),
+        "qtcoreVersion": "0.1.0",
+        "kernel": "python",
+        "results": {"counts": {"00": 510, "11": 514}, "fidelity": 0.999},
+        "tags": ["bell"],
+        "runtimeMs": 12.5,
+        "frames": None,
+    }
+    body.update(over)
+    return body
+
+
+def free_port() -> int:
+    """An unused TCP port on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_http(url: str, timeout: float = 20.0, proc: subprocess.Popen[bytes] | None = None) -> None:
+    """Poll ``url`` until it answers 200."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"{url} did not become ready in {timeout} s")
+
+
+class UvicornServer:
+    """A registry instance in its own uvicorn process (a real second API instance).
+
+    Args:
+        env: Extra environment (DATABASE_URL, REDIS_URL, JWT_SECRET, ...).
+    """
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.ws = f"ws://127.0.0.1:{self.port}"
+        full = {**os.environ, **env, "QT_LOG_LEVEL": "WARNING"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "registry_api:create_app",
+             "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
+             "--timeout-graceful-shutdown", "3"],
+            cwd=ROOT,
+            env=full,
+        )  # fmt: skip
+        try:
+            wait_http(self.base + "/ready", proc=self.proc)
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        """Terminate gracefully (SIGTERM), then kill if needed."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
