@@ -135,7 +135,6 @@ class RegistryCore(InitPluginProtocol):
         })  # fmt: skip
         app_config.lifespan.append(_lifespan)
         app_config.state = State({"settings": s, "jwt_auth": jwt_auth})
-        app_config.request_max_body_size = s.max_body_bytes
         app_config.openapi_config = OpenAPIConfig(
             title="QuantumTime registry",
             version=VERSION,
@@ -172,4 +171,5 @@ def create_app(settings: Settings | None = None, *, site_dir: Path | None = None
         from litestar.contrib.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
 
         plugins.append(OpenTelemetryPlugin(OpenTelemetryConfig()))
-    return Litestar(plugins=plugins)
+    # Passed here, not in on_app_init: Litestar 2.25 reads this argument, not the plugin's config.
+    return Litestar(plugins=plugins, request_max_body_size=settings.max_body_bytes)

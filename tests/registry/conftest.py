@@ -135,7 +135,7 @@ def tokens(settings: Settings, user_ids: dict[str, int]) -> dict[str, str]:
             token_issuer=ISSUER,
             token_audience=ISSUER,
             token_expiration=timedelta(hours=1),
-        )  # fmt: skip
+        )
         for name, uid in user_ids.items()
     }
 
