@@ -18,6 +18,13 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch node_modules/.installed
 
+# Pure-Python wheels (pytest, hypothesis...) that qtcore's tests need inside Pyodide.
+.cache/test-wheels/manifest.json: build/fetch_test_wheels.py $(STAMP)
+	$(BIN)/python build/fetch_test_wheels.py
+
+wheel: $(STAMP)
+	$(BIN)/python build/build_wheel.py
+
 # Debian's Chromium for the browser tests (CI runs as root).
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
@@ -34,8 +41,9 @@ typecheck: $(STAMP)
 test-py: deps
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
-test-pyodide: deps
-	node build/pyodide_test.mjs
+# qtcore's tests again, under Pyodide (Python 3.14) in Node.js, from the built wheel.
+test-pyodide: node_modules/.installed .cache/test-wheels/manifest.json wheel
+	node build/pyodide_test.mjs --wheel
 
 test: lint typecheck test-py test-pyodide
 
