@@ -328,10 +328,14 @@ def _add_entry(
     if kind not in CHANNELS:
         raise NoiseError(f"unknown noise channel {kind!r}; allowed: {sorted(CHANNELS)}")
     factory, pname = CHANNELS[kind]
+    value = _number(f"noise channel {kind!r}", item, pname)
     extra = set(item) - {pname, "gates", "qubits", *skip}
     if extra:
-        raise NoiseError(f"noise channel {kind!r}: unknown key(s) {sorted(extra)}")
-    channel = factory(_number(f"noise channel {kind!r}", item, pname))
+        raise NoiseError(
+            f"noise channel {kind!r}: unknown key(s) {sorted(extra)}; "
+            f"allowed: {pname!r}, 'gates', 'qubits'"
+        )
+    channel = factory(value)
     model.add(channel, gates=item.get("gates"), qubits=item.get("qubits"))
 
 
