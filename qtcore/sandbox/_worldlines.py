@@ -1,0 +1,272 @@
+r"""Worldlines of clocks and the accurate proper-time difference between two of them.
+
+A worldline is where a clock is and how it moves. Two worldlines live in one spacetime:
+either flat (:class:`Inertial`, :class:`Trajectory`) or the Schwarzschild field of one
+body (:class:`Static`, :class:`Orbit`). :func:`compare` returns the two proper times
+and, computed *directly* from the relativity module's cancellation-free difference
+formulas (never by subtracting two large proper times), their difference
+:math:`\Delta\tau = \tau_a - \tau_b` and the fractional rate difference
+:math:`\delta = (d\tau_a/d\tau_b) - 1`.
+
+The duration is the proper time of the *reference* clock ``b`` (for an inertial
+reference at rest, the lab's coordinate time). A :class:`Trajectory` fixes its own
+coordinate duration, so no duration is given when one is involved.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from qtcore.errors import RelativityDomainError
+from qtcore.relativity import (
+    EARTH,
+    Accelerate,
+    Body,
+    Coast,
+    circular_orbit_time_dilation_factor,
+    dilated_duration,
+    gps_clock_offsets,
+    gravitational_redshift,
+    proper_time_along,
+    time_dilation_difference,
+)
+from qtcore.relativity._validate import check_duration, check_finite, check_speed
+
+__all__ = [
+    "Inertial",
+    "Orbit",
+    "ProperTimes",
+    "Static",
+    "Trajectory",
+    "Worldline",
+    "compare",
+    "segments_from_specs",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Inertial:
+    """A clock moving at constant ``speed`` (m/s) in flat spacetime (0 = at rest in the lab)."""
+
+    speed: float = 0.0
+
+    def __post_init__(self) -> None:
+        check_speed("Inertial.speed", self.speed)
+
+    def describe(self) -> str:
+        """Short text for tables and frames."""
+        return "at rest" if self.speed == 0 else f"moving at {self.speed:.9g} m/s"
+
+
+@dataclass(frozen=True, slots=True)
+class Trajectory:
+    """A clock on a piecewise worldline in flat spacetime (coast / hyperbolic segments).
+
+    The clock starts and ends with the lab clock (the twin paradox): its coordinate
+    duration is the lab clock's proper time.
+    """
+
+    segments: tuple[Coast | Accelerate, ...]
+    initial_velocity: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not self.segments:
+            raise RelativityDomainError("a Trajectory needs at least one segment, got none")
+
+    def describe(self) -> str:
+        """Short text for tables and frames."""
+        return f"trajectory of {len(self.segments)} segment(s)"
+
+
+@dataclass(frozen=True, slots=True)
+class Static:
+    """A clock held at ``height`` (m) above the mean radius of ``body``."""
+
+    height: float = 0.0
+    body: Body = field(default=EARTH)
+
+    def __post_init__(self) -> None:
+        h = check_finite("Static.height", self.height)
+        if self.body.radius + h <= 2.0 * self.body.gm / 299_792_458.0**2:
+            raise RelativityDomainError(
+                f"Static.height {h!r} m puts the clock inside {self.body.name}'s "
+                "Schwarzschild radius"
+            )
+
+    @property
+    def radius(self) -> float:
+        """Distance from the body's centre in m."""
+        return self.body.radius + self.height
+
+    def describe(self) -> str:
+        """Short text for tables and frames."""
+        return f"static at {self.height:.9g} m above {self.body.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Orbit:
+    """A clock on a circular geodesic orbit ``altitude`` (m) above ``body``'s mean radius."""
+
+    altitude: float
+    body: Body = field(default=EARTH)
+
+    def __post_init__(self) -> None:
+        h = check_finite("Orbit.altitude", self.altitude)
+        if h <= 0.0:
+            raise RelativityDomainError(f"Orbit.altitude must be > 0 m, got {h!r} m")
+        circular_orbit_time_dilation_factor(self.body, self.radius)  # domain check
+
+    @property
+    def radius(self) -> float:
+        """Orbit radius in m."""
+        return self.body.radius + self.altitude
+
+    def describe(self) -> str:
+        """Short text for tables and frames."""
+        return f"circular orbit {self.altitude:.9g} m above {self.body.name}"
+
+
+Worldline = Inertial | Trajectory | Static | Orbit
+
+
+@dataclass(frozen=True, slots=True)
+class ProperTimes:
+    """Two clocks' proper times over one experiment.
+
+    Attributes:
+        tau_a: proper time of clock a in s.
+        tau_b: proper time of the reference clock b in s.
+        delta_tau: tau_a - tau_b in s, from the cancellation-free formulas.
+        fractional: rate of a relative to b, minus 1 (delta_tau / tau_b).
+        method: which relativity formula gave the difference.
+    """
+
+    tau_a: float
+    tau_b: float
+    delta_tau: float
+    fractional: float
+    method: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields."""
+        return {
+            "tau_a": self.tau_a,
+            "tau_b": self.tau_b,
+            "delta_tau": self.delta_tau,
+            "fractional": self.fractional,
+            "method": self.method,
+        }
+
+
+def _log_rate_gravity(w: Static | Orbit) -> float:
+    """ln(d tau / d t_infinity), cancellation-free (log1p of a small number)."""
+    m = w.body.gm / 299_792_458.0**2
+    if isinstance(w, Static):
+        return 0.5 * math.log1p(-2.0 * m / w.radius)
+    return 0.5 * math.log1p(-3.0 * m / w.radius)
+
+
+def _gravity_fraction(a: Static | Orbit, b: Static | Orbit) -> tuple[float, str]:
+    """(rate_a / rate_b - 1, method) for two clocks around one body."""
+    if a.body != b.body:
+        raise RelativityDomainError(
+            f"clocks around different bodies ({a.body.name}, {b.body.name}) cannot be "
+            "compared by the sandbox; put both around the same body"
+        )
+    if isinstance(a, Static) and isinstance(b, Static):
+        # A signal emitted by b is received by a with f_a/f_b = rate_b / rate_a.
+        # lambda_a / lambda_b - 1 = rate_a / rate_b - 1 (the redshift z).
+        return gravitational_redshift(a.body, b.radius, a.radius).z, "gravitational_redshift"
+    if isinstance(a, Orbit) and isinstance(b, Static):
+        off = gps_clock_offsets(orbit_radius=a.radius, body=a.body, ground_radius=b.radius)
+        return off.net_fractional, "gps_clock_offsets"
+    if isinstance(a, Static) and isinstance(b, Orbit):
+        off = gps_clock_offsets(orbit_radius=b.radius, body=b.body, ground_radius=a.radius)
+        return -off.net_fractional / (1.0 + off.net_fractional), "gps_clock_offsets"
+    return math.expm1(_log_rate_gravity(a) - _log_rate_gravity(b)), "log_rates"
+
+
+def _flat_lag(w: Inertial | Trajectory, t: float) -> float:
+    """Coordinate time minus proper time over coordinate duration ``t``."""
+    if isinstance(w, Trajectory):
+        return proper_time_along(w.segments, w.initial_velocity).time_lag
+    return time_dilation_difference(t, w.speed)
+
+
+def compare(a: Worldline, b: Worldline, duration: float | None = None) -> ProperTimes:
+    """Proper times of clock ``a`` and reference clock ``b`` and their accurate difference.
+
+    Args:
+        a: the clock under test.
+        b: the reference clock.
+        duration: proper time of ``b`` in s (>= 0). Must be omitted when either worldline
+            is a :class:`Trajectory` (which fixes the coordinate duration).
+
+    Returns:
+        a :class:`ProperTimes`.
+
+    Raises:
+        RelativityDomainError: mixed flat/curved worldlines, different bodies, two
+            trajectories of different coordinate duration, or a missing/extra duration.
+    """
+    flat = (Inertial, Trajectory)
+    curved = (Static, Orbit)
+    if isinstance(a, flat) and isinstance(b, flat):
+        trajs = [w for w in (a, b) if isinstance(w, Trajectory)]
+        if trajs:
+            if duration is not None:
+                raise RelativityDomainError(
+                    "a Trajectory fixes the experiment's duration; do not give a duration "
+                    f"(got {duration!r} s)"
+                )
+            times = {
+                proper_time_along(w.segments, w.initial_velocity).coordinate_time for w in trajs
+            }
+            if len(times) > 1:
+                raise RelativityDomainError(
+                    f"two trajectories of different coordinate durations {sorted(times)} s "
+                    "never meet again; give them equal durations"
+                )
+            t = times.pop()
+        else:
+            if duration is None:
+                raise RelativityDomainError("duration (proper time of clock b, s) is required")
+            tau_b0 = check_duration("duration", duration)
+            assert isinstance(b, Inertial)
+            t = dilated_duration(tau_b0, b.speed)
+        lag_a, lag_b = _flat_lag(a, t), _flat_lag(b, t)
+        tau_b = t - lag_b
+        delta = lag_b - lag_a
+        frac = delta / tau_b if tau_b > 0 else 0.0
+        return ProperTimes(t - lag_a, tau_b, delta, frac, "time_lag")
+    if isinstance(a, curved) and isinstance(b, curved):
+        if duration is None:
+            raise RelativityDomainError("duration (proper time of clock b, s) is required")
+        tau_b = check_duration("duration", duration)
+        frac, method = _gravity_fraction(a, b)
+        delta = tau_b * frac
+        return ProperTimes(tau_b + delta, tau_b, delta, frac, method)
+    raise RelativityDomainError(
+        f"cannot compare {a.describe()} with {b.describe()}: both clocks must be in flat "
+        "spacetime (Inertial, Trajectory) or around the same body (Static, Orbit)"
+    )
+
+
+def segments_from_specs(specs: Sequence[dict[str, Any]]) -> tuple[Coast | Accelerate, ...]:
+    """Builds segments from dictionaries of SI numbers (used by scenario files)."""
+    out: list[Coast | Accelerate] = []
+    for spec in specs:
+        kind = spec.get("kind")
+        args = {k: v for k, v in spec.items() if k != "kind"}
+        if kind == "coast":
+            out.append(Coast(**args))
+        elif kind == "accelerate":
+            out.append(Accelerate(**args))
+        else:
+            raise RelativityDomainError(
+                f"segment kind must be 'coast' or 'accelerate', got {kind!r}"
+            )
+    return tuple(out)
