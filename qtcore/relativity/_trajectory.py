@@ -230,13 +230,14 @@ def _coast(seg: Coast, phi: float, v: float) -> SegmentResult:
     return SegmentResult("coast", tau, t, lag, x, abs(x), v, v, phi, phi)
 
 
-def _asinh_difference(p: float, q: float) -> float:
-    """asinh(p) - asinh(q) without cancellation."""
+def _asinh_step(q: float, k: float) -> float:
+    """asinh(q + k) - asinh(q) without cancellation, even when |k| << |q|."""
+    p = q + k
     if p * q <= 0.0:
         return math.asinh(p) - math.asinh(q)
-    num = (p - q) * (p + q)
+    # asinh(p) - asinh(q) = asinh(p sqrt(1+q^2) - q sqrt(1+p^2)) = asinh(k (p+q) / den).
     den = p * math.sqrt(1.0 + q * q) + q * math.sqrt(1.0 + p * p)
-    return math.asinh(num / den)
+    return math.asinh(k * (p + q) / den)
 
 
 def _accelerate(seg: Accelerate, phi0: float) -> SegmentResult:
@@ -254,7 +255,7 @@ def _accelerate(seg: Accelerate, phi0: float) -> SegmentResult:
         else:
             # sinh(phi1) = sinh(phi0) + a t / c
             sinh0 = math.sinh(phi0)
-            delta = _asinh_difference(sinh0 + a * t_given / _C, sinh0)
+            delta = _asinh_step(sinh0, a * t_given / _C)
             tau = _C * delta / a
     phi1 = phi0 + delta
     _velocity(phi1)  # rejects overflowing rapidities before cosh/sinh raise
