@@ -17,6 +17,7 @@ __all__ = [
     "FRAMES_OUT",
     "RUNS_PUBLISHED",
     "STREAM_LAG",
+    "STREAM_TAILS",
     "VIEWER_DROPS",
 ]
 
@@ -29,6 +30,7 @@ STREAM_LAG = Histogram(
     "Time from a frame's XADD (stream id timestamp) to its send to a viewer",
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60),
 )
+STREAM_TAILS = Gauge("qt_stream_tails", "Session streams this instance is tailing")
 VIEWER_DROPS = Counter(
     "qt_ws_viewer_drops_total", "Viewers disconnected for falling too far behind"
 )

@@ -23,6 +23,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from registry_api._metrics import STREAM_TAILS
+
 __all__ = [
     "CLOSED",
     "OVERFLOW",
@@ -125,8 +127,15 @@ class _Tail:
         self.task = asyncio.create_task(self._run(), name=f"tail:{self.key}")
 
     async def _run(self) -> None:
+        STREAM_TAILS.inc()
+        try:
+            await self._loop()
+        finally:
+            STREAM_TAILS.dec()
+
+    async def _loop(self) -> None:
         delay = 0.05
-        while self.subs:
+        while self.subs and not self.hub.closed:
             try:
                 resp = await self.hub.redis.xread(
                     {self.key: self.last_id}, count=500, block=self.hub.block_ms
@@ -135,7 +144,12 @@ class _Tail:
             except asyncio.CancelledError:
                 raise
             except (*RETRYABLE, RedisError) as exc:
-                _log.warning("stream tail retrying", extra={"key": self.key, "error": repr(exc)})
+                if self.hub.closed or not self.subs:
+                    return
+                _log.warning(
+                    "stream tail retrying",
+                    extra={"key": self.key, "error": repr(exc), "viewers": len(self.subs)},
+                )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 1.0)
                 continue
@@ -173,7 +187,7 @@ class StreamHub:
         self.block_ms = block_ms
         self.queue_limit = queue_limit
         self._tails: dict[str, _Tail] = {}
-        self._closed = False
+        self.closed = False
 
     def key(self, session_id: Any) -> str:
         """Redis key of a session's frame stream."""
@@ -181,7 +195,7 @@ class StreamHub:
 
     async def subscribe(self, key: str) -> Subscriber:
         """Register a local viewer of ``key``; every entry after this call reaches its queue."""
-        if self._closed:
+        if self.closed:
             raise RuntimeError("stream hub is closed")
         sub = Subscriber(key=key, limit=self.queue_limit)
         tail = self._tails.get(key)
@@ -252,10 +266,13 @@ class StreamHub:
 
     async def close(self) -> None:
         """Stop every tail and tell every local viewer the instance is going away."""
-        self._closed = True
+        self.closed = True
+        tasks = []
         for tail in list(self._tails.values()):
             if tail.task is not None:
                 tail.task.cancel()
+                tasks.append(tail.task)
             for sub in tail.subs:
                 sub.queue.put_nowait(CLOSED)
         self._tails.clear()
+        await asyncio.gather(*tasks, return_exceptions=True)

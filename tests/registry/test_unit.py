@@ -1,0 +1,123 @@
+"""Pure units: anomaly statistics, frame framing, stream ids, settings, migrations."""
+
+from __future__ import annotations
+
+import statistics
+import struct
+from pathlib import Path
+
+import pytest
+
+from registry_api._anomaly import (
+    CONSTANT_HISTORY_SCORE,
+    MIN_HISTORY,
+    extract_features,
+    score_run,
+)
+from registry_api._db import list_migrations
+from registry_api._sessions import validate_frame
+from registry_api._settings import Settings, load_or_create_secret
+from registry_api._streams import parse_stream_id
+
+from ._support import make_frame
+
+
+def test_anomaly_features_flatten_numeric_leaves() -> None:
+    feats = extract_features({"a": {"b": 1, "c": [2.5, True, "x"]}, "ok": True, "n": None}, 3.0)
+    assert feats == {"a.b": 1.0, "a.c[0]": 2.5, "runtimeMs": 3.0}
+
+
+def test_anomaly_score_matches_modified_z_formula() -> None:
+    history = [{"x": v} for v in (10.0, 11.0, 9.0, 10.5, 9.5, 30.0)]
+    values = [h["x"] for h in history]
+    med = statistics.median(values)
+    mad = statistics.median([abs(v - med) for v in values])
+    score, detail = score_run({"x": 20.0}, history)
+    assert score == pytest.approx(0.6745 * abs(20.0 - med) / mad)
+    assert detail is not None and detail["historySize"] == 6
+
+
+def test_anomaly_outlier_in_history_does_not_mask() -> None:
+    # one wild run in history inflates a std-dev z-score but not the MAD one
+    history = [{"x": v} for v in (1.0, 1.01, 0.99, 1.0, 1.02, 0.98, 1000.0)]
+    score, _ = score_run({"x": 2.0}, history)
+    assert score is not None and score > 3.5
+    vals = [h["x"] for h in history]
+    z_classic = (2.0 - statistics.mean(vals)) / statistics.stdev(vals)
+    assert abs(z_classic) < 1  # the classic z-score would have missed it
+
+
+def test_anomaly_needs_min_history() -> None:
+    history = [{"x": 1.0}] * (MIN_HISTORY - 1)
+    assert score_run({"x": 100.0}, history) == (None, None)
+
+
+def test_anomaly_constant_history_reports_constant() -> None:
+    history = [{"x": 1.0}] * 8
+    assert score_run({"x": 1.0}, history)[0] == 0.0
+    score, detail = score_run({"x": 1.5}, history)
+    assert score == CONSTANT_HISTORY_SCORE and detail and detail["constantHistory"] == ["x"]
+
+
+def test_anomaly_zero_mad_falls_back_to_mean_abs_dev() -> None:
+    history = [{"x": v} for v in (1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 3.0)]
+    score, _ = score_run({"x": 5.0}, history)
+    mean_ad = (0 * 5 + 1 + 2) / 7
+    assert score == pytest.approx(4.0 / (1.2533 * mean_ad))
+
+
+def test_frame_validation() -> None:
+    good = make_frame(3)
+    assert validate_frame(good, 4096) is None
+    assert "limit" in (validate_frame(good, 10) or "")
+    assert "magic" in (validate_frame(b"XXXX" + good[4:], 4096) or "")
+    assert "version" in (validate_frame(good[:4] + struct.pack("<H", 2) + good[6:], 4096) or "")
+    assert "disagree" in (validate_frame(good + b"\0", 4096) or "")
+    assert "header alone" in (validate_frame(b"QTFR", 4096) or "")
+
+
+@pytest.mark.parametrize("value", ["1-0", "1700000000000-12"])
+def test_stream_id_parse(value: str) -> None:
+    ms, seq = value.split("-")
+    assert parse_stream_id(value) == (int(ms), int(seq))
+
+
+@pytest.mark.parametrize("value", ["", "1", "a-b", "1-2-3", "$", "1-0; FLUSHALL", "-1-0"])
+def test_stream_id_rejects(value: str) -> None:
+    with pytest.raises(ValueError, match="stream id"):
+        parse_stream_id(value)
+
+
+def test_settings_dev_secret_persisted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("JWT_SECRET", raising=False)
+    monkeypatch.setenv("QT_DATA_DIR", str(tmp_path))
+    first = Settings.from_env().jwt_secret
+    assert len(first) >= 32 and first == Settings.from_env().jwt_secret
+    assert (tmp_path / "jwt_secret").stat().st_mode & 0o077 == 0
+    assert load_or_create_secret(tmp_path) == first
+
+
+def test_settings_production_requires_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("JWT_SECRET", raising=False)
+    monkeypatch.setenv("QT_ENV", "production")
+    with pytest.raises(ValueError, match="JWT_SECRET"):
+        Settings.from_env()
+    monkeypatch.setenv("JWT_SECRET", "short")
+    with pytest.raises(ValueError, match="at least 32"):
+        Settings.from_env()
+
+
+@pytest.mark.parametrize("var", ["TOKEN_TTL_SECONDS", "STREAM_MAXLEN", "MAX_BODY_BYTES"])
+def test_settings_reject_bad_ints(monkeypatch: pytest.MonkeyPatch, var: str) -> None:
+    monkeypatch.setenv("JWT_SECRET", "s" * 40)
+    monkeypatch.setenv(var, "abc")
+    with pytest.raises(ValueError, match=var):
+        Settings.from_env()
+    monkeypatch.setenv(var, "0")
+    with pytest.raises(ValueError, match=var):
+        Settings.from_env()
+
+
+def test_migrations_are_ordered_and_named() -> None:
+    versions = [v for v, _ in list_migrations()]
+    assert versions == sorted(versions) and versions[0] == "0001_init"

@@ -1,0 +1,93 @@
+"""Admin user management and the audit log."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from ._support import run_body
+from .conftest import auth
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+async def test_users_create_update_delete_audited(
+    client: AsyncTestClient[Litestar], tokens: dict[str, str]
+) -> None:
+    h = auth(tokens["admin"])
+    name = f"u-{uuid.uuid4().hex[:10]}"
+    r = await client.post("/api/v1/users", json={"username": name, "password": "12345678x",
+                                                 "role": "researcher"}, headers=h)  # fmt: skip
+    assert r.status_code == 201 and "password" not in r.text.lower()
+    uid = r.json()["id"]
+    assert (await client.post("/api/v1/token", json={"username": name, "password": "12345678x"})
+            ).status_code == 200  # fmt: skip
+    r = await client.patch(f"/api/v1/users/{uid}", json={"password": "new password!"}, headers=h)
+    assert r.status_code == 200 and r.json()["role"] == "researcher"
+    assert (await client.post("/api/v1/token", json={"username": name, "password": "12345678x"})
+            ).status_code == 401  # fmt: skip
+    assert (await client.delete(f"/api/v1/users/{uid}", headers=h)).status_code == 204
+    assert (await client.get(f"/api/v1/users/{uid}", headers=h)).status_code == 404
+    audit = (await client.get("/api/v1/audit?actor=admin&limit=500", headers=h)).json()["items"]
+    actions = [e["action"] for e in audit if e["targetId"] == str(uid)]
+    assert actions == ["user.delete", "user.update", "user.create"]
+    upd = next(e for e in audit if e["targetId"] == str(uid) and e["action"] == "user.update")
+    assert upd["detail"]["passwordChanged"] is True and "new password" not in str(upd)
+
+
+async def test_users_conflicts(
+    client: AsyncTestClient[Litestar], tokens: dict[str, str], user_ids: dict[str, int]
+) -> None:
+    h = auth(tokens["admin"])
+    dup = await client.post("/api/v1/users", json={"username": "alice", "password": "12345678x"},
+                            headers=h)  # fmt: skip
+    assert dup.status_code == 409
+    me = user_ids["admin"]
+    assert (await client.delete(f"/api/v1/users/{me}", headers=h)).status_code == 409
+    assert (await client.patch(f"/api/v1/users/{me}", json={"role": "viewer"},
+                               headers=h)).status_code == 409  # fmt: skip
+    assert (await client.patch(f"/api/v1/users/{me}", json={"active": False},
+                               headers=h)).status_code == 409  # fmt: skip
+    await client.post("/api/v1/runs", json=run_body("owned"), headers=auth(tokens["bob"]))
+    r = await client.delete(f"/api/v1/users/{user_ids['bob']}", headers=h)
+    assert r.status_code == 409 and "deactivate" in r.text
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"username": "ab", "password": "12345678x"},
+        {"username": "has space", "password": "12345678x"},
+        {"username": "okname", "password": "short"},
+        {"username": "okname2", "password": "12345678x", "role": "root"},
+        {"username": "okname3", "password": "12345678x", "isAdmin": True},
+    ],
+)
+async def test_users_create_validation_400(
+    client: AsyncTestClient[Litestar], tokens: dict[str, str], body: dict[str, object]
+) -> None:
+    r = await client.post("/api/v1/users", json=body, headers=auth(tokens["admin"]))
+    assert r.status_code == 400, r.text
+
+
+async def test_sessions_lifecycle_audited(
+    client: AsyncTestClient[Litestar], tokens: dict[str, str]
+) -> None:
+    h = auth(tokens["alice"])
+    s = await client.post("/api/v1/sessions", json={"title": "t", "scenarioName": "bell"},
+                          headers=h)  # fmt: skip
+    sid = s.json()["id"]
+    assert s.json()["watchPath"] == f"/api/v1/sessions/{sid}/watch"
+    listed = await client.get("/api/v1/sessions", headers=auth(tokens["vic"]))
+    assert sid in [x["id"] for x in listed.json()]
+    assert (await client.delete(f"/api/v1/sessions/{sid}", headers=h)).status_code == 204
+    got = (await client.get(f"/api/v1/sessions/{sid}", headers=h)).json()
+    assert got["status"] == "ended" and got["endedAt"] is not None
+    listed = await client.get("/api/v1/sessions?status=ended", headers=auth(tokens["vic"]))
+    assert sid in [x["id"] for x in listed.json()]
+    audit = await client.get("/api/v1/audit?limit=500", headers=auth(tokens["admin"]))
+    acts = sorted(e["action"] for e in audit.json()["items"] if e["targetId"] == sid)
+    assert acts == ["session.end", "session.open"]
