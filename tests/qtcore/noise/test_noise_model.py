@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-import qtcore.noise as noise_pkg
 from qtcore import Circuit, NoiseError, iter_steps, simulate
 from qtcore.noise import (
     NoiseModel,
@@ -33,12 +32,6 @@ FACTORIES: list[Callable[[Any], Any]] = [
     phase_damping,
 ]
 BAD = [-0.1, 1.0000001, math.nan, math.inf, -math.inf, "0.1", True, None, 1j]
-
-
-def test_noise_public_api_all_is_sorted_and_importable() -> None:
-    assert list(noise_pkg.__all__) == sorted(noise_pkg.__all__)
-    for name in noise_pkg.__all__:
-        assert hasattr(noise_pkg, name)
 
 
 @pytest.mark.parametrize("factory", FACTORIES, ids=lambda f: f.__name__)
