@@ -1,0 +1,78 @@
+"""OpenQASM 2.0 and 3 import and export.
+
+>>> from qtcore import qasm
+>>> circuit = qasm.loads('OPENQASM 2.0; include "qelib1.inc"; qreg q[2]; h q[0]; cx q[0], q[1];')
+>>> print(qasm.dumps(circuit, version=3))  # doctest: +SKIP
+
+``loads`` reads OpenQASM 2.0 (``qelib1.inc``, registers, custom gates, measure, reset,
+barrier, ``if``) and the common subset of OpenQASM 3 (``stdgates.inc``, ``qubit[n]``,
+``bit[n]``, ``c[i] = measure q[i]``, gate definitions, the modifiers ``inv``, ``ctrl``,
+``negctrl`` and integer ``pow``, simple ``if``/``else``, ``input float`` parameters).
+Every syntax or semantic error is a :class:`~qtcore.errors.QasmError` naming the line
+and column of the offending token.
+"""
+
+from __future__ import annotations
+
+import os
+
+from qtcore.circuit import Circuit
+from qtcore.qasm._exporter import export
+from qtcore.qasm._parser import parse
+
+__all__ = ["dump", "dumps", "load", "loads"]
+
+
+def loads(text: str) -> Circuit:
+    """Reads an OpenQASM program.
+
+    The version comes from the ``OPENQASM 2.0;`` / ``OPENQASM 3;`` header; a program
+    without one is read as OpenQASM 3 (as that specification allows).
+
+    Args:
+        text: the program's source.
+
+    Returns:
+        The circuit, with ``qregs``/``cregs`` in declaration order (flat indices follow
+        that order; qubit 0 is the first qubit of the first register).
+
+    Raises:
+        QasmError: for any syntax or semantic error, with its 1-based line and column.
+    """
+    return parse(text)
+
+
+def load(path: str | os.PathLike[str]) -> Circuit:
+    """Reads an OpenQASM program from the file at ``path`` (UTF-8).
+
+    Only the built-in ``qelib1.inc`` and ``stdgates.inc`` can be included.
+    """
+    with open(path, encoding="utf-8") as f:
+        return loads(f.read())
+
+
+def dumps(circuit: Circuit, version: int = 2) -> str:
+    """Writes ``circuit`` as an OpenQASM program.
+
+    Args:
+        circuit: the circuit to export.
+        version: 2 (OpenQASM 2.0 with ``qelib1.inc``) or 3 (OpenQASM 3 with
+            ``stdgates.inc``).
+
+    Returns:
+        The program text; :func:`loads` reads it back to a circuit with the same unitary,
+        measurements and conditions.
+
+    Raises:
+        QasmError: when the circuit cannot be expressed (a multi-qubit
+            :class:`~qtcore.UnitaryGate`, a condition on bits that are not a whole
+            register in version 2, an unbound parameter in version 2, ...).
+    """
+    return export(circuit, version)
+
+
+def dump(circuit: Circuit, path: str | os.PathLike[str], version: int = 2) -> None:
+    """Writes :func:`dumps` output to the file at ``path`` (UTF-8)."""
+    text = dumps(circuit, version)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
