@@ -19,7 +19,7 @@ from qtcore.circuit import Circuit, CompositeGate, Condition, Instruction
 from qtcore.errors import QasmError
 from qtcore.ops import Gate, InverseGate, UnitaryGate
 from qtcore.qasm._expression import format_value
-from qtcore.qasm._stdlib import DEFINITIONS, QELIB1, STDGATES
+from qtcore.qasm._stdlib import DEFINITIONS, QELIB1, STDGATES, qelib1_extras
 
 __all__ = ["export"]
 
@@ -153,7 +153,9 @@ class _Exporter:
         self.defs: list[str] = []
         self.defined: dict[str, object] = {}
         std = QELIB1 if version == 2 else STDGATES
-        self.reserved = set(_KEYWORDS) | set(std) | {"rccx", "rc3x", "c3sqrtx"}
+        self.reserved = set(_KEYWORDS) | set(std)
+        if version == 2:
+            self.reserved |= set(qelib1_extras())
         self.qnames = self.reg_names(circuit.qregs, "quantum")
         self.cnames = self.reg_names(circuit.cregs, "classical")
         self.reserved |= {n for n, _ in circuit.qregs} | {n for n, _ in circuit.cregs}
@@ -232,6 +234,9 @@ class _Exporter:
 
     def call(self, g: Gate) -> str:
         if isinstance(g, CompositeGate):
+            extra = qelib1_extras().get(g.name) if self.v == 2 else None
+            if extra is not None and extra == g.definition:
+                return g.name
             name = self.define(g.name, g.param_names, g.definition)
             return name + self.args(g)
         if isinstance(g, InverseGate):

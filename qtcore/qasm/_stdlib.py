@@ -30,6 +30,7 @@ __all__ = [
     "control_ops",
     "definition_of",
     "invert_ops",
+    "qelib1_extras",
 ]
 
 PI = math.pi
@@ -112,6 +113,24 @@ gate rc3x a,b,c,d { u2(0,pi) d; u1(pi/4) d; cx c,d; u1(-pi/4) d; u2(0,pi) d; cx 
   u1(pi/4) d; cx c,d; u1(-pi/4) d; u2(0,pi) d; }
 """
 """The relative-phase Toffolis of ``qelib1.inc`` as ``gate`` definitions (Qiskit's bodies)."""
+
+
+_EXTRAS: dict[str, Circuit] = {}
+
+
+def qelib1_extras() -> dict[str, Circuit]:
+    """Definitions of the ``qelib1.inc`` gates imported as composite gates, by name."""
+    if not _EXTRAS:
+        from qtcore.qasm._parser import parse
+
+        c = parse(
+            'OPENQASM 2.0; include "qelib1.inc"; qreg q[4]; rccx q[0], q[1], q[2]; '
+            "rc3x q[0], q[1], q[2], q[3]; c3sqrtx q[0], q[1], q[2], q[3];"
+        )
+        for ins in c.instructions:
+            if isinstance(ins.gate, CompositeGate):
+                _EXTRAS[ins.gate.name] = ins.gate.definition
+    return _EXTRAS
 
 
 def _u3_phase(p: tuple[ParamValue, ...]) -> list[Op]:
@@ -328,7 +347,7 @@ def _mcx(qubits: tuple[int, ...]) -> Op:
 
 def control_ops(ops: list[Op], n: int) -> list[Op]:
     """``ctrl(n) @`` applied to ``ops``: controls are qubits ``0..n-1``, the ops' own
-    qubits move up by ``n``.
+    qubits move up by ``n``. Phase gates of angle 0 that the constructions leave are dropped.
 
     Raises:
         CircuitError: when a gate with symbolic parameters has no exact controlled form.
@@ -336,7 +355,14 @@ def control_ops(ops: list[Op], n: int) -> list[Op]:
     out: list[Op] = []
     for op in _shift(ops, n):
         out.extend(_control_one(op, tuple(range(n))))
-    return out
+    return [o for o in out if not _trivial(o)]
+
+
+def _trivial(op: Op) -> bool:
+    if op.gate is None:
+        return not isinstance(op.phase, ParameterExpression) and op.phase == 0.0
+    g = op.gate
+    return type(g) is Gate and g.name in ("p", "cp", "mcp", "u1") and g.params == (0.0,)
 
 
 def _control_one(op: Op, ctrls: tuple[int, ...]) -> list[Op]:
