@@ -869,6 +869,8 @@ class _Parser:
             return Expr("bin", t, "pow", (base, self.unary()))
         if t.kind == "op" and t.text == "^":
             raise _err("'^' is bitwise XOR in OpenQASM 3; write '**' for a power", t)
+        if t.kind == "op" and t.text == "**":
+            raise _err("'**' is not OpenQASM 2.0; write '^' for a power", t)
         return base
 
     def atom(self) -> Expr:
