@@ -1,0 +1,60 @@
+"""Scenario files: one reproducible experiment per file, run with provenance.
+
+>>> from qtcore.scenario import loads_scenario, run_scenario
+>>> sc = loads_scenario('''
+... name = "gamma"
+... title = "Lorentz factor at 0.6 c"
+... kind = "relativity"
+... [relativity]
+... calculator = "gamma"
+... speed = "0.6c"
+... [[expected]]
+... check = "value"
+... path = "gamma"
+... value = 1.25
+... rtol = 1e-12
+... ''')
+>>> run_scenario(sc).passed
+True
+
+The schema is documented in ``scenarios/README.md``; loading errors are
+:class:`~qtcore.errors.ScenarioError` naming the file, the field and the problem.
+"""
+
+from __future__ import annotations
+
+from qtcore.scenario._calculators import CALCULATORS, calculate
+from qtcore.scenario._checks import CHECKS, CheckResult, lookup
+from qtcore.scenario._model import (
+    KINDS,
+    SCHEMA_VERSION,
+    Scenario,
+    load_scenario,
+    loads_scenario,
+    scenario_from_dict,
+    set_path,
+)
+from qtcore.scenario._runner import ScenarioResult, run_scenario
+from qtcore.scenario._stable import canonical, content_hash, dumps_stable
+from qtcore.scenario._sweeps import parse_axis
+
+__all__ = [
+    "CALCULATORS",
+    "CHECKS",
+    "KINDS",
+    "SCHEMA_VERSION",
+    "CheckResult",
+    "Scenario",
+    "ScenarioResult",
+    "calculate",
+    "canonical",
+    "content_hash",
+    "dumps_stable",
+    "load_scenario",
+    "loads_scenario",
+    "lookup",
+    "parse_axis",
+    "run_scenario",
+    "scenario_from_dict",
+    "set_path",
+]

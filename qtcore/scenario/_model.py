@@ -1,0 +1,369 @@
+"""Scenario files: parse (TOML or JSON), validate, and build the objects they describe.
+
+Loading validates everything a run would need (circuit, parameters, noise, relativity
+fields, sandbox worldlines, sweep axes, expected checks); every error is a
+:class:`~qtcore.errors.ScenarioError` whose message starts with ``"<file>: <field>: "``.
+The schema is documented in ``scenarios/README.md``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from qtcore.circuit import Circuit
+from qtcore.errors import (
+    CircuitError,
+    NoiseError,
+    QasmError,
+    QtcoreError,
+    RelativityDomainError,
+    ScenarioError,
+)
+from qtcore.rng import MAX_SEED
+from qtcore.scenario._calculators import CALCULATORS, calculate
+from qtcore.scenario._checks import validate_check
+from qtcore.scenario._fields import FieldReader
+from qtcore.scenario._stable import canonical, content_hash
+
+__all__ = [
+    "KINDS",
+    "SCHEMA_VERSION",
+    "Scenario",
+    "load_scenario",
+    "loads_scenario",
+    "scenario_from_dict",
+    "set_path",
+]
+
+SCHEMA_VERSION = 1
+KINDS = ("circuit", "relativity", "sandbox", "sweep")
+EXPERIMENTS = ("entangled", "interferometer", "ramsey")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_TOP = (
+    "schema",
+    "name",
+    "title",
+    "description",
+    "kind",
+    "seed",
+    "shots",
+    "circuit",
+    "parameters",
+    "noise",
+    "report",
+    "expected",
+    "relativity",
+    "sandbox",
+    "sweep",
+    "montecarlo",
+    "references",
+)
+
+
+@dataclass
+class Scenario:
+    """A validated scenario.
+
+    Attributes:
+        name: short identifier (file stem by convention).
+        title: one-line title.
+        kind: ``circuit``, ``relativity``, ``sandbox`` or ``sweep``.
+        seed: seed of every random choice (default 0).
+        shots: samples for circuit/sandbox runs (default 0 = exact only).
+        data: the normalized scenario dictionary (what the content hash covers).
+        source: file name used in error messages.
+        expected: the validated checks.
+    """
+
+    name: str
+    title: str
+    kind: str
+    seed: int
+    shots: int
+    data: dict[str, Any]
+    source: str
+    expected: list[dict[str, Any]] = field(default_factory=list)
+    description: str = ""
+
+    @property
+    def content_hash(self) -> str:
+        """``sha256:...`` of the normalized scenario JSON (sorted keys, compact)."""
+        return content_hash(self.data)
+
+    @property
+    def point_kind(self) -> str:
+        """The kind each run executes (a sweep's ``sweep.of``)."""
+        if self.kind == "sweep":
+            return str(self.data["sweep"].get("of", "sandbox"))
+        return self.kind
+
+    def with_value(self, path: str, value: Any) -> Scenario:
+        """A re-validated copy with the field at dotted ``path`` set to ``value``."""
+        data = copy.deepcopy(self.data)
+        set_path(data, path, value, self.source)
+        return scenario_from_dict(data, self.source)
+
+    def circuit(self) -> Circuit:
+        """The circuit with ``parameters`` bound (circuit scenarios)."""
+        return build_circuit(self.data, self.source)
+
+    def noise(self) -> Any:
+        """The :class:`~qtcore.noise.NoiseModel`, or None."""
+        return build_noise(self.data, self.source)
+
+
+def set_path(data: dict[str, Any], path: str, value: Any, source: str = "<input>") -> None:
+    """Sets ``data[a][b]...`` for ``path = "a.b..."``; a bare name means ``parameters.name``.
+
+    Raises:
+        ScenarioError: when an intermediate table is missing.
+    """
+    parts = path.split(".") if "." in path else ["parameters", path]
+    cur: Any = data
+    for i, part in enumerate(parts[:-1]):
+        nxt = cur.get(part) if isinstance(cur, dict) else None
+        if not isinstance(nxt, dict):
+            if part == "parameters" and i == 0:
+                nxt = cur.setdefault("parameters", {})
+            else:
+                raise ScenarioError(
+                    f"{source}: {path}: no table {'.'.join(parts[: i + 1])!r} to set "
+                    f"{parts[-1]!r} in"
+                )
+        cur = nxt
+    cur[parts[-1]] = value
+
+
+def build_circuit(data: Mapping[str, Any], source: str) -> Circuit:
+    """The scenario's circuit (gate list or OpenQASM) with its parameters bound."""
+    spec = data.get("circuit")
+    if not isinstance(spec, Mapping):
+        raise ScenarioError(f"{source}: circuit: missing table (gate list or qasm = '...')")
+    name = str(data.get("name", "circuit"))
+    if "qasm" in spec:
+        extra = set(spec) - {"qasm"}
+        if extra:
+            raise ScenarioError(
+                f"{source}: circuit.{sorted(extra)[0]}: not allowed next to circuit.qasm"
+            )
+        text = spec["qasm"]
+        if not isinstance(text, str):
+            raise ScenarioError(f"{source}: circuit.qasm: must be a string of OpenQASM")
+        try:
+            from qtcore import qasm
+        except ImportError:
+            raise ScenarioError(
+                f"{source}: circuit.qasm: OpenQASM support (qtcore.qasm) is not available"
+            ) from None
+        try:
+            circ: Circuit = qasm.loads(text)  # type: ignore[attr-defined]
+        except QasmError as e:
+            raise ScenarioError(f"{source}: circuit.qasm: {e}") from None
+    else:
+        try:
+            circ = Circuit.from_dict(spec, name=name)
+        except CircuitError as e:
+            raise ScenarioError(f"{source}: circuit: {e}") from None
+    params = data.get("parameters", {})
+    missing = sorted(circ.parameters - set(params))
+    if missing:
+        raise ScenarioError(
+            f"{source}: parameters: circuit parameter(s) {missing} have no value; "
+            "add them to [parameters]"
+        )
+    if circ.parameters:
+        values = {k: float(params[k]) for k in circ.parameters}
+        try:
+            circ = circ.bind(values)
+        except CircuitError as e:
+            raise ScenarioError(f"{source}: parameters: {e}") from None
+    return circ
+
+
+def build_noise(data: Mapping[str, Any], source: str) -> Any:
+    """The NoiseModel of ``data['noise']`` (None when absent)."""
+    spec = data.get("noise")
+    if spec is None:
+        return None
+    from qtcore.noise import NoiseModel
+
+    try:
+        return NoiseModel.from_dict(spec)
+    except NoiseError as e:
+        raise ScenarioError(f"{source}: noise: {e}") from None
+
+
+def _parse(text: str, fmt: str, source: str) -> dict[str, Any]:
+    try:
+        if fmt == "toml":
+            return tomllib.loads(text)
+        data = json.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ScenarioError(f"{source}: not valid TOML: {e}") from None
+    except json.JSONDecodeError as e:
+        raise ScenarioError(
+            f"{source}: not valid JSON: line {e.lineno}, column {e.colno}: {e.msg}"
+        ) from None
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            f"{source}: a scenario must be a JSON object, got {type(data).__name__}"
+        )
+    return data
+
+
+def loads_scenario(text: str, fmt: str = "toml", source: str = "<string>") -> Scenario:
+    """Parses and validates scenario text.
+
+    Args:
+        text: TOML or JSON text.
+        fmt: ``"toml"`` or ``"json"``.
+        source: name used in error messages.
+    """
+    if fmt not in ("toml", "json"):
+        raise ScenarioError(f"{source}: format must be 'toml' or 'json', got {fmt!r}")
+    return scenario_from_dict(_parse(text, fmt, source), source)
+
+
+def load_scenario(path: str) -> Scenario:
+    """Reads and validates a ``.toml`` or ``.json`` scenario file."""
+    lower = str(path).lower()
+    if lower.endswith(".toml"):
+        fmt = "toml"
+    elif lower.endswith(".json"):
+        fmt = "json"
+    else:
+        raise ScenarioError(f"{path}: a scenario file must end in .toml or .json")
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except OSError as e:
+        raise ScenarioError(f"{path}: cannot read: {e.strerror}") from None
+    return loads_scenario(text, fmt, str(path))
+
+
+def _validate_parameters(source: str, params: Any) -> None:
+    if not isinstance(params, Mapping):
+        raise ScenarioError(f"{source}: parameters: must be a table of name = number")
+    for k, v in params.items():
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            raise ScenarioError(f"{source}: parameters.{k}: must be a number, got {v!r}")
+
+
+def _validate_sandbox(source: str, data: Mapping[str, Any]) -> None:
+    from qtcore.scenario._sandbox import build_experiment
+
+    build_experiment(data, source)
+
+
+def _validate_sweep(source: str, data: dict[str, Any]) -> None:
+    from qtcore.scenario._sweeps import build_axes
+
+    r = FieldReader(source, data.get("sweep", {}), "sweep")
+    of = r.string("of", required=True, choices=("circuit", "relativity", "sandbox"))
+    r.string("combine", choices=("product", "zip"))
+    cols = r.raw("columns")
+    if cols is not None and (
+        not isinstance(cols, list) or not all(isinstance(c, str) for c in cols)
+    ):
+        raise r.error("columns", "must be a list of output paths")
+    r.raw("axes")
+    r.finish()
+    axes = build_axes(data, source)
+    base = copy.deepcopy(data)
+    base["kind"] = of
+    base.pop("sweep")
+    for ax in axes:
+        set_path(base, ax.name, ax.values[0], source)
+    scenario_from_dict(base, source)
+
+
+def scenario_from_dict(data: Mapping[str, Any], source: str = "<input>") -> Scenario:
+    """Validates a parsed scenario dictionary and returns a :class:`Scenario`."""
+    if not isinstance(data, Mapping):
+        raise ScenarioError(f"{source}: a scenario must be a table, got {data!r}")
+    try:
+        norm = canonical(data)
+    except (TypeError, ValueError) as e:
+        raise ScenarioError(f"{source}: {e}") from None
+    r = FieldReader(source, norm, "")
+    schema = r.integer("schema", default=SCHEMA_VERSION, minimum=1)
+    if schema != SCHEMA_VERSION:
+        raise r.error(
+            "schema", f"version {schema} is not supported (this qtcore reads {SCHEMA_VERSION})"
+        )
+    name = r.string("name", required=True)
+    assert name is not None
+    if not _NAME.match(name):
+        raise r.error("name", f"{name!r} must be letters, digits, '_', '-' or '.'")
+    title = r.string("title", required=True)
+    description = r.string("description") or ""
+    kind = r.string("kind", required=True, choices=KINDS)
+    seed = r.integer("seed", default=0)
+    if seed > MAX_SEED:
+        raise r.error("seed", f"must be <= 2**63 - 1, got {seed}")
+    shots = r.integer("shots", default=0)
+    refs = r.raw("references")
+    if refs is not None and not (isinstance(refs, list) and all(isinstance(x, str) for x in refs)):
+        raise r.error("references", "must be a list of strings")
+    report = r.raw("report")
+    if report is not None and not (
+        isinstance(report, list) and all(isinstance(x, str) for x in report)
+    ):
+        raise r.error("report", "must be a list of output names")
+    if "parameters" in norm:
+        _validate_parameters(source, r.raw("parameters"))
+    for section in ("circuit", "noise", "relativity", "sandbox", "sweep", "montecarlo"):
+        r.raw(section)
+    expected_raw = r.raw("expected", [])
+    if not isinstance(expected_raw, list):
+        raise r.error("expected", "must be a list of check tables ([[expected]] in TOML)")
+    r.finish()
+    assert kind is not None and title is not None
+    point = (
+        norm["sweep"].get("of") if kind == "sweep" and isinstance(norm.get("sweep"), dict) else kind
+    )
+    try:
+        if kind == "sweep":
+            if "sweep" not in norm:
+                raise ScenarioError(f"{source}: sweep: missing table for kind = 'sweep'")
+            _validate_sweep(source, norm)
+        elif kind == "circuit":
+            build_circuit(norm, source)
+            build_noise(norm, source)
+            if "montecarlo" in norm:
+                from qtcore.scenario._runner import validate_montecarlo
+
+                validate_montecarlo(norm, source)
+        elif kind == "relativity":
+            rel = norm.get("relativity")
+            if not isinstance(rel, Mapping):
+                raise ScenarioError(f"{source}: relativity: missing table")
+            calc = rel.get("calculator")
+            if not isinstance(calc, str) or calc not in CALCULATORS:
+                raise ScenarioError(
+                    f"{source}: relativity.calculator: must be one of "
+                    f"{', '.join(sorted(CALCULATORS))}, got {calc!r}"
+                )
+            calculate(calc, rel, source=source)
+        elif kind == "sandbox":
+            _validate_sandbox(source, norm)
+    except ScenarioError:
+        raise
+    except (RelativityDomainError, QtcoreError) as e:
+        raise ScenarioError(f"{source}: {point}: {e}") from None
+    for section, kinds in (
+        ("circuit", ("circuit",)),
+        ("relativity", ("relativity",)),
+        ("sandbox", ("sandbox",)),
+        ("sweep", ("sweep",)),
+    ):
+        if section in norm and point not in kinds and kind not in kinds:
+            raise ScenarioError(f"{source}: {section}: not used by a {kind!r} scenario")
+    expected = [validate_check(source, i, spec) for i, spec in enumerate(expected_raw)]
+    return Scenario(name, title, kind, seed, shots, norm, source, expected, description)

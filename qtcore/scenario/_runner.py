@@ -1,0 +1,291 @@
+"""Running a scenario: outputs, expected-outcome checks and provenance."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from qtcore._version import __version__
+from qtcore.circuit import Circuit
+from qtcore.errors import ScenarioError
+from qtcore.montecarlo import monte_carlo, wilson_interval
+from qtcore.scenario._calculators import calculate
+from qtcore.scenario._checks import CheckResult, lookup, run_checks
+from qtcore.scenario._fields import FieldReader
+from qtcore.scenario._model import (
+    Scenario,
+    build_circuit,
+    build_noise,
+    scenario_from_dict,
+    set_path,
+)
+from qtcore.scenario._stable import dumps_stable
+from qtcore.sim import get_kernel, interpreter, simulate
+from qtcore.sweep import Axis, CancelCheck, run_sweep
+
+__all__ = ["ScenarioResult", "run_scenario", "validate_montecarlo"]
+
+CIRCUIT_REPORTS = ("bloch", "counts", "estimates", "probabilities", "statevector")
+
+
+@dataclass
+class ScenarioResult:
+    """A scenario's outputs, checks and provenance.
+
+    Attributes:
+        scenario: the scenario that ran.
+        outputs: nested JSON-ready outputs (what ``expected`` paths refer to).
+        checks: one :class:`CheckResult` per expected check.
+        provenance: qtcore version, kernel, seed, shots, interpreter, scenario hash.
+        status: ``"completed"`` or ``"cancelled"`` (sweeps and Monte-Carlo).
+    """
+
+    scenario: Scenario
+    outputs: dict[str, Any]
+    checks: list[CheckResult] = field(default_factory=list)
+    provenance: dict[str, Any] = field(default_factory=dict)
+    status: str = "completed"
+
+    @property
+    def passed(self) -> bool:
+        """True when every expected check passed."""
+        return all(c.passed for c in self.checks)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready result."""
+        return {
+            "scenario": self.scenario.name,
+            "title": self.scenario.title,
+            "kind": self.scenario.kind,
+            "status": self.status,
+            "outputs": self.outputs,
+            "checks": [c.to_dict() for c in self.checks],
+            "passed": self.passed,
+            "provenance": self.provenance,
+        }
+
+    def to_json(self) -> str:
+        """Stable JSON (sorted keys, shortest round-trip floats)."""
+        return dumps_stable(self.to_dict())
+
+
+def _measure_map(circ: Circuit) -> list[tuple[int, int]]:
+    return [(i.qubits[0], i.clbits[0]) for i in circ.instructions if i.kind == "measure"]
+
+
+def _exact_distribution(circ: Circuit, probs: list[float]) -> dict[str, float]:
+    """Exact distribution of the classical register (or of the qubits if nothing is measured)."""
+    pairs = _measure_map(circ)
+    width = circ.num_clbits if pairs else circ.num_qubits
+    out: dict[str, float] = {}
+    for b, p in enumerate(probs):
+        if p < 1e-15:
+            continue
+        if pairs:
+            v = 0
+            for q, c in pairs:
+                v = v | (1 << c) if (b >> q) & 1 else v & ~(1 << c)
+        else:
+            v = b
+        key = format(v, f"0{width}b")
+        out[key] = out.get(key, 0.0) + p
+    return dict(sorted(out.items()))
+
+
+def _estimates(counts: Mapping[str, int], shots: int) -> dict[str, Any]:
+    return {k: wilson_interval(c, shots).to_dict() for k, c in counts.items()}
+
+
+def validate_montecarlo(data: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """Validates ``[montecarlo]``: ``event`` (bitstrings), ``repetitions`` or ``target_width``."""
+    r = FieldReader(source, data["montecarlo"], "montecarlo")
+    event = r.raw("event")
+    if isinstance(event, str):
+        event = [event]
+    if not isinstance(event, list) or not event or not all(isinstance(e, str) for e in event):
+        raise r.error("event", "must be a bitstring or a list of bitstrings")
+    reps = r.integer("repetitions", default=0)
+    width = r.number("target_width")
+    if (reps == 0) == (width is None):
+        raise r.error("repetitions", "give exactly one of repetitions (>= 1) or target_width")
+    out = {
+        "event": event,
+        "repetitions": reps or None,
+        "target_width": width,
+        "max_repetitions": r.integer("max_repetitions", default=20_000, minimum=1),
+        "batch": r.integer("batch", default=100, minimum=1),
+        "confidence": r.number("confidence", default=0.95),
+    }
+    r.finish()
+    return out
+
+
+def _run_circuit(
+    sc: Scenario, seed: int, shots: int, backend: str, cancel: CancelCheck | None
+) -> tuple[dict[str, Any], str]:
+    circ = build_circuit(sc.data, sc.source)
+    noise = build_noise(sc.data, sc.source)
+    report = sc.data.get("report") or ["counts", "probabilities", "estimates"]
+    bad = sorted(set(report) - set(CIRCUIT_REPORTS))
+    if bad:
+        raise ScenarioError(
+            f"{sc.source}: report: unknown output(s) {bad}; allowed: {', '.join(CIRCUIT_REPORTS)}"
+        )
+    res = simulate(circ, shots, seed=seed, backend=backend, noise=noise)
+    out: dict[str, Any] = {
+        "num_qubits": circ.num_qubits,
+        "num_clbits": circ.num_clbits,
+        "method": res.method,
+        "shots": shots,
+    }
+    if "counts" in report and shots:
+        out["counts"] = dict(res.counts)
+    if "estimates" in report and shots:
+        out["estimates"] = _estimates(res.counts, shots)
+    exact = res.method != "trajectories"
+    if "probabilities" in report and exact:
+        out["probabilities"] = _exact_distribution(circ, res.state.probabilities())
+    if "statevector" in report and exact and circ.num_qubits <= 10:
+        out["statevector"] = [[z.real, z.imag] for z in res.state.to_list()]
+    if "bloch" in report and exact:
+        out["bloch"] = [list(v) for v in res.state.bloch_vectors()]
+    status = "completed"
+    if "montecarlo" in sc.data:
+        mc = validate_montecarlo(sc.data, sc.source)
+        events = set(mc["event"])
+
+        def trial(s: int) -> bool:
+            one = simulate(circ, 1, seed=s, backend=backend, noise=noise)
+            return next(iter(one.counts)) in events
+
+        result = monte_carlo(
+            trial,
+            seed=seed,
+            repetitions=mc["repetitions"],
+            target_width=mc["target_width"],
+            max_repetitions=mc["max_repetitions"],
+            batch=mc["batch"],
+            confidence=mc["confidence"],
+            cancel=cancel,
+        )
+        out["montecarlo"] = {**result.to_dict(), "event": sorted(events)}
+        if result.status == "cancelled":
+            status = "cancelled"
+    return out, status
+
+
+def _run_point(sc: Scenario, seed: int, shots: int, backend: str) -> dict[str, Any]:
+    kind = sc.point_kind
+    if kind == "relativity":
+        rel = sc.data["relativity"]
+        return {
+            "calculator": rel["calculator"],
+            **calculate(rel["calculator"], rel, source=sc.source),
+        }
+    if kind == "sandbox":
+        from qtcore.scenario._sandbox import build_experiment
+
+        exp = build_experiment(sc.data, sc.source)
+        out = exp.run(shots=shots, seed=seed, backend=backend)
+        if shots:
+            ones = sum(c for k, c in out["counts"].items() if k[-1] == "1")
+            out["estimates"] = {"p1": wilson_interval(ones, shots).to_dict()}
+        return out
+    out, _ = _run_circuit(sc, seed, shots, backend, None)
+    return out
+
+
+def run_scenario(
+    scenario: Scenario,
+    *,
+    seed: int | None = None,
+    shots: int | None = None,
+    backend: str = "auto",
+    progress: Callable[[int, int, dict[str, float]], None] | None = None,
+    cancel: CancelCheck | None = None,
+    axes: list[Axis] | None = None,
+) -> ScenarioResult:
+    """Runs a scenario and checks its expected outcomes.
+
+    Args:
+        scenario: a loaded :class:`Scenario`.
+        seed: overrides the scenario's seed.
+        shots: overrides the scenario's shots.
+        backend: ``"auto"``, ``"numpy"`` or ``"python"``.
+        progress: sweep progress callback ``(done, total, point)``.
+        cancel: callable or :class:`~qtcore.sweep.CancelToken` checked between sweep
+            points and Monte-Carlo batches.
+        axes: sweep axes replacing the scenario's (or sweeping a non-sweep scenario).
+
+    Returns:
+        a :class:`ScenarioResult` (``passed`` tells whether every check held).
+    """
+    seed = scenario.seed if seed is None else seed
+    shots = scenario.shots if shots is None else shots
+    kernel = get_kernel(backend).name if scenario.point_kind != "relativity" else None
+    status = "completed"
+    if scenario.kind == "sweep" or axes:
+        outputs, status = _run_sweep(scenario, seed, shots, backend, progress, cancel, axes)
+    elif scenario.kind == "circuit":
+        outputs, status = _run_circuit(scenario, seed, shots, backend, cancel)
+    else:
+        outputs = _run_point(scenario, seed, shots, backend)
+    provenance = {
+        "qtcore_version": __version__,
+        "kernel": kernel,
+        "backend": backend,
+        "seed": seed,
+        "shots": shots,
+        "interpreter": interpreter(),
+        "scenario_hash": scenario.content_hash,
+        "schema": scenario.data.get("schema", 1),
+    }
+    checks = run_checks(scenario.expected, outputs)
+    return ScenarioResult(scenario, outputs, checks, provenance, status)
+
+
+def _run_sweep(
+    sc: Scenario,
+    seed: int,
+    shots: int,
+    backend: str,
+    progress: Callable[[int, int, dict[str, float]], None] | None,
+    cancel: CancelCheck | None,
+    axes: list[Axis] | None,
+) -> tuple[dict[str, Any], str]:
+    from qtcore.scenario._sweeps import build_axes
+
+    base = dict(sc.data)
+    sweep = dict(base.pop("sweep", {}) or {})
+    if sc.kind == "sweep":
+        base["kind"] = sweep.get("of", "sandbox")
+        if axes is None:
+            axes = build_axes(sc.data, sc.source)
+    assert axes is not None
+    base.pop("expected", None)
+    columns = sweep.get("columns")
+    combine = str(sweep.get("combine", "product"))
+
+    def point(values: dict[str, float], point_seed: int) -> dict[str, Any]:
+        data = copy.deepcopy(base)
+        for name, v in values.items():
+            set_path(data, name, v, sc.source)
+        psc = scenario_from_dict(data, sc.source)
+        out = _run_point(psc, point_seed, shots, backend)
+        if columns:
+            picked = {}
+            for col in columns:
+                try:
+                    picked[col] = lookup(out, col)
+                except KeyError:
+                    raise ScenarioError(
+                        f"{sc.source}: sweep.columns: output {col!r} not produced by a "
+                        f"{psc.kind} run"
+                    ) from None
+            return picked
+        return {k: v for k, v in out.items() if k not in ("parameters",)}
+
+    result = run_sweep(point, axes, seed=seed, combine=combine, progress=progress, cancel=cancel)
+    return {"table": result.to_dict()}, result.status
