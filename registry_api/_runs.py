@@ -129,61 +129,77 @@ class RunController(Controller):
         user = request.user
         digest = content_hash(data)
         features = extract_features(data.results, data.runtime_ms)
-        async with db.transaction() as conn:
-            existing = await conn.fetchval("SELECT id FROM runs WHERE content_hash = $1", digest)
-            if existing is None:
-                rows = await conn.fetch(
-                    "SELECT features FROM runs WHERE scenario_name = $1"
-                    " ORDER BY created_at DESC LIMIT $2",
-                    data.scenario_name,
-                    HISTORY_LIMIT,
-                )
-                score, detail = score_run(features, [r["features"] for r in rows])
-                run_id = uuid.uuid4()
-                inserted = await conn.fetchval(
-                    "INSERT INTO runs (id, owner_id, scenario_name, scenario, seed,"
-                    " qtcore_version, kernel, results, tags, runtime_ms, frames, frames_bytes,"
-                    " content_hash, features, anomaly_score, anomaly_detail)"
-                    " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)"
-                    " ON CONFLICT (content_hash) DO NOTHING RETURNING id",
-                    run_id,
-                    user.id,
-                    data.scenario_name,
-                    data.scenario,
-                    data.seed,
-                    data.qtcore_version,
-                    data.kernel,
-                    data.results,
-                    list(data.tags),
-                    data.runtime_ms,
-                    data.frames,
-                    len(data.frames or b""),
-                    digest,
-                    features,
-                    score,
-                    detail,
-                )
-                if inserted is not None:
-                    await _audit.record(
-                        conn,
-                        user,
-                        "run.publish",
-                        "run",
-                        str(run_id),
-                        {"scenarioName": data.scenario_name, "contentHash": digest},
-                    )
-                    row = await _fetch_full(conn, run_id)
-                    assert row is not None
-                    RUNS_PUBLISHED.inc()
-                    if score is not None and score >= THRESHOLD:
-                        ANOMALOUS_RUNS.inc()
-                    return Response(_full(row), status_code=HTTP_201_CREATED)
+        run_id = uuid.uuid4()
+        audit_detail = {"scenarioName": data.scenario_name, "contentHash": digest}
+        async with db.connection() as conn:
+            rows = await conn.fetch(
+                "SELECT features FROM runs WHERE scenario_name = $1"
+                " ORDER BY created_at DESC LIMIT $2",
+                data.scenario_name,
+                HISTORY_LIMIT,
+            )
+            score, detail = score_run(features, [r["features"] for r in rows])
+            # One statement = one transaction: the run and its audit row commit together
+            # (or neither does), in a single round trip.
+            created_at = await conn.fetchval(
+                "WITH r AS (INSERT INTO runs (id, owner_id, scenario_name, scenario, seed,"
+                " qtcore_version, kernel, results, tags, runtime_ms, frames, frames_bytes,"
+                " content_hash, features, anomaly_score, anomaly_detail)"
+                " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)"
+                " ON CONFLICT (content_hash) DO NOTHING RETURNING id, created_at),"
+                " a AS (INSERT INTO audit_events (actor_id, actor_username, action,"
+                " target_type, target_id, detail)"
+                " SELECT $2, $17, 'run.publish', 'run', r.id::text, $18 FROM r)"
+                " SELECT created_at FROM r",
+                run_id,
+                user.id,
+                data.scenario_name,
+                data.scenario,
+                data.seed,
+                data.qtcore_version,
+                data.kernel,
+                data.results,
+                list(data.tags),
+                data.runtime_ms,
+                data.frames,
+                len(data.frames or b""),
+                digest,
+                features,
+                score,
+                detail,
+                user.username,
+                audit_detail,
+            )
+            if created_at is None:  # same content published before: return that run
                 existing = await conn.fetchval(
                     "SELECT id FROM runs WHERE content_hash = $1", digest
                 )
-            row = await _fetch_full(conn, existing)
-            assert row is not None
-            return Response(_full(row), status_code=HTTP_200_OK)
+                row = await _fetch_full(conn, existing)
+                assert row is not None
+                return Response(_full(row), status_code=HTTP_200_OK)
+        RUNS_PUBLISHED.inc()
+        anomalous = score is not None and score >= THRESHOLD
+        if anomalous:
+            ANOMALOUS_RUNS.inc()
+        run = Run(
+            id=run_id,
+            owner=user.username,
+            scenario_name=data.scenario_name,
+            seed=data.seed,
+            qtcore_version=data.qtcore_version,
+            kernel=data.kernel,
+            tags=list(data.tags),
+            runtime_ms=data.runtime_ms,
+            content_hash=digest,
+            frames_bytes=len(data.frames or b""),
+            anomaly_score=score,
+            anomalous=anomalous,
+            created_at=created_at,
+            scenario=data.scenario,
+            results=data.results,
+            anomaly_detail=detail,
+        )
+        return Response(run, status_code=HTTP_201_CREATED)
 
     @get("/", guards=[require_viewer], summary="List runs")
     async def list_runs(

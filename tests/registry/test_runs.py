@@ -253,23 +253,23 @@ async def test_delete_own_run_and_audit(
 
 
 async def test_publish_is_atomic_when_audit_fails(
-    client: AsyncTestClient[Litestar], tokens: dict[str, str], settings: Settings,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
-    from registry_api import _audit
-
-    async def boom(*_: Any, **__: Any) -> None:
-        raise asyncpg.exceptions.ConnectionDoesNotExistError("connection lost mid-write")
-
-    monkeypatch.setattr(_audit, "record", boom)
+    client: AsyncTestClient[Litestar], tokens: dict[str, str], settings: Settings
+) -> None:
     name = _name()
-    r = await _publish(client, tokens["alice"], run_body(name))
-    assert r.status_code == 503, r.text
     conn = await asyncpg.connect(settings.database_url)
-    try:
+    try:  # make the audit insert (only) fail for this scenario name
+        await conn.execute(
+            "ALTER TABLE audit_events ADD CONSTRAINT qt_test_reject CHECK"
+            f" (detail->>'scenarioName' IS DISTINCT FROM '{name}')"
+        )
+        r = await _publish(client, tokens["alice"], run_body(name))
+        assert r.status_code == 500, r.text
         assert await conn.fetchval("SELECT count(*) FROM runs WHERE scenario_name=$1", name) == 0
     finally:
+        await conn.execute("ALTER TABLE audit_events DROP CONSTRAINT IF EXISTS qt_test_reject")
         await conn.close()
+    r = await _publish(client, tokens["alice"], run_body(name))
+    assert r.status_code == 201
 
 
 async def test_unknown_ids_are_404(
