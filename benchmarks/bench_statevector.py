@@ -1,0 +1,435 @@
+"""State-vector benchmark: qtcore's kernels against Qiskit, Aer, qulacs, Cirq and Kronecker.
+
+Families (see ``README.md``): GHZ(n), QFT(n) and RAND(n) (depth 20: RY/RZ with seeded
+random angles on every qubit, then a CX ladder). Every engine runs single-threaded
+(``OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=1`` is set before NumPy is imported, Aer gets
+``max_parallel_threads=1``). Peers are optional: an engine that does not import is
+skipped. Results are checked against qtcore's NumPy state (fidelity > 1 - 1e-9,
+converting Cirq's big-endian order).
+
+Usage::
+
+    python benchmarks/bench_statevector.py                 # n = 8 12 16 20 22 24
+    python benchmarks/bench_statevector.py --small         # n = 8 10 12 (CI, < 30 s)
+    python benchmarks/bench_statevector.py --sizes 20 22 --families rand
+    python benchmarks/bench_statevector.py --memory 28     # peak RSS of a 28-qubit run
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "QULACS_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import math  # noqa: E402
+import random  # noqa: E402
+import resource  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from qtcore import Circuit  # noqa: E402
+from qtcore.sim._fusion import fuse, run_fused  # noqa: E402
+from qtcore.sim._kernel_numpy import NumpyKernel  # noqa: E402
+from qtcore.sim._kernel_python import PythonKernel  # noqa: E402
+
+Op = tuple[str, tuple[float, ...], tuple[int, ...]]  # (name, params, qubits)
+
+DEFAULT_SIZES = [8, 12, 16, 20, 22, 24]
+SMALL_SIZES = [8, 10, 12]
+PY_MAX = 14
+NAIVE_MAX = 12
+NAIVE_FULL_MAX = 8  # above this the naive time is extrapolated from a sample of gates
+
+
+# ---------------------------------------------------------------- circuits
+def ghz(n: int) -> list[Op]:
+    """H on qubit 0, then a CX ladder."""
+    return [("h", (), (0,))] + [("cx", (), (q, q + 1)) for q in range(n - 1)]
+
+
+def qft(n: int) -> list[Op]:
+    """The textbook QFT (Qiskit's ``QFT(n)`` gate order, final swaps included)."""
+    ops: list[Op] = []
+    for j in reversed(range(n)):
+        ops.append(("h", (), (j,)))
+        for k in reversed(range(j)):
+            ops.append(("cp", (math.pi / 2 ** (j - k),), (k, j)))
+    for q in range(n // 2):
+        ops.append(("swap", (), (q, n - 1 - q)))
+    return ops
+
+
+def rand(n: int, depth: int = 20, seed: int = 1234) -> list[Op]:
+    """``depth`` layers of RY, RZ (seeded angles) on every qubit, then a CX ladder."""
+    rng = random.Random(seed + n)
+    ops: list[Op] = []
+    for _ in range(depth):
+        for q in range(n):
+            ops.append(("ry", (rng.uniform(0, 2 * math.pi),), (q,)))
+            ops.append(("rz", (rng.uniform(0, 2 * math.pi),), (q,)))
+        for q in range(n - 1):
+            ops.append(("cx", (), (q, q + 1)))
+    return ops
+
+
+FAMILIES: dict[str, Callable[[int], list[Op]]] = {"ghz": ghz, "qft": qft, "rand": rand}
+
+
+def to_qtcore(n: int, ops: list[Op]) -> Circuit:
+    c = Circuit(n)
+    for name, params, qubits in ops:
+        getattr(c, name)(*params, *qubits)
+    return c
+
+
+# ---------------------------------------------------------------- engines
+def run_qt_numpy(n: int, ops: list[Op]) -> tuple[Any, dict[str, Any]]:
+    """qtcore NumPy kernel with gate fusion (the simulator's fast path)."""
+    c = to_qtcore(n, ops)
+    k = NumpyKernel()
+    prog = fuse(c.instructions, n)
+    s = k.zeros(n)
+    for op in prog:
+        s = op.apply(k, s, n)
+    return s, {"passes": len(prog)}
+
+
+def run_qt_numpy_nofuse(n: int, ops: list[Op]) -> tuple[Any, dict[str, Any]]:
+    c = to_qtcore(n, ops)
+    k = NumpyKernel()
+    s = k.zeros(n)
+    for ins in c.instructions:
+        assert ins.gate is not None
+        s = k.apply_gate(s, n, ins.gate, ins.qubits)
+    return s, {}
+
+
+def run_qt_python(n: int, ops: list[Op]) -> tuple[Any, dict[str, Any]]:
+    c = to_qtcore(n, ops)
+    k = PythonKernel()
+    s = k.zeros(n)
+    for ins in c.instructions:
+        assert ins.gate is not None
+        s = k.apply_gate(s, n, ins.gate, ins.qubits)
+    return np.array(s), {}
+
+
+def _qiskit_circuit(n: int, ops: list[Op]) -> Any:
+    from qiskit import QuantumCircuit
+
+    qc = QuantumCircuit(n)
+    for name, params, qubits in ops:
+        getattr(qc, name)(*params, *qubits)
+    return qc
+
+
+def run_qiskit(n: int, ops: list[Op]) -> tuple[Any, dict[str, Any]]:
+    from qiskit.quantum_info import Statevector
+
+    qc = _qiskit_circuit(n, ops)
+    return np.asarray(Statevector(qc).data), {}
+
+
+def run_aer(n: int, ops: list[Op]) -> tuple[Any, dict[str, Any]]:
+    from qiskit_aer import AerSimulator
+
+    qc = _qiskit_circuit(n, ops)
+    qc.save_statevector()
+    sim = AerSimulator(method="statevector", max_parallel_threads=1)
+    res = sim.run(qc, shots=1).result()
+    return np.asarray(res.get_statevector(qc).data), {}
+
+
+def run_qulacs(n: int, ops: list[Op]) -> tuple[Any, dict[str, Any]]:
+    import qulacs
+    from qulacs import gate as qg
+
+    state = qulacs.QuantumState(n)
+    circ = qulacs.QuantumCircuit(n)
+    for name, params, qubits in ops:
+        if name == "h":
+            circ.add_H_gate(qubits[0])
+        elif name == "cx":
+            circ.add_CNOT_gate(qubits[0], qubits[1])
+        elif name == "swap":
+            circ.add_SWAP_gate(qubits[0], qubits[1])
+        elif name == "ry":  # qulacs RY(t) = exp(+i t Y / 2)
+            circ.add_RY_gate(qubits[0], -params[0])
+        elif name == "rz":
+            circ.add_RZ_gate(qubits[0], -params[0])
+        elif name == "cp":
+            g = qg.DenseMatrix(
+                qubits[1], [[1, 0], [0, complex(math.cos(params[0]), math.sin(params[0]))]]
+            )
+            g.add_control_qubit(qubits[0], 1)
+            circ.add_gate(g)
+        else:
+            raise ValueError(name)
+    circ.update_quantum_state(state)
+    return np.asarray(state.get_vector()), {}
+
+
+def run_cirq(n: int, ops: list[Op]) -> tuple[Any, dict[str, Any]]:
+    import cirq
+
+    qs = cirq.LineQubit.range(n)
+    gates = {
+        "h": lambda p: cirq.H,
+        "cx": lambda p: cirq.CNOT,
+        "swap": lambda p: cirq.SWAP,
+        "ry": lambda p: cirq.ry(p[0]),
+        "rz": lambda p: cirq.rz(p[0]),
+        "cp": lambda p: cirq.CZPowGate(exponent=p[0] / math.pi),
+    }
+    circ = cirq.Circuit(
+        gates[name](params).on(*(qs[q] for q in qubits)) for name, params, qubits in ops
+    )
+    sim = cirq.Simulator(dtype=np.complex128)
+    # Cirq is big-endian: list the qubits from n-1 down to 0 to get qtcore's order
+    res = sim.simulate(circ, qubit_order=list(reversed(qs)))
+    return np.asarray(res.final_state_vector), {}
+
+
+def _naive_gate(n: int, name: str, params: tuple[float, ...], qubits: tuple[int, ...]) -> Any:
+    """The full 2**n x 2**n matrix of one gate, as a sum of Kronecker products."""
+    i2 = np.eye(2, dtype=complex)
+    p0 = np.diag([1, 0]).astype(complex)
+    p1 = np.diag([0, 1]).astype(complex)
+    x = np.array([[0, 1], [1, 0]], dtype=complex)
+    y = np.array([[0, -1j], [1j, 0]], dtype=complex)
+    z = np.diag([1, -1]).astype(complex)
+
+    def term(factors: dict[int, Any]) -> Any:
+        out = np.ones((1, 1), dtype=complex)
+        for q in reversed(range(n)):  # qubit n-1 is the most significant factor
+            out = np.kron(out, factors.get(q, i2))
+        return out
+
+    if name == "h":
+        return term({qubits[0]: np.array([[1, 1], [1, -1]], dtype=complex) / math.sqrt(2)})
+    if name == "ry":
+        c, s = math.cos(params[0] / 2), math.sin(params[0] / 2)
+        return term({qubits[0]: np.array([[c, -s], [s, c]], dtype=complex)})
+    if name == "rz":
+        e = complex(math.cos(params[0] / 2), math.sin(params[0] / 2))
+        return term({qubits[0]: np.diag([e.conjugate(), e])})
+    if name == "cx":
+        c, t = qubits
+        return term({c: p0}) + term({c: p1, t: x})
+    if name == "cp":
+        c, t = qubits
+        ph = np.diag([1, complex(math.cos(params[0]), math.sin(params[0]))])
+        return term({c: p0}) + term({c: p1, t: ph})
+    if name == "swap":
+        a, b = qubits
+        return (term({}) + term({a: x, b: x}) + term({a: y, b: y}) + term({a: z, b: z})) / 2
+    raise ValueError(name)
+
+
+def run_naive(n: int, ops: list[Op]) -> tuple[Any, dict[str, Any]]:
+    s = np.zeros(1 << n, dtype=complex)
+    s[0] = 1
+    sample = ops if n <= NAIVE_FULL_MAX else ops[: max(3, 60 >> max(0, n - 9))]
+    t0 = time.perf_counter()
+    for name, params, qubits in sample:
+        s = _naive_gate(n, name, params, qubits) @ s
+    dt = time.perf_counter() - t0
+    if len(sample) < len(ops):
+        return None, {"time": dt * len(ops) / len(sample), "extrapolated": True}
+    return s, {}
+
+
+ENGINES: dict[str, tuple[Callable[[int, list[Op]], tuple[Any, dict[str, Any]]], int, str]] = {
+    # name: (runner, max n, import probe)
+    "qt-numpy": (run_qt_numpy, 40, "numpy"),
+    "qt-np-nofuse": (run_qt_numpy_nofuse, 40, "numpy"),
+    "qt-python": (run_qt_python, PY_MAX, "numpy"),
+    "qiskit-sv": (run_qiskit, 40, "qiskit"),
+    "aer": (run_aer, 40, "qiskit_aer"),
+    "qulacs": (run_qulacs, 40, "qulacs"),
+    "cirq": (run_cirq, 40, "cirq"),
+    "kron": (run_naive, NAIVE_MAX, "numpy"),
+}
+
+
+def available(probe: str) -> bool:
+    try:
+        __import__(probe)
+    except Exception:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------- machine
+def bandwidth() -> dict[str, float]:
+    """Streamed GB/s of an in-place scale and of a copy (read + write counted)."""
+    a = np.ones(1 << 24, dtype=np.complex128)
+    b = np.empty_like(a)
+    best_scale = best_copy = math.inf
+    for _ in range(5):
+        t = time.perf_counter()
+        np.multiply(a, 1.0, out=a)
+        best_scale = min(best_scale, time.perf_counter() - t)
+        t = time.perf_counter()
+        np.copyto(b, a)
+        best_copy = min(best_copy, time.perf_counter() - t)
+    return {"scale": 2 * a.nbytes / best_scale / 1e9, "copy": 2 * a.nbytes / best_copy / 1e9}
+
+
+def pass_bound_ms(n: int, gbps: float) -> float:
+    """Time of one read + write of the complex128 state at ``gbps``."""
+    return 2 * 16 * (1 << n) / (gbps * 1e9) * 1e3
+
+
+# ---------------------------------------------------------------- running
+def fidelity(a: Any, b: Any) -> float:
+    return float(abs(np.vdot(a, b)) ** 2 / (np.vdot(a, a).real * np.vdot(b, b).real))
+
+
+def time_engine(
+    fn: Callable[[int, list[Op]], tuple[Any, dict[str, Any]]], n: int, ops: list[Op], reps: int
+) -> tuple[float, Any, dict[str, Any]]:
+    best = math.inf
+    state: Any = None
+    info: dict[str, Any] = {}
+    for _ in range(reps):
+        t = time.perf_counter()
+        state, info = fn(n, ops)
+        best = min(best, info.get("time", time.perf_counter() - t))
+    return best, state, info
+
+
+def run_table(sizes: list[int], families: list[str], engines: list[str], gbps: float) -> int:
+    cols = [e for e in engines if available(ENGINES[e][2])]
+    missing = [e for e in engines if e not in cols]
+    if missing:
+        print(f"# skipped (not importable): {', '.join(missing)}")
+    head = f"{'family':6} {'n':>3} " + " ".join(f"{c:>12}" for c in cols)
+    head += f" {'passes':>6} {'ms/pass':>8} {'bound':>7} {'x bound':>7}"
+    print(head)
+    print("-" * len(head))
+    failures = 0
+    ratios: list[str] = []
+    for fam in families:
+        for n in sizes:
+            ops = FAMILIES[fam](n)
+            times: dict[str, float] = {}
+            ref: Any = None
+            passes = 0
+            notes: list[str] = []
+            for e in cols:
+                fn, nmax, _ = ENGINES[e]
+                if n > nmax:
+                    continue
+                reps = 3 if n <= 16 else 1
+                try:
+                    t, st, info = time_engine(fn, n, ops, reps)
+                except Exception as exc:  # a peer failing must not stop the table
+                    notes.append(f"{e}: {type(exc).__name__}: {exc}")
+                    continue
+                times[e] = t
+                if info.get("extrapolated"):
+                    notes.append(f"{e} extrapolated from a sample of gates")
+                if e == "qt-numpy":
+                    ref = st
+                    passes = info["passes"]
+                elif st is not None and ref is not None:
+                    f = fidelity(ref, st)
+                    if not f > 1 - 1e-9:
+                        failures += 1
+                        notes.append(f"MISMATCH {e}: fidelity {f:.12f}")
+            row = f"{fam:6} {n:>3} "
+            row += " ".join(f"{_fmt(times.get(c)):>12}" for c in cols)
+            qt = times.get("qt-numpy")
+            if qt is not None and passes:
+                per = qt / passes * 1e3
+                bound = pass_bound_ms(n, gbps)
+                row += f" {passes:>6} {per:>8.2f} {bound:>7.2f} {per / bound:>7.1f}"
+            print(row, flush=True)
+            for note in notes:
+                print(f"#   {note}")
+            if qt:
+                ratios.append(
+                    f"{fam:6} {n:>3} "
+                    + " ".join(
+                        f"{c}={times[c] / qt:.3g}x" for c in cols if c in times and c != "qt-numpy"
+                    )
+                )
+    print("\nratios (engine time / qt-numpy time; > 1 means qtcore is faster):")
+    for r in ratios:
+        print("  " + r)
+    return failures
+
+
+def _fmt(t: float | None) -> str:
+    if t is None:
+        return "-"
+    if t < 1e-3:
+        return f"{t * 1e6:.0f}us"
+    if t < 1:
+        return f"{t * 1e3:.1f}ms"
+    return f"{t:.2f}s"
+
+
+def memory_child(n: int, dtype: str, depth: int) -> None:
+    """Runs a RAND-like circuit and prints peak RSS (child process of --memory)."""
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    k = NumpyKernel(dtype=np.dtype(dtype))
+    c = to_qtcore(n, rand(n, depth=depth))
+    t = time.perf_counter()
+    s = run_fused(k, k.zeros(n), n, c.instructions)
+    dt = time.perf_counter() - t
+    norm = k.norm_sq(s)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    state = s.nbytes
+    print(
+        f"n={n} dtype={dtype} depth={depth} gates={len(c.instructions)} time={dt:.1f}s "
+        f"norm={norm:.12f}\n  state {state / 2**30:.3f} GiB, peak RSS {peak / 2**30:.3f} GiB "
+        f"= {peak / state:.3f}x the state (interpreter+NumPy before the run: "
+        f"{base / 2**20:.0f} MiB)"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--small", action="store_true", help="n = 8 10 12 (CI)")
+    ap.add_argument("--sizes", type=int, nargs="+", help="qubit counts")
+    ap.add_argument("--families", nargs="+", choices=sorted(FAMILIES), default=list(FAMILIES))
+    ap.add_argument("--engines", nargs="+", choices=list(ENGINES), default=list(ENGINES))
+    ap.add_argument("--memory", type=int, metavar="N", help="peak-RSS check at N qubits")
+    ap.add_argument("--dtype", default="complex128", choices=["complex128", "complex64"])
+    ap.add_argument("--depth", type=int, default=2, help="layers of the --memory circuit")
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.memory is not None:
+        if args.child:
+            memory_child(args.memory, args.dtype, args.depth)
+            return 0
+        cmd = [sys.executable, __file__, "--memory", str(args.memory), "--child"]
+        cmd += ["--dtype", args.dtype, "--depth", str(args.depth)]
+        return subprocess.call(cmd)
+    sizes = args.sizes or (SMALL_SIZES if args.small else DEFAULT_SIZES)
+    bw = bandwidth()
+    print(
+        f"# numpy {np.__version__}, single thread; measured bandwidth: in-place scale "
+        f"{bw['scale']:.1f} GB/s, copy {bw['copy']:.1f} GB/s; bound = 2*16*2^n B at "
+        f"{bw['scale']:.1f} GB/s"
+    )
+    failures = run_table(sizes, args.families, args.engines, bw["scale"])
+    if failures:
+        print(f"{failures} result(s) disagree with qtcore", file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
