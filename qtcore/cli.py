@@ -1,0 +1,494 @@
+"""The ``python -m qtcore`` command line.
+
+Subcommands::
+
+    run FILE        run an OpenQASM file (.qasm) or a scenario file (.toml/.json)
+    sweep FILE      sweep scenario parameters: --param name=start:stop:num[:log]
+    rel CALC ...    quick relativity answers (gamma, dilation, redshift, static, orbit,
+                    gps, twin, schwarzschild)
+    scenarios       list the scenario library
+    gates           list the gate registry
+
+User errors (bad files, bad values, QASM syntax) print ``qtcore: error: ...`` on stderr
+and exit with status 2, never a traceback; a scenario whose expected checks fail exits 1.
+The library code never exits: :func:`main` returns the status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn, TextIO
+
+from qtcore._version import __version__
+from qtcore.errors import QasmError, QtcoreError, ScenarioError
+
+__all__ = ["default_library", "main"]
+
+
+class _UsageError(Exception):
+    """An argparse usage error, turned into exit status 2 by :func:`main`."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(f"{self.prog}: {message}")
+
+
+def default_library() -> str:
+    """The scenario library folder: ``$QTCORE_SCENARIOS`` or ``scenarios/`` next to qtcore."""
+    env = os.environ.get("QTCORE_SCENARIOS")
+    if env:
+        return env
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scenarios")
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return repr(v)
+    if isinstance(v, dict | list):
+        return json.dumps(v, sort_keys=True, ensure_ascii=False)
+    return str(v)
+
+
+def _kv_table(data: dict[str, Any], out: TextIO, indent: str = "") -> None:
+    from qtcore.sweep import flatten
+
+    flat = flatten(data)
+    width = max((len(k) for k in flat), default=0)
+    for k, v in flat.items():
+        out.write(f"{indent}{k:<{width}}  {_fmt(v)}\n")
+
+
+# --------------------------------------------------------------------------- run
+def _resolve(path: str, library: str) -> str:
+    if os.path.exists(path):
+        return path
+    for ext in (".toml", ".json"):
+        candidate = os.path.join(library, path + ext)
+        if os.path.exists(candidate):
+            return candidate
+    raise ScenarioError(f"{path}: no such file (and no library scenario of that name)")
+
+
+def _run_qasm(args: argparse.Namespace, out: TextIO) -> int:
+    from qtcore import qasm
+    from qtcore.montecarlo import wilson_interval
+    from qtcore.sim import interpreter, simulate
+
+    try:
+        with open(args.file, encoding="utf-8") as fh:
+            text = fh.read()
+    except OSError as e:
+        raise ScenarioError(f"{args.file}: cannot read: {e.strerror}") from None
+    try:
+        circ = qasm.loads(text)
+    except QasmError as e:
+        where = f"{args.file}:{e.line}:{e.column}" if e.line is not None else args.file
+        raise ScenarioError(f"{where}: {e.message}") from None
+    shots = 1024 if args.shots is None else args.shots
+    seed = 0 if args.seed is None else args.seed
+    res = simulate(circ, shots, seed=seed, backend=args.kernel)
+    provenance = {
+        "qtcore_version": __version__,
+        "kernel": res.kernel,
+        "seed": seed,
+        "shots": shots,
+        "interpreter": interpreter(),
+        "source": os.path.basename(args.file),
+    }
+    if args.format == "json":
+        from qtcore.scenario import dumps_stable
+
+        body = res.to_dict(amplitudes=circ.num_qubits <= 10)
+        out.write(dumps_stable({"result": body, "provenance": provenance}))
+        return 0
+    out.write(
+        f"{os.path.basename(args.file)}: {circ.num_qubits} qubit(s), "
+        f"{circ.num_clbits} clbit(s), {len(circ.instructions)} op(s)\n"
+    )
+    out.write(f"kernel {res.kernel}, seed {seed}, shots {shots}, method {res.method}\n")
+    if shots:
+        out.write(
+            f"{'outcome':>{max(7, circ.num_clbits)}}  {'count':>7}  {'freq':>7}  95% Wilson\n"
+        )
+        for k, c in res.counts.items():
+            w = wilson_interval(c, shots)
+            out.write(
+                f"{k:>{max(7, circ.num_clbits)}}  {c:>7}  {c / shots:>7.4f}  "
+                f"[{w.low:.4f}, {w.high:.4f}]\n"
+            )
+    else:
+        for k, p in res.state.probabilities_dict().items():
+            out.write(f"{k}  {p:.12g}\n")
+    return 0
+
+
+def _print_scenario_result(result: Any, out: TextIO) -> None:
+    sc = result.scenario
+    out.write(f"{sc.name}: {sc.title}\n")
+    prov = result.provenance
+    out.write(
+        f"kind {sc.kind}, kernel {prov['kernel']}, seed {prov['seed']}, "
+        f"shots {prov['shots']}, {prov['interpreter']}, {prov['scenario_hash'][:19]}\n"
+    )
+    outputs = dict(result.outputs)
+    table = outputs.pop("table", None)
+    counts = outputs.pop("counts", None)
+    estimates = outputs.pop("estimates", None)
+    if counts:
+        out.write("counts:\n")
+        for k, c in counts.items():
+            e = (estimates or {}).get(k)
+            ci = f"  [{e['low']:.4f}, {e['high']:.4f}]" if e else ""
+            out.write(f"  {k}  {c}{ci}\n")
+    elif estimates:
+        outputs["estimates"] = estimates
+    if outputs:
+        _kv_table(outputs, out, "  ")
+    if table is not None:
+        _write_table(table, out)
+    for c in result.checks:
+        out.write(f"{'PASS' if c.passed else 'FAIL'}  {c.check} {c.target}: {c.detail}\n")
+    if result.status != "completed":
+        out.write(f"status: {result.status}\n")
+
+
+def _write_table(table: dict[str, Any], out: TextIO) -> None:
+    cols = table["columns"][2:]
+    out.write("  ".join(f"{c:>22}" for c in cols) + "\n")
+    for row in table["rows"]:
+        out.write("  ".join(f"{_fmt(v):>22}" for v in row[2:]) + "\n")
+
+
+def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.file.lower().endswith(".qasm"):
+        return _run_qasm(args, out)
+    from qtcore.scenario import load_scenario, run_scenario
+
+    sc = load_scenario(_resolve(args.file, args.library))
+    result = run_scenario(sc, seed=args.seed, shots=args.shots, backend=args.kernel)
+    if args.format == "json":
+        out.write(result.to_json())
+    else:
+        _print_scenario_result(result, out)
+    if not result.passed:
+        failed = [c for c in result.checks if not c.passed]
+        err.write(f"qtcore: {len(failed)} expected check(s) failed in {sc.source}\n")
+        return 1
+    return 0
+
+
+# --------------------------------------------------------------------------- sweep
+class _ProgressBar:
+    def __init__(self, err: TextIO, enabled: bool) -> None:
+        self.err = err
+        self.enabled = enabled
+
+    def __call__(self, done: int, total: int, point: dict[str, float]) -> None:
+        if not self.enabled:
+            return
+        width = 30
+        filled = width * done // max(total, 1)
+        self.err.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        if done == total:
+            self.err.write("\n")
+        self.err.flush()
+
+
+def _cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from qtcore.scenario import load_scenario, parse_axis, run_scenario
+    from qtcore.sweep import table_csv
+
+    sc = load_scenario(_resolve(args.file, args.library))
+    axes = [parse_axis(p, seed=sc.seed) for p in args.param] or None
+    if axes is None and sc.kind != "sweep":
+        raise ScenarioError(f"{sc.source}: not a sweep scenario; give --param name=start:stop:num")
+    if axes is not None:
+        for ax in axes:  # validate every name against the scenario now, not mid-sweep
+            sc.with_value(ax.name, ax.values[0])
+    show = args.progress if args.progress is not None else err.isatty()
+    result = run_scenario(
+        sc,
+        seed=args.seed,
+        shots=args.shots,
+        backend=args.kernel,
+        axes=axes,
+        progress=_ProgressBar(err, show),
+    )
+    table = result.outputs["table"]
+    if args.format == "csv":
+        text = table_csv(table)
+    elif args.format == "json":
+        text = result.to_json()
+    else:
+        import io
+
+        buf = io.StringIO()
+        _print_scenario_result(result, buf)
+        text = buf.getvalue()
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        out.write(text)
+    return 0 if result.passed else 1
+
+
+# --------------------------------------------------------------------------- rel
+_REL: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
+    # name: (calculator, [(cli option, field, help)])
+    "gamma": ("gamma", [("--mass", "mass", "rest mass, e.g. '1.67e-27 kg'")]),
+    "dilation": (
+        "dilation",
+        [
+            ("--speed", "speed", "speed, e.g. '0.9c'"),
+            ("--gamma", "gamma", "Lorentz factor instead of a speed"),
+            ("--duration", "coordinate_duration", "lab (coordinate) duration, e.g. '1 day'"),
+            ("--proper-duration", "proper_duration", "proper duration, e.g. '2.197 us'"),
+        ],
+    ),
+    "redshift": (
+        "redshift",
+        [
+            ("--height", "emitter_height", "emitter height above the receiver (m)"),
+            ("--receiver-height", "receiver_height", "receiver height above the surface"),
+            ("--body", "body", "earth, sun, moon, jupiter, sirius_b, neutron_star"),
+        ],
+    ),
+    "static": (
+        "static_clock",
+        [
+            ("--height", "height", "height above the mean radius"),
+            ("--body", "body", "preset body"),
+        ],
+    ),
+    "orbit": (
+        "orbit",
+        [
+            ("--altitude", "altitude", "orbit altitude, e.g. '400 km'"),
+            ("--body", "body", "preset body"),
+        ],
+    ),
+    "gps": (
+        "gps",
+        [
+            ("--altitude", "altitude", "orbit altitude (default: GPS, 26561.75 km radius)"),
+            ("--orbit-radius", "orbit_radius", "orbit radius instead of altitude"),
+            ("--latitude", "latitude_deg", "ground clock latitude in degrees (rotating Earth)"),
+            ("--body", "body", "preset body"),
+        ],
+    ),
+    "schwarzschild": ("schwarzschild", [("--body", "body", "preset body")]),
+}
+_NUMERIC = {"gamma", "latitude_deg"}
+
+
+def _number_or_text(field: str, text: str) -> Any:
+    if field in _NUMERIC:
+        try:
+            return float(text)
+        except ValueError:
+            raise ScenarioError(f"--{field.replace('_', '-')}: {text!r} is not a number") from None
+    return text
+
+
+def _cmd_rel(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from qtcore.scenario import calculate, dumps_stable
+
+    fields: dict[str, Any] = {}
+    name = args.calc
+    if name == "twin":
+        calc = "trajectory"
+        fields["segments"] = [
+            {"kind": "coast", "velocity": args.speed, "coordinate_duration": args.half},
+            {
+                "kind": "coast",
+                "velocity": "-" + args.speed.lstrip("+"),
+                "coordinate_duration": args.half,
+            },
+        ]
+    else:
+        calc, options = _REL[name]
+        if name == "gamma":
+            fields["speed"] = args.speed
+        for opt, field, _ in options:
+            value = getattr(args, opt.lstrip("-").replace("-", "_"))
+            if value is not None:
+                fields[field] = _number_or_text(field, value)
+        if name == "redshift" and "emitter_height" not in fields:
+            raise ScenarioError("rel redshift: give --height (emitter above the receiver)")
+        if name == "redshift" and "receiver_height" in fields:
+            fields["emitter_height"] = _sum_lengths(
+                fields["emitter_height"], fields["receiver_height"]
+            )
+    result = calculate(calc, fields, source="rel", path=name)
+    if args.json:
+        out.write(dumps_stable({"calculator": calc, "input": fields, "result": result}))
+    else:
+        _kv_table(result, out)
+    return 0
+
+
+def _sum_lengths(a: Any, b: Any) -> float:
+    from qtcore.units import to_si
+
+    return to_si(a, "length") + to_si(b, "length")
+
+
+# --------------------------------------------------------------------------- lists
+def _cmd_scenarios(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from qtcore.scenario import dumps_stable, load_scenario
+
+    lib = args.library
+    if not os.path.isdir(lib):
+        raise ScenarioError(f"{lib}: scenario library folder not found (use --library)")
+    rows = []
+    for fname in sorted(os.listdir(lib)):
+        if fname.endswith((".toml", ".json")):
+            sc = load_scenario(os.path.join(lib, fname))
+            rows.append(
+                {
+                    "name": sc.name,
+                    "kind": sc.kind,
+                    "title": sc.title,
+                    "file": fname,
+                    "checks": len(sc.expected),
+                }
+            )
+    if args.json:
+        out.write(dumps_stable(rows))
+    else:
+        width = max((len(r["name"]) for r in rows), default=4)
+        for r in rows:
+            out.write(f"{r['name']:<{width}}  {r['kind']:<10}  {r['title']}\n")
+    return 0
+
+
+def _cmd_gates(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from qtcore.ops import GATES
+    from qtcore.scenario import dumps_stable
+
+    rows: list[dict[str, Any]] = []
+    lines: list[str] = []
+    for spec in (GATES[k] for k in sorted(GATES)):
+        rows.append(
+            {
+                "name": spec.name,
+                "params": list(spec.params),
+                "num_params": spec.num_params,
+                "num_controls": spec.num_controls,
+                "num_targets": spec.num_targets,
+                "qasm2": spec.qasm2,
+                "qasm3": spec.qasm3,
+                "structure": spec.structure,
+                "variadic": spec.variadic,
+                "summary": spec.summary,
+            }
+        )
+        params = f"({', '.join(spec.params)})" if spec.params else ""
+        qubits = "n" if spec.variadic else str(spec.num_controls + spec.num_targets)
+        lines.append(f"{spec.name + params:<24} {qubits:>2}q  {spec.summary}\n")
+    if args.json:
+        out.write(dumps_stable(rows))
+    else:
+        out.write("".join(lines))
+    return 0
+
+
+# --------------------------------------------------------------------------- parser
+def _parser() -> _Parser:
+    p = _Parser(prog="qtcore", description="QuantumTime core: circuits, relativity, scenarios.")
+    p.add_argument("--version", action="version", version=f"qtcore {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--shots", type=int, default=None, help="override the shot count")
+        sp.add_argument("--seed", type=int, default=None, help="override the seed")
+        sp.add_argument("--kernel", choices=("auto", "numpy", "python"), default="auto")
+        sp.add_argument("--library", default=default_library(), help="scenario library folder")
+
+    run = sub.add_parser("run", help="run a QASM or scenario file")
+    run.add_argument("file", help="a .qasm, .toml or .json file, or a library scenario name")
+    common(run)
+    run.add_argument("--format", choices=("table", "json"), default="table")
+
+    sw = sub.add_parser("sweep", help="sweep scenario parameters")
+    sw.add_argument("file")
+    sw.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        help="name=start:stop:num[:log|:random] or name=v1,v2,... (repeatable)",
+    )
+    common(sw)
+    sw.add_argument("--format", choices=("table", "json", "csv"), default="json")
+    sw.add_argument("--output", "-o", help="write to this file instead of stdout")
+    sw.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar on stderr (default: when stderr is a terminal)",
+    )
+
+    rel = sub.add_parser("rel", help="relativity calculators")
+    rsub = rel.add_subparsers(dest="calc", required=True, parser_class=_Parser)
+    for name, (calc, options) in _REL.items():
+        rp = rsub.add_parser(name, help=f"the {calc} calculator")
+        if name == "gamma":
+            rp.add_argument("speed", help="speed, e.g. 0.9c or '7.66 km/s'")
+        for opt, _, hlp in options:
+            rp.add_argument(opt, help=hlp)
+        rp.add_argument("--json", action="store_true")
+    tw = rsub.add_parser("twin", help="twin paradox: out and back at constant speed")
+    tw.add_argument("--speed", required=True, help="cruise speed, e.g. 0.8c")
+    tw.add_argument("--half", required=True, help="lab duration of each leg, e.g. '5 yr'")
+    tw.add_argument("--json", action="store_true")
+
+    sc = sub.add_parser("scenarios", help="list the scenario library")
+    sc.add_argument("--library", default=default_library())
+    sc.add_argument("--json", action="store_true")
+
+    g = sub.add_parser("gates", help="list the gate registry")
+    g.add_argument("--json", action="store_true")
+    return p
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO, TextIO], int]] = {
+    "run": _cmd_run,
+    "sweep": _cmd_sweep,
+    "rel": _cmd_rel,
+    "scenarios": _cmd_scenarios,
+    "gates": _cmd_gates,
+}
+
+
+def main(
+    argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None
+) -> int:
+    """Runs the command line and returns the exit status (0 ok, 1 checks failed, 2 error).
+
+    Args:
+        argv: arguments without the program name (default ``sys.argv[1:]``).
+        stdout: where results go (default ``sys.stdout``).
+        stderr: where errors and progress go (default ``sys.stderr``).
+    """
+    out = stdout if stdout is not None else sys.stdout
+    err = stderr if stderr is not None else sys.stderr
+    try:
+        args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+        return _COMMANDS[args.command](args, out, err)
+    except _UsageError as e:
+        err.write(f"usage error: {e}\n")
+        return 2
+    except SystemExit as e:  # --help / --version
+        return int(e.code or 0) if isinstance(e.code, int) or e.code is None else 2
+    except (QtcoreError, OSError) as e:
+        err.write(f"qtcore: error: {e}\n")
+        return 2
+    except KeyboardInterrupt:
+        err.write("qtcore: interrupted\n")
+        return 130
