@@ -145,6 +145,7 @@ class _Parser:
         self.st = _State()
         self.cond: Condition | None = None
         self.cond_bits: set[int] = set()
+        self.written: set[int] = set()
 
     # ------------------------------------------------------------ tokens
     def peek(self, k: int = 0) -> Token:
@@ -663,11 +664,14 @@ class _Parser:
         if self.cond is not None:
             if ins.kind == "barrier":
                 raise _err("a barrier cannot be conditioned", tok)
-            if ins.kind == "measure" and set(ins.clbits) & self.cond_bits:
+            if self.written & self.cond_bits:
                 raise _err(
-                    "a conditional statement may not measure into a bit its condition reads",
+                    "this statement would see a condition bit measured earlier in the same "
+                    "if block (qtcore evaluates conditions per statement); split the block",
                     tok,
                 )
+            if ins.kind == "measure":
+                self.written |= set(ins.clbits)
             ins = Instruction(ins.kind, ins.qubits, ins.gate, ins.clbits, self.cond)
         self.st.instructions.append(ins)
 
@@ -742,7 +746,8 @@ class _Parser:
         self.expect("(", "after 'if'")
         cond, single = self.condition()
         self.expect(")", "after the condition")
-        outer, outer_bits = self.cond, self.cond_bits
+        outer, outer_bits, outer_written = self.cond, self.cond_bits, self.written
+        self.written = set()
         self.cond = self.merge(outer, cond, kw)
         self.cond_bits = outer_bits | set(cond.clbits)
         if self.version == 2:
@@ -768,8 +773,10 @@ class _Parser:
                 )
             flipped = Condition(cond.clbits, 1 - cond.value)
             self.cond = self.merge(outer, flipped, e)
+            self.written = set()
             self.branch()
         self.cond, self.cond_bits = outer, outer_bits
+        self.written = outer_written | self.written
 
     def branch(self) -> None:
         if self.accept("{"):

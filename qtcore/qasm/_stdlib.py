@@ -386,6 +386,12 @@ def _control_one(op: Op, ctrls: tuple[int, ...]) -> list[Op]:
         return [op]
     if name in ("x", "cx", "ccx", "mcx"):
         return [_mcx(ctrls + qs)]
+    if name in ("z", "cz", "ccz", "mcz"):
+        total = ctrls + qs
+        zname = {2: "cz", 3: "ccz"}.get(len(total), "mcz")
+        return [Op(_g(zname, nc=len(total) - 1 if zname == "mcz" else None), total)]
+    if name in ("s", "sdg") and len(ctrls) == 1:
+        return [Op(_g("c" + name), ctrls + qs)]
     if name in _PHASE_OF:
         return [_mcphase(_PHASE_OF[name](g.params), ctrls + qs)]
     if name in _AS_U and len(ctrls) == 1:

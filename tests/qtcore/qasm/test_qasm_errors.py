@@ -89,7 +89,12 @@ CASES_V3 = [
     (H3 + "if (c == 1) { x q[0]; } else { y q[0]; }", 5, 25, ["'else' needs a single-bit"]),
     (H3 + "if (c) x q[0];", 5, 6, ["3-bit register 'c'", "== value"]),
     (H3 + "if (c[0] == 1) { x q[0];", 5, 25, ["not closed"]),
-    (H3 + "if (c[0] == 1) { c[0] = measure q[0]; }", 5, 25, ["may not measure into a bit"]),
+    (
+        H3 + "if (c[0] == 1) { c[0] = measure q[0]; x q[1]; }",
+        5,
+        39,
+        ["condition bit measured earlier"],
+    ),
     (H3 + "if (c[0] == 1) { if (c[0] == 0) x q[0]; }", 5, 18, ["contradicts"]),
     (H3 + "if (c[0]) qubit r;", 5, 11, ["not allowed inside an if"]),
     (H3 + "if (c[0] != 1) barrier q;", 5, 16, ["barrier cannot be conditioned"]),
