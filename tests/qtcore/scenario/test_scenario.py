@@ -1,0 +1,175 @@
+"""Scenario loading, validation errors, provenance, stable JSON and kernel determinism."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from qtcore.errors import ScenarioError
+from qtcore.scenario import (
+    content_hash,
+    dumps_stable,
+    loads_scenario,
+    run_scenario,
+    scenario_from_dict,
+)
+from qtcore.sim import interpreter
+
+BELL = {
+    "name": "bell",
+    "title": "Bell",
+    "kind": "circuit",
+    "seed": 5,
+    "shots": 300,
+    "circuit": {
+        "num_qubits": 2,
+        "num_clbits": 2,
+        "ops": [
+            {"op": "h", "qubits": [0]},
+            {"op": "cx", "qubits": [0, 1]},
+            {"op": "measure", "qubits": [0, 1], "clbits": [0, 1]},
+        ],
+    },
+    "expected": [{"check": "probabilities", "values": {"00": 0.5, "11": 0.5}}],
+}
+
+
+def _error(data: dict[str, object]) -> str:
+    with pytest.raises(ScenarioError) as info:
+        scenario_from_dict(data, "demo.toml")
+    return str(info.value)
+
+
+def test_errors_name_file_field_and_problem() -> None:
+    msg = _error({**BELL, "kind": "circus"})
+    assert msg.startswith("demo.toml: kind:") and "circuit" in msg
+    assert "demo.toml: shots:" in _error({**BELL, "shots": -1})
+    assert "demo.toml: colour:" in _error({**BELL, "colour": 1})
+    assert "demo.toml: title:" in _error({k: v for k, v in BELL.items() if k != "title"})
+    bad_op = {**BELL, "circuit": {"num_qubits": 2, "ops": [{"op": "cx", "qubits": [0, 5]}]}}
+    assert "demo.toml: circuit: ops[0]" in _error(bad_op)
+    rel = {
+        "name": "r",
+        "title": "t",
+        "kind": "relativity",
+        "relativity": {"calculator": "gamma", "speed": "3 parsecs"},
+    }
+    msg = _error(rel)
+    assert "relativity.speed" in msg and "3 parsecs" in msg
+    rel2 = {**rel, "relativity": {"calculator": "gamma", "speed": "1.5c"}}
+    assert "below the speed of light" in _error(rel2)
+    check = {**BELL, "expected": [{"check": "value", "value": 1.0}]}
+    assert "expected[0].path" in _error(check)
+    sandbox = {
+        "name": "s",
+        "title": "t",
+        "kind": "sandbox",
+        "sandbox": {
+            "experiment": "ramsey",
+            "frequency": "1 Hz",
+            "duration": 1,
+            "clock_a": {"kind": "static", "hieght": 1},
+            "clock_b": {"kind": "static"},
+        },
+    }
+    assert "sandbox.clock_a.hieght" in _error(sandbox)
+
+
+def test_toml_and_json_syntax_errors_name_the_file() -> None:
+    with pytest.raises(ScenarioError, match=r"^x\.toml: not valid TOML"):
+        loads_scenario("name = ", "toml", "x.toml")
+    with pytest.raises(ScenarioError, match=r"^x\.json: not valid JSON: line 1"):
+        loads_scenario("{", "json", "x.json")
+
+
+def test_provenance_and_hash() -> None:
+    sc = scenario_from_dict(BELL, "bell.json")
+    res = run_scenario(sc, backend="python")
+    prov = res.provenance
+    assert prov["kernel"] == "python" and prov["seed"] == 5 and prov["shots"] == 300
+    assert prov["interpreter"] == interpreter()
+    text = json.dumps(BELL, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert prov["scenario_hash"] == "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+    assert res.passed
+    # key order does not change the hash; content does
+    assert content_hash(dict(reversed(list(BELL.items())))) == prov["scenario_hash"]
+    assert scenario_from_dict({**BELL, "seed": 6}).content_hash != prov["scenario_hash"]
+
+
+def test_stable_json_format() -> None:
+    text = dumps_stable({"b": 0.1, "a": [1, 2.5e-16, (3, 1 / 3)], "c": 1 + 2j})
+    assert text == (
+        '{\n  "a": [\n    1,\n    2.5e-16,\n    [\n      3,\n      0.3333333333333333\n    ]\n'
+        '  ],\n  "b": 0.1,\n  "c": [\n    1.0,\n    2.0\n  ]\n}\n'
+    )
+    assert json.loads(text)["a"][2][1] == 1 / 3
+    with pytest.raises(ValueError, match="non-finite"):
+        dumps_stable({"x": float("nan")})
+
+
+def test_checks_can_fail() -> None:
+    wrong = {
+        **BELL,
+        "expected": [
+            {"check": "probabilities", "values": {"00": 1.0}},
+            {"check": "counts", "values": {"01": 1.0}},
+            {"check": "value", "path": "num_qubits", "value": 3},
+            {"check": "value", "path": "no.such", "value": 3},
+        ],
+    }
+    res = run_scenario(scenario_from_dict(wrong), backend="python")
+    assert [c.passed for c in res.checks] == [False, False, False, False]
+    assert "not found" in res.checks[3].detail
+    assert not res.passed
+
+
+def test_same_seed_same_counts_python_kernel() -> None:
+    sc = scenario_from_dict(BELL)
+    a = run_scenario(sc, backend="python")
+    b = run_scenario(sc, backend="python")
+    assert a.outputs["counts"] == b.outputs["counts"]
+    assert run_scenario(sc, seed=6, backend="python").outputs["counts"] != a.outputs["counts"]
+
+
+@pytest.mark.numpy
+def test_same_scenario_same_results_both_kernels() -> None:
+    noisy = {
+        **BELL,
+        "noise": {"depolarizing": {"p": 0.1}, "readout": {"p01": 0.1, "p10": 0.2}},
+        "expected": [],
+    }
+    for data in (BELL, noisy):
+        sc = scenario_from_dict(data)
+        a = run_scenario(sc, backend="python")
+        b = run_scenario(sc, backend="numpy")
+        assert a.outputs["counts"] == b.outputs["counts"]
+        for k, p in a.outputs.get("probabilities", {}).items():
+            assert b.outputs["probabilities"][k] == pytest.approx(p, abs=1e-12)
+
+
+def test_sweep_scenario_and_with_value() -> None:
+    data = {
+        "name": "s",
+        "title": "t",
+        "kind": "sweep",
+        "seed": 2,
+        "sweep": {
+            "of": "relativity",
+            "axes": [{"param": "relativity.speed", "values": [0.0, 1e8, 2e8]}],
+            "columns": ["gamma"],
+        },
+        "relativity": {"calculator": "gamma", "speed": 1.0},
+        "expected": [{"check": "trend", "column": "gamma", "monotonic": "increasing"}],
+    }
+    res = run_scenario(scenario_from_dict(data))
+    assert res.passed
+    table = res.outputs["table"]
+    assert table["rows"][0][3] == 1.0
+    bad = {
+        **data,
+        "sweep": {**data["sweep"], "axes": [{"param": "relativity.sped", "values": [1.0]}]},
+    }
+    with pytest.raises(ScenarioError, match=r"relativity\.sped"):
+        scenario_from_dict(bad, "s.toml")

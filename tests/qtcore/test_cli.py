@@ -1,0 +1,137 @@
+"""The command line, run in-process (no subprocess, so it also runs under Pyodide)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from qtcore.cli import main
+
+LIBRARY = str(Path(__file__).resolve().parents[2] / "scenarios")
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_rel_gamma_json_matches_formula() -> None:
+    code, out, err = run("rel", "gamma", "0.6c", "--json")
+    assert code == 0, err
+    assert json.loads(out)["result"]["gamma"] == pytest.approx(1.25, rel=1e-15)
+
+
+def test_rel_gps_redshift_and_table() -> None:
+    code, out, _ = run("rel", "gps", "--altitude", "20200km", "--json")
+    assert code == 0
+    assert json.loads(out)["result"]["net_us_per_day"] == pytest.approx(38.5, abs=0.1)
+    code, out, _ = run("rel", "redshift", "--height", "22.5m", "--json")
+    # Pound-Rebka: g h / c^2 with g = GM/R^2 at Earth's mean radius
+    g = 3.986004e14 / 6_371_008.8**2
+    shift = json.loads(out)["result"]["fractional_frequency_shift"]
+    assert shift == pytest.approx(g * 22.5 / 299_792_458.0**2, rel=1e-8)
+    code, out, _ = run("rel", "dilation", "--speed", "0.6c", "--duration", "10 s")
+    assert code == 0 and "proper_duration" in out and "8.0" in out
+
+
+def test_rel_twin() -> None:
+    code, out, _ = run("rel", "twin", "--speed", "0.8c", "--half", "5 yr", "--json")
+    assert code == 0
+    assert json.loads(out)["result"]["proper_time"] == pytest.approx(6 * 365.25 * 86400, rel=1e-12)
+
+
+def test_user_errors_exit_2_without_traceback() -> None:
+    code, _, err = run("rel", "gamma", "1.2c")
+    assert code == 2 and "speed" in err and "Traceback" not in err
+    code, _, err = run("rel", "gamma", "fast")
+    assert code == 2 and "fast" in err
+    code, _, err = run("run", "does-not-exist.toml", "--library", LIBRARY)
+    assert code == 2 and "does-not-exist.toml" in err
+    code, _, err = run("run", "bell", "--kernel", "gpu", "--library", LIBRARY)
+    assert code == 2 and "gpu" in err
+    code, _, err = run("frobnicate")
+    assert code == 2
+
+
+def test_run_qasm_and_qasm_error_position(tmp_path: Path) -> None:
+    good = tmp_path / "bell.qasm"
+    good.write_text(
+        'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\n'
+        "h q[0];\ncx q[0], q[1];\nmeasure q -> c;\n"
+    )
+    code, out, err = run(
+        "run", str(good), "--shots", "100", "--seed", "3", "--kernel", "python", "--format", "json"
+    )
+    assert code == 0, err
+    data = json.loads(out)
+    assert sum(data["result"]["counts"].values()) == 100
+    assert set(data["result"]["counts"]) <= {"00", "11"}
+    assert data["provenance"]["kernel"] == "python"
+    bad = tmp_path / "bad.qasm"
+    bad.write_text('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncx q[0] q[1];\n')
+    code, _, err = run("run", str(bad))
+    assert code == 2
+    assert f"{bad}:4:" in err and "Traceback" not in err
+
+
+def test_run_library_scenario_table_and_json() -> None:
+    code, out, err = run("run", "bell", "--library", LIBRARY, "--kernel", "python")
+    assert code == 0, err
+    assert "PASS" in out and "FAIL" not in out
+    code, out, _ = run("run", os.path.join(LIBRARY, "gps_clock.toml"), "--format", "json")
+    data = json.loads(out)
+    assert data["passed"] and data["provenance"]["scenario_hash"].startswith("sha256:")
+
+
+def test_run_reports_failed_checks_with_exit_1(tmp_path: Path) -> None:
+    f = tmp_path / "wrong.toml"
+    f.write_text(
+        'name = "w"\ntitle = "w"\nkind = "relativity"\n[relativity]\n'
+        'calculator = "gamma"\nspeed = "0.6c"\n[[expected]]\ncheck = "value"\n'
+        'path = "gamma"\nvalue = 1.3\n'
+    )
+    code, out, err = run("run", str(f))
+    assert code == 1 and "FAIL" in out and "1 expected check(s) failed" in err
+
+
+def test_sweep_csv_json_and_progress(tmp_path: Path) -> None:
+    code, out, err = run(
+        "sweep",
+        "lorentz_factor",
+        "--library",
+        LIBRARY,
+        "--param",
+        "relativity.speed=0:2e8:5",
+        "--format",
+        "csv",
+        "--progress",
+    )
+    assert code == 0, err
+    lines = out.strip().splitlines()
+    assert lines[0].startswith("index,seed,relativity.speed,")
+    assert len(lines) == 6
+    assert "5/5" in err
+    target = tmp_path / "out.json"
+    code, _, _ = run("sweep", "sweep_gps_altitude", "--library", LIBRARY, "-o", str(target))
+    data = json.loads(target.read_text())
+    assert code == 0 and data["passed"] and data["outputs"]["table"]["done"] == 9
+    code, _, err = run("sweep", "bell", "--library", LIBRARY, "--param", "x=1:2")
+    assert code == 2 and "start:stop:num" in err
+    code, _, err = run("sweep", "bell", "--library", LIBRARY)
+    assert code == 2 and "not a sweep" in err
+
+
+def test_scenarios_and_gates_lists() -> None:
+    code, out, _ = run("scenarios", "--library", LIBRARY, "--json")
+    names = {row["name"] for row in json.loads(out)}
+    assert {"bell", "gps_clock", "sweep_gps_altitude"} <= names
+    code, out, _ = run("gates", "--json")
+    gates = {row["name"]: row for row in json.loads(out)}
+    assert gates["cx"]["num_controls"] == 1 and gates["cx"]["qasm2"] == "cx"
+    code, out, _ = run("gates")
+    assert code == 0 and "rx(theta)" in out
