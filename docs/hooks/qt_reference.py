@@ -126,12 +126,12 @@ def scenario_markdown(path: Path) -> str:
         lines += ["**Expected outcome:**", "", "```json", json.dumps(expected, indent=2), "```", ""]
     seed = data.get("seed", 7)
     shots = data.get("shots", 1024)
-    if kind in ("circuit", "sandbox") or "circuit" in data:
+    if kind == "circuit":
         lines.append(
             f'<qt-circuit id="{name}" scenario="{name}" shots="{shots}" seed="{seed}"></qt-circuit>'
         )
-    else:
-        lines.append(f'<qt-scenario-runner id="{name}" scenario="{name}"></qt-scenario-runner>')
+        lines += ["", "Run the whole scenario (noise, expected-outcome checks, provenance):", ""]
+    lines.append(f'<qt-scenario-runner id="{name}-run" scenario="{name}"></qt-scenario-runner>')
     lang = "toml" if path.suffix == ".toml" else "json"
     lines += ["", '??? note "The scenario file"', "", f"    ```{lang}"]
     lines += ["    " + ln for ln in path.read_text(encoding="utf-8").splitlines()]

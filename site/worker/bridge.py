@@ -115,7 +115,10 @@ def qasm_dumps(circ: Circuit) -> str:
     """OpenQASM 2 text of ``circ`` (qtcore.qasm, or the fallback writer)."""
     mod = _qasm_module()
     if mod is not None:
-        return str(mod.dumps(circ))
+        try:
+            return str(mod.dumps(circ))
+        except QasmError:  # e.g. a single-bit condition: OpenQASM 3 can say it
+            return str(mod.dumps(circ, version=3))
     return _fallback_dumps(circ)
 
 
@@ -530,16 +533,56 @@ def _scenario_circuit(data: Mapping[str, Any]) -> Circuit | None:
 
 
 def h_scenario(payload: Mapping[str, Any], progress: ProgressFn | None) -> dict[str, Any]:
-    """Open (``op: "load"``) or run (``op: "run"``) a scenario given as file text."""
+    """Open (``op: "load"``) or run (``op: "run"``) a scenario given as file text.
+
+    Runs go through :func:`qtcore.scenario.run_scenario` (checks and provenance included);
+    sweep points are reported through ``progress`` as they finish.
+    """
     op = payload.get("op", "load")
     text = str(payload.get("text", ""))
     fmt = str(payload.get("format", "toml"))
     name = str(payload.get("name", "scenario"))
+    mod = _scenario_module()
+    if mod is None or not hasattr(mod, "loads_scenario"):
+        return _fallback_scenario(op, text, fmt, name, progress)
+    sc = mod.loads_scenario(text, fmt, f"{name}.{fmt}")
+    out: dict[str, Any] = {
+        "name": sc.name,
+        "title": sc.title,
+        "kind": sc.kind,
+        "description": sc.description,
+        "shots": sc.shots,
+        "seed": sc.seed,
+        "hash": sc.content_hash,
+        "data": json.loads(json.dumps(sc.data, default=str)),
+    }
+    if sc.point_kind in ("circuit",) and "circuit" in sc.data:
+        circ = sc.circuit()
+        if not circ.parameters:
+            out["circuit"] = circ.to_dict()
+            out["qasm"] = qasm_dumps(circ)
+        out["noisy"] = bool(sc.data.get("noise"))
+    if op == "run":
+        cb = None
+        if progress is not None:
+            report = progress
+
+            def cb(done: int, total: int, point: Mapping[str, float]) -> None:
+                report(done, total, json.dumps(dict(point)))
+
+        res = mod.run_scenario(sc, progress=cb)
+        out["result"] = json.loads(json.dumps(res.to_dict(), default=str))
+    return out
+
+
+def _fallback_scenario(
+    op: str, text: str, fmt: str, name: str, progress: ProgressFn | None
+) -> dict[str, Any]:
     data = _parse_scenario(text, fmt)
     circ = _scenario_circuit(data)
     out: dict[str, Any] = {
         "name": name,
-        "title": data.get("title", data.get("name", name)),
+        "title": data.get("title", name),
         "kind": data.get("kind", "circuit" if circ is not None else "unknown"),
         "description": data.get("description", ""),
         "shots": data.get("shots", 1024),
@@ -550,15 +593,9 @@ def h_scenario(payload: Mapping[str, Any], progress: ProgressFn | None) -> dict[
         out["circuit"] = circ.to_dict()
         out["qasm"] = qasm_dumps(circ)
     if op == "run":
-        mod = _scenario_module()
-        if mod is not None and hasattr(mod, "loads") and hasattr(mod, "run"):
-            scen = mod.loads(text, format=fmt, name=name)
-            res = mod.run(scen)
-            out["result"] = json.loads(json.dumps(_todict(res), default=str))
-        elif circ is not None:
-            out["result"] = h_run({"circuit": circ.to_dict(), **out}, progress)
-        else:
+        if circ is None:
             raise BridgeError(f"scenario {name!r} has no circuit and qtcore.scenario is missing")
+        out["result"] = h_run({"circuit": circ.to_dict(), **out}, progress)
     return out
 
 

@@ -1,0 +1,94 @@
+// The circuit editor's model: placed ops on a qubit x step grid, and conversion to and from
+// qtcore's gate-list dictionary (Circuit.to_dict / Circuit.from_dict).
+
+/** Qubits a gate needs (controls + targets; variadic gates default to 2 controls). */
+export function arity(spec) {
+  if (!spec) return 1;
+  const controls = spec.variadic ? 2 : spec.numControls;
+  return controls + spec.numTargets;
+}
+
+function span(item) {
+  const qs = item.qubits;
+  if (item.op === "barrier" || qs.length === 0) return qs;
+  const lo = Math.min(...qs);
+  const hi = Math.max(...qs);
+  const out = [];
+  for (let q = lo; q <= hi; q++) out.push(q);
+  return out;
+}
+
+/** Order in which ops run: by step, then by lowest qubit. */
+export function ordered(items) {
+  return [...items].sort((a, b) => a.t - b.t || Math.min(...a.qubits) - Math.min(...b.qubits));
+}
+
+/** Place ops as early as their qubits and classical bits allow (ASAP layering). */
+export function layout(ops) {
+  const free = new Map();
+  const cfree = new Map();
+  const items = [];
+  for (const op of ops) {
+    const item = {
+      op: op.op,
+      qubits: [...(op.qubits || [])],
+      params: (op.params || []).map((p) => (typeof p === "number" ? fmtParam(p) : String(p))),
+      clbits: [...(op.clbits || [])],
+      cond: op.if ? { clbits: [...op.if.clbits], value: op.if.value } : null,
+    };
+    if (op.matrix) item.matrix = op.matrix;
+    if (op.label) item.label = op.label;
+    const wires = span(item);
+    const bits = [...item.clbits, ...(item.cond ? item.cond.clbits : [])];
+    let t = 0;
+    for (const w of wires) t = Math.max(t, free.get(w) || 0);
+    for (const c of bits) t = Math.max(t, cfree.get(c) || 0);
+    item.t = t;
+    for (const w of wires) free.set(w, t + 1);
+    for (const c of bits) cfree.set(c, t + 1);
+    items.push(item);
+  }
+  return items;
+}
+
+export function fmtParam(x) {
+  const fr = [[1, "pi"], [2, "pi/2"], [4, "pi/4"], [8, "pi/8"], [3, "pi/3"]];
+  for (const [k, name] of fr) {
+    if (Math.abs(x - Math.PI / k) < 1e-12) return name;
+    if (Math.abs(x + Math.PI / k) < 1e-12) return `-${name}`;
+  }
+  return String(Number(x.toPrecision(12)));
+}
+
+/** The model as qtcore's gate-list dict. */
+export function toDict(model) {
+  const ops = ordered(model.items).map((it) => {
+    const d = { op: it.op, qubits: [...it.qubits] };
+    if (it.params && it.params.length) d.params = [...it.params];
+    if (it.op === "measure") d.clbits = [...it.clbits];
+    if (it.matrix) {
+      d.matrix = it.matrix;
+      d.label = it.label;
+    }
+    if (it.cond) d.if = { clbits: [...it.cond.clbits], value: it.cond.value };
+    return d;
+  });
+  return { num_qubits: model.n, num_clbits: model.c, ops };
+}
+
+/** A model from a gate-list dict. */
+export function fromDict(d) {
+  return { n: d.num_qubits, c: d.num_clbits || 0, items: layout(d.ops || []) };
+}
+
+/** Number of grid columns in use. */
+export function width(model) {
+  return model.items.reduce((m, it) => Math.max(m, it.t + 1), 0);
+}
+
+/** The op occupying (q, t), if any (including the wires between a gate's qubits). */
+export function itemAt(model, q, t) {
+  return model.items.find((it) => it.t === t && span(it).includes(q)) || null;
+}
+
+export { span };

@@ -1,0 +1,157 @@
+// <qt-relativity calc="sr|schwarzschild|gps">: relativity calculators with unit-string inputs
+// ("0.9c", "7.66 km/s", "20200 km", "1 day"), live results from qtcore and an SVG plot.
+
+import { getRuntime, kernelLabel, renderError } from "./runtime.js";
+import { fmtNum, linePlot } from "./plots.js";
+import { readState, widgetId, writeState } from "./urlstate.js";
+
+const BODIES = [["earth", "Earth"], ["sun", "Sun"], ["moon", "Moon"], ["jupiter", "Jupiter"], ["sirius_b", "Sirius B"], ["neutron_star", "Neutron star"], ["custom", "Custom mass and radius"]];
+
+const CALCS = {
+  sr: {
+    title: "Special relativity",
+    fields: [
+      { key: "speed", label: "Speed", value: "0.9c", hint: "e.g. 0.9c, 7.66 km/s, 1000 km/h" },
+      { key: "duration", label: "Coordinate time", value: "1 day", hint: "e.g. 1 day, 3600 s, 1 yr" },
+    ],
+    rows: (r) => [
+      ["β = v/c", r.beta.toPrecision(10)],
+      ["Lorentz factor γ", r.gamma.toPrecision(15)],
+      ["γ − 1", r.gamma_minus_one.toExponential(9)],
+      ["rapidity φ = artanh β", r.rapidity.toPrecision(10)],
+      ["proper time τ = t/γ", `${fmtNum(r.properTime)} s`],
+      ["moving clock lags by t − τ", `${r.lag.toExponential(9)} s`],
+      ["Doppler f_r/f_s (approaching / receding)", `${r.doppler_approaching.toPrecision(8)} / ${r.doppler_receding.toPrecision(8)}`],
+    ],
+  },
+  schwarzschild: {
+    title: "Schwarzschild field (static clock)",
+    fields: [
+      { key: "body", label: "Body", type: "select", options: BODIES, value: "earth" },
+      { key: "radius_at", label: "Clock radius r", value: "6371 km", hint: "distance from the centre, e.g. 6371 km, 1 AU" },
+      { key: "mass", label: "Mass (custom body)", value: "5.972e24 kg" },
+      { key: "radius", label: "Body radius (custom body)", value: "6371 km" },
+    ],
+    rows: (r) => [
+      ["body", r.body],
+      ["Schwarzschild radius r_s = 2GM/c²", `${fmtNum(r.schwarzschildRadius)} m`],
+      ["clock rate dτ/dt = √(1 − r_s/r)", r.factor.toPrecision(15)],
+      ["1 − dτ/dt", r.deficit.toExponential(9)],
+      ["weak-field GM/(rc²)", r.weakDeficit.toExponential(9)],
+      ["seconds lost per day vs. infinity", `${r.secondsLostPerDay.toExponential(6)} s`],
+    ],
+  },
+  gps: {
+    title: "GPS satellite clock vs. ground clock",
+    fields: [
+      { key: "altitude", label: "Orbit altitude", value: "20200 km", hint: "above Earth's mean radius; leave empty to give the orbit radius" },
+      { key: "orbit_radius", label: "Orbit radius", value: "26561.75 km", hint: "used when altitude is empty" },
+      { key: "latitude", label: "Ground clock latitude (°)", value: "", hint: "empty: non-rotating Earth" },
+    ],
+    rows: (r) => [
+      ["orbit radius", `${(r.orbit_radius / 1000).toFixed(3)} km`],
+      ["orbital speed √(GM/r)", `${r.orbital_speed.toFixed(3)} m/s`],
+      ["special relativity (motion)", `${r.sr_us_per_day.toFixed(4)} μs/day`],
+      ["general relativity (gravity)", `${r.gr_us_per_day.toFixed(4)} μs/day`],
+      ["net (satellite − ground)", `${r.net_us_per_day.toFixed(4)} μs/day`],
+      ["first-order estimate SR + GR", `${(r.weak_field_sr_us_per_day + r.weak_field_gr_us_per_day).toFixed(4)} μs/day`],
+    ],
+  },
+};
+
+function h(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v == null || v === false) continue;
+    if (k === "text") e.textContent = v;
+    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children) if (c != null) e.append(c);
+  return e;
+}
+
+class QtRelativity extends HTMLElement {
+  constructor() {
+    super();
+    this.whenReady = new Promise((r) => (this._resolveReady = r));
+    this.gen = 0;
+  }
+
+  connectedCallback() {
+    if (this._built) return;
+    this._built = true;
+    this.classList.add("qt-widget", "qt-relativity");
+    this.rt = getRuntime();
+    this.wid = widgetId(this);
+    this.calc = this.getAttribute("calc") || "sr";
+    const def = CALCS[this.calc];
+    if (!def) {
+      this.textContent = `unknown calculator ${this.calc}; use sr, schwarzschild or gps`;
+      this._resolveReady();
+      return;
+    }
+    const saved = readState(this.wid) || {};
+    this.inputs = {};
+    const form = h("form", { class: "qt-form", onsubmit: (e) => { e.preventDefault(); this.compute(); } });
+    for (const f of def.fields) {
+      const id = `${this.wid}-${f.key}`;
+      const initial = saved[f.key] ?? this.getAttribute(f.key) ?? f.value;
+      let input;
+      if (f.type === "select") {
+        input = h("select", { id, name: f.key });
+        for (const [v, label] of f.options) input.append(h("option", { value: v, text: label }));
+        input.value = initial;
+      } else {
+        input = h("input", { id, name: f.key, type: "text", value: initial, autocomplete: "off", "aria-describedby": f.hint ? `${id}-hint` : null });
+      }
+      input.addEventListener("input", () => this.computeSoon());
+      input.addEventListener("change", () => this.computeSoon());
+      this.inputs[f.key] = input;
+      form.append(h("div", { class: "qt-field" }, h("label", { for: id, text: f.label }), input, f.hint ? h("small", { id: `${id}-hint`, text: f.hint }) : null));
+    }
+    this.status = h("span", { class: "qt-status", role: "status", text: "Loading the Python runtime…" });
+    this.table = h("table", { class: "qt-results" });
+    this.plot = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    this.plot.setAttribute("class", "qt-plot");
+    this.error = h("div", { class: "qt-error", role: "alert", hidden: true });
+    this.append(h("p", { class: "qt-head" }, h("strong", { text: def.title }), " · ", this.status), form, this.error,
+      h("div", { class: "qt-rel-out" }, this.table, h("figure", {}, this.plot)));
+    this.rt.ready.then((info) => {
+      this.status.textContent = kernelLabel(info);
+      return this.compute();
+    }, (err) => renderError(this.error, err, "qtcore")).finally(() => this._resolveReady());
+  }
+
+  computeSoon() {
+    clearTimeout(this._t);
+    this._t = setTimeout(() => this.compute(), 250);
+  }
+
+  values() {
+    return Object.fromEntries(Object.entries(this.inputs).map(([k, el]) => [k, el.value]));
+  }
+
+  async compute() {
+    const gen = ++this.gen;
+    const inputs = this.values();
+    try {
+      const r = await this.rt.request("relativity", { calc: this.calc, inputs });
+      if (gen !== this.gen) return;
+      this.result = r;
+      renderError(this.error, null);
+      const rows = CALCS[this.calc].rows(r);
+      this.table.replaceChildren(h("tbody", {}, ...rows.map(([k, v]) => h("tr", {}, h("th", { scope: "row", text: k }), h("td", { text: v })))));
+      const p = r.plot;
+      linePlot(this.plot, [{ x: p.x, y: p.y }], { xlabel: p.xlabel, ylabel: p.ylabel, logx: p.logx, logy: p.logy, marker: p.marker, title: `${p.ylabel} against ${p.xlabel}; the dot marks your input` });
+      writeState(this.wid, inputs);
+      this.dispatchEvent(new CustomEvent("qt-result", { detail: r }));
+    } catch (err) {
+      if (gen !== this.gen) return;
+      this.result = null;
+      renderError(this.error, err, "Input");
+    }
+  }
+}
+
+customElements.define("qt-relativity", QtRelativity);
