@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import cmath
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from typing import Any
@@ -135,6 +136,21 @@ class ClockExperiment:
     def final_state(self, backend: str = "auto") -> StateVector:
         """The exact state before the final measurement."""
         return simulate(self.circuit, 0, seed=0, backend=backend).state
+
+    def frames(self, *, seed: int = 0, backend: str = "auto") -> Iterator[Any]:
+        """The circuit's :func:`qtcore.frames.iter_frames`, with the relativity parameters and
+        predictions in every frame's ``meta`` (``{"sandbox": {...}}``)."""
+        from qtcore.frames import iter_frames
+
+        meta = {
+            "sandbox": {
+                "experiment": self.name,
+                "parameters": self.parameters,
+                "predictions": self.predictions,
+                "qubits": self.qubits,
+            }
+        }
+        return iter_frames(self.circuit, seed=seed, backend=backend, meta=meta)
 
     def run(
         self, *, shots: int = 0, seed: int | None = None, backend: str = "auto"

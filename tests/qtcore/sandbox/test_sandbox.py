@@ -174,3 +174,15 @@ def test_experiments_agree_across_kernels() -> None:
     assert a["counts"] == b["counts"]
     for k, v in a["measured"].items():
         assert b["measured"][k] == pytest.approx(v, abs=1e-12)
+
+
+def test_experiment_frames_carry_relativity_meta() -> None:
+    from qtcore.frames import decode_frame, encode_frame
+
+    exp = ramsey_comparison(Static(1.0), Static(0.0), frequency=429e12, duration=1.0)
+    frames = list(exp.frames(seed=2, backend="python"))
+    assert len(frames) == len(exp.circuit.instructions) + 1
+    back = decode_frame(encode_frame(frames[-1]))
+    meta = back.meta["sandbox"]
+    assert meta["experiment"] == "ramsey"
+    assert meta["parameters"]["delta_tau"] == exp.parameters["delta_tau"]
