@@ -179,7 +179,8 @@ def _gravity_fraction(a: Static | Orbit, b: Static | Orbit) -> tuple[float, str]
     if isinstance(a, Static) and isinstance(b, Static):
         # A signal emitted by b is received by a with f_a/f_b = rate_b / rate_a.
         # lambda_a / lambda_b - 1 = rate_a / rate_b - 1 (the redshift z).
-        return gravitational_redshift(a.body, b.radius, a.radius).z, "gravitational_redshift"
+        z = gravitational_redshift(a.body, b.radius, a.radius).z + 0.0  # no -0.0
+        return z, "gravitational_redshift"
     if isinstance(a, Orbit) and isinstance(b, Static):
         off = gps_clock_offsets(orbit_radius=a.radius, body=a.body, ground_radius=b.radius)
         return off.net_fractional, "gps_clock_offsets"
