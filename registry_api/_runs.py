@@ -6,7 +6,7 @@ import hashlib
 import json
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import asyncpg
@@ -111,7 +111,7 @@ class RunController(Controller):
     """``/api/v1/runs``."""
 
     path = "/api/v1/runs"
-    tags: ClassVar[list[str]] = ["runs"]
+    tags = ["runs"]  # noqa: RUF012
 
     @post(
         "/",

@@ -9,7 +9,7 @@ import logging
 import struct
 import time
 import uuid
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, Literal, cast
 from uuid import UUID
 
 import asyncpg
@@ -125,7 +125,7 @@ class SessionController(Controller):
     """``/api/v1/sessions``."""
 
     path = "/api/v1/sessions"
-    tags: ClassVar[list[str]] = ["sessions"]
+    tags = ["sessions"]  # noqa: RUF012
 
     @post("/", guards=[require_researcher], status_code=HTTP_201_CREATED,
           summary="Open a live session")  # fmt: skip
@@ -277,7 +277,7 @@ async def present(
             if event["type"] == "websocket.disconnect":
                 ended = event.get("code", 1000) == 1000
                 break
-            data = event.get("bytes")
+            data = cast("bytes | None", event.get("bytes"))
             if data is not None:
                 problem = validate_frame(data, max_frame)
                 if problem is not None:
@@ -294,7 +294,7 @@ async def present(
                 await socket.send_text(json.dumps({"type": "ack", "id": sid, "seq": seq}))
                 seq += 1
                 continue
-            text = event.get("text") or ""
+            text = cast("str", event.get("text") or "")
             try:
                 msg = json.loads(text)
             except ValueError:

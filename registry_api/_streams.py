@@ -117,7 +117,7 @@ class _Tail:
 
     async def start(self) -> None:
         try:
-            last = await self.hub.redis.xrevrange(self.key, "+", "-", count=1)
+            last: Any = await self.hub.redis.xrevrange(self.key, "+", "-", count=1)
             self.last_id = last[0][0].decode() if last else "0-0"
         except BaseException as exc:
             self.ready.set_exception(exc)
@@ -137,7 +137,7 @@ class _Tail:
         delay = 0.05
         while self.subs and not self.hub.closed:
             try:
-                resp = await self.hub.redis.xread(
+                resp: Any = await self.hub.redis.xread(
                     {self.key: self.last_id}, count=500, block=self.hub.block_ms
                 )
                 delay = 0.05
@@ -230,17 +230,15 @@ class StreamHub:
 
     async def read_after(self, key: str, after_id: str, count: int = 500) -> list[Entry]:
         """``XRANGE key (after_id + COUNT count`` decoded to entries."""
-        raw = await self.redis.xrange(key, f"({after_id}", "+", count=count)
+        raw: Any = await self.redis.xrange(key, f"({after_id}", "+", count=count)
         return [Entry.from_redis(i, f) for i, f in raw]
 
     async def last_entry(self, key: str) -> Entry | None:
         """The newest entry of ``key`` (``None`` when the stream is empty or missing)."""
-        raw = await self.redis.xrevrange(key, "+", "-", count=1)
+        raw: Any = await self.redis.xrevrange(key, "+", "-", count=1)
         return Entry.from_redis(*raw[0]) if raw else None
 
-    async def append(
-        self, key: str, fields: dict[str, bytes | int], *, retry_for: float = 30.0
-    ) -> str:
+    async def append(self, key: str, fields: dict[Any, Any], *, retry_for: float = 30.0) -> str:
         """``XADD`` with approximate ``MAXLEN``, retrying connection errors for ``retry_for`` s.
 
         Returns:
@@ -255,7 +253,7 @@ class StreamHub:
                     key,
                     fields,
                     maxlen=self.maxlen,
-                    approximate=True,  # type: ignore[arg-type]
+                    approximate=True,
                 )
                 return raw.decode() if isinstance(raw, bytes) else str(raw)
             except RETRYABLE:

@@ -21,8 +21,8 @@ async def _close_code(url: str, send: bytes | None = None) -> int | None:
         try:
             if send is not None:
                 await ws.send(send)
-            await asyncio.wait_for(ws.recv(), 5)
-            await asyncio.wait_for(ws.recv(), 5)
+            await asyncio.wait_for(ws.recv(), 20)
+            await asyncio.wait_for(ws.recv(), 20)
         except websockets.ConnectionClosed as exc:
             return exc.rcvd.code if exc.rcvd else None
     return None
@@ -63,7 +63,7 @@ async def test_live_resume_from_last_id_without_loss(
         first = Received()
         task = asyncio.create_task(watch_until(f"{a.ws}{watch}", first, stop_after=4))
         await present_frames(ws, frames[:10])
-        await asyncio.wait_for(task, 10)
+        await asyncio.wait_for(task, 30)
         assert first.seqs == [0, 1, 2, 3]
         await present_frames(ws, frames[10:])  # sent while the viewer is away
         resumed = Received()
@@ -71,7 +71,7 @@ async def test_live_resume_from_last_id_without_loss(
         task = asyncio.create_task(watch_until(f"{b.ws}{watch}&last_id={last_id}", resumed))
         await asyncio.sleep(0.3)
         await ws.send(json.dumps({"type": "end"}))
-    await asyncio.wait_for(task, 10)
+    await asyncio.wait_for(task, 30)
     assert resumed.ended
     assert first.seqs + resumed.seqs == list(range(20))
     assert [f for _, _, f in first.frames + resumed.frames] == frames
@@ -141,7 +141,7 @@ async def test_live_metrics_count_frames(
         async with websockets.connect(f"{a.ws}{s['presentPath']}?token={tokens['alice']}") as ws:
             await present_frames(ws, [make_frame(0), make_frame(1)])
             await ws.send(json.dumps({"type": "end"}))
-        await asyncio.wait_for(viewer, 10)
+        await asyncio.wait_for(viewer, 30)
         text = (await c.get("/metrics")).text
     values = {ln.split()[0]: float(ln.split()[1]) for ln in text.splitlines()
               if ln and not ln.startswith("#")}  # fmt: skip
@@ -170,7 +170,7 @@ async def test_live_graceful_shutdown_closes_viewers(
         )
         await asyncio.sleep(0.5)
         srv.proc.terminate()
-        await asyncio.wait_for(task, 10)
+        await asyncio.wait_for(task, 30)
         assert got.close_code in (1001, 1012)
         # uvicorn re-raises SIGTERM after a clean shutdown, so -15 is a clean exit too
         assert await asyncio.to_thread(srv.proc.wait, 10) in (0, -15)
