@@ -171,8 +171,14 @@ class _Fuser:
             prev = self.pending.get(q)
             self.pending[q] = (m, 1) if prev is None else (m @ prev[0], prev[1] + 1)
             return
-        pre = [(q, self.pending.pop(q)) for q in qubits if q in self.pending]
         structure = gate.structure
+        if len(qubits) > self.max_qubits:
+            for q in qubits:  # too wide for a matrix: settle its qubits' 1-qubit gates first
+                self._place_pending(q)
+            if structure != "diagonal" or len(qubits) > self.max_diag:
+                self.groups.append(_Group("gate", list(qubits), None, gate, 1, set(qubits)))
+                return
+        pre = [(q, self.pending.pop(q)) for q in qubits if q in self.pending]
         if structure == "diagonal" and not pre:
             d = np.diagonal(m).copy()
             i = self._best(qubits, ("diagonal",), self.max_diag)
@@ -206,22 +212,27 @@ class _Fuser:
             grp.count += cnt - 1
         grp.add(m, qubits, False)
 
+    def _place_pending(self, q: int) -> None:
+        """Moves qubit ``q``'s held-back 1-qubit product into a group."""
+        if q not in self.pending:
+            return
+        pm, cnt = self.pending.pop(q)
+        i = self._best((q,), ("matrix",), self.max_qubits)
+        if i >= 0:
+            grp = self.groups[i]
+            k = len(grp.qset)
+            grow = 0 if q in grp.qset else 1
+            if grow and _cost("matrix", k + 1) - _cost("matrix", k) > _cost("matrix", 1):
+                i = -1
+        if i < 0:
+            self.groups.append(_Group("matrix", [], np.ones((1, 1), np.complex128)))
+        grp = self.groups[i]
+        grp.add(pm, (q,), False)
+        grp.count += cnt - 1
+
     def flush(self) -> None:
-        for q, (pm, cnt) in sorted(self.pending.items()):
-            i = self._best((q,), ("matrix",), self.max_qubits)
-            if i >= 0:
-                grp = self.groups[i]
-                k = len(grp.qset)
-                grow = 0 if q in grp.qset else 1
-                if not grow or _cost("matrix", k + 1) - _cost("matrix", k) <= _cost("matrix", 1):
-                    grp.add(pm, (q,), False)
-                    grp.count += cnt - 1
-                    continue
-            grp = _Group("matrix", [], np.ones((1, 1), np.complex128))
-            grp.add(pm, (q,), False)
-            grp.count += cnt - 1
-            self.groups.append(grp)
-        self.pending.clear()
+        for q in sorted(self.pending):
+            self._place_pending(q)
         for g in self.groups:
             if g.kind == "gate":
                 self.out.append(FusedOp("gate", tuple(g.qubits), gate=g.gate, count=g.count))

@@ -1,0 +1,326 @@
+"""Kernel fast paths against an independent dense reference (n <= 6).
+
+The reference builds each gate's full ``2**n x 2**n`` matrix as a sum of Kronecker
+products of 2x2 factors (pure Python, written here, sharing no code with the
+kernels) and multiplies it into the state. Every NumPy path (in-place dense blocks,
+batched BLAS, widened ranges, chunked tensordot, diagonal broadcast, sub-view and
+gather permutations, fusion) and every pure-Python path is checked against it.
+"""
+
+from __future__ import annotations
+
+import cmath
+import math
+import random
+from collections.abc import Iterator, Sequence
+
+import pytest
+
+from qtcore import Circuit
+from qtcore.ops import GATES, Gate
+from qtcore.sim._kernel_python import PythonKernel
+
+Mat = list[list[complex]]
+SEED = 20240611
+TOL = 1e-12
+
+
+# ---------------------------------------------------------------- reference
+def _kron(a: Mat, b: Mat) -> Mat:
+    return [[x * y for x in ra for y in rb] for ra in a for rb in b]
+
+
+def _unit(i: int, j: int) -> Mat:
+    m: Mat = [[0j, 0j], [0j, 0j]]
+    m[i][j] = 1 + 0j
+    return m
+
+
+_I2: Mat = [[1 + 0j, 0j], [0j, 1 + 0j]]
+
+
+def full_matrix(g: Sequence[Sequence[complex]], qubits: Sequence[int], n: int) -> Mat:
+    """``sum_ab g[a][b] (x)_q F_q`` with ``F_q = |a_j><b_j|`` on ``qubits[j]``, else I."""
+    dim = 1 << n
+    out: Mat = [[0j] * dim for _ in range(dim)]
+    k = len(qubits)
+    for a in range(1 << k):
+        for b in range(1 << k):
+            x = complex(g[a][b])
+            if x == 0:
+                continue
+            term: Mat = [[1 + 0j]]
+            for q in range(n - 1, -1, -1):  # qubit n-1 is the most significant factor
+                if q in qubits:
+                    j = qubits.index(q)
+                    f = _unit((a >> j) & 1, (b >> j) & 1)
+                else:
+                    f = _I2
+                term = _kron(term, f)
+            for r in range(dim):
+                row = term[r]
+                for c in range(dim):
+                    if row[c]:
+                        out[r][c] += x * row[c]
+    return out
+
+
+def mat_vec(m: Mat, v: Sequence[complex]) -> list[complex]:
+    return [sum(x * y for x, y in zip(row, v, strict=True)) for row in m]
+
+
+def random_state(n: int, rng: random.Random) -> list[complex]:
+    v = [complex(rng.gauss(0, 1), rng.gauss(0, 1)) for _ in range(1 << n)]
+    norm = math.sqrt(sum(abs(z) ** 2 for z in v))
+    return [z / norm for z in v]
+
+
+def random_matrix(k: int, rng: random.Random) -> list[list[complex]]:
+    d = 1 << k
+    return [[complex(rng.gauss(0, 1), rng.gauss(0, 1)) for _ in range(d)] for _ in range(d)]
+
+
+def max_diff(a: Sequence[complex], b: Sequence[complex]) -> float:
+    return max(abs(complex(x) - complex(y)) for x, y in zip(a, b, strict=True))
+
+
+def gate_cases(n: int, rng: random.Random) -> Iterator[tuple[Gate, tuple[int, ...]]]:
+    """Every gate of the registry on a few random qubit placements."""
+    for name, spec in GATES.items():
+        counts = [1, 2, 3] if spec.variadic else [spec.num_controls]
+        for nc in counts:
+            k = nc + spec.num_targets
+            if k > n:
+                continue
+            for _ in range(3):
+                params = [rng.uniform(-math.pi, math.pi) for _ in range(spec.num_params)]
+                g = Gate(name, params, nc if spec.variadic else None)
+                yield g, tuple(rng.sample(range(n), k))
+
+
+def random_circuit(n: int, size: int, rng: random.Random) -> Circuit:
+    c = Circuit(n)
+    cases = list(gate_cases(n, rng))
+    for _ in range(size):
+        g, qs = rng.choice(cases)
+        c.append(g, qs)
+    return c
+
+
+# ---------------------------------------------------------------- python kernel
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 6])
+def test_python_kernel_gates_match_kronecker_reference(n: int) -> None:
+    rng = random.Random(SEED + n)
+    k = PythonKernel()
+    for g, qs in gate_cases(n, rng):
+        v = random_state(n, rng)
+        want = mat_vec(full_matrix(g.matrix(), qs, n), v)
+        got = k.apply_gate(k.from_amplitudes(v), n, g, qs)
+        assert max_diff(got, want) < TOL, (g, qs)
+
+
+@pytest.mark.parametrize("k_q", [1, 2, 3])
+def test_python_kernel_apply_matrix_non_unitary(k_q: int) -> None:
+    rng = random.Random(SEED + 10 * k_q)
+    n = 5
+    k = PythonKernel()
+    for _ in range(5):
+        m = random_matrix(k_q, rng)
+        qs = tuple(rng.sample(range(n), k_q))
+        v = random_state(n, rng)
+        want = mat_vec(full_matrix(m, qs, n), v)
+        got = k.apply_matrix(k.from_amplitudes(v), n, tuple(tuple(r) for r in m), qs)
+        assert max_diff(got, want) < 1e-11
+
+
+def test_python_kernel_random_circuit_matches_reference() -> None:
+    n = 6
+    rng = random.Random(SEED)
+    c = random_circuit(n, 60, rng)
+    k = PythonKernel()
+    s = k.zeros(n)
+    want: list[complex] = [1 + 0j] + [0j] * ((1 << n) - 1)
+    for ins in c.instructions:
+        assert ins.gate is not None
+        s = k.apply_gate(s, n, ins.gate, ins.qubits)
+        want = mat_vec(full_matrix(ins.gate.matrix(), ins.qubits, n), want)
+    assert max_diff(s, want) < TOL
+
+
+# ---------------------------------------------------------------- numpy kernel
+def _numpy_kernels() -> list[object]:
+    import numpy
+
+    from qtcore.sim._kernel_numpy import NumpyKernel
+
+    return [NumpyKernel(), NumpyKernel(chunk=64), NumpyKernel(dtype=numpy.complex128, chunk=128)]
+
+
+@pytest.fixture(params=["default", "narrow"])
+def path_limits(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """``narrow`` shrinks the kernel's thresholds so n <= 6 reaches every path."""
+    if request.param == "narrow":
+        import qtcore.sim._kernel_numpy as kn
+
+        monkeypatch.setattr(kn, "_LOW_BITS", 3)
+        monkeypatch.setattr(kn, "_MAX_SPAN", 2)
+        monkeypatch.setattr(kn, "_MAX_DIAG_BITS", 4)
+    return str(request.param)
+
+
+@pytest.mark.numpy
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 6])
+def test_numpy_kernel_gates_match_kronecker_reference(n: int, path_limits: str) -> None:
+    rng = random.Random(SEED + n)
+    for kern in _numpy_kernels():
+        for g, qs in gate_cases(n, rng):
+            v = random_state(n, rng)
+            want = mat_vec(full_matrix(g.matrix(), qs, n), v)
+            got = kern.apply_gate(kern.from_amplitudes(v), n, g, qs)  # type: ignore[attr-defined]
+            assert max_diff(got, want) < TOL, (path_limits, g, qs)
+
+
+@pytest.mark.numpy
+@pytest.mark.parametrize("k_q", [1, 2, 3, 4])
+def test_numpy_kernel_apply_matrix_any_qubits(k_q: int, path_limits: str) -> None:
+    import numpy
+
+    rng = random.Random(SEED + k_q)
+    n = 6
+    for kern in _numpy_kernels():
+        for _ in range(6):
+            m = random_matrix(k_q, rng)
+            qs = tuple(rng.sample(range(n), k_q))
+            v = random_state(n, rng)
+            want = mat_vec(full_matrix(m, qs, n), v)
+            got = kern.apply_matrix(kern.from_amplitudes(v), n, numpy.array(m), qs)  # type: ignore[attr-defined]
+            assert max_diff(got, want) < 1e-11, (path_limits, qs)
+
+
+@pytest.mark.numpy
+@pytest.mark.parametrize("k_q", [1, 2, 4, 6])
+def test_numpy_kernel_apply_diagonal(k_q: int, path_limits: str) -> None:
+    rng = random.Random(SEED - k_q)
+    n = 6
+    for kern in _numpy_kernels():
+        d = [cmath.exp(1j * rng.uniform(-3, 3)) for _ in range(1 << k_q)]
+        qs = tuple(rng.sample(range(n), k_q))
+        dm = [[d[i] if i == j else 0j for j in range(len(d))] for i in range(len(d))]
+        v = random_state(n, rng)
+        want = mat_vec(full_matrix(dm, qs, n), v)
+        got = kern.apply_diagonal(kern.from_amplitudes(v), n, d, qs)  # type: ignore[attr-defined]
+        assert max_diff(got, want) < TOL
+
+
+@pytest.mark.numpy
+def test_numpy_kernel_low_permutation_gather_at_ten_qubits() -> None:
+    """n >= 10 takes the gather path for low-qubit permutations: compare with python."""
+    from qtcore.sim._kernel_numpy import NumpyKernel
+
+    n = 11
+    rng = random.Random(SEED)
+    v = random_state(n, rng)
+    pk, nk = PythonKernel(), NumpyKernel(chunk=256)
+    for name, qs in [
+        ("x", (3,)),
+        ("cx", (0, 9)),
+        ("cx", (9, 2)),
+        ("swap", (1, 7)),
+        ("ccx", (4, 0, 8)),
+        ("cswap", (2, 5, 9)),
+        ("cx", (10, 0)),
+    ]:
+        g = Gate(name)
+        ref = pk.apply_gate(pk.from_amplitudes(v), n, g, qs)
+        got = nk.apply_gate(nk.from_amplitudes(v), n, g, qs)
+        assert max_diff(got, ref) < TOL, (name, qs)
+        # a permutation only moves amplitudes: the multiset of values is unchanged
+        assert sorted(abs(z) for z in got) == sorted(abs(z) for z in v)
+
+
+@pytest.mark.numpy
+def test_numpy_kernel_zeros_is_basis_state_zero() -> None:
+    from qtcore.sim._kernel_numpy import NumpyKernel
+
+    s = NumpyKernel().zeros(12)
+    assert s[0] == 1 and not s[1:].any()
+
+
+@pytest.mark.numpy
+def test_numpy_kernel_complex64_is_close() -> None:
+    import numpy
+
+    from qtcore.sim._kernel_numpy import NumpyKernel
+
+    n = 6
+    rng = random.Random(SEED)
+    c = random_circuit(n, 40, rng)
+    k32 = NumpyKernel(dtype=numpy.complex64)
+    s = k32.zeros(n)
+    want: list[complex] = [1 + 0j] + [0j] * ((1 << n) - 1)
+    for ins in c.instructions:
+        assert ins.gate is not None
+        s = k32.apply_gate(s, n, ins.gate, ins.qubits)
+        want = mat_vec(full_matrix(ins.gate.matrix(), ins.qubits, n), want)
+    assert s.dtype == numpy.complex64
+    assert max_diff(s, want) < 1e-5
+
+
+@pytest.mark.numpy
+@pytest.mark.parametrize(("dtype", "chunk"), [("float64", 1 << 15), ("complex128", 100)])
+def test_numpy_kernel_rejects_bad_options(dtype: str, chunk: int) -> None:
+    from qtcore.errors import SimulationError
+    from qtcore.sim._kernel_numpy import NumpyKernel
+
+    with pytest.raises(SimulationError, match=r"dtype|chunk"):
+        NumpyKernel(dtype=dtype, chunk=chunk)
+
+
+# ---------------------------------------------------------------- fusion
+@pytest.mark.numpy
+@pytest.mark.parametrize("max_qubits", [2, 3, 5])
+def test_fusion_matches_reference(max_qubits: int, path_limits: str) -> None:
+    from qtcore.sim._fusion import fuse
+    from qtcore.sim._kernel_numpy import NumpyKernel
+
+    n = 6
+    rng = random.Random(SEED + max_qubits)
+    c = random_circuit(n, 80, rng)
+    c.barrier()
+    c.h(0).cx(0, 1).cz(1, 2).rz(0.3, 2)
+    prog = fuse(c.instructions, n, max_qubits=max_qubits)
+    gates = [i for i in c.instructions if i.kind == "gate"]
+    assert sum(op.count for op in prog) == len(gates)
+    assert [op.kind for op in prog].count("instruction") == 1  # the barrier
+    wide = [op for op in prog if len(op.qubits) > max_qubits and op.kind == "matrix"]
+    assert not wide  # wider gates are kept as they are
+    want: list[complex] = [1 + 0j] + [0j] * ((1 << n) - 1)
+    for ins in gates:
+        assert ins.gate is not None
+        want = mat_vec(full_matrix(ins.gate.matrix(), ins.qubits, n), want)
+    kern = NumpyKernel(chunk=64)
+    s = kern.zeros(n)
+    for op in prog:
+        if op.kind != "instruction":
+            s = op.apply(kern, s, n)
+    assert len(prog) < len(gates)
+    assert max_diff(s, want) < 1e-11
+
+
+@pytest.mark.numpy
+def test_fusion_keeps_conditioned_gates_in_place() -> None:
+    from qtcore.sim._fusion import fuse
+
+    c = Circuit(3, 1).h(0).h(1).measure(0, 0).x(2).c_if(0, 1).h(1).cx(1, 2)
+    kinds = [op.kind for op in fuse(c.instructions, 3)]
+    assert kinds.count("instruction") == 2
+    first, second = (i for i, kd in enumerate(kinds) if kd == "instruction")
+    assert second == first + 1  # nothing was moved across the measurement
+
+
+@pytest.mark.numpy
+def test_fusion_rejects_bad_width() -> None:
+    from qtcore.sim._fusion import fuse
+
+    with pytest.raises(ValueError, match="max_qubits"):
+        fuse([], 3, max_qubits=9)
