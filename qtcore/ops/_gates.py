@@ -120,7 +120,7 @@ class GateSpec:
         base: returns the target (base) matrix from the parameters.
         structure: ``"diagonal"``, ``"permutation"`` or ``"general"`` (of the base).
         inverse: returns ``(name, params)`` of the inverse; ``None`` means self-inverse.
-        qasm2: name in OpenQASM 2 ``qelib1.inc`` or ``None``.
+        qasm2: name in OpenQASM 2 ``qelib1.inc`` (Qiskit's edition) or ``None``.
         qasm3: name in OpenQASM 3 ``stdgates.inc`` or ``None``.
         summary: one line for the gate reference.
         variadic: the number of controls is chosen per instance (mcx, mcz, mcp).
@@ -239,6 +239,7 @@ _add(
     params=(TH, PH, LA),
     inverse=_u_inv,
     qasm2="u3",
+    qasm3="U",
     summary="Generic single-qubit rotation U(theta, phi, lambda).",
 )
 _add("u1", _p, params=(LA,), structure="diagonal", inverse=_neg("u1"), summary="U1 = P (alias).")
@@ -301,7 +302,7 @@ _add(
     params=(TH, PH, LA, GA),
     controls=1,
     inverse=_cu_inv,
-    qasm2=None,
+    qasm2="cu",
     summary="Controlled U(theta, phi, lambda) with global phase gamma on the target.",
 )
 _add("swap", _const(_SWAP), targets=2, structure="permutation", summary="Swap two qubits.")
@@ -319,7 +320,7 @@ _add(
     params=(TH,),
     targets=2,
     inverse=_neg("rxx"),
-    qasm2=None,
+    qasm2="rxx",
     qasm3=None,
     summary="Ising XX coupling exp(-i theta XX/2).",
 )
@@ -340,7 +341,7 @@ _add(
     targets=2,
     structure="diagonal",
     inverse=_neg("rzz"),
-    qasm2=None,
+    qasm2="rzz",
     qasm3=None,
     summary="Ising ZZ coupling exp(-i theta ZZ/2).",
 )
