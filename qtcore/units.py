@@ -15,7 +15,7 @@ time           s, ms, us/µs/μs, ns, ps, min, h, d/day/days, yr/year/years (Jul
                365.25 d)
 acceleration   m/s^2 (also m/s², m/s**2), g (standard gravity 9.80665, exact)
 mass           kg, g
-frequency      Hz, kHz, MHz, GHz
+frequency      Hz, kHz, MHz, GHz, THz
 angle          rad, deg
 =============  ===============================================================
 
@@ -75,7 +75,13 @@ _RATIOS: dict[str, dict[str, tuple[float, float]]] = {
         "g": (9.806_65, 1.0),
     },
     "mass": {"kg": (1.0, 1.0), "g": (1.0, 1e3)},
-    "frequency": {"Hz": (1.0, 1.0), "kHz": (1e3, 1.0), "MHz": (1e6, 1.0), "GHz": (1e9, 1.0)},
+    "frequency": {
+        "Hz": (1.0, 1.0),
+        "kHz": (1e3, 1.0),
+        "MHz": (1e6, 1.0),
+        "GHz": (1e9, 1.0),
+        "THz": (1e12, 1.0),
+    },
     "angle": {"rad": (1.0, 1.0), "deg": (math.pi, 180.0)},
 }
 

@@ -46,6 +46,7 @@ C = 299_792_458.0
         ("5.97e24 kg", "mass", 5.97e24),
         ("1 g", "mass", 1e-3),
         ("10 MHz", "frequency", 1e7),
+        ("429.228 THz", "frequency", 429.228e12),
         ("90 deg", "angle", math.pi / 2),
     ],
 )
