@@ -3,6 +3,11 @@
 Runs unchanged in CPython and in the browser under Pyodide; NumPy is used when it
 imports, otherwise a pure-Python kernel gives the same results.
 
+Subpackages: :mod:`qtcore.qasm` (OpenQASM 2/3), :mod:`qtcore.relativity`,
+:mod:`qtcore.units`, :mod:`qtcore.sandbox`, :mod:`qtcore.sweep`,
+:mod:`qtcore.montecarlo`, :mod:`qtcore.scenario`, :mod:`qtcore.noise`,
+:mod:`qtcore.frames`; ``python -m qtcore`` is the command line.
+
 Qubit order: qubit 0 is the least significant bit of a basis index and the
 rightmost character of a bitstring (Qiskit's convention).
 """
@@ -25,6 +30,8 @@ from qtcore.errors import (
     UnboundParameterError,
     UnitError,
 )
+from qtcore.frames import Frame, decode_frames, encode_frames, iter_frames
+from qtcore.noise import NoiseModel, ReadoutError
 from qtcore.ops import GATES, Gate, UnitaryGate
 from qtcore.rng import Rng
 from qtcore.sim import Result, StateVector, Step, iter_steps, simulate, unitary_of
@@ -35,15 +42,18 @@ __all__ = [
     "CircuitError",
     "CompositeGate",
     "Condition",
+    "Frame",
     "FrameError",
     "Gate",
     "GateError",
     "Instruction",
     "NoiseError",
+    "NoiseModel",
     "Parameter",
     "ParameterExpression",
     "QasmError",
     "QtcoreError",
+    "ReadoutError",
     "RelativityDomainError",
     "Result",
     "Rng",
@@ -55,6 +65,9 @@ __all__ = [
     "UnitError",
     "UnitaryGate",
     "__version__",
+    "decode_frames",
+    "encode_frames",
+    "iter_frames",
     "iter_steps",
     "simulate",
     "unitary_of",
