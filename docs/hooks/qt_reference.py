@@ -128,7 +128,7 @@ def scenario_markdown(path: Path) -> str:
     shots = data.get("shots", 1024)
     if kind == "circuit":
         lines.append(
-            f'<qt-circuit id="{name}" scenario="{name}" shots="{shots}" seed="{seed}"></qt-circuit>'
+            f'<qt-circuit id="{name}-circuit" scenario="{name}" shots="{shots}" seed="{seed}"></qt-circuit>'
         )
         lines += ["", "Run the whole scenario (noise, expected-outcome checks, provenance):", ""]
     lines.append(f'<qt-scenario-runner id="{name}-run" scenario="{name}"></qt-scenario-runner>')
