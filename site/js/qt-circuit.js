@@ -645,6 +645,7 @@ export class QtCircuit extends HTMLElement {
   }
 
   drawFrame(f) {
+    if (!performance.getEntriesByName("qt-first-frame").length) performance.mark("qt-first-frame");
     const pal = palette(this);
     const n = f.header.numQubits;
     const probs = f.arrays.probabilities;

@@ -56,12 +56,12 @@ class QtSweep extends HTMLElement {
     this.plot = document.createElementNS("http://www.w3.org/2000/svg", "svg");
     this.plot.setAttribute("class", "qt-plot");
     this.error = h("div", { class: "qt-error", role: "alert", hidden: true });
-    this.table = h("details", { class: "qt-sweep-table" });
+    this.table = h("details", { class: "qt-sweep-table", hidden: true });
     this.append(
       h("p", { class: "qt-head" }, h("strong", { text: `Sweep ${this.getAttribute("param") || "theta"}` }), " · ", this.status),
       h("div", { class: "qt-toolbar" }, field("start", "start", "0"), field("stop", "stop", "6.283185307179586"), field("num", "points", "25"), field("shots", "shots", "400"), field("seed", "seed", "7")),
       h("div", { class: "qt-toolbar" }, this.runBtn, this.cancelBtn, this.progress, this.progressText),
-      this.error, h("figure", {}, this.plot), this.table);
+      this.error, (this.plotFig = h("figure", { hidden: true }, this.plot)), this.table);
     this.expected = compileExpected(this.getAttribute("expected"));
     this.rt.ready.then((info) => {
       this.status.textContent = kernelLabel(info);
@@ -81,6 +81,7 @@ class QtSweep extends HTMLElement {
   }
 
   draw() {
+    this.plotFig.hidden = false;
     const pts = this.points;
     const series = [{ x: pts.map((p) => p.value), y: pts.map((p) => p.estimate), low: pts.map((p) => p.low), high: pts.map((p) => p.high), points: true }];
     if (this.expected) {
@@ -121,6 +122,7 @@ class QtSweep extends HTMLElement {
       renderError(this.error, null);
       this.progressText.textContent = `done: ${r.points.length} points, ${r.shots} shots each, ${r.kernel} kernel, ${r.interval} intervals`;
       const rows = r.points.map((p) => h("tr", {}, ...[p.value, p.estimate, p.low, p.high].map((v) => h("td", { text: v.toPrecision(5) }))));
+      this.table.hidden = false;
       this.table.replaceChildren(h("summary", { text: "Table" }), h("table", {}, h("thead", {}, h("tr", {}, ...["value", "estimate", "low", "high"].map((t) => h("th", { text: t })))), h("tbody", {}, ...rows)));
     } catch (err) {
       renderError(this.error, err.code === "QT-CANCELLED" ? { message: "Sweep cancelled; the Python runtime restarted.", type: "Cancelled" } : err, "Sweep");

@@ -1,0 +1,179 @@
+"""Speed of the built site in Debian's Chromium (Playwright): a benchmark, not a test.
+
+Reports, cold (new browser context: empty cache) and warm (same context, reload):
+
+* time to the first frame drawn on the Bell page (``performance.mark("qt-first-frame")``,
+  from navigation start);
+* Pyodide + qtcore load time inside the worker (``info.loadMs``);
+
+and, warm:
+
+* frames per second the player sustains for a 10-qubit, 200-op circuit at 60 fps;
+* the pure-Python kernel's time for a 12-qubit, 100-gate circuit (1000 shots) in the
+  browser, measured around the worker request;
+* the longest main-thread task (PerformanceObserver ``longtask``) during that run and
+  during playback.
+
+Targets (issue 4): first frame cold <= 6 s, warm <= 2 s; >= 30 fps at 10 qubits; no
+main-thread task over 100 ms during a run.
+
+Usage::
+
+    python benchmarks/bench_site.py [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import random
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+LONGTASK_OBSERVER = """
+window.__qtLongest = 0;
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) window.__qtLongest = Math.max(window.__qtLongest, e.duration);
+}).observe({type: "longtask", buffered: true});
+"""
+
+
+def random_qasm(n: int, gates: int, seed: int) -> str:
+    """A reproducible random circuit of 1- and 2-qubit gates as OpenQASM 2."""
+    rng = random.Random(seed)
+    lines = ["OPENQASM 2.0;", 'include "qelib1.inc";', f"qreg q[{n}];", f"creg c[{n}];"]
+    for _ in range(gates):
+        kind = rng.choice(["h", "x", "rz", "ry", "cx", "cz", "t"])
+        if kind in ("cx", "cz"):
+            a, b = rng.sample(range(n), 2)
+            lines.append(f"{kind} q[{a}], q[{b}];")
+        elif kind in ("rz", "ry"):
+            lines.append(f"{kind}({rng.uniform(0, 6.28):.4f}) q[{rng.randrange(n)}];")
+        else:
+            lines.append(f"{kind} q[{rng.randrange(n)}];")
+    lines += [f"measure q[{i}] -> c[{i}];" for i in range(n)]
+    return "\n".join(lines) + "\n"
+
+
+def first_frame(page: Any, url: str) -> tuple[float, float]:
+    page.goto(url)
+    page.wait_for_selector("html.qt-ready", state="attached", timeout=120_000)
+    ff = page.evaluate("performance.getEntriesByName('qt-first-frame')[0].startTime")
+    load = page.evaluate("globalThis.qtRuntime.info.loadMs")
+    return float(ff), float(load)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build (if stale), serve, measure, print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    subprocess.run([sys.executable, str(ROOT / "build" / "build_site.py")], check=True)
+    spec = importlib.util.spec_from_file_location("serve_static", ROOT / "build/serve_static.py")
+    assert spec is not None and spec.loader is not None
+    serve = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(serve)
+    server, _ = serve.start_server(ROOT / "public")
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    from playwright.sync_api import sync_playwright
+
+    rows: list[tuple[str, str, str]] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        cold_ff, cold_load, warm_ff, warm_load = [], [], [], []
+        for _ in range(args.repeat):
+            ctx = browser.new_context()
+            ctx.add_init_script(LONGTASK_OBSERVER)
+            page = ctx.new_page()
+            ff, load = first_frame(page, base)
+            cold_ff.append(ff)
+            cold_load.append(load)
+            ff, load = first_frame(page, base)  # same context: HTTP cache is warm
+            warm_ff.append(ff)
+            warm_load.append(load)
+            ctx.close()
+        med = statistics.median
+        rows.append(("first frame, Bell page, cold", f"{med(cold_ff) / 1000:.2f} s", "<= 6 s"))
+        rows.append(("first frame, Bell page, warm", f"{med(warm_ff) / 1000:.2f} s", "<= 2 s"))
+        rows.append(("Pyodide + qtcore load, cold", f"{med(cold_load) / 1000:.2f} s", ""))
+        rows.append(("Pyodide + qtcore load, warm", f"{med(warm_load) / 1000:.2f} s", ""))
+
+        ctx = browser.new_context()
+        ctx.add_init_script(LONGTASK_OBSERVER)
+        page = ctx.new_page()
+        page.goto(base + "sandbox/")
+        page.wait_for_selector("html.qt-ready", state="attached", timeout=120_000)
+        kernel = page.evaluate("globalThis.qtRuntime.info.kernel")
+        # 12 qubits, 100 gates, pure-Python kernel, 1000 shots.
+        qasm12 = random_qasm(12, 100, seed=1)
+        page.evaluate("window.__qtLongest = 0")
+        times = []
+        for _ in range(args.repeat):
+            times.append(
+                page.evaluate(
+                    """async (qasm) => { const t = performance.now();
+                    await globalThis.qtRuntime.request("run",
+                      {qasm, shots: 1000, seed: 1, backend: "python"});
+                    return performance.now() - t; }""",
+                    qasm12,
+                )
+            )
+        run_longest = page.evaluate("window.__qtLongest")
+        rows.append(("pure-Python kernel, 12 qubits x 100 gates", f"{med(times) / 1000:.3f} s", ""))
+        rows.append(
+            ("longest main-thread task during that run", f"{run_longest:.0f} ms", "<= 100 ms")
+        )
+        # Player at 10 qubits: 200 ops -> 201 frames, played at 60 fps.
+        page.locator("#play .qt-qasm-text").fill(random_qasm(10, 200, seed=2))
+        page.wait_for_function(
+            "document.getElementById('play').frames.length === 211", timeout=120_000
+        )
+        page.locator("#play .qt-speed").select_option("60")
+        page.evaluate("window.__qtLongest = 0")
+        fps = page.evaluate(
+            """() => new Promise((resolve) => {
+              const w = document.getElementById('play');
+              w.showFrame(0);
+              let n = 0; const t0 = performance.now();
+              const on = () => { n++; };
+              w.addEventListener('qt-frame', on);
+              w.togglePlay(true);
+              setTimeout(() => { w.togglePlay(false); w.removeEventListener('qt-frame', on);
+                resolve(n / ((performance.now() - t0) / 1000)); }, 3000);
+            })"""
+        )
+        play_longest = page.evaluate("window.__qtLongest")
+        rows.append(
+            ("player, 10 qubits (amplitudes + 10 Bloch spheres)", f"{fps:.1f} fps", ">= 30")
+        )
+        rows.append(("longest main-thread task during playback", f"{play_longest:.0f} ms", ""))
+        ctx.close()
+        browser.close()
+    server.shutdown()
+    print(
+        f"\nQuantumTime site benchmark (Chromium, kernel in the browser: {kernel}; "
+        f"median of {args.repeat})\n"
+    )
+    width = max(len(r[0]) for r in rows)
+    print(f"| {'measure'.ljust(width)} | value | target |")
+    print(f"|{'-' * (width + 2)}|-------|--------|")
+    for name, value, target in rows:
+        print(f"| {name.ljust(width)} | {value} | {target} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
