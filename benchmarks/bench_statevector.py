@@ -38,7 +38,7 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from qtcore import Circuit  # noqa: E402
-from qtcore.sim._fusion import fuse, run_fused  # noqa: E402
+from qtcore.sim._fusion import FUSION_MIN_QUBITS, fuse, run_fused  # noqa: E402
 from qtcore.sim._kernel_numpy import NumpyKernel  # noqa: E402
 from qtcore.sim._kernel_python import PythonKernel  # noqa: E402
 
@@ -94,11 +94,16 @@ def to_qtcore(n: int, ops: list[Op]) -> Circuit:
 
 # ---------------------------------------------------------------- engines
 def run_qt_numpy(n: int, ops: list[Op]) -> tuple[Any, dict[str, Any]]:
-    """qtcore NumPy kernel with gate fusion (the simulator's fast path)."""
+    """qtcore NumPy kernel, fused from ``FUSION_MIN_QUBITS`` on (the simulator's fast path)."""
     c = to_qtcore(n, ops)
     k = NumpyKernel()
-    prog = fuse(c.instructions, n)
     s = k.zeros(n)
+    if n < FUSION_MIN_QUBITS:
+        for ins in c.instructions:
+            assert ins.gate is not None
+            s = k.apply_gate(s, n, ins.gate, ins.qubits)
+        return s, {"passes": len(c.instructions)}
+    prog = fuse(c.instructions, n)
     for op in prog:
         s = op.apply(k, s, n)
     return s, {"passes": len(prog)}

@@ -25,7 +25,8 @@ Usage (what the simulator's gate loop does)::
         else:
             s = op.apply(kernel, s, n)
 
-Fusion needs NumPy and is only worth it for the NumPy kernel from about 8 qubits.
+Fusion needs NumPy and is only worth it for the NumPy kernel from about 14 qubits
+(below, building the fused matrices costs more than the passes it saves).
 """
 
 from __future__ import annotations
@@ -38,11 +39,11 @@ import numpy as np
 
 from qtcore.circuit import CompositeGate, Instruction
 from qtcore.ops import Gate
-from qtcore.sim._kernel_numpy import _COST_LOW, embed_diagonal, embed_matrix
+from qtcore.sim._kernel_numpy import _COST_LOW, _MAX_SPAN, _array, embed_diagonal, embed_matrix
 
 __all__ = ["FUSION_MIN_QUBITS", "FusedOp", "fuse", "run_fused"]
 
-FUSION_MIN_QUBITS = 8
+FUSION_MIN_QUBITS = 14
 """Below this many qubits a pass costs less than building fused matrices."""
 
 _PASS_DIAG = 12.0  # ms at n = 24, one diagonal pass
@@ -115,6 +116,11 @@ class _Group:
         self.count += 1
 
 
+def _span(a: Iterable[int], b: Iterable[int]) -> int:
+    qs = [*a, *b]
+    return max(qs) - min(qs) + 1
+
+
 def _cost(kind: str, k: int) -> float:
     if kind == "diagonal":
         return _PASS_DIAG
@@ -160,19 +166,23 @@ class _Fuser:
             if g.kind not in kinds:
                 continue
             growth = len(set(qubits) - g.qset)
+            if kinds == ("matrix",) and growth and _span(g.qset, qubits) > _MAX_SPAN:
+                continue  # the kernel's fast dense paths need a narrow qubit range
             if len(g.qset) + growth <= limit and growth <= best_growth:
                 best, best_growth = i, growth
         return best
 
     def gate(self, gate: Gate, qubits: tuple[int, ...]) -> None:
-        m = np.asarray(gate.matrix(), dtype=np.complex128)
+        m = _array(gate.matrix(), "<c16")
         if len(qubits) == 1:
             q = qubits[0]
             prev = self.pending.get(q)
             self.pending[q] = (m, 1) if prev is None else (m @ prev[0], prev[1] + 1)
             return
         structure = gate.structure
-        if len(qubits) > self.max_qubits:
+        if len(qubits) > self.max_qubits or (
+            structure != "diagonal" and _span((), qubits) > _MAX_SPAN
+        ):
             for q in qubits:  # too wide for a matrix: settle its qubits' 1-qubit gates first
                 self._place_pending(q)
             if structure != "diagonal" or len(qubits) > self.max_diag:
@@ -245,7 +255,7 @@ def fuse(
     instructions: Iterable[Instruction],
     n: int,
     *,
-    max_qubits: int = 5,
+    max_qubits: int = 4,
     max_diagonal_qubits: int = 12,
 ) -> list[FusedOp]:
     """Fuses runs of unconditioned gates into fewer, wider operations.

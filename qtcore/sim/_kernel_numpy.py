@@ -61,13 +61,26 @@ _COST_BATCHED = {
 }
 
 
-def _sub_index(size_bits: int, positions: Sequence[int]) -> Any:
+@lru_cache(maxsize=512)
+def _sub_index(size_bits: int, positions: tuple[int, ...]) -> Any:
     """For each index of a ``size_bits``-bit space, the k-bit index read at ``positions``."""
     idx = np.arange(1 << size_bits)
     sub = np.zeros(1 << size_bits, dtype=np.intp)
     for j, p in enumerate(positions):
         sub |= ((idx >> p) & 1) << j
+    sub.flags.writeable = False
     return sub
+
+
+@lru_cache(maxsize=512)
+def _embed_plan(width: int, positions: tuple[int, ...]) -> tuple[Any, Any, Any]:
+    """Row/column gather indices and the same-other-bits mask of :func:`embed_matrix`."""
+    sub = _sub_index(width, positions)
+    mask = sum(1 << p for p in positions)
+    rest = np.arange(1 << width) & ~mask
+    same = rest[:, None] == rest[None, :]
+    same.flags.writeable = False
+    return sub[:, None], sub[None, :], same
 
 
 def embed_matrix(m: Any, positions: Sequence[int], width: int) -> Any:
@@ -84,17 +97,15 @@ def embed_matrix(m: Any, positions: Sequence[int], width: int) -> Any:
     Returns:
         The ``2**width x 2**width`` array.
     """
-    sub = _sub_index(width, positions)
-    mask = sum(1 << p for p in positions)
-    rest = np.arange(1 << width) & ~mask
-    out = m[sub[:, None], sub[None, :]]
-    out *= rest[:, None] == rest[None, :]
+    rows, cols, same = _embed_plan(width, tuple(positions))
+    out = m[rows, cols]
+    out *= same
     return out
 
 
 def embed_diagonal(d: Any, positions: Sequence[int], width: int) -> Any:
     """Widens the diagonal ``d`` (bit ``j`` at bit ``positions[j]``) to ``width`` bits."""
-    return d[_sub_index(width, positions)]
+    return d[_sub_index(width, tuple(positions))]
 
 
 @lru_cache(maxsize=1024)
