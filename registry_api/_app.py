@@ -26,7 +26,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from registry_api._db import Database, apply_migrations
-from registry_api._logging import configure_logging
+from registry_api._logging import access_log_middleware, configure_logging
 from registry_api._ops import health, ready
 from registry_api._runs import RunController, provide_db
 from registry_api._security import make_jwt_auth
@@ -129,6 +129,7 @@ class RegistryCore(InitPluginProtocol):
                 )
             )
         app_config.dependencies["db"] = Provide(provide_db, sync_to_thread=False)
+        app_config.middleware.insert(0, access_log_middleware)
         app_config.middleware.append(prometheus.middleware)
         app_config.exception_handlers.update({
             asyncpg.DataError: _data_error,

@@ -6,8 +6,11 @@ import json
 import logging
 import sys
 import time
+from typing import Any
 
-__all__ = ["JsonFormatter", "configure_logging"]
+__all__ = ["JsonFormatter", "access_log_middleware", "configure_logging"]
+
+_access = logging.getLogger("registry_api.access")
 
 _STD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
@@ -42,3 +45,37 @@ def configure_logging(level: str = "INFO") -> None:
     logger.addHandler(handler)
     logger.setLevel(level)
     logger.propagate = False
+
+
+def access_log_middleware(app: Any) -> Any:
+    """ASGI middleware: one ``registry_api.access`` JSON line per HTTP request (INFO level)."""
+
+    async def middleware(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or not _access.isEnabledFor(logging.INFO):
+            await app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message: Any) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await app(scope, receive, send_wrapper)
+        finally:
+            client = scope.get("client") or ("", 0)
+            _access.info(
+                "request",
+                extra={
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "durationMs": round((time.perf_counter() - start) * 1000, 2),
+                    "client": client[0],
+                },
+            )
+
+    return middleware

@@ -116,6 +116,7 @@ async def end_session(
         try:
             await hub.append(key, {"end": b"1", "n": -1}, retry_for=5.0)
             await hub.redis.expire(key, _END_TTL_SECONDS)
+            await hub.redis.expire(key + ":seq", _END_TTL_SECONDS)
         except RETRYABLE as exc:
             _log.warning("could not append end marker", extra={"error": repr(exc)})
     return ended is not None
@@ -266,12 +267,6 @@ async def present(
     ACTIVE_PRESENTERS.inc()
     ended = False
     try:
-        try:
-            last = await hub.last_entry(key)
-        except RETRYABLE:
-            await socket.close(WS_TRY_AGAIN_LATER, "stream store unavailable; retry")
-            return
-        seq = last.seq + 1 if last is not None and not last.end else 0
         while True:
             event = await socket.receive()
             if event["type"] == "websocket.disconnect":
@@ -286,13 +281,12 @@ async def present(
                     ))  # fmt: skip
                     continue
                 try:
-                    sid = await hub.append(key, {"f": data, "n": seq})
+                    sid, seq = await hub.append_frame(key, data)
                 except RETRYABLE:
                     await socket.close(WS_TRY_AGAIN_LATER, "stream store unavailable; reconnect")
                     return
                 FRAMES_IN.inc()
-                await socket.send_text(json.dumps({"type": "ack", "id": sid, "seq": seq}))
-                seq += 1
+                await socket.send_text(f'{{"type":"ack","id":"{sid}","seq":{seq}}}')
                 continue
             text = cast("str", event.get("text") or "")
             try:

@@ -38,6 +38,14 @@ _log = logging.getLogger("registry_api.streams")
 _ID_RE = re.compile(r"^\d{1,20}-\d{1,20}$")
 RETRYABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 
+# Number the frame and append it in one atomic step, so seq order == stream order even if a
+# presenter reconnects (or two sockets race); the counter lives next to the stream.
+_APPEND_FRAME = """
+local n = redis.call('INCR', KEYS[2]) - 1
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'f', ARGV[1], 'n', n)
+return {id, n}
+"""
+
 
 def parse_stream_id(value: str) -> tuple[int, int]:
     """Parse a Redis stream id ``"<ms>-<seq>"``.
@@ -188,6 +196,7 @@ class StreamHub:
         self.queue_limit = queue_limit
         self._tails: dict[str, _Tail] = {}
         self.closed = False
+        self._append_frame = redis.register_script(_APPEND_FRAME)
 
     def key(self, session_id: Any) -> str:
         """Redis key of a session's frame stream."""
@@ -237,6 +246,30 @@ class StreamHub:
         """The newest entry of ``key`` (``None`` when the stream is empty or missing)."""
         raw: Any = await self.redis.xrevrange(key, "+", "-", count=1)
         return Entry.from_redis(*raw[0]) if raw else None
+
+    async def append_frame(
+        self, key: str, frame: bytes, *, retry_for: float = 30.0
+    ) -> tuple[str, int]:
+        """Append ``frame`` with the session's next sequence number (atomic, retried).
+
+        Returns:
+            ``(stream id, seq)``.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + retry_for
+        delay = 0.05
+        while True:
+            try:
+                raw: Any = await self._append_frame(
+                    keys=[key, key + ":seq"], args=[frame, self.maxlen]
+                )
+                sid = raw[0].decode() if isinstance(raw[0], bytes) else str(raw[0])
+                return sid, int(raw[1])
+            except RETRYABLE:
+                if loop.time() + delay > deadline:
+                    raise
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 1.0)
 
     async def append(self, key: str, fields: dict[Any, Any], *, retry_for: float = 30.0) -> str:
         """``XADD`` with approximate ``MAXLEN``, retrying connection errors for ``retry_for`` s.

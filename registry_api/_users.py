@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import asyncpg
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.exceptions import ClientException, NotAuthorizedException, NotFoundException
+from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import FromPath, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_409_CONFLICT
 
@@ -34,6 +35,8 @@ __all__ = ["AuditController", "AuthController", "UserController"]
 
 _log = logging.getLogger("registry_api.auth")
 _USER_COLS = "id, username, role, active, created_at"
+# Per client address and instance: slows password guessing and bounds Argon2's memory use.
+_LOGIN_LIMIT = RateLimitConfig(rate_limit=("minute", 30), set_rate_limit_headers=True)
 
 
 class ConflictError(ClientException):
@@ -61,6 +64,7 @@ class AuthController(Controller):
     @post(
         "/token",
         exclude_from_auth=True,
+        middleware=[_LOGIN_LIMIT.middleware],
         status_code=HTTP_200_OK,
         summary="Exchange username and password for a bearer token",
         security=[],

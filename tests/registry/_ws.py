@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import websockets
 
-__all__ = ["Received", "open_session", "present_frames", "watch_until"]
+__all__ = ["Received", "end_session", "open_session", "present_frames", "watch_until"]
 
 
 @dataclass
@@ -66,3 +66,14 @@ async def present_frames(ws: Any, frames: list[bytes]) -> list[dict[str, Any]]:
         assert ack["type"] == "ack", ack
         acks.append(ack)
     return acks
+
+
+async def end_session(ws: Any) -> int | None:
+    """Send ``{"type": "end"}`` and wait until the server has closed the socket (so the end
+    is committed); returns the close code."""
+    await ws.send(json.dumps({"type": "end"}))
+    try:
+        while True:
+            await ws.recv()
+    except websockets.ConnectionClosed as exc:
+        return exc.rcvd.code if exc.rcvd else None

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 import secrets
 from collections.abc import Iterator
 
@@ -21,7 +20,7 @@ from registry_api._security import ISSUER, hash_password, make_jwt_auth
 
 from ._servers import ThrowawayPostgres, ThrowawayRedis
 from ._support import UvicornServer, make_frame, run_body
-from ._ws import Received, open_session, present_frames, watch_until
+from ._ws import Received, end_session, open_session, present_frames, watch_until
 from .conftest import auth, server_env
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.xdist_group("faults")]
@@ -64,7 +63,7 @@ async def test_redis_restart_viewers_recover_without_loss(
             await asyncio.to_thread(own_redis.start)
             acks += await asyncio.wait_for(during, 30)
             acks += await present_frames(ws, frames[15:])
-            await ws.send(json.dumps({"type": "end"}))
+            assert await end_session(ws) == 1000
         await asyncio.wait_for(viewer, 30)
         # a viewer that stayed connected through the restart saw everything, in order
         print("viewer through restart:", "stayed" if stayed.ended else stayed.close_code)

@@ -10,7 +10,7 @@ import pytest
 import websockets
 
 from ._support import UvicornServer, make_frame
-from ._ws import Received, open_session, present_frames, watch_until
+from ._ws import Received, end_session, open_session, present_frames, watch_until
 from .conftest import server_env
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.xdist_group("live")]
@@ -42,7 +42,7 @@ async def test_live_fanout_across_two_instances(
     frames = [make_frame(i) for i in range(30)]
     async with websockets.connect(f"{b.ws}{s['presentPath']}?token={tokens['alice']}") as ws:
         acks = await present_frames(ws, frames)
-        await ws.send(json.dumps({"type": "end"}))
+        assert await end_session(ws) == 1000
     assert [x["seq"] for x in acks] == list(range(30))
     await asyncio.wait_for(asyncio.gather(*tasks), 15)
     for r in viewers:
@@ -70,7 +70,7 @@ async def test_live_resume_from_last_id_without_loss(
         last_id = first.frames[-1][0]
         task = asyncio.create_task(watch_until(f"{b.ws}{watch}&last_id={last_id}", resumed))
         await asyncio.sleep(0.3)
-        await ws.send(json.dumps({"type": "end"}))
+        assert await end_session(ws) == 1000
     await asyncio.wait_for(task, 30)
     assert resumed.ended
     assert first.seqs + resumed.seqs == list(range(20))
@@ -122,7 +122,7 @@ async def test_live_socket_permissions_and_errors(
         assert err["code"] == "bad_frame" and "limit" in err["message"]
         await ws.send("hello")
         assert json.loads(await ws.recv())["code"] == "bad_message"
-        await ws.send(json.dumps({"type": "end"}))
+        assert await end_session(ws) == 1000
     assert await _close_code(f"{present}?token={tokens['alice']}") == 4409
 
 
@@ -140,7 +140,7 @@ async def test_live_metrics_count_frames(
         assert "qt_ws_active_viewers 1.0" in text
         async with websockets.connect(f"{a.ws}{s['presentPath']}?token={tokens['alice']}") as ws:
             await present_frames(ws, [make_frame(0), make_frame(1)])
-            await ws.send(json.dumps({"type": "end"}))
+            assert await end_session(ws) == 1000
         await asyncio.wait_for(viewer, 30)
         text = (await c.get("/metrics")).text
     values = {ln.split()[0]: float(ln.split()[1]) for ln in text.splitlines()
