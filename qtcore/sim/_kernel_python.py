@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections.abc import Sequence
-from itertools import accumulate
+from itertools import accumulate, pairwise
 
 from qtcore.ops import Gate
 from qtcore.ops._matrix import Matrix
@@ -142,6 +142,8 @@ class PythonKernel:
                 j = b + o
                 s[b], s[j] = s[j], s[b]
             return s
+        if structure == "permutation":
+            return self._permute(s, bases, offs, m)
         if dim == 2:
             (a, bb), (c, d) = m
             o = offs[1]
@@ -151,11 +153,60 @@ class PythonKernel:
                 s[b] = a * u + bb * v
                 s[j] = c * u + d * v
             return s
+        if dim == 4:
+            return self._apply4(s, bases, offs, m)
         rows = [[(col, x) for col, x in enumerate(row) if x != 0] for row in m]
         for b in bases:
             vals = [s[b + o] for o in offs]
             for r in range(dim):
                 s[b + offs[r]] = sum(x * vals[col] for col, x in rows[r])
+        return s
+
+    def _permute(self, s: State, bases: list[int], offs: list[int], m: Matrix) -> State:
+        """A permutation matrix: amplitudes move along its cycles (no arithmetic)."""
+        dim = len(offs)
+        src = [next(c for c in range(dim) if m[r][c] != 0) for r in range(dim)]
+        seen = [False] * dim
+        for start in range(dim):
+            if seen[start] or src[start] == start:
+                continue
+            cycle = [start]
+            seen[start] = True
+            nxt = src[start]
+            while nxt != start:
+                cycle.append(nxt)
+                seen[nxt] = True
+                nxt = src[nxt]
+            if len(cycle) == 2:
+                oa, ob = offs[cycle[0]], offs[cycle[1]]
+                for b in bases:
+                    i, j = b + oa, b + ob
+                    s[i], s[j] = s[j], s[i]
+                continue
+            co = [offs[c] for c in cycle]
+            for b in bases:
+                first = s[b + co[0]]
+                for x, y in pairwise(co):
+                    s[b + x] = s[b + y]
+                s[b + co[-1]] = first
+        return s
+
+    def _apply4(self, s: State, bases: list[int], offs: list[int], m: Matrix) -> State:
+        """A dense 4x4 matrix, unrolled (two-qubit gates such as RXX, iSWAP, CU)."""
+        (a00, a01, a02, a03), (a10, a11, a12, a13), (a20, a21, a22, a23), (a30, a31, a32, a33) = m
+        _, o1, o2, o3 = offs
+        for b in bases:
+            i1 = b + o1
+            i2 = b + o2
+            i3 = b + o3
+            x0 = s[b]
+            x1 = s[i1]
+            x2 = s[i2]
+            x3 = s[i3]
+            s[b] = a00 * x0 + a01 * x1 + a02 * x2 + a03 * x3
+            s[i1] = a10 * x0 + a11 * x1 + a12 * x2 + a13 * x3
+            s[i2] = a20 * x0 + a21 * x1 + a22 * x2 + a23 * x3
+            s[i3] = a30 * x0 + a31 * x1 + a32 * x2 + a33 * x3
         return s
 
     # ------------------------------------------------------------ measurement
