@@ -25,22 +25,25 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "QULA
 import argparse  # noqa: E402
 import math  # noqa: E402
 import random  # noqa: E402
-import resource  # noqa: E402
-import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
-import numpy as np  # noqa: E402
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from qtcore import Circuit  # noqa: E402
-from qtcore.sim._fusion import FUSION_MIN_QUBITS, fuse, run_fused  # noqa: E402
-from qtcore.sim._kernel_numpy import NumpyKernel  # noqa: E402
+from qtcore.ops import GATES, Gate  # noqa: E402
 from qtcore.sim._kernel_python import PythonKernel  # noqa: E402
+
+try:  # absent under bare Pyodide: only --pure runs there
+    import numpy as np
+
+    from qtcore.sim._fusion import FUSION_MIN_QUBITS, fuse, run_fused
+    from qtcore.sim._kernel_numpy import NumpyKernel
+except ImportError:  # pragma: no cover
+    np = None
 
 Op = tuple[str, tuple[float, ...], tuple[int, ...]]  # (name, params, qubits)
 
@@ -388,6 +391,8 @@ def _fmt(t: float | None) -> str:
 
 def memory_child(n: int, dtype: str, depth: int) -> None:
     """Runs a RAND-like circuit and prints peak RSS (child process of --memory)."""
+    import resource
+
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     k = NumpyKernel(dtype=np.dtype(dtype))
     c = to_qtcore(n, rand(n, depth=depth))
@@ -405,6 +410,65 @@ def memory_child(n: int, dtype: str, depth: int) -> None:
     )
 
 
+PURE_GATES = ["h", "x", "y", "z", "s", "t", "sx", "rx", "ry", "rz", "p", "u", "cx", "cy", "cz"]
+PURE_GATES += [
+    "ch",
+    "cp",
+    "crx",
+    "cry",
+    "crz",
+    "swap",
+    "iswap",
+    "rxx",
+    "ryy",
+    "rzz",
+    "ccx",
+    "cswap",
+]
+
+
+def pure_circuit(n: int, size: int, seed: int) -> Circuit:
+    """``size`` gates drawn from the whole gate set on random qubits (seeded)."""
+    rng = random.Random(seed)
+    c = Circuit(n)
+    for _ in range(size):
+        name = rng.choice(PURE_GATES)
+        spec = GATES[name]
+        params = [rng.uniform(-math.pi, math.pi) for _ in range(spec.num_params)]
+        c.append(Gate(name, params), rng.sample(range(n), spec.num_controls + spec.num_targets))
+    return c
+
+
+def run_pure(n: int = 14, size: int = 100) -> int:
+    """Times the pure-Python kernel (works without NumPy, e.g. under Pyodide)."""
+    impl = "pyodide" if sys.platform == "emscripten" else sys.implementation.name
+    print(f"# pure-Python kernel, {impl} {sys.version.split()[0]}")
+    k = PythonKernel()
+    for label, c in (
+        (f"random {size} gates (whole gate set)", pure_circuit(n, size, 7)),
+        (f"RAND({n}) first {size} gates", to_qtcore(n, rand(n)[:size])),
+    ):
+        best = math.inf
+        s: Any = None
+        for _ in range(3):
+            t = time.perf_counter()
+            s = k.zeros(n)
+            for ins in c.instructions:
+                assert ins.gate is not None
+                s = k.apply_gate(s, n, ins.gate, ins.qubits)
+            best = min(best, time.perf_counter() - t)
+        check = ""
+        if np is not None:
+            nk = NumpyKernel()
+            ref = nk.zeros(n)
+            for ins in c.instructions:
+                assert ins.gate is not None
+                ref = nk.apply_gate(ref, n, ins.gate, ins.qubits)
+            check = f", max |diff| vs NumPy kernel {float(np.abs(np.array(s) - ref).max()):.1e}"
+        print(f"n={n} {label}: {best:.3f} s ({best / size * 1e3:.2f} ms/gate){check}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--small", action="store_true", help="n = 8 10 12 (CI)")
@@ -414,14 +478,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--memory", type=int, metavar="N", help="peak-RSS check at N qubits")
     ap.add_argument("--dtype", default="complex128", choices=["complex128", "complex64"])
     ap.add_argument("--depth", type=int, default=2, help="layers of the --memory circuit")
+    ap.add_argument("--pure", action="store_true", help="pure-Python kernel, 14 qubits")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.pure:
+        return run_pure()
+    if np is None:
+        print("NumPy is not installed: only --pure can run", file=sys.stderr)
+        return 2
     if args.memory is not None:
         if args.child:
             memory_child(args.memory, args.dtype, args.depth)
             return 0
         cmd = [sys.executable, __file__, "--memory", str(args.memory), "--child"]
         cmd += ["--dtype", args.dtype, "--depth", str(args.depth)]
+        import subprocess
+
         return subprocess.call(cmd)
     sizes = args.sizes or (SMALL_SIZES if args.small else DEFAULT_SIZES)
     bw = bandwidth()
