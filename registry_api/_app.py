@@ -171,7 +171,7 @@ def create_app(settings: Settings | None = None, *, site_dir: Path | None = None
     settings = settings or get_settings()
     plugins: list[Any] = [RegistryCore(settings, site_dir)]
     if os.environ.get("QT_OTEL") == "1":  # optional tracing through Litestar's plugin
-        from litestar.contrib.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
+        from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
 
         plugins.append(OpenTelemetryPlugin(OpenTelemetryConfig()))
     # Passed here, not in on_app_init: Litestar 2.25 reads this argument, not the plugin's config.

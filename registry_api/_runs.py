@@ -13,6 +13,7 @@ import asyncpg
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
@@ -120,7 +121,11 @@ class RunController(Controller):
         summary="Publish a run",
         description="201 with the new run, or 200 with the existing run when the same content "
         "(scenario, seed, qtcoreVersion, kernel, results) was published before.",
-        responses={},
+        responses={
+            200: ResponseSpec(Run, description="the same content was published before"),
+            413: ResponseSpec(None, description="body larger than MAX_BODY_BYTES"),
+            503: ResponseSpec(None, description="database unavailable; nothing was written"),
+        },
     )
     async def publish(
         self, request: Request[AuthUser, Any, Any], data: RunCreate, db: Database
