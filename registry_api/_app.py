@@ -64,7 +64,11 @@ def _redis_down(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str,
 @asynccontextmanager
 async def _lifespan(app: Litestar) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
-    assert settings.database_url and settings.redis_url, "DATABASE_URL and REDIS_URL required"
+    if not (settings.database_url and settings.redis_url):
+        raise RuntimeError(
+            "DATABASE_URL and REDIS_URL must be set for create_app(); "
+            "`python -m registry_api serve` starts embedded servers when they are not"
+        )
     db = Database(settings.database_url, min_size=settings.pool_min, max_size=settings.pool_max)
     await db.connect()
     if settings.migrate_on_start:

@@ -43,9 +43,16 @@ def load_or_create_secret(data_dir: Path) -> str:
     if path.exists():
         return path.read_text(encoding="ascii").strip()
     secret = secrets.token_urlsafe(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    tmp = data_dir / f".jwt_secret.{os.getpid()}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as fh:
         fh.write(secret)
+    try:  # link() fails if another process won the race: then use its secret
+        os.link(tmp, path)
+    except FileExistsError:
+        secret = path.read_text(encoding="ascii").strip()
+    finally:
+        tmp.unlink()
     return secret
 
 
