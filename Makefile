@@ -6,7 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test test-py lint typecheck test-pyodide bench site wheel clean deps browser
+.PHONY: serve test test-py lint typecheck test-pyodide bench bench-site site wheel clean deps \
+	browser scenarios
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -47,8 +48,22 @@ test-pyodide: node_modules/.installed .cache/test-wheels/manifest.json wheel
 
 test: lint typecheck test-py test-pyodide
 
+# The static site (MkDocs Material + self-hosted Pyodide + the qtcore wheel) in public/.
+site: node_modules/.installed $(STAMP)
+	$(BIN)/python build/build_site.py
+
+serve: site
+	$(BIN)/python build/serve_static.py
+
+# Check every scenario in the library against the outcome it states.
+scenarios: $(STAMP)
+	$(BIN)/python -m pytest tests/scenarios -q
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_statevector.py
+
+bench-site: site browser
+	$(BIN)/python benchmarks/bench_site.py
 
 clean:
 	rm -rf public .cache dist
