@@ -296,6 +296,7 @@ async def present(
             if isinstance(msg, dict) and msg.get("type") == "end":
                 ended = True
                 await end_session(db, hub, user, session_id)
+                ended = False  # done; nothing left for the finally clause
                 await socket.close(1000, "session ended")
                 return
             await socket.send_text(json.dumps({
@@ -305,7 +306,7 @@ async def present(
     finally:
         ACTIVE_PRESENTERS.dec()
         sockets.discard(socket)
-        if ended:
+        if ended:  # closed with 1000, or "end" failed half-way: (re)try ending it
             with contextlib.suppress(Exception):
                 await end_session(db, hub, user, session_id)
 
