@@ -228,6 +228,7 @@ def main() -> int:
     parser.add_argument("--publishes", type=int, default=None)
     parser.add_argument("--viewers", type=int, default=None)
     parser.add_argument("--fps", type=float, default=30.0)
+    parser.add_argument("--pool", type=int, default=10, help="DB_POOL_MAX per instance")
     parser.add_argument("--seconds", type=float, default=None)
     args = parser.parse_args()
     clients = args.clients or (10 if args.small else 50)
@@ -246,7 +247,7 @@ def main() -> int:
         "REDIS_URL": redis_url,
         "JWT_SECRET": secret,
         "REDIS_KEY_PREFIX": prefix,
-        "DB_POOL_MAX": "20",
+        "DB_POOL_MAX": str(args.pool),
         "QT_LOG_LEVEL": "WARNING",
     }
     servers: list[UvicornServer] = []
