@@ -121,3 +121,15 @@ def test_settings_reject_bad_ints(monkeypatch: pytest.MonkeyPatch, var: str) -> 
 def test_migrations_are_ordered_and_named() -> None:
     versions = [v for v, _ in list_migrations()]
     assert versions == sorted(versions) and versions[0] == "0001_init"
+
+
+def test_subscriber_overflow_signals_once() -> None:
+    from registry_api._streams import OVERFLOW, Entry, Subscriber
+
+    sub = Subscriber(key="k", limit=2)
+    entries = [Entry(id=f"1-{i}", key=(1, i), seq=i, data=b"", end=False) for i in range(5)]
+    for e in entries:
+        sub.offer(e)
+    queued = [sub.queue.get_nowait() for _ in range(sub.queue.qsize())]
+    assert queued == [entries[0], entries[1], OVERFLOW]
+    assert sub.overflowed
