@@ -13,7 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from qtcore._parameter import Parameter, ParameterExpression, ParamValue, bind_value
-from qtcore.errors import CircuitError, QasmError
+from qtcore.errors import CircuitError
+from qtcore.qasm._diagnostics import did_you_mean, error_at
 from qtcore.qasm._lexer import Token
 
 __all__ = [
@@ -119,10 +120,6 @@ class Expr:
         return out
 
 
-def _err(msg: str, tok: Token) -> QasmError:
-    return QasmError(msg, tok.line, tok.column)
-
-
 def evaluate(node: Expr, env: Mapping[str, ParamValue]) -> ParamValue:
     """The value of ``node`` with names looked up in ``env``.
 
@@ -137,12 +134,9 @@ def evaluate(node: Expr, env: Mapping[str, ParamValue]) -> ParamValue:
     if k == "name":
         name = str(node.value)
         if name not in env:
-            from difflib import get_close_matches
-
-            near = get_close_matches(name, list(env), n=1)
-            hint = f" (did you mean '{near[0]}'?)" if near else ""
-            allowed = f"; parameters in scope: {', '.join(env)}" if env and not near else ""
-            raise _err(f"unknown parameter '{name}'{hint}{allowed}", node.token)
+            hint = did_you_mean(name, env)
+            allowed = f"; parameters in scope: {', '.join(env)}" if env and not hint else ""
+            raise error_at(f"unknown parameter '{name}'{hint}{allowed}", node.token)
         return env[name]
     if k == "neg":
         return -evaluate(node.args[0], env)
@@ -154,7 +148,7 @@ def evaluate(node: Expr, env: Mapping[str, ParamValue]) -> ParamValue:
             if op == "pow":
                 return FuncExpression("pow", (a, b))
             if op == "/" and not isinstance(b, ParameterExpression) and b == 0:
-                raise _err("division by zero", node.args[1].token)
+                raise error_at("division by zero", node.args[1].token)
             return _symbolic(op, a, b)
         return _checked(lambda: _BINARY[op](float(a), float(b)), node)
     # call
@@ -179,11 +173,11 @@ def _checked(fn: Callable[[], float], node: Expr) -> float:
     try:
         value = fn()
     except ZeroDivisionError:
-        raise _err("division by zero", node.args[-1].token) from None
+        raise error_at("division by zero", node.args[-1].token) from None
     except (ValueError, OverflowError) as e:
-        raise _err(f"cannot evaluate expression: {e}", node.token) from None
+        raise error_at(f"cannot evaluate expression: {e}", node.token) from None
     if isinstance(value, complex) or not math.isfinite(value):
-        raise _err("expression is not a finite real number", node.token)
+        raise error_at("expression is not a finite real number", node.token)
     return float(value)
 
 

@@ -11,7 +11,7 @@ for ``cswap``), applied recursively.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from qtcore._parameter import Parameter, ParameterExpression, ParamValue
@@ -31,6 +31,7 @@ __all__ = [
     "definition_of",
     "invert_ops",
     "qelib1_extras",
+    "remap_ops",
 ]
 
 PI = math.pi
@@ -326,6 +327,11 @@ _PHASE_OF: dict[str, Callable[[tuple[ParamValue, ...]], ParamValue]] = {
 _UNCONTROLLED = {"cy": "y", "ch": "h", "crx": "rx", "cry": "ry", "crz": "rz"}
 
 
+def remap_ops(ops: list[Op], qubits: Sequence[int]) -> list[Op]:
+    """``ops`` with each local qubit ``q`` moved to ``qubits[q]``."""
+    return [Op(o.gate, tuple(qubits[q] for q in o.qubits), o.phase) for o in ops]
+
+
 def _shift(ops: list[Op], n: int) -> list[Op]:
     return [Op(o.gate, tuple(q + n for q in o.qubits), o.phase) for o in ops]
 
@@ -375,8 +381,7 @@ def _control_one(op: Op, ctrls: tuple[int, ...]) -> list[Op]:
     name = g.name
     if isinstance(g, CompositeGate):
         mapping = dict(zip(g.param_names, g.params, strict=True))
-        sub = _circuit_ops(g.definition, mapping)
-        return _control_list([Op(o.gate, tuple(qs[q] for q in o.qubits)) for o in sub], ctrls)
+        return _control_list(remap_ops(_circuit_ops(g.definition, mapping), qs), ctrls)
     if isinstance(g, InverseGate):
         inner = _control_one(Op(g.base_gate, qs), ctrls)
         return invert_ops(inner)
@@ -403,32 +408,24 @@ def _control_one(op: Op, ctrls: tuple[int, ...]) -> list[Op]:
     if name in _AS_U:
         t, phi, lam, gam = _AS_U[name](g.params)
         cu = definition_of("cu", (t, phi, lam, gam))
-        return _control_list(cu, ctrls[:-1], qs_map=(ctrls[-1], qs[0]))
+        return _control_list(remap_ops(cu, (ctrls[-1], qs[0])), ctrls[:-1])
     if name in _UNCONTROLLED:
         base = _g(_UNCONTROLLED[name], *g.params)
         return _control_one(Op(base, qs[1:]), ctrls + qs[:1])
     if name == "cu":
-        return _control_list(
-            [Op(o.gate, tuple(qs[q] for q in o.qubits)) for o in definition_of("cu", g.params)],
-            ctrls,
-        )
+        return _control_list(remap_ops(definition_of("cu", g.params), qs), ctrls)
     if name in ("swap", "cswap"):
         a, b = qs[-2], qs[-1]
         mid = _control_one(Op(_g("ccx" if name == "cswap" else "cx"), (*qs[:-2], a, b)), ctrls)
         return [Op(_g("cx"), (b, a)), *mid, Op(_g("cx"), (b, a))]
     if name in DEFINITIONS:
-        sub = definition_of(name, g.params)
-        return _control_list([Op(o.gate, tuple(qs[q] for q in o.qubits)) for o in sub], ctrls)
+        return _control_list(remap_ops(definition_of(name, g.params), qs), ctrls)
     return [_unitary_control(g, ctrls, qs)]
 
 
-def _control_list(
-    ops: list[Op], ctrls: tuple[int, ...], qs_map: tuple[int, ...] | None = None
-) -> list[Op]:
+def _control_list(ops: list[Op], ctrls: tuple[int, ...]) -> list[Op]:
     out: list[Op] = []
     for o in ops:
-        if qs_map is not None:
-            o = Op(o.gate, tuple(qs_map[q] for q in o.qubits), o.phase)
         out.extend(_control_one(o, ctrls))
     return out
 
