@@ -20,6 +20,7 @@ from qtcore.errors import QasmError
 from qtcore.ops import Gate, InverseGate, UnitaryGate
 from qtcore.qasm._expression import format_value
 from qtcore.qasm._stdlib import DEFINITIONS, QELIB1, STDGATES, qelib1_extras
+from qtcore.qasm._syntax import MODIFIERS, V3_ONLY, V3_UNSUPPORTED
 
 __all__ = ["export"]
 
@@ -91,14 +92,14 @@ _SAME3 = frozenset(
         "cu",
     ]
 )
+# Words a gate or register may not be named: everything either reader treats as a
+# statement or constant, taken from the parser's own sets so the two cannot drift.
 _KEYWORDS = frozenset(
-    [
+    {
         "OPENQASM",
         "include",
         "qreg",
         "creg",
-        "qubit",
-        "bit",
         "gate",
         "opaque",
         "measure",
@@ -106,23 +107,6 @@ _KEYWORDS = frozenset(
         "barrier",
         "if",
         "else",
-        "for",
-        "while",
-        "def",
-        "return",
-        "const",
-        "float",
-        "int",
-        "uint",
-        "angle",
-        "bool",
-        "input",
-        "output",
-        "inv",
-        "ctrl",
-        "negctrl",
-        "pow",
-        "gphase",
         "U",
         "CX",
         "pi",
@@ -130,14 +114,10 @@ _KEYWORDS = frozenset(
         "euler",
         "true",
         "false",
-        "let",
-        "box",
-        "delay",
-        "cal",
-        "defcal",
-        "extern",
-        "array",
-    ]
+    }
+    | V3_ONLY
+    | V3_UNSUPPORTED
+    | set(MODIFIERS)
 )
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 

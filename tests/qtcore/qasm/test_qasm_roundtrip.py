@@ -230,3 +230,16 @@ def test_dump_and_load_file(tmp_path: pytest.TempPathFactory) -> None:
     c = Circuit(2).h(0).cx(0, 1)
     dump(c, path, version=3)
     assert load(path).instructions == c.instructions
+
+
+@pytest.mark.parametrize("name", ["end", "switch", "pragma", "duration", "gphase"])
+def test_roundtrip_gate_named_like_a_v3_keyword(name: str) -> None:
+    from qtcore import Circuit, unitary_of
+    from qtcore.qasm import dumps, loads
+
+    body = Circuit(1).h(0).t(0)
+    c = Circuit(1).append(body.to_gate(name), [0])
+    for version in (2, 3):
+        again = loads(dumps(c, version))
+        u, v = unitary_of(c), unitary_of(again)
+        assert max(abs(a - b) for ra, rb in zip(u, v) for a, b in zip(ra, rb)) < 1e-12
