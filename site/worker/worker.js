@@ -20,6 +20,9 @@ let bridge = null;
 let readyInfo = null;
 let ready = null;
 const cancelled = new Set();
+// Start-up timings (ms since this worker's timeOrigin), reported in `info.timings`.
+const marks = [["script", performance.now()]];
+const mark = (name) => marks.push([name, performance.now()]);
 
 const post = (msg, transfer) => self.postMessage(msg, transfer || []);
 const stage = (name, n, label) =>
@@ -35,6 +38,7 @@ async function initRuntime(config) {
   stage("runtime", 0, "Loading the Python runtime (Pyodide)…");
   const t0 = performance.now();
   const { loadPyodide } = await import(new URL("pyodide.mjs", PYODIDE_URL).href);
+  mark("pyodide.mjs");
   const env = { HOME: "/home/pyodide" };
   if (config.kernel === "python") env.QTCORE_KERNEL = "python";
   pyodide = await loadPyodide({
@@ -43,16 +47,31 @@ async function initRuntime(config) {
     stdout: (text) => post({ type: "log", level: "info", text }),
     stderr: (text) => post({ type: "log", level: "warn", text }),
   });
+  mark("loadPyodide");
   return performance.now() - t0;
 }
 
-async function initPackages(config) {
+// The small same-origin files the later stages need, fetched while Pyodide boots (they do not
+// depend on it), so no stage waits for the network after loadPyodide returns.
+function prefetch() {
+  const vendor = fetch(new URL("qt-vendor.json", PYODIDE_URL))
+    .then((r) => (r.ok ? r.json() : {}))
+    .catch(() => ({})); // no manifest: pure-Python kernel
+  const index = fetchOk(new URL("index.json", WHEELS_URL), "wheel index").then((r) => r.json());
+  const wheel = index.then(async (idx) => {
+    const r = await fetchOk(new URL(idx.qtcore, WHEELS_URL), "qtcore wheel");
+    return r.arrayBuffer();
+  });
+  const bridgeSource = fetchOk(BRIDGE_URL, "bridge.py").then((r) => r.text());
+  const all = { vendor, index, wheel, bridgeSource };
+  // Failures surface when a stage awaits the promise; keep them from being "unhandled".
+  for (const p of Object.values(all)) p.catch(() => {});
+  return all;
+}
+
+async function initPackages(config, files) {
   stage("packages", 1, "Checking for NumPy…");
-  let vendor = {};
-  try {
-    const r = await fetch(new URL("qt-vendor.json", PYODIDE_URL));
-    if (r.ok) vendor = await r.json();
-  } catch (_) { /* no manifest: pure-Python kernel */ }
+  const vendor = await files.vendor;
   if (vendor.numpy && config.kernel !== "python") {
     stage("packages", 1, "Loading NumPy (WebAssembly)…");
     await pyodide.loadPackage("numpy", { messageCallback: () => {} });
@@ -60,26 +79,31 @@ async function initPackages(config) {
   return vendor;
 }
 
-async function initQtcore() {
+async function initQtcore(files) {
   stage("qtcore", 2, "Installing qtcore…");
-  const index = await (await fetchOk(new URL("index.json", WHEELS_URL), "wheel index")).json();
-  const wheel = await (await fetchOk(new URL(index.qtcore, WHEELS_URL), "qtcore wheel")).arrayBuffer();
+  const index = await files.index;
+  const wheel = await files.wheel;
+  mark("wheel fetched");
   pyodide.unpackArchive(wheel, "wheel");
+  mark("wheel unpacked");
   stage("bridge", 3, "Starting the bridge…");
-  const source = await (await fetchOk(BRIDGE_URL, "bridge.py")).text();
+  const source = await files.bridgeSource;
   pyodide.FS.mkdirTree("/home/pyodide/qt");
   pyodide.FS.writeFile("/home/pyodide/qt/qt_bridge.py", source);
   pyodide.runPython("import sys\nsys.path.insert(0, '/home/pyodide/qt')");
   bridge = pyodide.pyimport("qt_bridge");
+  mark("bridge imported");
   return index;
 }
 
 async function init(config) {
   const t0 = performance.now();
+  const files = prefetch();
   const runtimeMs = await initRuntime(config);
-  const vendor = await initPackages(config);
-  const wheel = await initQtcore();
+  const vendor = await initPackages(config, files);
+  const wheel = await initQtcore(files);
   const loaded = JSON.parse(bridge.call("load", "{}"));
+  mark("bridge load");
   if (!loaded.ok) throw Object.assign(new Error(loaded.error.message), { code: loaded.error.code, traceback: loaded.error.traceback });
   readyInfo = {
     ...loaded.result,
@@ -88,6 +112,7 @@ async function init(config) {
     numpyVendored: Boolean(vendor.numpy),
     runtimeMs,
     loadMs: performance.now() - t0,
+    timings: { origin: performance.timeOrigin, marks },
   };
   stage("ready", 4, "Ready");
   post({ type: "ready", info: readyInfo });
