@@ -34,7 +34,13 @@ class QtRuntime extends EventTarget {
 
   start() {
     this.info = null;
-    this.worker = new Worker(WORKER_URL, { type: "module", name: "qtcore" });
+    const config = pageConfig();
+    // A worker started from <head> (docs/overrides/main.html) is adopted when it matches.
+    const early = globalThis.__qtEarlyWorker;
+    globalThis.__qtEarlyWorker = null;
+    const adopt = early && early.url === WORKER_URL.href && early.config.kernel === config.kernel;
+    if (early && !adopt) early.worker.terminate();
+    this.worker = adopt ? early.worker : new Worker(WORKER_URL, { type: "module", name: "qtcore" });
     this.ready = new Promise((resolve, reject) => {
       this._resolveReady = resolve;
       this._rejectReady = reject;
@@ -46,8 +52,14 @@ class QtRuntime extends EventTarget {
       this._rejectReady(err);
       this.emit("fatal", err);
     };
-    this.worker.postMessage({ type: "init", config: pageConfig() });
-    this.startedAt = performance.now();
+    if (adopt) {
+      this.startedAt = early.startedAt;
+      for (const msg of early.messages) this.onMessage(msg);
+      for (const e of early.errors) this.worker.onerror(e);
+    } else {
+      this.worker.postMessage({ type: "init", config });
+      this.startedAt = performance.now();
+    }
   }
 
   emit(type, detail) {
