@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: serve test test-py lint typecheck test-pyodide bench bench-site site wheel clean deps \
-	browser scenarios
+	browser scenarios serve-static bench-registry
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -52,7 +52,15 @@ test: lint typecheck test-py test-pyodide
 site: node_modules/.installed $(STAMP)
 	$(BIN)/python build/build_site.py
 
+# The site and the registry on one origin. With no DATABASE_URL/REDIS_URL the registry
+# starts embedded Postgres and Redis under ./var (QT_DATA_DIR); it prints the URLs.
+HOST ?= 127.0.0.1
+PORT ?= 8000
 serve: site
+	$(BIN)/python -m registry_api serve --site-dir public --host $(HOST) --port $(PORT)
+
+# Just the static site, no registry (what any static host would serve).
+serve-static: site
 	$(BIN)/python build/serve_static.py
 
 # Check every scenario in the library against the outcome it states.
@@ -64,6 +72,9 @@ bench: $(STAMP)
 
 bench-site: site browser
 	$(BIN)/python benchmarks/bench_site.py
+
+bench-registry: $(STAMP)
+	$(BIN)/python benchmarks/bench_registry.py
 
 clean:
 	rm -rf public .cache dist
