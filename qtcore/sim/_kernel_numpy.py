@@ -427,11 +427,40 @@ class NumpyKernel:
 
     # ------------------------------------------------------------ measurement
     def probabilities(self, s: State) -> Any:
-        return s.real * s.real + s.imag * s.imag
+        """``|amplitude|**2`` as float64, computed block by block (no extra temporaries)."""
+        p = np.empty(s.size, dtype=np.float64)
+        step = self.chunk
+        tmp = np.empty(min(step, s.size), dtype=np.float64)
+        for i in range(0, s.size, step):
+            blk = s[i : i + step]
+            out = p[i : i + step]
+            t = tmp[: blk.size]
+            np.multiply(blk.real, blk.real, out=out)
+            np.multiply(blk.imag, blk.imag, out=t)
+            out += t
+        return p
+
+    def _dot(self, a: Any, b: Any) -> complex:
+        """``sum(conj(a) * b)`` over 2-D views, block by block, accumulated in complex128.
+
+        Blocks keep ``np.vdot`` from copying a strided view whole, and summing the
+        block results in double precision keeps complex64 states' norms exact to ~1e-7.
+        """
+        rows, cols = a.shape
+        total = 0j
+        if cols >= self.chunk:
+            for r in range(rows):
+                for c in range(0, cols, self.chunk):
+                    total += complex(np.vdot(a[r, c : c + self.chunk], b[r, c : c + self.chunk]))
+            return total
+        step = max(1, self.chunk // cols)
+        for r in range(0, rows, step):
+            total += complex(np.vdot(a[r : r + step], b[r : r + step]))
+        return total
 
     def prob_one(self, s: State, n: int, q: int) -> float:
         v = s.reshape(-1, 2, 1 << q)[:, 1, :]
-        return float(np.vdot(v, v).real)
+        return self._dot(v, v).real
 
     def collapse(self, s: State, n: int, q: int, outcome: int, prob: float) -> State:
         v = s.reshape(-1, 2, 1 << q)
@@ -440,7 +469,8 @@ class NumpyKernel:
         return s
 
     def norm_sq(self, s: State) -> float:
-        return float(np.vdot(s, s).real)
+        v = s.reshape(-1, min(s.size, self.chunk))
+        return self._dot(v, v).real
 
     def scale(self, s: State, factor: complex) -> State:
         s *= factor
@@ -448,7 +478,8 @@ class NumpyKernel:
 
     def inner(self, a: State, b: State) -> complex:
         """``<a|b>``."""
-        return complex(np.vdot(a, b))
+        width = min(a.size, self.chunk)
+        return self._dot(a.reshape(-1, width), b.reshape(-1, width))
 
     def sample(self, probs: Any, shots: int, rng: Rng) -> list[int]:
         """``shots`` basis indices drawn from ``probs`` with one uniform per shot."""
