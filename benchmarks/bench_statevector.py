@@ -406,7 +406,7 @@ def memory_child(n: int, dtype: str, depth: int) -> None:
         f"n={n} dtype={dtype} depth={depth} gates={len(c.instructions)} time={dt:.1f}s "
         f"norm={norm:.12f}\n  state {state / 2**30:.3f} GiB, peak RSS {peak / 2**30:.3f} GiB "
         f"= {peak / state:.3f}x the state (interpreter+NumPy before the run: "
-        f"{base / 2**20:.0f} MiB)"
+        f"{base / 1024:.0f} MiB)"
     )
 
 
