@@ -15,6 +15,7 @@ from litestar import Litestar, MediaType, Request, Response
 from litestar.config.app import AppConfig
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.exceptions import ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Tag
@@ -26,6 +27,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from registry_api._db import Database, apply_migrations
+from registry_api._errors import validation_error_handler
 from registry_api._logging import access_log_middleware, configure_logging
 from registry_api._ops import health, ready
 from registry_api._runs import RunController, provide_db
@@ -137,6 +139,7 @@ class RegistryCore(InitPluginProtocol):
         app_config.middleware.append(prometheus.middleware)
         app_config.exception_handlers.update({
             asyncpg.DataError: _data_error,
+            ValidationException: validation_error_handler,
             RedisConnectionError: _redis_down,
             RedisTimeoutError: _redis_down,
         })  # fmt: skip
