@@ -12,9 +12,10 @@ from typing import Any
 
 from qtcore.errors import SimulationError
 
-__all__ = ["BACKENDS", "Kernel", "get_kernel", "numpy_available"]
+__all__ = ["BACKENDS", "PRECISIONS", "Kernel", "get_kernel", "numpy_available"]
 
 BACKENDS = ("auto", "numpy", "python")
+PRECISIONS = ("double", "single")
 Kernel = Any  # PythonKernel | NumpyKernel (duck-typed: same methods)
 _CACHE: dict[str, Kernel] = {}
 
@@ -28,30 +29,44 @@ def numpy_available() -> bool:
     return True
 
 
-def get_kernel(backend: str = "auto") -> Kernel:
+def get_kernel(backend: str = "auto", precision: str = "double") -> Kernel:
     """The kernel object for ``backend``.
 
+    Args:
+        backend: ``"auto"``, ``"numpy"`` or ``"python"``.
+        precision: ``"double"`` (complex128) or ``"single"`` (complex64, NumPy only).
+
     Raises:
-        SimulationError: unknown name, or ``"numpy"`` asked where NumPy is missing.
+        SimulationError: unknown name, ``"numpy"`` asked where NumPy is missing, or
+            single precision asked of the pure-Python kernel.
     """
     if backend not in BACKENDS:
         raise SimulationError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
+    if precision not in PRECISIONS:
+        raise SimulationError(f"unknown precision {precision!r}; choose one of {PRECISIONS}")
     if backend == "auto":
         env = os.environ.get("QTCORE_KERNEL", "").strip().lower()
         if env and env not in ("numpy", "python"):
             raise SimulationError(f"QTCORE_KERNEL must be 'numpy' or 'python', got {env!r}")
         backend = env or ("numpy" if numpy_available() else "python")
-    if backend in _CACHE:
-        return _CACHE[backend]
+    if precision == "single" and backend != "numpy":
+        raise SimulationError(
+            "single precision needs the NumPy kernel (the pure-Python kernel is complex128 only)"
+        )
+    key = f"{backend}-{precision}"
+    if key in _CACHE:
+        return _CACHE[key]
     if backend == "numpy":
         if not numpy_available():
             raise SimulationError("backend 'numpy' requested but NumPy is not installed")
+        import numpy as np
+
         from qtcore.sim._kernel_numpy import NumpyKernel
 
-        kernel: Kernel = NumpyKernel()
+        kernel: Kernel = NumpyKernel(np.complex64 if precision == "single" else np.complex128)
     else:
         from qtcore.sim._kernel_python import PythonKernel
 
         kernel = PythonKernel()
-    _CACHE[backend] = kernel
+    _CACHE[key] = kernel
     return kernel

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["Result", "Step", "iter_steps", "simulate", "unitary_of"]
 
 MAX_QUBITS = 34
+FUSION_MIN_QUBITS = 14  # = qtcore.sim._fusion.FUSION_MIN_QUBITS (that module needs NumPy)
 
 
 @dataclass
@@ -212,6 +213,7 @@ def simulate(
     noise: NoiseModel | None = None,
     initial_state: StateVector | Sequence[complex] | str | None = None,
     memory: bool = False,
+    precision: str = "double",
 ) -> Result:
     """Runs ``circuit`` and returns its :class:`Result`.
 
@@ -223,6 +225,8 @@ def simulate(
         noise: a :class:`~qtcore.noise.NoiseModel` (forces per-shot trajectories).
         initial_state: a state, amplitudes or a label such as ``"01+"``.
         memory: also return each shot's bitstring in order.
+        precision: ``"double"`` (complex128) or, with the NumPy kernel, ``"single"``
+            (complex64: half the memory, about 1e-7 accuracy; 31 qubits fit in 24 GiB).
 
     Raises:
         UnboundParameterError: a parameter is still symbolic.
@@ -230,7 +234,7 @@ def simulate(
     """
     _check(circuit)
     seed = _validate_run_args(shots, seed)
-    kernel = get_kernel(backend)
+    kernel = get_kernel(backend, precision)
     n = circuit.num_qubits
     rng = Rng(seed)
     if noise is not None and not noise.is_empty():
@@ -243,9 +247,14 @@ def simulate(
     if noise is None and not circuit.has_mid_circuit_measurement:
         runner = _Runner(kernel, n, rng, None)
         s = _initial(kernel, n, initial_state)
-        for ins in circuit.instructions:
-            if ins.kind == "gate":
-                s = runner.gate(s, ins)
+        if kernel.name == "numpy" and n >= FUSION_MIN_QUBITS:
+            from qtcore.sim._fusion import run_fused  # needs NumPy: imported here
+
+            s = run_fused(kernel, s, n, circuit.instructions)
+        else:
+            for ins in circuit.instructions:
+                if ins.kind == "gate":
+                    s = runner.gate(s, ins)
         state = StateVector(s, _kernel=kernel)
         counts: dict[str, int] = {}
         mem: list[str] | None = [] if memory else None

@@ -137,3 +137,31 @@ def test_statevector_marginals_and_fidelity(backends: tuple[str, ...]) -> None:
 def test_statevector_rejects_unnormalised() -> None:
     with pytest.raises(SimulationError, match="normalised"):
         StateVector([1, 1])
+
+
+@pytest.mark.numpy
+def test_simulate_fused_path_matches_python_kernel() -> None:
+    # 14+ qubits take the fused NumPy path; the pure-Python kernel applies gate by gate
+    from qtcore.rng import Rng
+    from qtcore.sim._simulator import FUSION_MIN_QUBITS
+    from qtcore.testing import assert_states_close, random_circuit
+
+    c = random_circuit(FUSION_MIN_QUBITS, 60, Rng(2024))
+    a = simulate(c, backend="numpy").state.to_list()
+    b = simulate(c, backend="python").state.to_list()
+    assert_states_close(a, b, 1e-10)
+
+
+@pytest.mark.numpy
+def test_simulate_single_precision_is_close_and_opt_in() -> None:
+    c = Circuit(6).h(0)
+    for q in range(5):
+        c.cx(q, q + 1).rz(0.3 * q, q)
+    single = simulate(c, backend="numpy", precision="single").state
+    double = simulate(c, backend="numpy").state
+    assert str(single.data.dtype) == "complex64"
+    assert abs(single.fidelity(double) - 1) < 1e-6
+    with pytest.raises(SimulationError, match="single precision needs the NumPy kernel"):
+        simulate(c, backend="python", precision="single")
+    with pytest.raises(SimulationError, match="unknown precision"):
+        simulate(c, precision="half")
