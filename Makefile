@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: serve test test-py lint typecheck test-pyodide bench bench-site site wheel clean deps \
-	browser scenarios serve-static bench-registry
+	browser scenarios serve-static bench-registry bench-small
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -46,7 +46,13 @@ test-py: deps
 test-pyodide: node_modules/.installed .cache/test-wheels/manifest.json wheel
 	node build/pyodide_test.mjs --wheel
 
-test: lint typecheck test-py test-pyodide
+# Benchmarks print tables; CI runs them at small sizes so they keep working.
+bench-small: deps site
+	$(BIN)/python benchmarks/bench_statevector.py --small
+	$(BIN)/python benchmarks/bench_registry.py --small
+	$(BIN)/python benchmarks/bench_site.py --repeat 1
+
+test: lint typecheck test-py test-pyodide bench-small
 
 # The static site (MkDocs Material + self-hosted Pyodide + the qtcore wheel) in public/.
 site: node_modules/.installed $(STAMP)
