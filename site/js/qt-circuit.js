@@ -14,6 +14,7 @@ import { bitstring, blochSphere, drawAmplitudes, drawBars, palette } from "./plo
 import { quirkToCircuit } from "./quirk.js";
 import { readQuirkFragment, readState, widgetId, writeState } from "./urlstate.js";
 import { loadScenario } from "./scenarios.js";
+import { circuitRunPayload, publishControl } from "./publish.js";
 
 const EXTRA_TOOLS = [
   { name: "measure", label: "Measure", title: "Measure a qubit into the classical bit of the same index" },
@@ -92,10 +93,11 @@ export class QtCircuit extends HTMLElement {
     this.cancelBtn = h("button", { type: "button", class: "md-button qt-btn", text: "Cancel", disabled: true, onclick: () => this.cancel() });
     this.busyBar = h("progress", { class: "qt-busy", hidden: true, "aria-label": "Running" });
     this.shareBtn = h("button", { type: "button", class: "md-button qt-btn", text: "Copy link", title: "Copy a link that reproduces this view", onclick: () => this.share() });
+    this.publish = publishControl(this, circuitRunPayload);
     const toolbar = h("div", { class: "qt-toolbar" },
       h("label", {}, "Shots ", this.shotsInput),
       h("label", {}, "Seed ", this.seedInput),
-      this.runBtn, this.cancelBtn, this.shareBtn, this.busyBar);
+      this.runBtn, this.cancelBtn, this.shareBtn, this.publish.button, this.busyBar);
     this.shotsInput.addEventListener("change", () => this.changed("settings"));
     this.seedInput.addEventListener("change", () => this.changed("settings"));
 
@@ -157,7 +159,7 @@ export class QtCircuit extends HTMLElement {
 
     this.replaceChildren(
       h("div", { class: "qt-head" }, this.stageBar, this.status),
-      toolbar, this.palette, h("div", { class: "qt-grid-wrap" }, this.grid), editRow,
+      toolbar, this.publish.panel, this.palette, h("div", { class: "qt-grid-wrap" }, this.grid), editRow,
       this.inspector, this.error, player, views, qasm, quirk);
     this.addEventListener("keydown", (e) => this.onKey(e));
     this.status.textContent = this.rt.stage.label || "Loading…";
@@ -531,12 +533,15 @@ export class QtCircuit extends HTMLElement {
       const fr = await this.rt.request("frames", { circuit, seed });
       if (gen !== this.gen) return;
       this.frames = decodeFrames(fr.buffer);
+      this.frameBuffer = fr.buffer;
       this.kernel = fr.kernel;
       this.scrub.max = String(Math.max(0, this.frames.length - 1));
       const at = restoreFrame != null ? restoreFrame : this.frames.length - 1;
       this.showFrame(Math.min(at, this.frames.length - 1));
+      const t0 = performance.now();
       const res = await this.rt.request("run", { circuit, shots, seed });
       if (gen !== this.gen) return;
+      this.runtimeMs = performance.now() - t0;
       this.lastResult = res;
       this.drawCounts();
       if (source !== "qasm" || document.activeElement !== this.qasmText) {

@@ -4,6 +4,7 @@
 import { getRuntime, kernelLabel, renderError } from "./runtime.js";
 import { linePlot } from "./plots.js";
 import { readState, widgetId, writeState } from "./urlstate.js";
+import { publishControl, scenarioRunPayload } from "./publish.js";
 
 const SITE_ROOT = new URL("../../", import.meta.url);
 let indexPromise = null;
@@ -93,7 +94,8 @@ class QtScenarioRunner extends HTMLElement {
     this.plotFig = h("figure", { hidden: true }, this.plot);
     this.runBtn = h("button", { type: "button", class: "md-button qt-btn", text: "Run scenario", onclick: () => this.run() });
     this.cancelBtn = h("button", { type: "button", class: "md-button qt-btn", text: "Cancel", disabled: true, onclick: () => { this.rt.cancel(); this.cancelBtn.disabled = true; } });
-    this.append(h("div", { class: "qt-toolbar" }, this.runBtn, this.cancelBtn, this.progress, this.progressText, this.status), this.error, this.plotFig, this.out);
+    this.publish = publishControl(this, scenarioRunPayload);
+    this.append(h("div", { class: "qt-toolbar" }, this.runBtn, this.cancelBtn, this.publish.button, this.progress, this.progressText, this.status), this.publish.panel, this.error, this.plotFig, this.out);
     this.rt.ready.then((info) => {
       this.status.textContent = kernelLabel(info);
       const saved = readState(this.wid);
@@ -107,6 +109,7 @@ class QtScenarioRunner extends HTMLElement {
     this.runBtn.disabled = true;
     this.progress.hidden = true;
     const points = [];
+    const t0 = performance.now();
     try {
       const r = await loadScenario(this.rt, this.getAttribute("scenario"), "run", {
         onProgress: (m) => {
@@ -118,6 +121,8 @@ class QtScenarioRunner extends HTMLElement {
       });
       renderError(this.error, null);
       writeState(this.wid, { ran: true });
+      this.runtimeMs = performance.now() - t0;
+      this.scenario = r;
       this.result = r.result;
       const res = r.result;
       const table = res.outputs && res.outputs.table;

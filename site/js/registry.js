@@ -1,0 +1,315 @@
+// Client of the QuantumTime registry (registry_api/PROTOCOL.md): where it lives, whether it
+// answers, the sign-in dialog and the access token, and JSON/binary requests with errors
+// that name what went wrong (401/403/413/400 + field/503).
+//
+// Where the registry lives, first match wins:
+//   1. <meta name="qt-registry" content="https://registry.example/api/v1"> in the page
+//      (written by docs/hooks/qt_registry.py from mkdocs.yml `extra: qt_registry: ...`);
+//   2. the page's own origin, `/api/v1` (`python -m registry_api serve --site-dir public`).
+// The token lives in sessionStorage (per tab, gone when the tab closes), never in a page URL.
+// Browsers cannot set headers on a WebSocket, so sockets carry it as `?token=` (PROTOCOL.md).
+
+const TOKEN_KEY = "qt-registry-token";
+
+export class RegistryError extends Error {
+  /**
+   * @param {string} message
+   * @param {{status?: number, field?: string|null, code?: string}} [info]
+   */
+  constructor(message, info = {}) {
+    super(message);
+    this.name = "RegistryError";
+    this.status = info.status ?? 0;
+    this.field = info.field ?? null;
+    this.code = info.code || (this.status ? `HTTP-${this.status}` : "UNAVAILABLE");
+  }
+}
+
+/** The registry's API base URL, ending in "/" (e.g. "http://host/api/v1/"). */
+export function registryBase() {
+  const meta = document.querySelector('meta[name="qt-registry"]');
+  const raw = meta && meta.content.trim();
+  const url = raw ? new URL(raw, location.href) : new URL("/api/v1/", location.origin);
+  if (!url.pathname.endsWith("/")) url.pathname += "/";
+  return url;
+}
+
+/** URL of `path` (relative, e.g. "runs?limit=1") under the API base. */
+export function apiUrl(path) {
+  return new URL(path.replace(/^\//, ""), registryBase());
+}
+
+/** The same URL with ws:/wss: for a WebSocket path such as "/api/v1/sessions/<id>/watch". */
+export function wsUrl(path, params = {}) {
+  const base = registryBase();
+  const url = path.startsWith("/") ? new URL(path, base.origin) : new URL(path, base);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  for (const [k, v] of Object.entries(params)) if (v != null) url.searchParams.set(k, v);
+  return url;
+}
+
+// ------------------------------------------------------------------ availability
+let probe = null;
+
+/**
+ * Does a registry answer at the base URL? A registry answers `GET runs` with JSON (401
+ * without a token); a static host answers 404 HTML or not at all. Cached per page.
+ * @returns {Promise<boolean>}
+ */
+export function registryAvailable() {
+  if (!probe) {
+    const s = currentSession();
+    const headers = { Accept: "application/json" };
+    if (s) headers.Authorization = `Bearer ${s.token}`;
+    probe = fetch(apiUrl("runs?limit=1"), { headers })
+      .then(async (r) => {
+        if (![200, 401, 403].includes(r.status)) return false;
+        const type = r.headers.get("content-type") || "";
+        return type.includes("json");
+      })
+      .catch(() => false);
+  }
+  return probe;
+}
+
+/** The message shown when no registry answers. */
+export function unavailableMessage() {
+  return `The registry is unavailable: nothing answers at ${registryBase().href} (this copy of ` +
+    "the site may be statically hosted). Serve it with `python -m registry_api serve " +
+    "--site-dir public`, or point <meta name=\"qt-registry\"> at a registry.";
+}
+
+// ------------------------------------------------------------------ token
+/** The stored session {token, role, username, expiresAt, base}, or null if none/expired. */
+export function currentSession() {
+  let s = null;
+  try {
+    s = JSON.parse(sessionStorage.getItem(TOKEN_KEY) || "null");
+  } catch (_) {
+    s = null;
+  }
+  if (!s || s.base !== registryBase().href || Date.now() > s.expiresAt - 5000) return null;
+  return s;
+}
+
+export function signOut() {
+  sessionStorage.removeItem(TOKEN_KEY);
+  document.dispatchEvent(new CustomEvent("qt-registry-auth", { detail: null }));
+}
+
+/** Exchange credentials for a token (POST /token) and keep it in sessionStorage. */
+export async function login(username, password) {
+  const r = await request("token", { method: "POST", body: { username, password }, auth: false });
+  const session = {
+    token: r.accessToken,
+    role: r.role,
+    username,
+    expiresAt: Date.now() + 1000 * (r.expiresIn || 900),
+    base: registryBase().href,
+  };
+  sessionStorage.setItem(TOKEN_KEY, JSON.stringify(session));
+  document.dispatchEvent(new CustomEvent("qt-registry-auth", { detail: session }));
+  return session;
+}
+
+const ROLES = ["viewer", "researcher", "admin"];
+
+/** True when `role` includes `needed` (viewer < researcher < admin). */
+export function roleAtLeast(role, needed) {
+  return ROLES.indexOf(role) >= ROLES.indexOf(needed);
+}
+
+function h(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v == null || v === false) continue;
+    if (k === "text") e.textContent = v;
+    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children) if (c != null) e.append(c);
+  return e;
+}
+export { h };
+
+let dialogOpen = null;
+
+/**
+ * Ask for username and password in a modal dialog; resolves with the session, rejects with
+ * a RegistryError (code "CANCELLED") when the reader closes it.
+ * @param {string} [why] what the sign-in is for, shown in the dialog
+ */
+export function signInDialog(why = "") {
+  if (dialogOpen) return dialogOpen;
+  const user = h("input", { name: "username", autocomplete: "username", required: true, "aria-label": "Username" });
+  const pass = h("input", { name: "password", type: "password", autocomplete: "current-password", required: true, "aria-label": "Password" });
+  const msg = h("p", { class: "qt-error qtr-signin__error", role: "alert", hidden: true });
+  const submit = h("button", { type: "submit", class: "md-button md-button--primary qt-btn", text: "Sign in" });
+  const cancel = h("button", { type: "button", class: "md-button qt-btn", text: "Cancel" });
+  const form = h("form", { method: "dialog", class: "qtr-signin" },
+    h("h2", { text: "Sign in to the registry" }),
+    why ? h("p", { text: why }) : null,
+    h("p", { class: "qtr-muted", text: registryBase().href }),
+    h("label", {}, "Username ", user), h("label", {}, "Password ", pass), msg,
+    h("div", { class: "qt-toolbar" }, submit, cancel));
+  const dialog = h("dialog", { class: "qtr-dialog", "aria-label": "Sign in to the registry" }, form);
+  document.body.append(dialog);
+  dialogOpen = new Promise((resolve, reject) => {
+    const close = () => {
+      dialogOpen = null;
+      dialog.close();
+      dialog.remove();
+    };
+    cancel.addEventListener("click", () => {
+      close();
+      reject(new RegistryError("sign-in cancelled", { code: "CANCELLED" }));
+    });
+    dialog.addEventListener("cancel", (e) => {
+      e.preventDefault();
+      cancel.click();
+    });
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      submit.disabled = true;
+      msg.hidden = true;
+      try {
+        const session = await login(user.value.trim(), pass.value);
+        close();
+        resolve(session);
+      } catch (err) {
+        msg.hidden = false;
+        msg.textContent = err.status === 401 ? "Wrong username or password." : err.message;
+        pass.select();
+      } finally {
+        submit.disabled = false;
+      }
+    });
+  });
+  dialog.showModal();
+  user.focus();
+  return dialogOpen;
+}
+
+/**
+ * A valid session with at least `role`, asking the reader to sign in when there is none.
+ * @param {string} role
+ * @param {string} [why]
+ */
+export async function ensureSession(role = "viewer", why = "") {
+  let s = currentSession();
+  if (!s) s = await signInDialog(why);
+  if (!roleAtLeast(s.role, role)) {
+    throw new RegistryError(`signed in as ${s.username} (${s.role}); this needs the ${role} role`, { status: 403 });
+  }
+  return s;
+}
+
+// ------------------------------------------------------------------ requests
+async function errorFrom(r) {
+  let body = null;
+  try {
+    body = await r.json();
+  } catch (_) {
+    body = null;
+  }
+  const detail = (body && (body.detail || body.message)) || r.statusText || "request failed";
+  const extra = body && Array.isArray(body.extra) ? body.extra : [];
+  const field = extra.length ? extra[0].key || null : null;
+  let message;
+  switch (r.status) {
+    case 400:
+      message = extra.length
+        ? `Rejected (400): ${extra.map((x) => `${x.key ? `field “${x.key}”: ` : ""}${x.message}`).join("; ")}`
+        : `Rejected (400): ${detail}`;
+      break;
+    case 401:
+      message = `Not signed in or the session expired (401): ${detail}`;
+      break;
+    case 403:
+      message = `Not allowed (403): ${detail}`;
+      break;
+    case 404:
+      message = `Not found (404): ${detail}`;
+      break;
+    case 413:
+      message = `Too large (413): ${detail}`;
+      break;
+    case 503:
+      message = `The registry's database or stream store is down (503): ${detail}; try again later`;
+      break;
+    default:
+      message = `Registry error (${r.status}): ${detail}`;
+  }
+  return new RegistryError(message, { status: r.status, field });
+}
+
+/**
+ * One API request. `body` objects are sent as JSON. Resolves with parsed JSON, or an
+ * ArrayBuffer when `binary` is set.
+ * @param {string} path relative to the API base, e.g. "runs?limit=10"
+ * @param {{method?: string, body?: any, auth?: boolean, binary?: boolean}} [options]
+ */
+export async function request(path, options = {}) {
+  const { method = "GET", body, auth = true, binary = false } = options;
+  const headers = { Accept: binary ? "application/octet-stream" : "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (auth) {
+    const s = currentSession();
+    if (s) headers.Authorization = `Bearer ${s.token}`;
+  }
+  let r;
+  try {
+    r = await fetch(apiUrl(path), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (err) {
+    throw new RegistryError(`${unavailableMessage()} (${err.message})`, { code: "UNAVAILABLE" });
+  }
+  if (!r.ok) {
+    const err = await errorFrom(r);
+    if (r.status === 401 && auth) signOut();
+    throw err;
+  }
+  if (binary) return r.arrayBuffer();
+  if (r.status === 204) return null;
+  return r.json();
+}
+
+/** Base64 of bytes (chunked: frame streams can be megabytes). */
+export function toBase64(buffer) {
+  const bytes = buffer instanceof Uint8Array ? buffer : new Uint8Array(buffer);
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    s += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(s);
+}
+
+/** Link to the run detail view on the site's Runs page. */
+export function runLink(id) {
+  return new URL(`registry/runs/?run=${encodeURIComponent(id)}`, new URL("../../", import.meta.url)).href;
+}
+
+/** Link to the watch page for a session. */
+export function watchLink(id) {
+  return new URL(`registry/watch/?session=${encodeURIComponent(id)}`, new URL("../../", import.meta.url)).href;
+}
+
+/**
+ * A small "signed in as … · Sign out" line that follows the auth state.
+ * @returns {HTMLElement}
+ */
+export function authLine() {
+  const line = h("p", { class: "qtr-auth qtr-muted" });
+  const render = () => {
+    const s = currentSession();
+    line.replaceChildren();
+    if (s) {
+      line.append(`Signed in as ${s.username} (${s.role}) · `,
+        h("button", { type: "button", class: "qt-btn-small", text: "Sign out", onclick: () => signOut() }));
+    } else {
+      line.append("Not signed in.");
+    }
+  };
+  document.addEventListener("qt-registry-auth", render);
+  render();
+  return line;
+}
