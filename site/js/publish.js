@@ -85,6 +85,7 @@ export function publishControl(widget, buildPayload) {
       if (nameInput.value.trim()) body.scenarioName = nameInput.value.trim();
       else nameInput.value = body.scenarioName;
       body.tags = tagsInput.value.split(",").map((t) => t.trim()).filter(Boolean);
+      show("info", "Waiting for sign-in…");
       await ensureSession("researcher", "Publishing a run needs a researcher account.");
       show("info", "Publishing…");
       let run;
