@@ -39,7 +39,14 @@ import numpy as np
 
 from qtcore.circuit import CompositeGate, Instruction
 from qtcore.ops import Gate
-from qtcore.sim._kernel_numpy import _COST_LOW, _MAX_SPAN, _array, embed_diagonal, embed_matrix
+from qtcore.sim._kernel_numpy import (
+    _COST_LOW,
+    _MAX_SPAN,
+    _array,
+    _diagonal_controls,
+    embed_diagonal,
+    embed_matrix,
+)
 
 __all__ = ["FUSION_MIN_QUBITS", "FusedOp", "fuse", "run_fused"]
 
@@ -47,6 +54,7 @@ FUSION_MIN_QUBITS = 14
 """Below this many qubits a pass costs less than building fused matrices."""
 
 _PASS_DIAG = 12.0  # ms at n = 24, one diagonal pass
+_DIAG_TOTAL = 4  # a fused diagonal may hold this many control qubits beyond its targets
 _PASS_PERM = 12.0  # ms at n = 24, one CX-like permutation
 
 
@@ -91,6 +99,12 @@ class _Group:
     gate: Gate | None = None
     count: int = 0
     qset: set[int] = field(default_factory=set)
+    ctrl: set[int] = field(default_factory=set)  # diagonal: qubits it is 1 on when 0
+
+    def targets_after(self, qubits: Sequence[int], ctrl: set[int]) -> int:
+        """Non-control qubits of this diagonal group once a diagonal on ``qubits`` joins."""
+        both = self.ctrl & ctrl if self.count else ctrl
+        return len((self.qset | set(qubits)) - both)
 
     def widen(self, qubits: Iterable[int]) -> None:
         new = [q for q in qubits if q not in self.qset]
@@ -108,6 +122,8 @@ class _Group:
         pos = [self.qubits.index(q) for q in qubits]
         width = len(self.qubits)
         if self.kind == "diagonal":
+            ctrl = {qubits[j] for j in _diagonal_controls(data, len(qubits))}
+            self.ctrl = self.ctrl & ctrl if self.count else ctrl
             self.data = self.data * embed_diagonal(data, pos, width)
         elif diagonal:
             self.data = embed_diagonal(data, pos, width)[:, None] * self.data
@@ -157,10 +173,20 @@ class _Fuser:
                 return i
         return -1
 
-    def _best(self, qubits: Sequence[int], kinds: tuple[str, ...], limit: int) -> int:
-        """Index of the open group that can take ``qubits`` growing least, or -1."""
+    def _best(
+        self,
+        qubits: Sequence[int],
+        kinds: tuple[str, ...],
+        limit: int,
+        ctrl: set[int] | None = None,
+    ) -> int:
+        """Index of the open group that can take ``qubits`` growing least, or -1.
+
+        For diagonal groups (``ctrl``: the joining diagonal's control qubits) ``limit``
+        bounds the non-control qubits: controls cost the kernel nothing to widen.
+        """
         start = max(self._latest(qubits), 0)
-        best, best_growth = -1, limit + 1
+        best, best_growth = -1, limit + _DIAG_TOTAL + 1
         for i in range(start, len(self.groups)):
             g = self.groups[i]
             if g.kind not in kinds:
@@ -168,11 +194,17 @@ class _Fuser:
             growth = len(set(qubits) - g.qset)
             if kinds == ("matrix",) and growth and _span(g.qset, qubits) > _MAX_SPAN:
                 continue  # the kernel's fast dense paths need a narrow qubit range
-            if len(g.qset) + growth <= limit and growth <= best_growth:
+            if g.kind == "diagonal" and ctrl is not None:
+                fits = g.targets_after(qubits, ctrl) <= limit
+                fits = fits and len(g.qset) + growth <= limit + _DIAG_TOTAL
+            else:
+                fits = len(g.qset) + growth <= limit
+            if fits and growth <= best_growth:
                 best, best_growth = i, growth
         return best
 
-    def gate(self, gate: Gate, qubits: tuple[int, ...]) -> None:
+    def gate(self, gate: Gate, qubits: tuple[int, ...], ahead: Sequence[Instruction] = ()) -> None:
+        """Adds one gate; ``ahead`` are the instructions after it (for one look-ahead rule)."""
         m = _array(gate.matrix(), "<c16")
         if len(qubits) == 1:
             q = qubits[0]
@@ -188,10 +220,14 @@ class _Fuser:
             if structure != "diagonal" or len(qubits) > self.max_diag:
                 self.groups.append(_Group("gate", list(qubits), None, gate, 1, set(qubits)))
                 return
+        if structure == "diagonal" and self._ladder_ahead(qubits, ahead):
+            for q in qubits:  # e.g. QFT: H(j) stays 1-qubit, CP(k, j) joins the CP ladder
+                self._place_pending(q)
         pre = [(q, self.pending.pop(q)) for q in qubits if q in self.pending]
         if structure == "diagonal" and not pre:
             d = np.diagonal(m).copy()
-            i = self._best(qubits, ("diagonal",), self.max_diag)
+            ctrl = {qubits[j] for j in _diagonal_controls(d, len(qubits))}
+            i = self._best(qubits, ("diagonal",), self.max_diag, ctrl)
             if i < 0:
                 i = self._best(qubits, ("matrix",), self.max_qubits)
                 if i >= 0 and len(set(qubits) - self.groups[i].qset) > 0:
@@ -221,6 +257,31 @@ class _Fuser:
             grp.add(pm, (q,), False)
             grp.count += cnt - 1
         grp.add(m, qubits, False)
+
+    def _ladder_ahead(self, qubits: Sequence[int], ahead: Sequence[Instruction]) -> bool:
+        """True when this diagonal starts a run of diagonals wider than a dense matrix.
+
+        The run: this gate and the following diagonal gates that share one of its
+        pending qubits and have no held-back 1-qubit gate of their own. Folding the
+        pending gates into a matrix then only moves the run's first gate into a wider
+        (dearer) dense pass; the rest would need a diagonal pass anyway.
+        """
+        held = [q for q in qubits if q in self.pending]
+        if not held:
+            return False
+        seen = set(qubits)
+        for ins in ahead:
+            g = ins.gate
+            if ins.kind != "gate" or ins.condition is not None or g is None:
+                break
+            if g.structure != "diagonal" or not set(held) & set(ins.qubits):
+                break
+            if any(q in self.pending and q not in held for q in ins.qubits):
+                break
+            seen.update(ins.qubits)
+            if len(seen) > self.max_qubits:
+                return True
+        return False
 
     def _place_pending(self, q: int) -> None:
         """Moves qubit ``q``'s held-back 1-qubit product into a group."""
@@ -277,9 +338,10 @@ def fuse(
         raise ValueError(f"max_qubits must be in 1..6, got {max_qubits}")
     del n
     f = _Fuser(max_qubits, max(max_diagonal_qubits, max_qubits))
-    for ins in _flatten(instructions):
+    flat = list(_flatten(instructions))
+    for i, ins in enumerate(flat):
         if ins.kind == "gate" and ins.condition is None and ins.gate is not None:
-            f.gate(ins.gate, tuple(ins.qubits))
+            f.gate(ins.gate, tuple(ins.qubits), flat[i + 1 : i + 1 + max_qubits])
         else:
             f.flush()
             f.out.append(FusedOp("instruction", tuple(ins.qubits), instruction=ins, count=0))

@@ -49,6 +49,9 @@ DEFAULT_CHUNK = 1 << 15
 _MAX_SPAN = 6  # widest contiguous range a dense matrix is widened to
 _LOW_BITS = 10  # diagonals are widened over qubits 0..9 (contiguous inner loop)
 _MAX_DIAG_BITS = 18  # cap of a widened diagonal (2**18 entries)
+_REAL_1Q_MIN = 10  # real 1-qubit matrices on qubits >= this take the float-view path ...
+_HADAMARD_MIN = 3  # ... Hadamard-like ones from this qubit on
+_PERM_LOW_BITS = 0  # permutations of qubits below this take the gather path
 
 # Measured cost (ms at n=24, one core) of one dense pass: width w with q = 0 ...
 _COST_LOW = {1: 32.0, 2: 32.0, 3: 45.0, 4: 61.0, 5: 99.0, 6: 166.0}
@@ -127,6 +130,21 @@ def _controlled_diagonal(base_diag: Any, nc: int) -> Any:
     nt = len(base_diag)
     out = np.ones(nt << nc, dtype=base_diag.dtype)
     out[(1 << nc) - 1 :: 1 << nc] = base_diag
+    return out
+
+
+def _diagonal_controls(d: Any, k: int) -> list[int]:
+    """Positions ``j`` (bit ``j`` of ``d``'s index) where ``d`` is exactly 1 when bit ``j`` is 0."""
+    if k == 0:
+        return []
+    t = d.reshape((2,) * k)
+    return [j for j in range(k) if bool(np.all(t.take(0, axis=k - 1 - j) == 1))]
+
+
+def _with_controls_above(d: Any, k: int, nc: int) -> Any:
+    """``d`` (on bits ``0..k-1``) with ``nc`` controls at bits ``k..k+nc-1`` (1 if one is 0)."""
+    out = np.ones(1 << (k + nc), dtype=d.dtype)
+    out[((1 << nc) - 1) << k :] = d
     return out
 
 
@@ -225,6 +243,10 @@ class NumpyKernel:
         ``m`` is a :data:`Matrix` or a ``2**k x 2**k`` NumPy array.
         """
         a = _array(m, self._dt) if isinstance(m, tuple) else np.asarray(m, dtype=self.dtype)
+        if len(qubits) == 1 and qubits[0] >= _HADAMARD_MIN and not np.any(a.imag):
+            r = a.real
+            if qubits[0] >= _REAL_1Q_MIN or r[0, 0] == r[0, 1] == r[1, 0] == -r[1, 1]:
+                return self._real_1q(s, r, qubits[0])
         lo, hi = min(qubits), max(qubits)
         span = hi - lo + 1
         if span > _MAX_SPAN:
@@ -240,39 +262,124 @@ class NumpyKernel:
         return self._dense_range(s, a, start, width)
 
     def apply_diagonal(self, s: State, n: int, d: Any, qubits: Sequence[int]) -> State:
-        """Multiplies by the diagonal ``d`` (length ``2**k``) on ``qubits`` (first = LSB)."""
+        """Multiplies by the diagonal ``d`` (length ``2**k``) on ``qubits`` (first = LSB).
+
+        Qubits on which ``d`` acts as a control (``d == 1`` wherever that qubit's bit is
+        0: both qubits of CZ/CP, the controls of MCP/CRZ, the shared qubit of a fused
+        CP ladder) are not multiplied at all: the control axes of the state are fixed at
+        1 and only that sub-view (half the state per control, a quarter for CP) is
+        touched, in one strided in-place multiply.
+        """
         d = np.asarray(d, dtype=self.dtype)
+        qubits = list(qubits)
+        controls = _diagonal_controls(d, len(qubits))
         b = min(n, _LOW_BITS)
+        if controls:
+            # fix the control bits at 1: the rest of ``d`` is a diagonal on the other qubits
+            k = len(qubits)
+            t = d.reshape((2,) * k)
+            idx: list[Any] = [slice(None)] * k
+            for j in controls:
+                idx[k - 1 - j] = 1
+            d = np.ascontiguousarray(t[tuple(idx)]).reshape(-1)
+            cqs = [qubits[j] for j in controls]
+            qubits = [q for j, q in enumerate(qubits) if j not in controls]
+            if not qubits:
+                # a pure phase on the sub-view where every control is 1
+                b = 0
+            high_ctrl = [c for c in cqs if c >= b]
+            low_ctrl = [c for c in cqs if c < b]
+            if low_ctrl:  # kept in the table (1 where the control is 0)
+                d = _with_controls_above(d, len(qubits), len(low_ctrl))
+                qubits = qubits + low_ctrl
+        else:
+            high_ctrl = []
         while b > 0 and b + sum(1 for q in qubits if q >= b) > _MAX_DIAG_BITS:
             b -= 1
         high = sorted((q for q in qubits if q >= b), reverse=True)
+        special = sorted([*high, *high_ctrl], reverse=True)
         # widened diagonal over bits: [0, b) then the high qubits ascending
         order = list(range(b)) + high[::-1]
         pos = {q: order.index(q) for q in qubits}
-        wide = embed_diagonal(d, [pos[q] for q in qubits], len(order))
-        # state view: high qubits get their own axis; gaps in between are merged
+        wide = embed_diagonal(d, [pos[q] for q in qubits], len(order)) if qubits else d
+        # state view: special qubits get their own axis; gaps in between are merged
         shape: list[int] = []
         dshape: list[int] = []
+        sel: list[Any] = []
         top = n
-        for q in high:
+        for q in special:
             gap = top - q - 1
             if gap:
                 shape.append(1 << gap)
                 dshape.append(1)
+                sel.append(slice(None))
             shape.append(2)
-            dshape.append(2)
+            if q in high_ctrl:
+                sel.append(1)
+            else:
+                dshape.append(2)
+                sel.append(slice(None))
             top = q
         gap = top - b
         if gap:
             shape.append(1 << gap)
             dshape.append(1)
-        shape.append(1 << b)
-        dshape.append(1 << b)
-        view = s.reshape(shape)
-        np.multiply(view, wide.reshape(dshape), out=view)
+            sel.append(slice(None))
+        if b:
+            shape.append(1 << b)
+            dshape.append(1 << b)
+            sel.append(slice(None))
+        view = s.reshape(shape)[(*sel, Ellipsis)]
+        if not qubits:
+            np.multiply(view, d[0], out=view)
+        else:
+            np.multiply(view, wide.reshape(dshape), out=view)
         return s
 
     # ------------------------------------------------------------ dense paths
+    def _real_1q(self, s: State, m: Any, q: int) -> State:
+        """A real 2x2 ``m`` (H, RY, X-like ...) on qubit ``q``: elementwise on float views.
+
+        Works block by block on the two halves ``a0`` (bit ``q`` = 0) and ``a1``; the
+        real and imaginary parts are multiplied by the same real entries, so the float
+        view of a block is transformed directly (no complex products, no BLAS call).
+        Hadamard-like matrices (``m = r [[1, 1], [1, -1]]``) take four operations.
+        """
+        (m00, m01), (m10, m11) = (float(x) for x in m[0]), (float(x) for x in m[1])
+        inner = 1 << q
+        v = s.reshape(-1, 2, inner)
+        cap = max(self.chunk // 2, inner) if inner <= self.chunk // 2 else self.chunk // 2
+        buf = self._buf(2 * cap).view(np.float64 if s.dtype == np.complex128 else np.float32)
+        hadamard = m00 == m01 == m10 == -m11
+        if inner >= cap:
+            blocks = [
+                (v[h, 0, c : c + cap], v[h, 1, c : c + cap])
+                for h in range(v.shape[0])
+                for c in range(0, inner, cap)
+            ]
+        else:
+            rows = cap // inner
+            blocks = [(v[r : r + rows, 0], v[r : r + rows, 1]) for r in range(0, v.shape[0], rows)]
+        fdt = buf.dtype
+        for b0, b1 in blocks:
+            x, y = b0.view(fdt), b1.view(fdt)
+            t = buf[: x.size].reshape(x.shape)
+            if hadamard:
+                np.add(x, y, out=t)
+                np.subtract(x, y, out=y)
+                y *= m00
+                np.multiply(t, m00, out=x)
+                continue
+            u = buf[x.size : 2 * x.size].reshape(x.shape)
+            np.multiply(x, m00, out=t)
+            np.multiply(y, m01, out=u)
+            t += u
+            np.multiply(x, m10, out=u)
+            y *= m11
+            y += u
+            x[...] = t
+        return s
+
     def _dense_range(self, s: State, m: Any, q: int, w: int) -> State:
         """``m`` (``2**w`` square) on the contiguous qubits ``q .. q+w-1``."""
         dim = 1 << w
@@ -364,7 +471,7 @@ class NumpyKernel:
         dim = 1 << k
         src = [next(c for c in range(dim) if base[r][c] != 0) for r in range(dim)]
         qubits = list(controls) + list(targets)
-        if max(qubits) < _LOW_BITS and n >= _LOW_BITS:
+        if max(qubits) < _PERM_LOW_BITS and n >= _LOW_BITS:
             return self._permute_low(s, controls, targets, src)
         view, axis_of = _controlled_view(s, n, controls)
         tgt_axes = [axis_of[q] for q in targets]
@@ -487,6 +594,53 @@ class NumpyKernel:
         u = np.array(rng.randoms(shots), dtype=np.float64) * cum[-1]
         idx = np.searchsorted(cum, u, side="right")
         return [int(i) for i in np.minimum(idx, len(cum) - 1)]
+
+    def _block_probs(self, blk: Any, out: Any, tmp: Any) -> Any:
+        """``|blk|**2`` into ``out`` (float64), the same operations as :meth:`probabilities`."""
+        t = tmp[: blk.size]
+        np.multiply(blk.real, blk.real, out=out)
+        np.multiply(blk.imag, blk.imag, out=t)
+        out += t
+        return out
+
+    def sample_state(self, s: State, shots: int, rng: Rng) -> list[int]:
+        """:meth:`sample` of ``probabilities(s)`` without materialising the probabilities.
+
+        Draws the same uniforms and returns the same indices, bit for bit: the running
+        sum is the same sequential float64 sum (each block's cumulative sum starts from
+        the exact running total before it), so every comparison sees the same value.
+        Two passes over the state, block by block: the running total at each block's
+        end, then a search inside only the blocks some uniform falls in. Extra memory:
+        two blocks of floats plus one float per block.
+        """
+        step = min(self.chunk, s.size)
+        nblk = -(-s.size // step)
+        p = np.empty(step, dtype=np.float64)
+        tmp = np.empty(step, dtype=np.float64)
+        ends = np.empty(nblk, dtype=np.float64)
+        carry = 0.0
+        for b in range(nblk):
+            blk = self._block_probs(s[b * step : (b + 1) * step], p, tmp)
+            blk[0] += carry
+            np.cumsum(blk, out=blk)
+            carry = float(blk[-1])
+            ends[b] = carry
+        u = np.array(rng.randoms(shots), dtype=np.float64) * carry
+        out = np.full(shots, s.size - 1, dtype=np.intp)
+        where = np.searchsorted(ends, u, side="right")
+        order = np.argsort(where, kind="stable")
+        bounds = np.searchsorted(where[order], np.arange(nblk + 1), side="left")
+        for b in range(nblk):
+            lo, hi = int(bounds[b]), int(bounds[b + 1])
+            if lo == hi:
+                continue
+            sl = s[b * step : (b + 1) * step]
+            cum = self._block_probs(sl, p, tmp)
+            cum[0] += float(ends[b - 1]) if b else 0.0
+            np.cumsum(cum, out=cum)
+            sel = order[lo:hi]
+            out[sel] = np.minimum(np.searchsorted(cum, u[sel], side="right") + b * step, s.size - 1)
+        return [int(i) for i in out]
 
     def marginal(self, s: State, n: int, qargs: Sequence[int]) -> list[float]:
         """Probabilities of ``qargs`` (``qargs[0]`` is the least significant bit)."""

@@ -165,6 +165,8 @@ def path_limits(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
         monkeypatch.setattr(kn, "_LOW_BITS", 3)
         monkeypatch.setattr(kn, "_MAX_SPAN", 2)
         monkeypatch.setattr(kn, "_MAX_DIAG_BITS", 4)
+        monkeypatch.setattr(kn, "_REAL_1Q_MIN", 2)
+        monkeypatch.setattr(kn, "_HADAMARD_MIN", 1)
     return str(request.param)
 
 
@@ -213,10 +215,15 @@ def test_numpy_kernel_apply_diagonal(k_q: int, path_limits: str) -> None:
 
 
 @pytest.mark.numpy
-def test_numpy_kernel_low_permutation_gather_at_ten_qubits() -> None:
-    """n >= 10 takes the gather path for low-qubit permutations: compare with python."""
+@pytest.mark.parametrize("gather_bits", [0, 10])
+def test_numpy_kernel_low_permutation_gather_at_ten_qubits(
+    gather_bits: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Low-qubit permutations (sub-view swaps, or the gather path): compare with python."""
+    import qtcore.sim._kernel_numpy as kn
     from qtcore.sim._kernel_numpy import NumpyKernel
 
+    monkeypatch.setattr(kn, "_PERM_LOW_BITS", gather_bits)
     n = 11
     rng = random.Random(SEED)
     v = random_state(n, rng)
@@ -351,3 +358,89 @@ def test_numpy_kernel_reductions_match_direct_sums(n: int) -> None:
             probs = k.probabilities(sa)
             assert probs.dtype == numpy.float64
             assert max(abs(p - abs(z) ** 2) for p, z in zip(probs, xa, strict=True)) < tol
+
+
+@pytest.mark.numpy
+@pytest.mark.parametrize("n", [3, 6])
+def test_numpy_kernel_controlled_diagonal_touches_only_control_subspace(
+    n: int, path_limits: str
+) -> None:
+    """Diagonals that are 1 wherever some qubits are 0 (CP ladders, MCP-like tables)."""
+    rng = random.Random(SEED + 7 * n)
+    for kern in _numpy_kernels():
+        for _ in range(8):
+            k_q = rng.randint(1, n)
+            qs = tuple(rng.sample(range(n), k_q))
+            ctrl = set(rng.sample(range(k_q), rng.randint(1, k_q)))
+            d = [
+                cmath.exp(1j * rng.uniform(-3, 3)) if all((i >> j) & 1 for j in ctrl) else 1 + 0j
+                for i in range(1 << k_q)
+            ]
+            dm = [[d[i] if i == j else 0j for j in range(len(d))] for i in range(len(d))]
+            v = random_state(n, rng)
+            want = mat_vec(full_matrix(dm, qs, n), v)
+            got = kern.apply_diagonal(kern.from_amplitudes(v), n, d, qs)  # type: ignore[attr-defined]
+            assert max_diff(got, want) < TOL, (path_limits, qs, ctrl)
+
+
+@pytest.mark.numpy
+def test_fusion_qft_ladders_become_controlled_diagonals() -> None:
+    """QFT: each H stays a 1-qubit pass and its CP ladder becomes diagonal passes."""
+    from qtcore.sim._fusion import fuse
+    from qtcore.sim._kernel_numpy import NumpyKernel
+
+    n = 6
+    c = Circuit(n)
+    for j in reversed(range(n)):
+        c.h(j)
+        for k in reversed(range(j)):
+            c.cp(math.pi / 2 ** (j - k), k, j)
+    prog = fuse(c.instructions, n, max_qubits=2, max_diagonal_qubits=3)
+    assert [len(op.qubits) for op in prog if op.kind == "matrix"][:3] == [1, 1, 1]
+    assert sum(op.count for op in prog) == len(c.instructions)
+    kern = NumpyKernel(chunk=64)
+    s = kern.zeros(n)
+    for op in prog:
+        s = op.apply(kern, s, n)
+    # QFT|0> is the uniform superposition
+    assert max(abs(z - 1 / math.sqrt(1 << n)) for z in s) < TOL
+
+
+@pytest.mark.numpy
+@pytest.mark.parametrize("n", [1, 4, 9])
+def test_sample_state_streams_the_same_draws(n: int) -> None:
+    """Block-wise sampling gives the indices of a plain running-sum search, bit for bit."""
+    from bisect import bisect_right
+
+    from qtcore.rng import Rng
+    from qtcore.sim._kernel_numpy import NumpyKernel
+
+    rng = random.Random(SEED + n)
+    v = random_state(n, rng)
+    v = [0j if rng.random() < 0.3 else z for z in v]  # zero runs: ties in the running sum
+    shots = 3000
+    # reference: running sum in index order, first index whose sum exceeds u * total
+    cum, acc = [], 0.0
+    for z in v:
+        acc += z.real * z.real + z.imag * z.imag
+        cum.append(acc)
+    us = Rng(11).randoms(shots)
+    want = [min(bisect_right(cum, u * cum[-1]), len(v) - 1) for u in us]
+    pk = PythonKernel()
+    assert pk.sample_state(pk.from_amplitudes(v), shots, Rng(11)) == want
+    for chunk in (64, 1 << 15):
+        nk = NumpyKernel(chunk=chunk)
+        got = nk.sample_state(nk.from_amplitudes(v), shots, Rng(11))
+        assert got == want
+        assert got == nk.sample(nk.probabilities(nk.from_amplitudes(v)), shots, Rng(11))
+
+
+@pytest.mark.numpy
+def test_simulate_shots_counts_identical_between_kernels() -> None:
+    from qtcore import simulate
+
+    rng = random.Random(SEED)
+    c = random_circuit(7, 40, rng)
+    a = simulate(c, 2000, seed=5, backend="numpy")
+    b = simulate(c, 2000, seed=5, backend="python")
+    assert a.counts == b.counts and sum(a.counts.values()) == 2000
