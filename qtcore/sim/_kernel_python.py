@@ -254,6 +254,10 @@ class PythonKernel:
         last = len(cum) - 1
         return [min(bisect_right(cum, u * total), last) for u in rng.randoms(shots)]
 
+    def sample_state(self, s: State, shots: int, rng: Rng) -> list[int]:
+        """:meth:`sample` of ``probabilities(s)`` (the NumPy kernel streams this)."""
+        return self.sample(self.probabilities(s), shots, rng)
+
     def marginal(self, s: State, n: int, qargs: Sequence[int]) -> list[float]:
         """Probabilities of ``qargs`` (``qargs[0]`` is the least significant bit)."""
         out = [0.0] * (1 << len(qargs))

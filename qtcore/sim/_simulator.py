@@ -260,8 +260,7 @@ def simulate(
         mem: list[str] | None = [] if memory else None
         bits = [0] * circuit.num_clbits
         if shots:
-            probs = kernel.probabilities(s)
-            idx = kernel.sample(probs, shots, rng)
+            idx = kernel.sample_state(s, shots, rng)  # no full probability array
             if measures:
                 qc = [(i.qubits[0], i.clbits[0]) for i in measures]
                 keys = []
