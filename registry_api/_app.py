@@ -164,12 +164,19 @@ class RegistryCore(InitPluginProtocol):
         return app_config
 
 
-def create_app(settings: Settings | None = None, *, site_dir: Path | None = None) -> Litestar:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    site_dir: Path | None = None,
+    tracer_provider: Any | None = None,
+) -> Litestar:
     """Build the registry app.
 
     Args:
         settings: Configuration; defaults to :func:`get_settings` (environment).
         site_dir: Built MkDocs site to serve at ``/`` (API stays under ``/api/``).
+        tracer_provider: OpenTelemetry ``TracerProvider`` for request spans; passing one
+            enables tracing like ``QT_OTEL=1`` does (which uses the global provider).
 
     Returns:
         The Litestar application. Postgres and Redis are connected in its lifespan.
@@ -177,9 +184,13 @@ def create_app(settings: Settings | None = None, *, site_dir: Path | None = None
     configure_logging(os.environ.get("QT_LOG_LEVEL", "INFO"))
     settings = settings or get_settings()
     plugins: list[Any] = [RegistryCore(settings, site_dir)]
-    if os.environ.get("QT_OTEL") == "1":  # optional tracing through Litestar's plugin
-        from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
+    middleware: list[Any] = []
+    if os.environ.get("QT_OTEL") == "1" or tracer_provider is not None:
+        from registry_api._tracing import make_otel_plugin, route_span_middleware
 
-        plugins.append(OpenTelemetryPlugin(OpenTelemetryConfig()))
+        plugins.append(make_otel_plugin(tracer_provider))
+        middleware.append(route_span_middleware)
     # Passed here, not in on_app_init: Litestar 2.25 reads this argument, not the plugin's config.
-    return Litestar(plugins=plugins, request_max_body_size=settings.max_body_bytes)
+    return Litestar(
+        plugins=plugins, middleware=middleware, request_max_body_size=settings.max_body_bytes
+    )
