@@ -54,16 +54,21 @@ async def _create_user(dsn: str, username: str, password: str, role: str) -> int
         await _init_connection(conn)
         hashed = await hash_password(password)
         async with conn.transaction():
-            uid: int = await conn.fetchval(
+            row = await conn.fetchrow(
                 "INSERT INTO users (username, password_hash, role) VALUES ($1, $2, $3)"
                 " ON CONFLICT (username) DO UPDATE SET password_hash = EXCLUDED.password_hash,"
-                " role = EXCLUDED.role, active = true RETURNING id",
+                " role = EXCLUDED.role, active = true RETURNING id, (xmax = 0) AS inserted",
                 username,
                 hashed,
                 role,
             )
-            await _audit.record(conn, None, "user.create", "user", str(uid),
-                                {"username": username, "role": role, "via": "cli"})  # fmt: skip
+            uid: int = row["id"]
+            # a re-run resets the password/role of an existing account: audit it as an update
+            action = "user.create" if row["inserted"] else "user.update"
+            detail: dict[str, object] = {"username": username, "role": role, "via": "cli"}
+            if not row["inserted"]:
+                detail.update(active=True, passwordChanged=True)
+            await _audit.record(conn, None, action, "user", str(uid), detail)
         return uid
     finally:
         await conn.close()
@@ -153,8 +158,10 @@ def _serve(settings: Settings, args: argparse.Namespace, emb: object | None) -> 
     print("  create a user:  python -m registry_api create-admin --username admin --password-stdin")
     print("                  python -m registry_api create-user --username ada --role researcher")
     sys.stdout.flush()
+    from registry_api._logging import uvicorn_log_config
+
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning",
-                timeout_graceful_shutdown=10)  # fmt: skip
+                log_config=uvicorn_log_config(), timeout_graceful_shutdown=10)  # fmt: skip
     return 0
 
 

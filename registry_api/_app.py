@@ -15,7 +15,7 @@ from litestar import Litestar, MediaType, Request, Response
 from litestar.config.app import AppConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.exceptions import ValidationException
+from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Tag
@@ -40,6 +40,7 @@ from registry_api._users import AuditController, AuthController, UserController
 __all__ = ["create_app"]
 
 _log = logging.getLogger("registry_api")
+_errors = logging.getLogger("registry_api.errors")
 VERSION = "0.1.0"
 
 
@@ -60,6 +61,26 @@ def _redis_down(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str,
         status_code=503,
         headers={"Retry-After": "2"},
         media_type=MediaType.JSON,
+    )
+
+
+_EXPECTED_ERRORS = (asyncpg.DataError, RedisConnectionError, RedisTimeoutError)
+
+
+async def _log_unexpected(exc: Exception, scope: Any) -> None:
+    """``after_exception`` hook: log errors that become a 500, with traceback and request id.
+
+    Client errors, and the 503s of an unavailable backend (logged where they are mapped),
+    are expected and not logged here.
+    """
+    if isinstance(exc, _EXPECTED_ERRORS):
+        return
+    if isinstance(exc, HTTPException) and (exc.status_code < 500 or exc.status_code == 503):
+        return
+    _errors.error(
+        "unhandled error",
+        exc_info=exc,
+        extra={"method": scope.get("method", "WS"), "path": scope.get("path")},
     )
 
 
@@ -144,6 +165,7 @@ class RegistryCore(InitPluginProtocol):
             RedisTimeoutError: _redis_down,
         })  # fmt: skip
         app_config.lifespan.append(_lifespan)
+        app_config.after_exception.append(_log_unexpected)
         app_config.state = State({"settings": s, "jwt_auth": jwt_auth})
         app_config.openapi_config = OpenAPIConfig(
             title="QuantumTime registry",
