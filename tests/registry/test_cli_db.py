@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -52,6 +53,9 @@ async def test_cli_migrate_and_create_users(settings: Settings) -> None:
     out = _cli(settings, "create-user", "--username", "cli-res", "--role", "researcher",
                "--password", "cli password 2")  # fmt: skip
     assert out.returncode == 0, out.stderr
+    again = _cli(settings, "create-user", "--username", "cli-res", "--role", "researcher",
+                 "--password", "cli password 4")  # fmt: skip
+    assert again.returncode == 0, again.stderr
     bad = _cli(settings, "create-user", "--username", "x", "--password", "cli password 3")
     assert bad.returncode == 2 and "username" in bad.stderr
     conn = await asyncpg.connect(settings.database_url)
@@ -62,7 +66,12 @@ async def test_cli_migrate_and_create_users(settings: Settings) -> None:
             "SELECT count(*) FROM audit_events WHERE actor_username = 'cli'"
             " AND action = 'user.create'"
         )
+        resets = await conn.fetch(
+            "SELECT detail FROM audit_events WHERE actor_username = 'cli'"
+            " AND action = 'user.update' AND detail->>'username' = 'cli-res'"
+        )
     finally:
         await conn.close()
     assert roles == {"cli-admin": "admin", "cli-res": "researcher"}
     assert audited >= 2
+    assert len(resets) == 1 and json.loads(resets[0]["detail"])["passwordChanged"] is True
