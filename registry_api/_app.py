@@ -29,7 +29,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from registry_api._db import Database, apply_migrations
 from registry_api._errors import validation_error_handler
 from registry_api._logging import access_log_middleware, configure_logging
-from registry_api._ops import health, ready
+from registry_api._ops import health, ready, service_info
 from registry_api._runs import RunController, provide_db
 from registry_api._security import make_jwt_auth
 from registry_api._sessions import SessionController, present, watch
@@ -143,7 +143,7 @@ class RegistryCore(InitPluginProtocol):
         )
         app_config.route_handlers.extend([
             AuthController, UserController, AuditController, RunController,
-            SessionController, present, watch, health, ready, PrometheusController,
+            SessionController, present, watch, health, ready, service_info, PrometheusController,
         ])  # fmt: skip
         if self.site_dir is not None:
             app_config.route_handlers.append(

@@ -20,6 +20,7 @@ __all__ = [
     "RunCreate",
     "RunPage",
     "RunSummary",
+    "ServiceInfo",
     "Token",
     "TokenRequest",
     "User",
@@ -183,6 +184,14 @@ class AuditPage(_Base):
     total: int
     limit: int
     offset: int
+
+
+class ServiceInfo(_Base):
+    """What answers at the API root: lets a static page tell whether a registry is there."""
+
+    service: str
+    api_version: str
+    version: str
 
 
 class Health(_Base):

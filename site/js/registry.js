@@ -58,14 +58,15 @@ let probe = null;
  */
 export function registryAvailable() {
   if (!probe) {
-    const s = currentSession();
-    const headers = { Accept: "application/json" };
-    if (s) headers.Authorization = `Bearer ${s.token}`;
-    probe = fetch(apiUrl("runs?limit=1"), { headers })
+    // GET /api/v1 is public: no token, no 401 in the console on a signed-out page.
+    probe = fetch(new URL(registryBase().href.replace(/\/$/, "")), {
+      headers: { Accept: "application/json" },
+    })
       .then(async (r) => {
-        if (![200, 401, 403].includes(r.status)) return false;
-        const type = r.headers.get("content-type") || "";
-        return type.includes("json");
+        if (r.status !== 200) return false;
+        if (!(r.headers.get("content-type") || "").includes("json")) return false;
+        const info = await r.json();
+        return info.service === "quantumtime-registry";
       })
       .catch(() => false);
   }

@@ -182,3 +182,11 @@ async def test_graceful_shutdown_closes_sockets_and_pools(
     finally:
         await conn.close()
     assert status == "open"
+
+
+async def test_service_info_is_public_and_names_the_service(client) -> None:  # type: ignore[no-untyped-def]
+    r = await client.get("/api/v1")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["service"] == "quantumtime-registry"
+    assert body["apiVersion"] == "v1"

@@ -40,6 +40,7 @@ MATRIX: list[tuple[str, str, dict[str, int]]] = [
     ("PATCH", "/api/v1/users/{user}", ADMIN_ONLY),
     ("DELETE", "/api/v1/users/{user}", {**ADMIN_ONLY, "admin": 204}),
     ("GET", "/api/v1/audit", ADMIN_ONLY),
+    ("GET", "/api/v1", dict.fromkeys(ROLES, 200)),
     ("GET", "/health", dict.fromkeys(ROLES, 200)),
     ("GET", "/ready", dict.fromkeys(ROLES, 200)),
     ("GET", "/metrics", dict.fromkeys(ROLES, 200)),
