@@ -389,7 +389,7 @@ def _fmt(t: float | None) -> str:
     return f"{t:.2f}s"
 
 
-def memory_child(n: int, dtype: str, depth: int) -> None:
+def memory_child(n: int, dtype: str, depth: int, shots: int = 0) -> None:
     """Runs a RAND-like circuit and prints peak RSS (child process of --memory)."""
     import resource
 
@@ -400,11 +400,18 @@ def memory_child(n: int, dtype: str, depth: int) -> None:
     s = run_fused(k, k.zeros(n), n, c.instructions)
     dt = time.perf_counter() - t
     norm = k.norm_sq(s)
+    sampled = ""
+    if shots:
+        from qtcore.rng import Rng
+
+        t = time.perf_counter()
+        idx = k.sample_state(s, shots, Rng(1))  # what simulate(..., shots) runs
+        sampled = f" shots={len(idx)} in {time.perf_counter() - t:.1f}s"
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     state = s.nbytes
     print(
         f"n={n} dtype={dtype} depth={depth} gates={len(c.instructions)} time={dt:.1f}s "
-        f"norm={norm:.12f}\n  state {state / 2**30:.3f} GiB, peak RSS {peak / 2**30:.3f} GiB "
+        f"norm={norm:.12f}{sampled}\n  state {state / 2**30:.3f} GiB, peak RSS {peak / 2**30:.3f} GiB "
         f"= {peak / state:.3f}x the state (interpreter+NumPy before the run: "
         f"{base / 1024:.0f} MiB)"
     )
@@ -478,6 +485,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--memory", type=int, metavar="N", help="peak-RSS check at N qubits")
     ap.add_argument("--dtype", default="complex128", choices=["complex128", "complex64"])
     ap.add_argument("--depth", type=int, default=2, help="layers of the --memory circuit")
+    ap.add_argument("--shots", type=int, default=0, help="--memory: also sample this many shots")
     ap.add_argument("--pure", action="store_true", help="pure-Python kernel, 14 qubits")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -488,10 +496,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.memory is not None:
         if args.child:
-            memory_child(args.memory, args.dtype, args.depth)
+            memory_child(args.memory, args.dtype, args.depth, args.shots)
             return 0
         cmd = [sys.executable, __file__, "--memory", str(args.memory), "--child"]
-        cmd += ["--dtype", args.dtype, "--depth", str(args.depth)]
+        cmd += ["--dtype", args.dtype, "--depth", str(args.depth), "--shots", str(args.shots)]
         import subprocess
 
         return subprocess.call(cmd)
