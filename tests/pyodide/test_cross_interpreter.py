@@ -1,0 +1,67 @@
+"""The same scenarios and seeds give the same results in CPython and in Pyodide.
+
+Runs ``scenario_digest.py`` here and under the pinned Pyodide in Node.js (both on the
+pure-Python kernel), then compares: counts, samples, classical bits and every other
+non-float value must be identical; floats must agree to 1e-12 (the two interpreters'
+libm may round ``sin``/``exp`` differently in the last place).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = [
+    pytest.mark.pyodide,
+    pytest.mark.skipif(sys.platform == "emscripten", reason="launches Pyodide from CPython"),
+]
+
+
+def _digest(cmd: list[str]) -> dict[str, Any]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), QTCORE_KERNEL="python")
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def _compare(x: object, y: object, path: str, diffs: list[str]) -> None:
+    if isinstance(x, dict) and isinstance(y, dict):
+        if set(x) != set(y):
+            diffs.append(f"{path}: keys differ {sorted(set(x) ^ set(y))}")
+            return
+        for k in x:
+            _compare(x[k], y[k], f"{path}.{k}", diffs)
+    elif isinstance(x, list) and isinstance(y, list):
+        if len(x) != len(y):
+            diffs.append(f"{path}: lengths {len(x)} != {len(y)}")
+            return
+        for i, (a, b) in enumerate(zip(x, y, strict=True)):
+            _compare(a, b, f"{path}[{i}]", diffs)
+    elif isinstance(x, float) and isinstance(y, float):
+        if abs(x - y) > 1e-12 * max(1.0, abs(x)):
+            diffs.append(f"{path}: {x!r} != {y!r}")
+    elif x != y:
+        diffs.append(f"{path}: {x!r} != {y!r}")
+
+
+def test_cross_interpreter_scenarios_and_frames_agree() -> None:
+    node = shutil.which("node")
+    assert node, "Node.js is required (the README lists it)"
+    assert (ROOT / "node_modules" / "pyodide").is_dir(), "run `npm ci` first (make test does)"
+    script = "tests/pyodide/scenario_digest.py"
+    cpython = _digest([sys.executable, script, str(ROOT)])
+    pyodide = _digest([node, "build/pyodide_run.mjs", script, "/repo"])
+    assert len(cpython) >= 21  # every library scenario + the frames
+    diffs: list[str] = []
+    _compare(cpython, pyodide, "", diffs)
+    assert not diffs, "\n".join(diffs[:20])
+    counts = [v["outputs"].get("counts") for k, v in cpython.items() if k != "_frames"]
+    assert sum(1 for c in counts if c) >= 10  # the comparison covered real sampled counts
