@@ -24,6 +24,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import sys
 import tarfile
 from dataclasses import dataclass, field
@@ -196,6 +197,7 @@ def vendor(
     pyodide_dir: Path = DEFAULT_PYODIDE_DIR,
     distribution: Path | None = None,
     packages: list[str] | None = None,
+    package_base_url: str | None = None,
 ) -> VendorReport:
     """Copy the runtime (and package wheels from ``distribution``) into ``out``.
 
@@ -208,6 +210,10 @@ def vendor(
         pyodide_dir: The npm ``pyodide`` package folder.
         distribution: A full Pyodide distribution (folder or release tarball), or None.
         packages: Pyodide packages to vendor from ``distribution`` (default: numpy).
+        package_base_url: where the operator serves a full Pyodide distribution's package
+            wheels (``https://.../``); recorded in the manifest so the pages load NumPy from
+            there when it is not vendored. Pyodide checks each wheel against the sha256 in
+            the runtime's lock file. ``None``: the pages contact no other host.
 
     Returns:
         What was copied, left unchanged or removed, and the package wheels present.
@@ -215,6 +221,11 @@ def vendor(
     Raises:
         VendorError: If the runtime is missing or a wheel fails verification.
     """
+    if package_base_url is not None:
+        url = package_base_url.strip()
+        if not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", url):
+            raise VendorError(f"package base URL must be an http(s) URL, got {package_base_url!r}")
+        package_base_url = url if url.endswith("/") else url + "/"
     package_json = pyodide_dir / "package.json"
     missing = [f for f in RUNTIME_FILES if not (pyodide_dir / f).is_file()]
     if not package_json.is_file() or missing:
@@ -266,6 +277,7 @@ def vendor(
         "files": dict(sorted(files.items())),
         "packages": report.packages,
         "numpy": "numpy" in report.packages,
+        "packageBaseUrl": package_base_url,
     }
     text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
     manifest_path = out / MANIFEST
@@ -294,9 +306,17 @@ def main(argv: list[str] | None = None) -> int:
         help="Pyodide package to vendor from the distribution, with its dependencies "
         "(repeatable; default: numpy)",
     )
+    parser.add_argument(
+        "--package-base-url",
+        default=os.environ.get("QT_PACKAGE_BASE_URL") or None,
+        help="URL where the operator serves Pyodide's package wheels; pages load NumPy from "
+        "there when it is not vendored (default: $QT_PACKAGE_BASE_URL; none: no other host)",
+    )
     args = parser.parse_args(argv)
     try:
-        report = vendor(args.out, args.pyodide_dir, args.distribution, args.packages)
+        report = vendor(
+            args.out, args.pyodide_dir, args.distribution, args.packages, args.package_base_url
+        )
     except VendorError as exc:
         print(f"vendor_pyodide: error: {exc}", file=sys.stderr)
         return 1
@@ -314,7 +334,9 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"vendor_pyodide: package {name} {entry['version']} ({entry['file_name']}, sha256 ok)"
         )
-    if "numpy" not in report.packages:
+    if args.package_base_url and "numpy" not in report.packages:
+        print(f"vendor_pyodide: pages load NumPy from the operator's {args.package_base_url}")
+    elif "numpy" not in report.packages:
         print(
             "vendor_pyodide: NumPy is not vendored: pages will run qtcore's pure-Python kernel "
             f"(to vendor it: --distribution <Pyodide {report.version} distribution folder>)"

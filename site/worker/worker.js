@@ -34,15 +34,19 @@ async function fetchOk(url, what) {
   return r;
 }
 
-async function initRuntime(config) {
+async function initRuntime(config, files) {
   stage("runtime", 0, "Loading the Python runtime (Pyodide)…");
   const t0 = performance.now();
   const { loadPyodide } = await import(new URL("pyodide.mjs", PYODIDE_URL).href);
   mark("pyodide.mjs");
   const env = { HOME: "/home/pyodide" };
   if (config.kernel === "python") env.QTCORE_KERNEL = "python";
+  // Package wheels come from this site's own pyodide/ folder, unless the operator configured
+  // a package URL at build time (qt-vendor.json "packageBaseUrl", see the self-hosting page).
+  const vendor = await files.vendor;
   pyodide = await loadPyodide({
     indexURL: PYODIDE_URL.href,
+    packageBaseUrl: vendor.packageBaseUrl || PYODIDE_URL.href,
     env,
     stdout: (text) => post({ type: "log", level: "info", text }),
     stderr: (text) => post({ type: "log", level: "warn", text }),
@@ -72,9 +76,14 @@ function prefetch() {
 async function initPackages(config, files) {
   stage("packages", 1, "Checking for NumPy…");
   const vendor = await files.vendor;
-  if (vendor.numpy && config.kernel !== "python") {
+  if ((vendor.numpy || vendor.packageBaseUrl) && config.kernel !== "python") {
     stage("packages", 1, "Loading NumPy (WebAssembly)…");
-    await pyodide.loadPackage("numpy", { messageCallback: () => {} });
+    try {
+      await pyodide.loadPackage("numpy", { messageCallback: () => {}, errorCallback: () => {} });
+    } catch (err) {
+      // Not fatal: qtcore's pure-Python kernel gives the same results, only slower.
+      post({ type: "log", level: "warn", text: `NumPy could not be loaded (${err.message || err}); using the pure-Python kernel` });
+    }
   }
   return vendor;
 }
@@ -99,7 +108,7 @@ async function initQtcore(files) {
 async function init(config) {
   const t0 = performance.now();
   const files = prefetch();
-  const runtimeMs = await initRuntime(config);
+  const runtimeMs = await initRuntime(config, files);
   const vendor = await initPackages(config, files);
   const wheel = await initQtcore(files);
   const loaded = JSON.parse(bridge.call("load", "{}"));
@@ -110,6 +119,7 @@ async function init(config) {
     pyodide: pyodide.version,
     wheel: wheel.qtcore,
     numpyVendored: Boolean(vendor.numpy),
+    packageBaseUrl: vendor.packageBaseUrl || null,
     runtimeMs,
     loadMs: performance.now() - t0,
     timings: { origin: performance.timeOrigin, marks },

@@ -186,3 +186,19 @@ def test_vendor_real_npm_runtime(tmp_path: Path) -> None:
     assert report.version == "314.0.7"
     assert report.python.startswith("3.14")
     assert report.packages == {}
+
+
+def test_vendor_records_operator_package_url(runtime: Path, tmp_path: Path) -> None:
+    out = tmp_path / "pyodide"
+    vendor_pyodide.vendor(out, runtime, package_base_url="https://pkgs.example.org/pyodide/v314")
+    manifest = json.loads((out / "qt-vendor.json").read_text())
+    assert manifest["packageBaseUrl"] == "https://pkgs.example.org/pyodide/v314/"
+    assert manifest["numpy"] is False
+    vendor_pyodide.vendor(out, runtime)  # without it, the pages contact no other host
+    assert json.loads((out / "qt-vendor.json").read_text())["packageBaseUrl"] is None
+
+
+@pytest.mark.parametrize("bad", ["ftp://x.org/", "not a url", "https:// spaced.org/", ""])
+def test_vendor_rejects_bad_package_url(runtime: Path, tmp_path: Path, bad: str) -> None:
+    with pytest.raises(vendor_pyodide.VendorError, match="package base URL"):
+        vendor_pyodide.vendor(tmp_path / "p", runtime, package_base_url=bad)
