@@ -79,8 +79,9 @@ class UvicornServer:
         env: Extra environment (DATABASE_URL, REDIS_URL, JWT_SECRET, ...).
     """
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], log_path: Path | None = None) -> None:
         self.port = free_port()
+        self.log = open(log_path, "wb") if log_path is not None else None  # noqa: SIM115
         self.base = f"http://127.0.0.1:{self.port}"
         self.ws = f"ws://127.0.0.1:{self.port}"
         full = {**os.environ, **env, "QT_LOG_LEVEL": "WARNING"}
@@ -90,6 +91,7 @@ class UvicornServer:
              "--timeout-graceful-shutdown", "3"],
             cwd=ROOT,
             env=full,
+            stderr=self.log,
         )  # fmt: skip
         try:
             wait_http(self.base + "/ready", proc=self.proc)
@@ -106,3 +108,5 @@ class UvicornServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
+        if self.log is not None:
+            self.log.close()

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 import httpx
 import pytest
 import websockets
+
+from registry_api._settings import Settings
 
 from ._support import UvicornServer, make_frame
 from ._ws import Received, end_session, open_session, present_frames, watch_until
@@ -176,3 +179,32 @@ async def test_live_graceful_shutdown_closes_viewers(
         assert await asyncio.to_thread(srv.proc.wait, 10) in (0, -15)
     finally:
         srv.stop()
+
+
+async def test_live_presenter_hanging_up_after_end_is_not_an_error(
+    settings: Settings, tokens: dict[str, str], tmp_path: Path
+) -> None:
+    # A presenter that sends "end" and drops the connection at once used to make the
+    # server's closing handshake raise ClientDisconnected, logged as an unhandled error.
+    log = tmp_path / "server.log"
+    srv = UvicornServer(server_env(settings), log_path=log)
+    try:
+        for _ in range(3):
+            s = await open_session(srv.base, tokens["alice"])
+            ws = await websockets.connect(f"{srv.ws}{s['presentPath']}?token={tokens['alice']}")
+            await present_frames(ws, [make_frame(0)])
+            await ws.send(json.dumps({"type": "end"}))
+            await ws.close()  # the client closes first, as the benchmark's presenter does
+            async with httpx.AsyncClient(base_url=srv.base) as c:
+                url = s["watchPath"].rsplit("/", 1)[0]
+                auth = {"Authorization": f"Bearer {tokens['vic']}"}
+                for _ in range(50):
+                    if (await c.get(url, headers=auth)).json()["status"] == "ended":
+                        break
+                    await asyncio.sleep(0.1)
+                assert (await c.get(url, headers=auth)).json()["status"] == "ended"
+        await asyncio.sleep(0.3)
+    finally:
+        srv.stop()
+    text = log.read_text(errors="replace")
+    assert "unhandled error" not in text, text[-2000:]
