@@ -12,9 +12,10 @@
 import { decodeFrame } from "./frames.js";
 import "./frame-player.js";
 import {
-  RegistryError, authLine, currentSession, ensureSession, h, registryAvailable, request,
+  RegistryError, authLine, currentSession, ensureSession, registryAvailable, request,
   unavailableMessage, watchLink, wsUrl,
 } from "./registry.js";
+import { QtElement, errorPanel, h, showMessage, statusLine } from "./widget-base.js";
 
 const RETRY_CODES = new Set([1001, 1005, 1006, 1011, 1012, 1013]);
 
@@ -35,10 +36,9 @@ function backoff(attempt) {
 }
 
 // ==================================================================== presenter
-class QtrShare extends HTMLElement {
+class QtrShare extends QtElement {
   constructor() {
     super();
-    this.whenReady = new Promise((r) => (this._resolveReady = r));
     this.session = null;
     this.queue = []; // frames not yet acknowledged, in order
     this.history = []; // every frame sent in this session, in order
@@ -47,18 +47,16 @@ class QtrShare extends HTMLElement {
     this.ended = false;
   }
 
-  connectedCallback() {
-    if (this._built) return;
-    this._built = true;
+  firstConnected() {
     this.classList.add("qt-widget", "qtr-share");
     this.titleInput = h("input", { type: "text", value: this.getAttribute("title") || "Live circuit", "aria-label": "Session title" });
     this.startBtn = h("button", { type: "button", class: "md-button md-button--primary qt-btn", text: "Share live", onclick: () => this.start() });
     this.endBtn = h("button", { type: "button", class: "md-button qt-btn", text: "End session", disabled: true, onclick: () => this.end() });
     this.auto = h("input", { type: "checkbox", checked: true, "aria-label": "Stream every run" });
     this.sendBtn = h("button", { type: "button", class: "qt-btn-small", text: "Send current frames", disabled: true, onclick: () => this.sendRun() });
-    this.status = h("p", { class: "qt-status", role: "status", "aria-live": "polite", text: "Not sharing." });
+    this.status = statusLine("Not sharing.", { tag: "p", live: true });
     this.link = h("p", { class: "qtr-watch-link", hidden: true });
-    this.error = h("div", { class: "qt-error", role: "alert", hidden: true });
+    this.error = errorPanel();
     this.append(authLine(),
       h("div", { class: "qt-toolbar" }, h("label", {}, "Title ", this.titleInput), this.startBtn, this.endBtn),
       h("div", { class: "qt-toolbar" }, h("label", {}, this.auto, " stream every run of the circuit"), this.sendBtn),
@@ -78,8 +76,7 @@ class QtrShare extends HTMLElement {
   }
 
   fail(err) {
-    this.error.hidden = !err;
-    this.error.textContent = err ? err.message || String(err) : "";
+    showMessage(this.error, err);
   }
 
   report() {
@@ -198,10 +195,9 @@ class QtrShare extends HTMLElement {
 }
 
 // ==================================================================== viewer
-class QtrWatch extends HTMLElement {
+class QtrWatch extends QtElement {
   constructor() {
     super();
-    this.whenReady = new Promise((r) => (this._resolveReady = r));
     this.frames = [];
     this.seqs = [];
     this.lastId = null;
@@ -212,13 +208,11 @@ class QtrWatch extends HTMLElement {
     this.pending = null;
   }
 
-  connectedCallback() {
-    if (this._built) return;
-    this._built = true;
+  firstConnected() {
     this.classList.add("qt-widget", "qtr-watch");
     this.heading = h("h2", { class: "qtr-session-title", text: "Live session" });
-    this.status = h("p", { class: "qt-status qtr-watch-status", role: "status", "aria-live": "polite" });
-    this.error = h("div", { class: "qt-error", role: "alert", hidden: true });
+    this.status = statusLine(null, { tag: "p", live: true, className: "qtr-watch-status" });
+    this.error = errorPanel();
     this.player = h("qtr-frame-player", {});
     const idInput = h("input", { type: "text", name: "session", "aria-label": "Session id", placeholder: "session id" });
     this.picker = h("form", { class: "qt-toolbar", hidden: true }, h("label", {}, "Session ", idInput),
@@ -232,8 +226,7 @@ class QtrWatch extends HTMLElement {
   }
 
   fail(err) {
-    this.error.hidden = false;
-    this.error.textContent = err.message || String(err);
+    showMessage(this.error, err);
   }
 
   async start() {

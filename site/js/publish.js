@@ -4,9 +4,9 @@
 // why not (registry unavailable, 401/403/413/400 with the field, 503).
 
 import {
-  RegistryError, ensureSession, h, registryAvailable, request, runLink, toBase64,
-  unavailableMessage,
+  RegistryError, ensureSession, registryAvailable, request, runLink, toBase64, unavailableMessage,
 } from "./registry.js";
+import { h } from "./widget-base.js";
 
 const RESULT_DROP = new Set(["qasm", "circuit", "numQubits", "numClbits"]);
 

@@ -7,14 +7,16 @@
 //
 // The whole view (circuit, shots, seed, current frame) round-trips through the URL hash.
 
-import { getRuntime, kernelLabel, renderError } from "./runtime.js";
+import { kernelLabel, renderError } from "./runtime.js";
 import { decodeFrames } from "./frames.js";
+import { FramePlayerElement } from "./frame-views.js";
 import { arity, fromDict, itemAt, ordered, span, toDict, width } from "./circuit-model.js";
-import { bitstring, blochSphere, drawAmplitudes, drawBars, palette } from "./plots.js";
+import { drawBars, palette } from "./plots.js";
 import { quirkToCircuit } from "./quirk.js";
-import { readQuirkFragment, readState, widgetId, writeState } from "./urlstate.js";
+import { readQuirkFragment, readState, writeState } from "./urlstate.js";
 import { loadScenario } from "./scenarios.js";
 import { circuitRunPayload, publishControl } from "./publish.js";
+import { bindRuntime, errorPanel, h, statusLine } from "./widget-base.js";
 
 const EXTRA_TOOLS = [
   { name: "measure", label: "Measure", title: "Measure a qubit into the classical bit of the same index" },
@@ -38,23 +40,10 @@ function debounce(fn, ms) {
   };
 }
 
-function h(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v == null || v === false) continue;
-    if (k === "text") e.textContent = v;
-    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-    else e.setAttribute(k, v === true ? "" : v);
-  }
-  for (const c of children) if (c != null) e.append(c);
-  return e;
-}
-
-export class QtCircuit extends HTMLElement {
+export class QtCircuit extends FramePlayerElement {
   constructor() {
     super();
     this.model = { n: 2, c: 0, items: [] };
-    this.frames = [];
     this.frameIndex = 0;
     this.gen = 0;
     this.undoStack = [];
@@ -63,17 +52,11 @@ export class QtCircuit extends HTMLElement {
     this.pending = null;
     this.selected = null;
     this.focusCell = { q: 0, t: 0 };
-    this.playing = false;
-    this.fps = 5;
     this.lastResult = null;
-    this.whenReady = new Promise((r) => (this._resolveReady = r));
   }
 
-  connectedCallback() {
-    if (this._built) return;
-    this._built = true;
-    this.rt = getRuntime();
-    this.wid = widgetId(this);
+  firstConnected() {
+    bindRuntime(this);
     this.build();
     this.init().catch((err) => this.fail(err));
   }
@@ -85,7 +68,7 @@ export class QtCircuit extends HTMLElement {
   // ------------------------------------------------------------------ setup
   build() {
     this.classList.add("qt-widget");
-    this.status = h("span", { class: "qt-status", role: "status", "aria-live": "polite" });
+    this.status = statusLine(null, { live: true });
     this.stageBar = h("progress", { class: "qt-stage", max: "4", value: "0", "aria-label": "Loading the Python runtime" });
     this.shotsInput = h("input", { type: "number", min: "0", max: "10000000", step: "1", value: this.getAttribute("shots") || "1024", "aria-label": "Shots", class: "qt-num" });
     this.seedInput = h("input", { type: "number", min: "0", step: "1", value: this.getAttribute("seed") || "7", "aria-label": "Seed", class: "qt-num" });
@@ -115,47 +98,29 @@ export class QtCircuit extends HTMLElement {
     this.inspector = h("div", { class: "qt-inspector", hidden: true, role: "group", "aria-label": "Selected operation" });
 
     this.qasmText = h("textarea", { class: "qt-qasm-text", rows: "8", spellcheck: "false", "aria-label": "OpenQASM source" });
-    this.qasmError = h("div", { class: "qt-error qt-qasm-error", role: "alert", hidden: true });
+    this.qasmError = errorPanel("qt-qasm-error");
     this.qasmText.addEventListener("input", debounce(() => this.qasmEdited(), 450));
     const qasm = h("details", { class: "qt-qasm", open: true }, h("summary", { text: "OpenQASM (edit to change the circuit)" }), this.qasmText, this.qasmError);
 
     this.quirkInput = h("input", { type: "text", class: "qt-quirk-input", placeholder: 'https://algassert.com/quirk#circuit={"cols":[["H"],["•","X"]]}', "aria-label": "Quirk URL or circuit JSON" });
-    this.quirkMsg = h("div", { class: "qt-error", role: "alert", hidden: true });
+    this.quirkMsg = errorPanel();
     const quirk = h("details", { class: "qt-quirk" }, h("summary", { text: "Import from Quirk" }),
       h("div", { class: "qt-row" }, this.quirkInput,
         h("button", { type: "button", class: "md-button qt-btn", text: "Import", onclick: () => this.importQuirk(this.quirkInput.value) })),
       this.quirkMsg);
 
-    // player
-    this.scrub = h("input", { type: "range", min: "0", max: "0", value: "0", step: "1", class: "qt-scrub", "aria-label": "Frame" });
-    this.scrub.addEventListener("input", () => this.showFrame(Number(this.scrub.value), true));
-    this.playBtn = h("button", { type: "button", class: "qt-btn-small qt-play", "aria-label": "Play", text: "▶", onclick: () => this.togglePlay() });
-    this.speedSel = h("select", { "aria-label": "Playback speed (frames per second)", class: "qt-speed" });
-    for (const s of SPEEDS) this.speedSel.append(h("option", { value: String(s), text: `${s} fps`, selected: s === this.fps }));
-    this.speedSel.addEventListener("change", () => (this.fps = Number(this.speedSel.value)));
-    this.frameLabel = h("span", { class: "qt-frame-label", "aria-live": "off" });
-    const player = h("div", { class: "qt-player", role: "group", "aria-label": "Frame player" },
-      h("button", { type: "button", class: "qt-btn-small", "aria-label": "First frame", text: "⇤", onclick: () => this.showFrame(0, true) }),
-      h("button", { type: "button", class: "qt-btn-small", "aria-label": "Previous frame", text: "|◀", onclick: () => this.showFrame(this.frameIndex - 1, true) }),
-      this.playBtn,
-      h("button", { type: "button", class: "qt-btn-small", "aria-label": "Next frame", text: "▶|", onclick: () => this.showFrame(this.frameIndex + 1, true) }),
-      h("button", { type: "button", class: "qt-btn-small", "aria-label": "Last frame", text: "⇥", onclick: () => this.showFrame(this.frames.length - 1, true) }),
-      this.scrub, this.speedSel, this.frameLabel);
-
-    // views
-    this.probCanvas = h("canvas", { class: "qt-canvas", role: "img", "aria-label": "Probability of each basis state" });
-    this.ampCanvas = h("canvas", { class: "qt-canvas", role: "img", "aria-label": "Amplitudes: bar height is magnitude, colour is phase" });
-    this.blochRow = h("div", { class: "qt-bloch-row" });
-    this.clbitsOut = h("output", { class: "qt-clbits" });
+    const player = this.buildPlayerBar(SPEEDS, {
+      first: () => this.showFrame(0, true),
+      prev: () => this.showFrame(this.frameIndex - 1, true),
+      next: () => this.showFrame(this.frameIndex + 1, true),
+      last: () => this.showFrame(this.frames.length - 1, true),
+      scrub: (v) => this.showFrame(v, true),
+    });
     this.countsCanvas = h("canvas", { class: "qt-canvas", role: "img", "aria-label": "Measurement counts" });
     this.countsText = h("p", { class: "qt-counts-text" });
-    this.summaryNote = h("p", { class: "qt-note", hidden: true });
-    const views = h("div", { class: "qt-views" },
-      h("figure", {}, h("figcaption", { text: "Probabilities (qubit 0 is the rightmost bit)" }), this.probCanvas, this.summaryNote),
-      h("figure", {}, h("figcaption", { text: "Amplitudes (height |a|, colour = phase)" }), this.ampCanvas),
-      h("figure", { class: "qt-bloch-fig" }, h("figcaption", { text: "Bloch vectors per qubit" }), this.blochRow, h("p", {}, "Classical bits: ", this.clbitsOut)),
+    const views = this.buildStateViews(
       h("figure", {}, h("figcaption", { text: "Measurement counts" }), this.countsCanvas, this.countsText));
-    this.error = h("div", { class: "qt-error", role: "alert", hidden: true });
+    this.error = errorPanel();
 
     this.replaceChildren(
       h("div", { class: "qt-head" }, this.stageBar, this.status),
@@ -619,22 +584,14 @@ export class QtCircuit extends HTMLElement {
     return ordered(this.model.items)[f.header.step] || null;
   }
 
-  showFrame(i, user = false) {
-    if (!this.frames.length) return;
-    const k = Math.max(0, Math.min(this.frames.length - 1, i));
-    const prevItem = this.currentItem();
-    this.frameIndex = k;
-    this.scrub.value = String(k);
-    const f = this.frames[k];
-    const hd = f.header;
-    this.frameLabel.textContent = `frame ${k}/${this.frames.length - 1}: ${hd.step < 0 ? "initial state" : hd.op}${hd.executed === false ? " (skipped)" : ""}${hd.outcome != null ? ` → ${hd.outcome}` : ""}`;
-    if (prevItem !== this.currentItem()) this.highlight();
-    this.drawFrame(f);
-    if (user) {
-      if (this.playing && k >= this.frames.length - 1) this.togglePlay(false);
-      this.saveStateSoon();
-    }
-    this.dispatchEvent(new CustomEvent("qt-frame", { detail: { index: k } }));
+  frameShown() {
+    // Always re-mark the current op: idempotent, and right even after the grid was redrawn.
+    this.highlight();
+  }
+
+  userMoved(k) {
+    if (this.playing && k >= this.frames.length - 1) this.togglePlay(false);
+    this.saveStateSoon();
   }
 
   highlight() {
@@ -651,35 +608,7 @@ export class QtCircuit extends HTMLElement {
 
   drawFrame(f) {
     if (!performance.getEntriesByName("qt-first-frame").length) performance.mark("qt-first-frame");
-    const pal = palette(this);
-    const n = f.header.numQubits;
-    const probs = f.arrays.probabilities;
-    if (probs) {
-      const labels = probs.length <= 32 ? Array.from({ length: probs.length }, (_, i) => bitstring(i, n)) : null;
-      drawBars(this.probCanvas, { values: probs, labels, max: 1 }, pal);
-      this.summaryNote.hidden = !f.summarised;
-    } else if (f.arrays.topProbabilities) {
-      const idx = f.arrays.topIndices;
-      drawBars(this.probCanvas, { values: f.arrays.topProbabilities, labels: Array.from(idx, (i) => bitstring(i, n)), max: 1 }, pal);
-      this.summaryNote.hidden = false;
-      this.summaryNote.textContent = `Summarised: ${f.header.summary ? f.header.summary.reason : "top outcomes only"}`;
-    }
-    if (f.arrays.amplitudes) {
-      this.ampCanvas.parentElement.hidden = false;
-      drawAmplitudes(this.ampCanvas, f.arrays.amplitudes, n, pal);
-    } else {
-      this.ampCanvas.parentElement.hidden = true;
-    }
-    const bloch = f.arrays.bloch;
-    if (bloch) {
-      if (!this.spheres || this.spheres.length !== n) {
-        this.spheres = Array.from({ length: n }, (_, q) => blochSphere(`q${q}`));
-        this.blochRow.replaceChildren(...this.spheres.map((s) => s.svg));
-      }
-      for (let q = 0; q < n; q++) this.spheres[q].update(bloch[3 * q], bloch[3 * q + 1], bloch[3 * q + 2]);
-    }
-    const bits = f.header.clbits || [];
-    this.clbitsOut.textContent = bits.length ? [...bits].reverse().join("") + ` (c[${bits.length - 1}] … c[0])` : "none";
+    super.drawFrame(f);
   }
 
   drawCounts() {
@@ -701,30 +630,8 @@ export class QtCircuit extends HTMLElement {
     this.drawCounts();
   }
 
-  togglePlay(force) {
-    const play = force ?? !this.playing;
-    this.playing = play;
-    this.playBtn.textContent = play ? "❚❚" : "▶";
-    this.playBtn.setAttribute("aria-label", play ? "Pause" : "Play");
-    if (!play) {
-      this.saveStateSoon();
-      return;
-    }
-    if (this.frameIndex >= this.frames.length - 1) this.showFrame(0);
-    let last = performance.now();
-    const tick = (now) => {
-      if (!this.playing) return;
-      if (now - last >= 1000 / this.fps - 1) {
-        last = now;
-        if (this.frameIndex >= this.frames.length - 1) {
-          this.togglePlay(false);
-          return;
-        }
-        this.showFrame(this.frameIndex + 1);
-      }
-      requestAnimationFrame(tick);
-    };
-    requestAnimationFrame(tick);
+  playStopped() {
+    this.saveStateSoon();
   }
 
   // ------------------------------------------------------------------ URL state

@@ -1,9 +1,12 @@
 // <qt-relativity calc="sr|schwarzschild|gps">: relativity calculators with unit-string inputs
 // ("0.9c", "7.66 km/s", "20200 km", "1 day"), live results from qtcore and an SVG plot.
 
-import { getRuntime, kernelLabel, renderError } from "./runtime.js";
+import { renderError } from "./runtime.js";
 import { fmtNum, linePlot } from "./plots.js";
-import { readState, widgetId, writeState } from "./urlstate.js";
+import { readState, writeState } from "./urlstate.js";
+import {
+  QtElement, bindRuntime, errorPanel, h, statusLine, svgPlot, whenRuntimeReady,
+} from "./widget-base.js";
 
 const BODIES = [["earth", "Earth"], ["sun", "Sun"], ["moon", "Moon"], ["jupiter", "Jupiter"], ["sirius_b", "Sirius B"], ["neutron_star", "Neutron star"], ["custom", "Custom mass and radius"]];
 
@@ -59,31 +62,15 @@ const CALCS = {
   },
 };
 
-function h(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v == null || v === false) continue;
-    if (k === "text") e.textContent = v;
-    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-    else e.setAttribute(k, v === true ? "" : v);
-  }
-  for (const c of children) if (c != null) e.append(c);
-  return e;
-}
-
-class QtRelativity extends HTMLElement {
+class QtRelativity extends QtElement {
   constructor() {
     super();
-    this.whenReady = new Promise((r) => (this._resolveReady = r));
     this.gen = 0;
   }
 
-  connectedCallback() {
-    if (this._built) return;
-    this._built = true;
+  firstConnected() {
     this.classList.add("qt-widget", "qt-relativity");
-    this.rt = getRuntime();
-    this.wid = widgetId(this);
+    bindRuntime(this);
     this.calc = this.getAttribute("calc") || "sr";
     const def = CALCS[this.calc];
     if (!def) {
@@ -110,17 +97,13 @@ class QtRelativity extends HTMLElement {
       this.inputs[f.key] = input;
       form.append(h("div", { class: "qt-field" }, h("label", { for: id, text: f.label }), input, f.hint ? h("small", { id: `${id}-hint`, text: f.hint }) : null));
     }
-    this.status = h("span", { class: "qt-status", role: "status", text: "Loading the Python runtime…" });
+    this.status = statusLine("Loading the Python runtime…");
     this.table = h("table", { class: "qt-results" });
-    this.plot = document.createElementNS("http://www.w3.org/2000/svg", "svg");
-    this.plot.setAttribute("class", "qt-plot");
-    this.error = h("div", { class: "qt-error", role: "alert", hidden: true });
+    this.plot = svgPlot();
+    this.error = errorPanel();
     this.append(h("p", { class: "qt-head" }, h("strong", { text: def.title }), " · ", this.status), form, this.error,
       h("div", { class: "qt-rel-out" }, this.table, h("figure", {}, this.plot)));
-    this.rt.ready.then((info) => {
-      this.status.textContent = kernelLabel(info);
-      return this.compute();
-    }, (err) => renderError(this.error, err, "qtcore")).finally(() => this._resolveReady());
+    whenRuntimeReady(this, () => this.compute());
   }
 
   computeSoon() {

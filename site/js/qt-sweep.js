@@ -2,21 +2,12 @@
 //           target="1" expected="sin(x/2)**2">: sweep a circuit parameter with a progress bar
 // and a live plot of P(target) with 95 % Wilson intervals. Cancel terminates the worker.
 
-import { getRuntime, kernelLabel, renderError } from "./runtime.js";
+import { renderError } from "./runtime.js";
 import { linePlot } from "./plots.js";
-import { readState, widgetId, writeState } from "./urlstate.js";
-
-function h(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v == null || v === false) continue;
-    if (k === "text") e.textContent = v;
-    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-    else e.setAttribute(k, v === true ? "" : v);
-  }
-  for (const c of children) if (c != null) e.append(c);
-  return e;
-}
+import { readState, writeState } from "./urlstate.js";
+import {
+  QtElement, bindRuntime, errorPanel, h, renderRunError, statusLine, svgPlot, whenRuntimeReady,
+} from "./widget-base.js";
 
 function compileExpected(expr) {
   if (!expr || !/^[\sx0-9.+\-*/()a-z_]*$/i.test(expr)) return null;
@@ -29,19 +20,15 @@ function compileExpected(expr) {
   }
 }
 
-class QtSweep extends HTMLElement {
+class QtSweep extends QtElement {
   constructor() {
     super();
-    this.whenReady = new Promise((r) => (this._resolveReady = r));
     this.points = [];
   }
 
-  connectedCallback() {
-    if (this._built) return;
-    this._built = true;
+  firstConnected() {
     this.classList.add("qt-widget", "qt-sweep");
-    this.rt = getRuntime();
-    this.wid = widgetId(this);
+    bindRuntime(this);
     const saved = readState(this.wid) || {};
     const field = (key, label, def) => {
       const input = h("input", { type: "text", value: saved[key] ?? this.getAttribute(key) ?? def, class: "qt-num", "aria-label": label, name: key });
@@ -52,10 +39,9 @@ class QtSweep extends HTMLElement {
     this.cancelBtn = h("button", { type: "button", class: "md-button qt-btn", text: "Cancel", disabled: true, onclick: () => this.cancel() });
     this.progress = h("progress", { max: "1", value: "0", "aria-label": "Sweep progress" });
     this.progressText = h("span", { class: "qt-progress-text", "aria-live": "polite" });
-    this.status = h("span", { class: "qt-status", role: "status", text: "Loading…" });
-    this.plot = document.createElementNS("http://www.w3.org/2000/svg", "svg");
-    this.plot.setAttribute("class", "qt-plot");
-    this.error = h("div", { class: "qt-error", role: "alert", hidden: true });
+    this.status = statusLine("Loading…");
+    this.plot = svgPlot();
+    this.error = errorPanel();
     this.table = h("details", { class: "qt-sweep-table", hidden: true });
     this.append(
       h("p", { class: "qt-head" }, h("strong", { text: `Sweep ${this.getAttribute("param") || "theta"}` }), " · ", this.status),
@@ -63,11 +49,7 @@ class QtSweep extends HTMLElement {
       h("div", { class: "qt-toolbar" }, this.runBtn, this.cancelBtn, this.progress, this.progressText),
       this.error, (this.plotFig = h("figure", { hidden: true }, this.plot)), this.table);
     this.expected = compileExpected(this.getAttribute("expected"));
-    this.rt.ready.then((info) => {
-      this.status.textContent = kernelLabel(info);
-      if (this.hasAttribute("autorun") || saved.ran) return this.run();
-      return null;
-    }, (err) => renderError(this.error, err, "qtcore")).finally(() => this._resolveReady());
+    whenRuntimeReady(this, () => (this.hasAttribute("autorun") || saved.ran ? this.run() : null));
   }
 
   spec() {
@@ -125,7 +107,7 @@ class QtSweep extends HTMLElement {
       this.table.hidden = false;
       this.table.replaceChildren(h("summary", { text: "Table" }), h("table", {}, h("thead", {}, h("tr", {}, ...["value", "estimate", "low", "high"].map((t) => h("th", { text: t })))), h("tbody", {}, ...rows)));
     } catch (err) {
-      renderError(this.error, err.code === "QT-CANCELLED" ? { message: "Sweep cancelled; the Python runtime restarted.", type: "Cancelled" } : err, "Sweep");
+      renderRunError(this.error, err, "Sweep", "Sweep cancelled; the Python runtime restarted.");
       this.progressText.textContent = err.code === "QT-CANCELLED" ? "cancelled" : "failed";
     } finally {
       this.cancelBtn.disabled = true;

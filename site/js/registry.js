@@ -9,6 +9,8 @@
 // The token lives in sessionStorage (per tab, gone when the tab closes), never in a page URL.
 // Browsers cannot set headers on a WebSocket, so sockets carry it as `?token=` (PROTOCOL.md).
 
+import { h } from "./widget-base.js";
+
 const TOKEN_KEY = "qt-registry-token";
 
 export class RegistryError extends Error {
@@ -119,19 +121,6 @@ const ROLES = ["viewer", "researcher", "admin"];
 export function roleAtLeast(role, needed) {
   return ROLES.indexOf(role) >= ROLES.indexOf(needed);
 }
-
-function h(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v == null || v === false) continue;
-    if (k === "text") e.textContent = v;
-    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-    else e.setAttribute(k, v === true ? "" : v);
-  }
-  for (const c of children) if (c != null) e.append(c);
-  return e;
-}
-export { h };
 
 let dialogOpen = null;
 

@@ -6,9 +6,9 @@
 import { decodeFrames } from "./frames.js";
 import "./frame-player.js";
 import {
-  authLine, currentSession, ensureSession, h, registryAvailable, request, runLink,
-  unavailableMessage,
+  authLine, currentSession, ensureSession, registryAvailable, request, runLink, unavailableMessage,
 } from "./registry.js";
+import { QtElement, errorPanel, h, showMessage, statusLine } from "./widget-base.js";
 
 const PAGE = 20;
 
@@ -23,21 +23,18 @@ function fmtScore(run) {
   return run.anomalous ? `${s} ⚠` : s;
 }
 
-class QtrRuns extends HTMLElement {
+class QtrRuns extends QtElement {
   constructor() {
     super();
-    this.whenReady = new Promise((r) => (this._resolveReady = r));
     this.offset = 0;
     this.page = null;
     this.run = null;
   }
 
-  connectedCallback() {
-    if (this._built) return;
-    this._built = true;
+  firstConnected() {
     this.classList.add("qt-widget", "qtr-runs");
-    this.status = h("p", { class: "qt-status", role: "status", "aria-live": "polite" });
-    this.error = h("div", { class: "qt-error", role: "alert", hidden: true });
+    this.status = statusLine(null, { tag: "p", live: true });
+    this.error = errorPanel();
     this.body = h("div", { class: "qtr-runs-body" });
     this.append(authLine(), this.status, this.error, this.body);
     document.addEventListener("qt-registry-auth", () => {
@@ -48,8 +45,7 @@ class QtrRuns extends HTMLElement {
   }
 
   fail(err) {
-    this.error.hidden = false;
-    this.error.textContent = err.message || String(err);
+    showMessage(this.error, err);
   }
 
   async start() {

@@ -1,10 +1,13 @@
 // Scenario library access (scenarios/index.json + files, served with the site) and the
 // <qt-scenario-loader> / <qt-scenario-runner> elements.
 
-import { getRuntime, kernelLabel, renderError } from "./runtime.js";
+import { renderError } from "./runtime.js";
 import { linePlot } from "./plots.js";
-import { readState, widgetId, writeState } from "./urlstate.js";
+import { readState, writeState } from "./urlstate.js";
 import { publishControl, scenarioRunPayload } from "./publish.js";
+import {
+  QtElement, bindRuntime, errorPanel, h, renderRunError, statusLine, svgPlot, whenRuntimeReady,
+} from "./widget-base.js";
 
 const SITE_ROOT = new URL("../../", import.meta.url);
 let indexPromise = null;
@@ -34,18 +37,6 @@ export async function loadScenario(rt, name, op = "load", options = {}) {
   return rt.request("scenario", { op, name, text, format: entry.format }, options);
 }
 
-function h(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v == null || v === false) continue;
-    if (k === "text") e.textContent = v;
-    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-    else e.setAttribute(k, v === true ? "" : v);
-  }
-  for (const c of children) if (c != null) e.append(c);
-  return e;
-}
-
 function resultView(result) {
   const pre = h("pre", { class: "qt-json" });
   pre.textContent = JSON.stringify(result, null, 2);
@@ -72,36 +63,25 @@ function sweepPlot(svg, table) {
 }
 
 /** <qt-scenario-runner scenario="name">: run any scenario (circuit or not) and show its result. */
-class QtScenarioRunner extends HTMLElement {
-  constructor() {
-    super();
-    this.whenReady = new Promise((r) => (this._resolveReady = r));
-  }
-
-  connectedCallback() {
-    if (this._built) return;
-    this._built = true;
+class QtScenarioRunner extends QtElement {
+  firstConnected() {
     this.classList.add("qt-widget");
-    this.rt = getRuntime();
-    this.wid = widgetId(this);
-    this.status = h("span", { class: "qt-status", role: "status", text: "Loading…" });
+    bindRuntime(this);
+    this.status = statusLine("Loading…");
     this.out = h("div", { class: "qt-result" });
-    this.error = h("div", { class: "qt-error", role: "alert", hidden: true });
+    this.error = errorPanel();
     this.progress = h("progress", { max: "1", value: "0", hidden: true, "aria-label": "Scenario progress" });
     this.progressText = h("span", { "aria-live": "polite" });
-    this.plot = document.createElementNS("http://www.w3.org/2000/svg", "svg");
-    this.plot.setAttribute("class", "qt-plot");
+    this.plot = svgPlot();
     this.plotFig = h("figure", { hidden: true }, this.plot);
     this.runBtn = h("button", { type: "button", class: "md-button qt-btn", text: "Run scenario", onclick: () => this.run() });
     this.cancelBtn = h("button", { type: "button", class: "md-button qt-btn", text: "Cancel", disabled: true, onclick: () => { this.rt.cancel(); this.cancelBtn.disabled = true; } });
     this.publish = publishControl(this, scenarioRunPayload);
     this.append(h("div", { class: "qt-toolbar" }, this.runBtn, this.cancelBtn, this.publish.button, this.progress, this.progressText, this.status), this.publish.panel, this.error, this.plotFig, this.out);
-    this.rt.ready.then((info) => {
-      this.status.textContent = kernelLabel(info);
+    whenRuntimeReady(this, () => {
       const saved = readState(this.wid);
-      if (saved && saved.ran) return this.run();
-      return null;
-    }, (err) => renderError(this.error, err)).finally(() => this._resolveReady());
+      return saved && saved.ran ? this.run() : null;
+    }, "");
   }
 
   async run() {
@@ -131,7 +111,7 @@ class QtScenarioRunner extends HTMLElement {
       this.out.replaceChildren(checksView(res.checks) || "", h("details", {}, h("summary", { text: "Outputs and provenance (JSON)" }), resultView(res)));
       this.dispatchEvent(new CustomEvent("qt-result", { detail: res }));
     } catch (err) {
-      renderError(this.error, err.code === "QT-CANCELLED" ? { message: "Cancelled; the Python runtime restarted.", type: "Cancelled" } : err, "Scenario");
+      renderRunError(this.error, err, "Scenario", "Cancelled; the Python runtime restarted.");
       this.progressText.textContent = points.length ? `stopped after ${points.length} points` : "";
     } finally {
       this.cancelBtn.disabled = true;
@@ -141,21 +121,13 @@ class QtScenarioRunner extends HTMLElement {
 }
 
 /** <qt-scenario-loader>: pick any scenario of the library and open it live. */
-class QtScenarioLoader extends HTMLElement {
-  constructor() {
-    super();
-    this.whenReady = new Promise((r) => (this._resolveReady = r));
-  }
-
-  connectedCallback() {
-    if (this._built) return;
-    this._built = true;
+class QtScenarioLoader extends QtElement {
+  firstConnected() {
     this.classList.add("qt-widget");
-    this.rt = getRuntime();
-    this.wid = widgetId(this);
+    bindRuntime(this);
     this.select = h("select", { "aria-label": "Scenario" });
     this.openBtn = h("button", { type: "button", class: "md-button qt-btn", text: "Open", onclick: () => this.open(this.select.value) });
-    this.error = h("div", { class: "qt-error", role: "alert", hidden: true });
+    this.error = errorPanel();
     this.slot_ = h("div", { class: "qt-loader-slot" });
     this.append(h("div", { class: "qt-toolbar" }, h("label", {}, "Scenario ", this.select), this.openBtn), this.error, this.slot_);
     scenarioIndex().then((index) => {
