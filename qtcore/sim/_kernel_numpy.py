@@ -28,7 +28,7 @@ diagonals through :meth:`NumpyKernel.apply_matrix` and
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -39,9 +39,10 @@ from qtcore.ops import Gate
 from qtcore.ops._matrix import Matrix
 from qtcore.rng import Rng
 
-__all__ = ["DEFAULT_CHUNK", "NumpyKernel", "embed_diagonal", "embed_matrix"]
+__all__ = ["DEFAULT_CHUNK", "NumpyKernel", "clear_plans", "embed_diagonal", "embed_matrix"]
 
 State = Any  # np.ndarray[complex128 | complex64]
+_Plan = Callable[[Any, Any], Any]  # plan(kernel, state): one prepared operation, in place
 
 DEFAULT_CHUNK = 1 << 15
 """Amplitudes per scratch block (512 KiB of complex128)."""
@@ -52,6 +53,11 @@ _MAX_DIAG_BITS = 18  # cap of a widened diagonal (2**18 entries)
 _REAL_1Q_MIN = 10  # real 1-qubit matrices on qubits >= this take the float-view path ...
 _HADAMARD_MIN = 3  # ... Hadamard-like ones from this qubit on
 _PERM_LOW_BITS = 0  # permutations of qubits below this take the gather path
+_MAX_PLANS = 2048  # gate plans kept (the cache is cleared when full) ...
+_MAX_PLAN_BYTES = 16 << 20  # ... or when their arrays would exceed this many bytes
+
+_PLANS: dict[tuple[Any, ...], _Plan] = {}
+_plan_bytes = [0]
 
 # Measured cost (ms at n=24, one core) of one dense pass: width w with q = 0 ...
 _COST_LOW = {1: 32.0, 2: 32.0, 3: 45.0, 4: 61.0, 5: 99.0, 6: 166.0}
@@ -163,6 +169,12 @@ def _controlled_view(s: State, n: int, controls: Sequence[int]) -> tuple[Any, di
     return t, axis_of
 
 
+def clear_plans() -> None:
+    """Forgets every cached gate plan (needed after changing this module's path limits)."""
+    _PLANS.clear()
+    _plan_bytes[0] = 0
+
+
 def _dense_cost(q: int, w: int) -> float:
     if q == 0:
         return _COST_LOW.get(w, 1e9)
@@ -223,19 +235,39 @@ class NumpyKernel:
 
     # ------------------------------------------------------------ gates
     def apply_gate(self, s: State, n: int, gate: Gate, qubits: Sequence[int]) -> State:
+        """Applies ``gate`` on ``qubits`` (first = LSB).
+
+        The work that depends only on the gate, its qubits and ``n`` (matrix arrays,
+        embedded and widened tables, view shapes and indices, the path) is done once
+        and kept as a plan, keyed by the gate (equal gates share one), so a repeated
+        gate costs little more than its passes over the state.
+        """
+        key = (gate, tuple(qubits), n, self._dt, self.chunk)
+        plan = _PLANS.get(key)
+        if plan is None:
+            plan, nbytes = self._gate_plan(n, gate, key[1])
+            if len(_PLANS) >= _MAX_PLANS or _plan_bytes[0] + nbytes > _MAX_PLAN_BYTES:
+                clear_plans()
+            _PLANS[key] = plan
+            _plan_bytes[0] += nbytes
+        return plan(self, s)
+
+    def _gate_plan(self, n: int, gate: Gate, qubits: tuple[int, ...]) -> tuple[_Plan, int]:
+        """The plan of :meth:`apply_gate` and the bytes of the arrays it holds."""
         nc = gate.num_controls
         structure = gate.structure
-        base = gate.base_matrix()
         if structure == "diagonal":
-            d = _diag_of(base, self._dt)
+            d = _diag_of(gate.base_matrix(), self._dt)
             if nc:
                 d = _controlled_diagonal(d, nc)
-            return self.apply_diagonal(s, n, d, qubits)
+            return self._diagonal_plan(n, d, qubits)
         if structure == "permutation":
-            return self._permute(s, n, qubits[:nc], qubits[nc:], base)
+            return self._permute_plan(n, qubits[:nc], qubits[nc:], gate.base_matrix())
         if nc and max(qubits) - min(qubits) >= _MAX_SPAN:
-            return self._dense_generic(s, n, _array(base, self._dt), qubits[:nc], qubits[nc:])
-        return self.apply_matrix(s, n, _array(gate.matrix(), self._dt), qubits)
+            base = _array(gate.base_matrix(), self._dt)
+            controls, targets = qubits[:nc], qubits[nc:]
+            return (lambda k, s: k._dense_generic(s, n, base, controls, targets)), base.nbytes
+        return self._matrix_plan(n, _array(gate.matrix(), self._dt), qubits)
 
     def apply_matrix(self, s: State, n: int, m: Matrix | Any, qubits: Sequence[int]) -> State:
         """Applies a (not necessarily unitary) matrix on ``qubits`` (first = LSB).
@@ -243,14 +275,20 @@ class NumpyKernel:
         ``m`` is a :data:`Matrix` or a ``2**k x 2**k`` NumPy array.
         """
         a = _array(m, self._dt) if isinstance(m, tuple) else np.asarray(m, dtype=self.dtype)
+        return self._matrix_plan(n, a, qubits)[0](self, s)
+
+    def _matrix_plan(self, n: int, a: Any, qubits: Sequence[int]) -> tuple[_Plan, int]:
+        """The plan of :meth:`apply_matrix` for the array ``a``."""
         if len(qubits) == 1 and qubits[0] >= _HADAMARD_MIN and not np.any(a.imag):
             r = a.real
-            if qubits[0] >= _REAL_1Q_MIN or r[0, 0] == r[0, 1] == r[1, 0] == -r[1, 1]:
-                return self._real_1q(s, r, qubits[0])
+            q0 = qubits[0]
+            if q0 >= _REAL_1Q_MIN or r[0, 0] == r[0, 1] == r[1, 0] == -r[1, 1]:
+                return (lambda k, s: k._real_1q(s, r, q0)), r.nbytes
         lo, hi = min(qubits), max(qubits)
         span = hi - lo + 1
         if span > _MAX_SPAN:
-            return self._dense_generic(s, n, a, (), qubits)
+            qs = tuple(qubits)
+            return (lambda k, s: k._dense_generic(s, n, a, (), qs)), a.nbytes
         # choose where the contiguous range starts: at lo, or widened down to qubit 0
         start = lo
         if lo and span + lo <= _MAX_SPAN and _dense_cost(0, span + lo) <= _dense_cost(lo, span):
@@ -259,7 +297,8 @@ class NumpyKernel:
         positions = [q - start for q in qubits]
         if positions != list(range(width)):
             a = embed_matrix(a, positions, width)
-        return self._dense_range(s, a, start, width)
+        mt = np.ascontiguousarray(a.T) if start == 0 else a
+        return (lambda k, s: k._dense_range(s, mt, start, width, transposed=True)), mt.nbytes
 
     def apply_diagonal(self, s: State, n: int, d: Any, qubits: Sequence[int]) -> State:
         """Multiplies by the diagonal ``d`` (length ``2**k``) on ``qubits`` (first = LSB).
@@ -270,6 +309,10 @@ class NumpyKernel:
         1 and only that sub-view (half the state per control, a quarter for CP) is
         touched, in one strided in-place multiply.
         """
+        return self._diagonal_plan(n, d, qubits)[0](self, s)
+
+    def _diagonal_plan(self, n: int, d: Any, qubits: Sequence[int]) -> tuple[_Plan, int]:
+        """The plan of :meth:`apply_diagonal`: a view shape, an index and a factor."""
         d = np.asarray(d, dtype=self.dtype)
         qubits = list(qubits)
         controls = _diagonal_controls(d, len(qubits))
@@ -329,12 +372,17 @@ class NumpyKernel:
             shape.append(1 << b)
             dshape.append(1 << b)
             sel.append(slice(None))
-        view = s.reshape(shape)[(*sel, Ellipsis)]
-        if not qubits:
-            np.multiply(view, d[0], out=view)
-        else:
-            np.multiply(view, wide.reshape(dshape), out=view)
-        return s
+        factor: Any = d[0] if not qubits else wide.reshape(dshape)
+        tshape = tuple(shape)
+        index = (*sel, Ellipsis)
+        multiply = np.multiply
+
+        def run(k: NumpyKernel, s: State) -> State:
+            view = s.reshape(tshape)[index]
+            multiply(view, factor, out=view)
+            return s
+
+        return run, int(np.asarray(factor).nbytes)
 
     # ------------------------------------------------------------ dense paths
     def _real_1q(self, s: State, m: Any, q: int) -> State:
@@ -380,13 +428,16 @@ class NumpyKernel:
             x[...] = t
         return s
 
-    def _dense_range(self, s: State, m: Any, q: int, w: int) -> State:
-        """``m`` (``2**w`` square) on the contiguous qubits ``q .. q+w-1``."""
+    def _dense_range(self, s: State, m: Any, q: int, w: int, transposed: bool = False) -> State:
+        """``m`` (``2**w`` square) on the contiguous qubits ``q .. q+w-1``.
+
+        With ``transposed``, ``m`` is already ``m.T`` (contiguous) when ``q == 0``.
+        """
         dim = 1 << w
         cap = max(self.chunk, dim)
         if q == 0:
             v = s.reshape(-1, dim)
-            mt = np.ascontiguousarray(m.T)
+            mt = m if transposed else np.ascontiguousarray(m.T)
             rows = cap // dim
             buf = self._buf(rows * dim).reshape(rows, dim)
             total = v.shape[0]
@@ -467,21 +518,31 @@ class NumpyKernel:
         base: Matrix,
     ) -> State:
         """A permutation ``base`` on ``targets`` (first = LSB) where all controls are 1."""
+        return self._permute_plan(n, controls, targets, base)[0](self, s)
+
+    def _permute_plan(
+        self, n: int, controls: Sequence[int], targets: Sequence[int], base: Matrix
+    ) -> tuple[_Plan, int]:
+        """The plan of :meth:`_permute`: per cycle, the indices of its sub-views."""
         k = len(targets)
         dim = 1 << k
         src = [next(c for c in range(dim) if base[r][c] != 0) for r in range(dim)]
         qubits = list(controls) + list(targets)
         if max(qubits) < _PERM_LOW_BITS and n >= _LOW_BITS:
-            return self._permute_low(s, controls, targets, src)
-        view, axis_of = _controlled_view(s, n, controls)
-        tgt_axes = [axis_of[q] for q in targets]
+            return (lambda k, s: k._permute_low(s, controls, targets, src)), 0
+        full = (2,) * n
+        # a stand-in of the state's (2,)*n view: only shapes are read from it
+        stub = np.broadcast_to(np.zeros((), dtype=self.dtype), full)
 
-        def sub(i: int) -> Any:
-            sl: list[Any] = [slice(None)] * view.ndim
-            for j, a in enumerate(tgt_axes):
-                sl[a] = (i >> j) & 1
-            return view[(*sl, Ellipsis)]
+        def sub(i: int) -> tuple[Any, ...]:
+            sl: list[Any] = [slice(None)] * n
+            for c in controls:
+                sl[n - 1 - c] = 1
+            for j, q in enumerate(targets):
+                sl[n - 1 - q] = (i >> j) & 1
+            return (*sl, Ellipsis)
 
+        cycles: list[list[tuple[Any, ...]]] = []
         seen = [False] * dim
         for start in range(dim):
             if seen[start] or src[start] == start:
@@ -494,16 +555,28 @@ class NumpyKernel:
                 cycle.append(nxt)
                 seen[nxt] = True
                 nxt = src[nxt]
-            views = [sub(i) for i in cycle]
-            first = views[0]
-            for bidx in self._blocks(first, range(first.ndim))[1]:
-                b0 = first[bidx]
-                tmp = self._buf(b0.size).reshape(b0.shape)
-                tmp[...] = b0
-                for a, b in itertools.pairwise(views):
-                    a[bidx] = b[bidx]
-                views[-1][bidx] = tmp
-        return s
+            cycles.append([sub(i) for i in cycle])
+        if not cycles:
+            return (lambda k, s: s), 0
+        first = stub[cycles[0][0]]
+        blocks = self._blocks(first, range(first.ndim))[1]
+        bshape = first[blocks[0]].shape
+        bsize = first[blocks[0]].size
+
+        def run(k: NumpyKernel, s: State) -> State:
+            t = s.reshape(full)
+            tmp = k._buf(bsize).reshape(bshape)
+            for cyc in cycles:
+                views = [t[ix] for ix in cyc]
+                head, last = views[0], views[-1]
+                for bidx in blocks:
+                    tmp[...] = head[bidx]
+                    for a, b in itertools.pairwise(views):
+                        a[bidx] = b[bidx]
+                    last[bidx] = tmp
+            return s
+
+        return run, 0
 
     def _permute_low(
         self, s: State, controls: Sequence[int], targets: Sequence[int], src: list[int]

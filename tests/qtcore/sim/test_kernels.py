@@ -157,7 +157,7 @@ def _numpy_kernels() -> list[object]:
 
 
 @pytest.fixture(params=["default", "narrow"])
-def path_limits(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+def path_limits(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """``narrow`` shrinks the kernel's thresholds so n <= 6 reaches every path."""
     if request.param == "narrow":
         import qtcore.sim._kernel_numpy as kn
@@ -167,7 +167,11 @@ def path_limits(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
         monkeypatch.setattr(kn, "_MAX_DIAG_BITS", 4)
         monkeypatch.setattr(kn, "_REAL_1Q_MIN", 2)
         monkeypatch.setattr(kn, "_HADAMARD_MIN", 1)
-    return str(request.param)
+        kn.clear_plans()  # gate plans are cached per gate: rebuild them under these limits
+        yield str(request.param)
+        kn.clear_plans()
+        return
+    yield str(request.param)
 
 
 @pytest.mark.numpy
@@ -224,6 +228,7 @@ def test_numpy_kernel_low_permutation_gather_at_ten_qubits(
     from qtcore.sim._kernel_numpy import NumpyKernel
 
     monkeypatch.setattr(kn, "_PERM_LOW_BITS", gather_bits)
+    monkeypatch.setattr(kn, "_PLANS", {})  # plans built under this limit stay in this test
     n = 11
     rng = random.Random(SEED)
     v = random_state(n, rng)
@@ -243,6 +248,30 @@ def test_numpy_kernel_low_permutation_gather_at_ten_qubits(
         assert max_diff(got, ref) < TOL, (name, qs)
         # a permutation only moves amplitudes: the multiset of values is unchanged
         assert sorted(abs(z) for z in got) == sorted(abs(z) for z in v)
+
+
+@pytest.mark.numpy
+@pytest.mark.parametrize("n", [3, 5])
+def test_numpy_kernel_cached_gate_plans_match_reference(n: int) -> None:
+    """A gate applied again (an equal new object, other states, other kernels) reuses its
+    cached plan; every application must still match the reference."""
+    import numpy
+
+    from qtcore.sim._kernel_numpy import NumpyKernel, clear_plans
+
+    clear_plans()
+    rng = random.Random(SEED * 3 + n)
+    cases = list(gate_cases(n, rng))
+    kernels = [NumpyKernel(), NumpyKernel(chunk=64), NumpyKernel(dtype=numpy.complex64)]
+    for rep in range(3):
+        for g, qs in cases:
+            again = g if rep == 0 else Gate(g.name, g.params, g.num_controls)
+            v = random_state(n, rng)
+            want = mat_vec(full_matrix(g.matrix(), qs, n), v)
+            for kern in kernels:
+                got = kern.apply_gate(kern.from_amplitudes(v), n, again, qs)
+                tol = TOL if kern.dtype == numpy.complex128 else 1e-5
+                assert max_diff(got, want) < tol, (rep, g, qs, kern.dtype, kern.chunk)
 
 
 @pytest.mark.numpy
