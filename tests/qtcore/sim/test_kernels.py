@@ -275,6 +275,18 @@ def test_numpy_kernel_cached_gate_plans_match_reference(n: int) -> None:
 
 
 @pytest.mark.numpy
+@pytest.mark.parametrize("width", [0, 1, 3, 7])
+def test_numpy_sub_index_reads_bits_at_positions(width: int) -> None:
+    from qtcore.sim._kernel_numpy import _sub_index
+
+    rng = random.Random(SEED + width)
+    for k in range(width + 1):
+        pos = tuple(rng.sample(range(width), k))
+        want = [sum(((x >> p) & 1) << j for j, p in enumerate(pos)) for x in range(1 << width)]
+        assert _sub_index(width, pos).tolist() == want, pos
+
+
+@pytest.mark.numpy
 def test_numpy_kernel_zeros_is_basis_state_zero() -> None:
     from qtcore.sim._kernel_numpy import NumpyKernel
 
