@@ -110,8 +110,12 @@ class _Group:
         new = [q for q in qubits if q not in self.qset]
         if not new:
             return
-        if self.kind == "matrix":
-            self.data = np.kron(np.eye(1 << len(new), dtype=np.complex128), self.data)
+        if self.kind == "matrix":  # kron(I, data): one copy of data per value of the new bits
+            reps, dim = 1 << len(new), self.data.shape[0]
+            out = np.zeros((reps, dim, reps, dim), dtype=np.complex128)
+            r = np.arange(reps)
+            out[r, :, r, :] = self.data
+            self.data = out.reshape(reps * dim, reps * dim)
         else:
             self.data = np.tile(self.data, 1 << len(new))
         self.qubits.extend(new)

@@ -151,6 +151,9 @@ def _diagonal_controls(d: Any, k: int) -> list[int]:
     """Positions ``j`` (bit ``j`` of ``d``'s index) where ``d`` is exactly 1 when bit ``j`` is 0."""
     if k == 0:
         return []
+    if k <= 6:  # small tables (every gate's own diagonal): plain Python is cheaper
+        vals = d.tolist()
+        return [j for j in range(k) if all(vals[i] == 1 for i in range(1 << k) if not i >> j & 1)]
     t = d.reshape((2,) * k)
     return [j for j in range(k) if bool(np.all(t.take(0, axis=k - 1 - j) == 1))]
 

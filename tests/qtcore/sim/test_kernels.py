@@ -287,6 +287,24 @@ def test_numpy_sub_index_reads_bits_at_positions(width: int) -> None:
 
 
 @pytest.mark.numpy
+@pytest.mark.parametrize("k", [1, 3, 6, 7, 9])
+def test_numpy_diagonal_controls_are_the_bits_where_zero_means_one(k: int) -> None:
+    import numpy
+
+    from qtcore.sim._kernel_numpy import _diagonal_controls
+
+    rng = random.Random(SEED + 7 * k)
+    for _ in range(4):
+        ctrl = set(rng.sample(range(k), rng.randint(0, k)))
+        # 1 wherever some control bit is 0, a random phase elsewhere
+        d = [
+            1 + 0j if any(not (i >> j) & 1 for j in ctrl) else cmath.exp(1j * rng.uniform(0.1, 3))
+            for i in range(1 << k)
+        ]
+        assert _diagonal_controls(numpy.array(d), k) == sorted(ctrl)
+
+
+@pytest.mark.numpy
 def test_numpy_kernel_zeros_is_basis_state_zero() -> None:
     from qtcore.sim._kernel_numpy import NumpyKernel
 
