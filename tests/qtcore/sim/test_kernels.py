@@ -305,6 +305,28 @@ def test_numpy_diagonal_controls_are_the_bits_where_zero_means_one(k: int) -> No
 
 
 @pytest.mark.numpy
+@pytest.mark.parametrize("chunk", [64, 1 << 15])
+def test_numpy_kernel_real_1q_paths_above_and_within_one_block(
+    chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Real 1-qubit matrices: float-view path when the state spans several scratch
+    blocks (chunk 64 at n = 7), BLAS paths when it fits in one."""
+    import qtcore.sim._kernel_numpy as kn
+
+    monkeypatch.setattr(kn, "_REAL_1Q_MIN", 2)
+    monkeypatch.setattr(kn, "_PLANS", {})
+    n = 7
+    rng = random.Random(SEED + chunk)
+    kern = kn.NumpyKernel(chunk=chunk)
+    for q in range(n):
+        for g in (Gate("ry", [rng.uniform(-3, 3)]), Gate("h"), Gate("x")):
+            v = random_state(n, rng)
+            want = mat_vec(full_matrix(g.matrix(), (q,), n), v)
+            got = kern.apply_matrix(kern.from_amplitudes(v), n, g.matrix(), (q,))
+            assert max_diff(got, want) < TOL, (g, q)
+
+
+@pytest.mark.numpy
 def test_numpy_kernel_zeros_is_basis_state_zero() -> None:
     from qtcore.sim._kernel_numpy import NumpyKernel
 
