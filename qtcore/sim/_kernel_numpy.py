@@ -50,8 +50,9 @@ DEFAULT_CHUNK = 1 << 15
 _MAX_SPAN = 6  # widest contiguous range a dense matrix is widened to
 _LOW_BITS = 10  # diagonals are widened over qubits 0..9 (contiguous inner loop)
 _MAX_DIAG_BITS = 18  # cap of a widened diagonal (2**18 entries)
-_REAL_1Q_MIN = 10  # real 1-qubit matrices on qubits >= this take the float-view path ...
-_HADAMARD_MIN = 3  # ... Hadamard-like ones from this qubit on
+_REAL_1Q_MIN = 11  # real 1-qubit matrices on qubits >= this take the float-view path ...
+_HADAMARD_MIN = 3  # ... Hadamard-like ones from this qubit on ...
+_HADAMARD_BLAS = (7, 11)  # ... except on these qubits, where batched BLAS is faster
 _PERM_LOW_BITS = 0  # permutations of qubits below this take the gather path
 _SMALL_WIDEN = 4  # in a state of <= chunk amplitudes, 1-qubit matrices on q < 4 widen to q = 0
 _MAX_PLANS = 2048  # gate plans kept (the cache is cleared when full) ...
@@ -294,11 +295,12 @@ class NumpyKernel:
         # a state within one scratch block: no blocking, and the per-call overhead of the
         # BLAS path is lower than the float-view path's (measured at n = 10 .. 14)
         small = (1 << n) <= self.chunk
-        if len(qubits) == 1 and qubits[0] >= _HADAMARD_MIN and not np.any(a.imag):
+        if len(qubits) == 1 and not small and qubits[0] >= _HADAMARD_MIN and not np.any(a.imag):
             r = a.real
             q0 = qubits[0]
-            real = q0 >= _REAL_1Q_MIN and not small
-            if real or r[0, 0] == r[0, 1] == r[1, 0] == -r[1, 1]:
+            hadamard = r[0, 0] == r[0, 1] == r[1, 0] == -r[1, 1]
+            blas = _HADAMARD_BLAS[0] <= q0 < _HADAMARD_BLAS[1]
+            if q0 >= _REAL_1Q_MIN or (hadamard and not blas):
                 return (lambda k, s: k._real_1q(s, r, q0)), r.nbytes
         lo, hi = min(qubits), max(qubits)
         span = hi - lo + 1
