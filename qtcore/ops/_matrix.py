@@ -20,6 +20,7 @@ __all__ = [
     "is_unitary",
     "kron",
     "matmul",
+    "permutation_cycles",
     "to_matrix",
 ]
 
@@ -94,3 +95,25 @@ def expi(phi: float) -> complex:
     if q == round(q):
         return (1 + 0j, 1j, -1 + 0j, -1j)[round(q) % 4]
     return cmath.exp(1j * phi)
+
+
+def permutation_cycles(src: list[int]) -> list[list[int]]:
+    """The cycles (length >= 2) of the mapping ``i -> src[i]``.
+
+    For a permutation matrix with ``m[r][src[r]] == 1``, moving amplitudes along each cycle
+    (``new[c0] = old[c1], new[c1] = old[c2], ..., new[ck] = old[c0]``) applies the matrix.
+    """
+    seen = [False] * len(src)
+    cycles: list[list[int]] = []
+    for start in range(len(src)):
+        if seen[start] or src[start] == start:
+            continue
+        cycle = [start]
+        seen[start] = True
+        nxt = src[start]
+        while nxt != start:
+            cycle.append(nxt)
+            seen[nxt] = True
+            nxt = src[nxt]
+        cycles.append(cycle)
+    return cycles

@@ -36,7 +36,7 @@ import numpy as np
 
 from qtcore.errors import SimulationError
 from qtcore.ops import Gate
-from qtcore.ops._matrix import Matrix
+from qtcore.ops._matrix import Matrix, permutation_cycles
 from qtcore.rng import Rng
 
 __all__ = ["DEFAULT_CHUNK", "NumpyKernel", "clear_plans", "embed_diagonal", "embed_matrix"]
@@ -562,20 +562,7 @@ class NumpyKernel:
                 sl[n - 1 - q] = (i >> j) & 1
             return (*sl, Ellipsis)
 
-        cycles: list[list[tuple[Any, ...]]] = []
-        seen = [False] * dim
-        for start in range(dim):
-            if seen[start] or src[start] == start:
-                seen[start] = True
-                continue
-            cycle = [start]
-            seen[start] = True
-            nxt = src[start]
-            while nxt != start:
-                cycle.append(nxt)
-                seen[nxt] = True
-                nxt = src[nxt]
-            cycles.append([sub(i) for i in cycle])
+        cycles = [[sub(i) for i in cycle] for cycle in permutation_cycles(src)]
         if not cycles:
             return (lambda k, s: s), 0
         first = stub[cycles[0][0]]

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from itertools import accumulate, pairwise
 
 from qtcore.ops import Gate
-from qtcore.ops._matrix import Matrix
+from qtcore.ops._matrix import Matrix, permutation_cycles
 from qtcore.rng import Rng
 
 __all__ = ["PythonKernel"]
@@ -166,17 +166,7 @@ class PythonKernel:
         """A permutation matrix: amplitudes move along its cycles (no arithmetic)."""
         dim = len(offs)
         src = [next(c for c in range(dim) if m[r][c] != 0) for r in range(dim)]
-        seen = [False] * dim
-        for start in range(dim):
-            if seen[start] or src[start] == start:
-                continue
-            cycle = [start]
-            seen[start] = True
-            nxt = src[start]
-            while nxt != start:
-                cycle.append(nxt)
-                seen[nxt] = True
-                nxt = src[nxt]
+        for cycle in permutation_cycles(src):
             if len(cycle) == 2:
                 oa, ob = offs[cycle[0]], offs[cycle[1]]
                 for b in bases:
