@@ -4,7 +4,7 @@
 // Python file or snippet, e.g. for benchmarks). No network: Pyodide is loaded from
 // node_modules, extra wheels come from local files, and `fetch` of any http(s) URL throws.
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -165,4 +165,17 @@ export function runMain(main) {
       process.exitCode = 2;
     },
   );
+}
+
+/** The most recently built dist/qtcore-*.whl (what `--wheel` without a path means). */
+export function newestWheel() {
+  const dist = path.join(REPO_ROOT, "dist");
+  const wheels = existsSync(dist)
+    ? readdirSync(dist).filter((f) => /^qtcore-.*-py3-none-any\.whl$/.test(f))
+    : [];
+  if (wheels.length === 0) {
+    throw new SetupError("no dist/qtcore-*.whl; run `python build/build_wheel.py` first");
+  }
+  wheels.sort((a, b) => statSync(path.join(dist, b)).mtimeMs - statSync(path.join(dist, a)).mtimeMs);
+  return path.join(dist, wheels[0]);
 }

@@ -13,9 +13,10 @@
 // code is the script's (SystemExit) or 1 for an uncaught exception.
 //
 // Benchmarks: time inside the script with time.perf_counter() (the load time is not included).
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import {
+  newestWheel,
   REPO_ROOT,
   SetupError,
   installWheels,
@@ -59,17 +60,6 @@ function parseArgs(argv) {
   return opts;
 }
 
-function newestWheel() {
-  const dist = path.join(REPO_ROOT, "dist");
-  const wheels = existsSync(dist)
-    ? readdirSync(dist).filter((f) => /^qtcore-.*-py3-none-any\.whl$/.test(f))
-    : [];
-  if (wheels.length === 0) {
-    throw new SetupError("no dist/qtcore-*.whl; run `python build/build_wheel.py` first");
-  }
-  wheels.sort((a, b) => statSync(path.join(dist, b)).mtimeMs - statSync(path.join(dist, a)).mtimeMs);
-  return path.join(dist, wheels[0]);
-}
 
 /** Map a host file to its path inside Pyodide, mounting its folder if it is outside the repo. */
 function scriptPath(pyodide, hostFile) {

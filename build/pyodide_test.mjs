@@ -11,9 +11,10 @@
 // NumPy is not available, so qtcore runs its pure-Python kernel (QTCORE_KERNEL=python is set
 // too). Tests marked numpy, registry, browser or pyodide (the last = CPython tests that launch
 // Node) are deselected. Exits with pytest's exit code; "no tests collected" (5) is an error.
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import {
+  newestWheel,
   REPO_ROOT,
   SetupError,
   installWheels,
@@ -47,17 +48,6 @@ function parseArgs(argv) {
   return opts;
 }
 
-function newestWheel() {
-  const dist = path.join(REPO_ROOT, "dist");
-  const wheels = existsSync(dist)
-    ? readdirSync(dist).filter((f) => /^qtcore-.*-py3-none-any\.whl$/.test(f))
-    : [];
-  if (wheels.length === 0) {
-    throw new SetupError("no dist/qtcore-*.whl; run `python build/build_wheel.py` first");
-  }
-  wheels.sort((a, b) => statSync(path.join(dist, b)).mtimeMs - statSync(path.join(dist, a)).mtimeMs);
-  return path.join(dist, wheels[0]);
-}
 
 const PYTEST_DRIVER = `
 import importlib.util, json, os, site, sys
