@@ -195,13 +195,30 @@ def _initial(kernel: Kernel, n: int, initial_state: Any) -> Any:
     )
 
 
-def _validate_run_args(shots: int, seed: int | None) -> int:
+def _prepare(
+    circuit: Circuit,
+    shots: int,
+    seed: int | None,
+    backend: str,
+    precision: str,
+    noise: NoiseModel | None,
+    initial_state: Any,
+) -> tuple[int, Kernel, NoiseModel | None, Any]:
+    """Validates a run's arguments once: returns the seed, kernel, noise (``None`` when
+    empty) and the initial state in the kernel's own representation."""
+    _check(circuit)
     if isinstance(shots, bool) or not isinstance(shots, int) or shots < 0:
         raise SimulationError(f"shots must be a non-negative integer, got {shots!r}")
     if seed is None:
-        return fresh_seed()
-    Rng(seed)  # validates
-    return seed
+        seed = fresh_seed()
+    else:
+        Rng(seed)  # validates
+    kernel = get_kernel(backend, precision)
+    if noise is not None and noise.is_empty():
+        noise = None
+    if noise is not None:
+        noise.validate(circuit)
+    return seed, kernel, noise, _initial(kernel, circuit.num_qubits, initial_state)
 
 
 def simulate(
@@ -232,21 +249,17 @@ def simulate(
         UnboundParameterError: a parameter is still symbolic.
         SimulationError: bad shots/seed/backend/initial state.
     """
-    _check(circuit)
-    seed = _validate_run_args(shots, seed)
-    kernel = get_kernel(backend, precision)
+    seed, kernel, noise, s0 = _prepare(
+        circuit, shots, seed, backend, precision, noise, initial_state
+    )
     n = circuit.num_qubits
     rng = Rng(seed)
-    if noise is not None and not noise.is_empty():
-        noise.validate(circuit)
-    else:
-        noise = None
     measures = [i for i in circuit.instructions if i.kind == "measure"]
     width = circuit.num_clbits if measures else n
 
     if noise is None and not circuit.has_mid_circuit_measurement:
         runner = _Runner(kernel, n, rng, None)
-        s = _initial(kernel, n, initial_state)
+        s = s0
         if kernel.name == "numpy" and n >= FUSION_MIN_QUBITS:
             from qtcore.sim._fusion import run_fused  # needs NumPy: imported here
 
@@ -299,7 +312,7 @@ def simulate(
     s = None
     bits = []
     for _ in range(max(shots, 1)):
-        s = _initial(kernel, n, initial_state)
+        s = kernel.copy(s0)  # the initial state is prepared once, copied per shot
         bits = [0] * circuit.num_clbits
         for ins in circuit.instructions:
             s, _, _ = runner.run(s, ins, bits)
@@ -339,16 +352,9 @@ def iter_steps(
     Steps share one live state object: copy a step's state before advancing if you
     need to keep it.
     """
-    _check(circuit)
-    seed = _validate_run_args(0, seed)
-    kernel = get_kernel(backend)
+    seed, kernel, noise, s = _prepare(circuit, 0, seed, backend, "double", noise, initial_state)
     n = circuit.num_qubits
-    if noise is not None and noise.is_empty():
-        noise = None
-    if noise is not None:
-        noise.validate(circuit)
     runner = _Runner(kernel, n, Rng(seed), noise)
-    s = _initial(kernel, n, initial_state)
     bits = [0] * circuit.num_clbits
     yield Step(-1, None, StateVector(s, _kernel=kernel), list(bits))
     for i, ins in enumerate(circuit.instructions):
