@@ -91,7 +91,7 @@ class FusedOp:
         raise ValueError(f"op of kind {self.kind!r} must be run by the caller")
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity
 class _Group:
     kind: str  # "matrix" | "diagonal" | "gate"
     qubits: list[int]
@@ -100,6 +100,9 @@ class _Group:
     count: int = 0
     qset: set[int] = field(default_factory=set)
     ctrl: set[int] = field(default_factory=set)  # diagonal: qubits it is 1 on when 0
+    # diagonal: its factors (diagonal, qubits, control qubits), multiplied out at the end,
+    # so that a factor can still be moved into an earlier matrix group (see _Fuser._pull)
+    factors: list[tuple[Any, tuple[int, ...], set[int]]] = field(default_factory=list)
 
     def targets_after(self, qubits: Sequence[int], ctrl: set[int]) -> int:
         """Non-control qubits of this diagonal group once a diagonal on ``qubits`` joins."""
@@ -116,24 +119,47 @@ class _Group:
             r = np.arange(reps)
             out[r, :, r, :] = self.data
             self.data = out.reshape(reps * dim, reps * dim)
-        else:
-            self.data = np.tile(self.data, 1 << len(new))
         self.qubits.extend(new)
         self.qset.update(new)
 
     def add(self, data: Any, qubits: Sequence[int], diagonal: bool) -> None:
+        if self.kind == "diagonal":
+            ctrl = {qubits[j] for j in _diagonal_controls(data, len(qubits))}
+            self.factors.append((data, tuple(qubits), ctrl))
+            self.ctrl = self.ctrl & ctrl if self.count else ctrl
+            self.widen(qubits)
+            self.count += 1
+            return
         self.widen(qubits)
         pos = [self.qubits.index(q) for q in qubits]
         width = len(self.qubits)
-        if self.kind == "diagonal":
-            ctrl = {qubits[j] for j in _diagonal_controls(data, len(qubits))}
-            self.ctrl = self.ctrl & ctrl if self.count else ctrl
-            self.data = self.data * embed_diagonal(data, pos, width)
-        elif diagonal:
+        if diagonal:
             self.data = embed_diagonal(data, pos, width)[:, None] * self.data
         else:
             self.data = embed_matrix(data, pos, width) @ self.data
         self.count += 1
+
+    def remove_factors(self, qubit: int) -> list[tuple[Any, tuple[int, ...], set[int]]]:
+        """Takes this diagonal group's factors on ``qubit`` out of it, and returns them."""
+        taken = [f for f in self.factors if qubit in f[1]]
+        self.factors = [f for f in self.factors if qubit not in f[1]]
+        used = {q for f in self.factors for q in f[1]}
+        self.qubits = [q for q in self.qubits if q in used]
+        self.qset = used
+        self.count -= len(taken)
+        ctrl: set[int] = set()
+        for i, f in enumerate(self.factors):
+            ctrl = f[2] if i == 0 else ctrl & f[2]
+        self.ctrl = ctrl
+        return taken
+
+    def diagonal(self) -> Any:
+        """The product of this diagonal group's factors, bit ``j`` at ``qubits[j]``."""
+        width = len(self.qubits)
+        out = np.ones(1 << width, dtype=np.complex128)
+        for d, qs, _ in self.factors:
+            out *= embed_diagonal(d, [self.qubits.index(q) for q in qs], width)
+        return out
 
 
 def _span(a: Iterable[int], b: Iterable[int]) -> int:
@@ -224,6 +250,10 @@ class _Fuser:
             if structure != "diagonal" or len(qubits) > self.max_diag:
                 self.groups.append(_Group("gate", list(qubits), None, gate, 1, set(qubits)))
                 return
+        if structure == "diagonal":
+            for q in qubits:  # QFT: H(j-1) joins H(j)'s group, CP(k, j-1) the ladder
+                if q in self.pending and (i := self._pull(q)) >= 0:
+                    self._join(i, q)
         if structure == "diagonal" and self._ladder_ahead(qubits, ahead):
             for q in qubits:  # e.g. QFT: H(j) stays 1-qubit, CP(k, j) joins the CP ladder
                 self._place_pending(q)
@@ -237,7 +267,7 @@ class _Fuser:
                 if i >= 0 and len(set(qubits) - self.groups[i].qset) > 0:
                     i = -1  # only free (no-growth) merges into a matrix
             if i < 0:
-                self.groups.append(_Group("diagonal", [], np.ones(1, np.complex128)))
+                self.groups.append(_Group("diagonal", []))
                 i = len(self.groups) - 1
             self.groups[i].add(d, qubits, True)
             return
@@ -292,7 +322,9 @@ class _Fuser:
         if q not in self.pending:
             return
         pm, cnt = self.pending.pop(q)
-        i = self._best((q,), ("matrix",), self.max_qubits)
+        i = self._pull(q)
+        if i < 0:
+            i = self._best((q,), ("matrix",), self.max_qubits)
         if i >= 0:
             grp = self.groups[i]
             k = len(grp.qset)
@@ -301,9 +333,53 @@ class _Fuser:
                 i = -1
         if i < 0:
             self.groups.append(_Group("matrix", [], np.ones((1, 1), np.complex128)))
+        self._join(i, q, (pm, cnt))
+
+    def _join(self, i: int, q: int, held: tuple[Any, int] | None = None) -> None:
+        """Adds qubit ``q``'s held-back 1-qubit product to group ``i``."""
+        pm, cnt = self.pending.pop(q) if held is None else held
         grp = self.groups[i]
         grp.add(pm, (q,), False)
         grp.count += cnt - 1
+
+    def _pull(self, q: int) -> int:
+        """Makes room for a 1-qubit gate on ``q`` in an earlier matrix group, or returns -1.
+
+        When the last group on ``q`` is a diagonal whose factors on ``q`` only involve
+        qubits of an earlier matrix group ``M`` (QFT: after ``H(j)`` and its ladder
+        ``CP(k, j)``, the next ``H(j-1)`` meets the ladder only through ``CP(j-1, j)``),
+        those factors move into ``M`` (diagonals commute with the diagonal groups in
+        between), the diagonal no longer touches ``q``, and the gate can join ``M``:
+        consecutive Hadamards and the phases between them become one dense pass.
+
+        Returns:
+            The index of ``M``, ready to take the gate, or -1 (nothing was moved).
+        """
+        dgrps: list[_Group] = []  # the diagonal groups on q after M, latest first
+        need = {q}
+        for m_at in range(len(self.groups) - 1, -1, -1):
+            grp = self.groups[m_at]
+            if not grp.qset & need:
+                continue
+            if grp.kind == "diagonal":
+                if q in grp.qset:
+                    dgrps.append(grp)
+                    need.update(p for f in grp.factors if q in f[1] for p in f[1])
+                continue  # a diagonal without q commutes with the factors and with the gate
+            others = need - {q}
+            if not dgrps or grp.kind != "matrix" or not others <= grp.qset:
+                return -1
+            k, grow = len(grp.qset), int(q not in grp.qset)
+            if k + grow > self.max_qubits or _span(grp.qset, (q,)) > _MAX_SPAN:
+                return -1
+            if grow and _cost("matrix", k + 1) - _cost("matrix", k) > _cost("matrix", 1):
+                return -1
+            for dgrp in reversed(dgrps):  # earliest first: the factors keep their order
+                for d, qs, _ in dgrp.remove_factors(q):
+                    grp.add(d, qs, True)
+            self.groups = [g for g in self.groups if g.kind != "diagonal" or g.factors]
+            return self.groups.index(grp)
+        return -1
 
     def flush(self) -> None:
         for q in sorted(self.pending):
@@ -311,6 +387,8 @@ class _Fuser:
         for g in self.groups:
             if g.kind == "gate":
                 self.out.append(FusedOp("gate", tuple(g.qubits), gate=g.gate, count=g.count))
+            elif g.kind == "diagonal":
+                self.out.append(FusedOp(g.kind, tuple(g.qubits), g.diagonal(), count=g.count))
             else:
                 self.out.append(FusedOp(g.kind, tuple(g.qubits), g.data, count=g.count))
         self.groups.clear()

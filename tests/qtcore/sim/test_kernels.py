@@ -464,20 +464,33 @@ def test_numpy_kernel_controlled_diagonal_touches_only_control_subspace(
             assert max_diff(got, want) < TOL, (path_limits, qs, ctrl)
 
 
-@pytest.mark.numpy
-def test_fusion_qft_ladders_become_controlled_diagonals() -> None:
-    """QFT: each H stays a 1-qubit pass and its CP ladder becomes diagonal passes."""
-    from qtcore.sim._fusion import fuse
-    from qtcore.sim._kernel_numpy import NumpyKernel
-
-    n = 6
+def _qft_circuit(n: int) -> Circuit:
     c = Circuit(n)
     for j in reversed(range(n)):
         c.h(j)
         for k in reversed(range(j)):
             c.cp(math.pi / 2 ** (j - k), k, j)
-    prog = fuse(c.instructions, n, max_qubits=2, max_diagonal_qubits=3)
-    assert [len(op.qubits) for op in prog if op.kind == "matrix"][:3] == [1, 1, 1]
+    return c
+
+
+@pytest.mark.numpy
+@pytest.mark.parametrize(("max_qubits", "matrices"), [(2, [2, 2, 2]), (4, [4, 2])])
+def test_fusion_qft_merges_hadamards_and_keeps_ladders_diagonal(
+    max_qubits: int, matrices: list[int]
+) -> None:
+    """QFT: consecutive Hadamards and the phases between them share one dense pass.
+
+    ``CP(j-1, j)`` moves out of ``H(j)``'s ladder into the dense group, so ``H(j-1)``
+    can join it; the rest of every ladder stays in diagonal passes.
+    """
+    from qtcore.sim._fusion import fuse
+    from qtcore.sim._kernel_numpy import NumpyKernel
+
+    n = 6
+    c = _qft_circuit(n)
+    prog = fuse(c.instructions, n, max_qubits=max_qubits, max_diagonal_qubits=3)
+    assert [len(op.qubits) for op in prog if op.kind == "matrix"] == matrices
+    assert {op.kind for op in prog} == {"matrix", "diagonal"}
     assert sum(op.count for op in prog) == len(c.instructions)
     kern = NumpyKernel(chunk=64)
     s = kern.zeros(n)
@@ -485,6 +498,50 @@ def test_fusion_qft_ladders_become_controlled_diagonals() -> None:
         s = op.apply(kern, s, n)
     # QFT|0> is the uniform superposition
     assert max(abs(z - 1 / math.sqrt(1 << n)) for z in s) < TOL
+
+
+@pytest.mark.numpy
+@pytest.mark.parametrize("seed", range(12))
+def test_fusion_moving_phases_into_dense_groups_is_exact(seed: int) -> None:
+    """Random mixes of 1-qubit gates and diagonals (CP, CZ, RZZ, CCZ-like MCP) with a few
+    non-diagonal 2-qubit gates: the fused program equals the gate-by-gate product."""
+    from qtcore.sim._fusion import fuse
+    from qtcore.sim._kernel_numpy import NumpyKernel
+
+    rng = random.Random(SEED + 100 + seed)
+    n = 6
+    c = Circuit(n)
+    for _ in range(70):
+        r = rng.random()
+        qs = rng.sample(range(n), 3)
+        if r < 0.3:
+            getattr(c, rng.choice(["h", "h", "sx", "t"]))(qs[0])
+        elif r < 0.4:
+            c.ry(rng.uniform(-3, 3), qs[0])
+        elif r < 0.6:
+            c.cp(rng.uniform(-3, 3), qs[0], qs[1])
+        elif r < 0.7:
+            c.cz(qs[0], qs[1])
+        elif r < 0.8:
+            c.rzz(rng.uniform(-3, 3), qs[0], qs[1])
+        elif r < 0.88:
+            c.mcp(rng.uniform(-3, 3), [qs[0], qs[1]], qs[2])
+        elif r < 0.95:
+            c.cx(qs[0], qs[1])
+        else:
+            c.swap(qs[0], qs[1])
+    want: list[complex] = [1 + 0j] + [0j] * ((1 << n) - 1)
+    for ins in c.instructions:
+        assert ins.gate is not None
+        want = mat_vec(full_matrix(ins.gate.matrix(), ins.qubits, n), want)
+    kern = NumpyKernel(chunk=64)
+    for max_qubits in (2, 3, 4):
+        prog = fuse(c.instructions, n, max_qubits=max_qubits, max_diagonal_qubits=3)
+        assert sum(op.count for op in prog) == len(c.instructions)
+        s = kern.zeros(n)
+        for op in prog:
+            s = op.apply(kern, s, n)
+        assert max_diff(s, want) < 1e-11, (seed, max_qubits)
 
 
 @pytest.mark.numpy
