@@ -7,6 +7,9 @@ trivially, i.e. one sharing a qubit) into:
 * ``"matrix"`` ops: a dense ``2**k x 2**k`` matrix on ``k <= max_qubits`` qubits;
 * ``"diagonal"`` ops: a product of diagonal gates (CZ, CP, RZZ, ...) on up to
   ``max_diagonal_qubits`` qubits, applied as one in-place multiply;
+* ``"permutation"`` ops: a run of permutation gates (a CX ladder, a SWAP network) on
+  a window of at most 10 adjacent qubits, moved in one pass (``data`` is the window's
+  source table, ``new[i] = old[data[i]]``);
 * ``"gate"`` ops: a permutation gate (CX, SWAP, CCX, ...) kept as it is, because the
   kernel swaps sub-views for it faster than any matrix product;
 * ``"instruction"`` ops: anything that is not a plain gate, passed through for the
@@ -42,6 +45,7 @@ from qtcore.ops import Gate
 from qtcore.sim._kernel_numpy import (
     _COST_LOW,
     _MAX_SPAN,
+    _PERM_RUN_BITS,
     _array,
     _diagonal_controls,
     embed_diagonal,
@@ -56,6 +60,9 @@ FUSION_MIN_QUBITS = 14
 _PASS_DIAG = 12.0  # ms at n = 24, one diagonal pass
 _DIAG_TOTAL = 4  # a fused diagonal may hold this many control qubits beyond its targets
 _PASS_PERM = 12.0  # ms at n = 24, one CX-like permutation
+_PERM_MAX_WIDTH = 10  # widest window of a fused run of permutation gates ...
+_PERM_GATHER_BITS = 15  # ... which lies below this qubit (gathered in blocks) or starts
+# at or above the kernel's _PERM_RUN_BITS (long runs moved along cycles)
 
 
 @dataclass
@@ -63,7 +70,8 @@ class FusedOp:
     """One operation of a fused program.
 
     Attributes:
-        kind: ``"matrix"``, ``"diagonal"``, ``"gate"`` or ``"instruction"``.
+        kind: ``"matrix"``, ``"diagonal"``, ``"permutation"``, ``"gate"`` or
+            ``"instruction"``.
         qubits: the qubits (for a matrix or diagonal: bit ``j`` of its index is
             ``qubits[j]``; for a gate: its argument order).
         data: the ``2**k x 2**k`` matrix or the length-``2**k`` diagonal.
@@ -85,6 +93,8 @@ class FusedOp:
             return kernel.apply_matrix(s, n, self.data, self.qubits)
         if self.kind == "diagonal":
             return kernel.apply_diagonal(s, n, self.data, self.qubits)
+        if self.kind == "permutation":
+            return kernel.apply_permutation(s, n, self.data, self.qubits[0])
         if self.kind == "gate":
             assert self.gate is not None
             return kernel.apply_gate(s, n, self.gate, self.qubits)
@@ -93,7 +103,7 @@ class FusedOp:
 
 @dataclass(eq=False)  # compared by identity
 class _Group:
-    kind: str  # "matrix" | "diagonal" | "gate"
+    kind: str  # "matrix" | "diagonal" | "gate" | "perm"
     qubits: list[int]
     data: Any = None
     gate: Gate | None = None
@@ -103,6 +113,7 @@ class _Group:
     # diagonal: its factors (diagonal, qubits, control qubits), multiplied out at the end,
     # so that a factor can still be moved into an earlier matrix group (see _Fuser._pull)
     factors: list[tuple[Any, tuple[int, ...], set[int]]] = field(default_factory=list)
+    gates: list[tuple[Gate, tuple[int, ...]]] = field(default_factory=list)  # perm: in order
 
     def targets_after(self, qubits: Sequence[int], ctrl: set[int]) -> int:
         """Non-control qubits of this diagonal group once a diagonal on ``qubits`` joins."""
@@ -186,6 +197,49 @@ def _flatten(instructions: Iterable[Instruction]) -> Iterable[Instruction]:
                     )
         else:
             yield ins
+
+
+def _perm_window(qubits: Iterable[int]) -> tuple[int, int] | None:
+    """``(lo, width)`` of the qubit window a fused permutation on ``qubits`` runs on.
+
+    None when the window is too wide, or neither inside one scratch block (gather path)
+    nor starting high enough for the kernel to move long runs (see
+    :meth:`NumpyKernel.apply_permutation`).
+    """
+    qs = list(qubits)
+    lo, hi = min(qs), max(qs)
+    w = hi - lo + 1
+    if w > _PERM_MAX_WIDTH or (hi >= _PERM_GATHER_BITS and lo < _PERM_RUN_BITS):
+        return None
+    return lo, w
+
+
+def _perm_ops(gates: list[tuple[Gate, tuple[int, ...]]]) -> list[FusedOp]:
+    """One ``"permutation"`` op for a run of permutation gates, or the gates themselves.
+
+    A window pass costs about a copy when it moves long runs and a few copies when it
+    gathers; a single CX-like pass costs one to two, so short runs stay as they are.
+    """
+    window = _perm_window(q for _, qs in gates for q in qs)
+    assert window is not None
+    lo, w = window
+    if len(gates) < (2 if lo >= _PERM_RUN_BITS else 3):
+        return [FusedOp("gate", qs, gate=g) for g, qs in gates]
+    src = np.arange(1 << w, dtype=np.intp)
+    for g, qs in gates:
+        m = g.matrix()
+        local = [next(c for c, x in enumerate(row) if x != 0) for row in m]
+        # the gate on the window: bits of its qubits replaced through ``local``
+        sub = np.zeros(1 << w, dtype=np.intp)
+        for j, q in enumerate(qs):
+            sub |= ((np.arange(1 << w) >> (q - lo)) & 1) << j
+        moved = np.asarray(local, dtype=np.intp)[sub]
+        full = np.arange(1 << w, dtype=np.intp)
+        for j, q in enumerate(qs):
+            full &= ~(1 << (q - lo))
+            full |= ((moved >> j) & 1) << (q - lo)
+        src = src[full]  # new[i] = previous[gate_src[i]]
+    return [FusedOp("permutation", tuple(range(lo, lo + w)), src, count=len(gates))]
 
 
 class _Fuser:
@@ -281,7 +335,14 @@ class _Fuser:
             if grow and _cost("matrix", k + grow) - _cost("matrix", k) > standalone + absorbed:
                 i = -1
         if i < 0 and structure == "permutation" and not pre:
-            self.groups.append(_Group("gate", list(qubits), None, gate, 1, set(qubits)))
+            j = self._best_perm(qubits)
+            if j < 0:
+                self.groups.append(_Group("perm", [], None, None, 0, set()))
+            grp = self.groups[j]
+            grp.gates.append((gate, qubits))
+            grp.qset.update(qubits)
+            grp.qubits = sorted(grp.qset)
+            grp.count += 1
             return
         if i < 0:
             self.groups.append(_Group("matrix", [], np.ones((1, 1), np.complex128)))
@@ -291,6 +352,20 @@ class _Fuser:
             grp.add(pm, (q,), False)
             grp.count += cnt - 1
         grp.add(m, qubits, False)
+
+    def _best_perm(self, qubits: Sequence[int]) -> int:
+        """Index of the open permutation group whose window can take ``qubits``, or -1."""
+        best, best_growth = -1, _PERM_MAX_WIDTH + 1
+        for i in range(max(self._latest(qubits), 0), len(self.groups)):
+            g = self.groups[i]
+            if g.kind != "perm":
+                continue
+            if _perm_window(g.qset | set(qubits)) is None:
+                continue
+            growth = len(set(qubits) - g.qset)
+            if growth <= best_growth:
+                best, best_growth = i, growth
+        return best
 
     def _ladder_ahead(self, qubits: Sequence[int], ahead: Sequence[Instruction]) -> bool:
         """True when this diagonal starts a run of diagonals wider than a dense matrix.
@@ -385,7 +460,9 @@ class _Fuser:
         for q in sorted(self.pending):
             self._place_pending(q)
         for g in self.groups:
-            if g.kind == "gate":
+            if g.kind == "perm":
+                self.out.extend(_perm_ops(g.gates))
+            elif g.kind == "gate":
                 self.out.append(FusedOp("gate", tuple(g.qubits), gate=g.gate, count=g.count))
             elif g.kind == "diagonal":
                 self.out.append(FusedOp(g.kind, tuple(g.qubits), g.diagonal(), count=g.count))

@@ -54,6 +54,7 @@ _REAL_1Q_MIN = 11  # real 1-qubit matrices on qubits >= this take the float-view
 _HADAMARD_MIN = 3  # ... Hadamard-like ones from this qubit on ...
 _HADAMARD_BLAS = (7, 11)  # ... except on these qubits, where batched BLAS is faster
 _PERM_LOW_BITS = 0  # permutations of qubits below this take the gather path
+_PERM_RUN_BITS = 6  # a fused permutation moves runs of >= 2**this amplitudes, else gathers
 _SMALL_WIDEN = 4  # in a state of <= chunk amplitudes, 1-qubit matrices on q < 4 widen to q = 0
 _MAX_PLANS = 2048  # gate plans kept (the cache is cleared when full) ...
 _MAX_PLAN_BYTES = 16 << 20  # ... or when their arrays would exceed this many bytes
@@ -584,6 +585,69 @@ class NumpyKernel:
             return s
 
         return run, 0
+
+    def apply_permutation(self, s: State, n: int, src: Any, lo: int) -> State:
+        """Moves amplitudes within the qubit window ``[lo, lo + w)``: ``new[i] = old[src[i]]``.
+
+        ``src`` (length ``2**w``) is read on the window's bits; the other bits are kept.
+        A fused run of permutation gates (a CX ladder, SWAP networks) costs one pass:
+
+        * a window inside one scratch block (``2**(lo + w) <= chunk``): every block is one
+          gather (``np.take``) through a block-wide index table;
+        * otherwise the state is viewed as ``(2**(n-lo-w), 2**w, 2**lo)`` and the
+          ``2**lo``-long runs are moved along the permutation's cycles, block by block.
+        """
+        src = np.asarray(src, dtype=np.intp)
+        key = ("perm", src.tobytes(), lo, n, self._dt, self.chunk)
+        plan = _PLANS.get(key)
+        if plan is None:
+            plan, nbytes = self._window_perm_plan(n, src, lo)
+            if len(_PLANS) >= _MAX_PLANS or _plan_bytes[0] + nbytes > _MAX_PLAN_BYTES:
+                clear_plans()
+            _PLANS[key] = plan
+            _plan_bytes[0] += nbytes
+        return plan(self, s)
+
+    def _window_perm_plan(self, n: int, src: Any, lo: int) -> tuple[_Plan, int]:
+        dim = len(src)
+        w = dim.bit_length() - 1
+        if lo + w > n or dim != 1 << w:
+            raise SimulationError(f"window [{lo}, {lo + w}) does not fit {n} qubits")
+        size = min(1 << n, max(self.chunk, 1 << (lo + w)))
+        if (1 << (lo + w)) <= self.chunk or lo < _PERM_RUN_BITS:
+            base = np.arange(size, dtype=np.intp)
+            field = (dim - 1) << lo
+            idx = (base & ~field) | (src[(base & field) >> lo] << lo)
+            idx.flags.writeable = False
+
+            def gather(k: NumpyKernel, s: State) -> State:
+                buf = k._buf(size)
+                for start in range(0, s.size, size):
+                    blk = s[start : start + size]
+                    np.take(blk, idx, out=buf)
+                    blk[...] = buf
+                return s
+
+            return gather, idx.nbytes
+        cycles = permutation_cycles([int(x) for x in src])
+        inner = 1 << lo
+        cols = min(inner, self.chunk)
+
+        def move(k: NumpyKernel, s: State) -> State:
+            v = s.reshape(-1, dim, inner)
+            tmp = k._buf(cols)
+            for h in range(v.shape[0]):
+                vh = v[h]
+                for c in range(0, inner, cols):
+                    blk = vh[:, c : c + cols]
+                    for cyc in cycles:
+                        tmp[...] = blk[cyc[0]]
+                        for a, b in itertools.pairwise(cyc):
+                            blk[a] = blk[b]
+                        blk[cyc[-1]] = tmp
+            return s
+
+        return move, 0
 
     def _permute_low(
         self, s: State, controls: Sequence[int], targets: Sequence[int], src: list[int]

@@ -582,3 +582,103 @@ def test_simulate_shots_counts_identical_between_kernels() -> None:
     a = simulate(c, 2000, seed=5, backend="numpy")
     b = simulate(c, 2000, seed=5, backend="python")
     assert a.counts == b.counts and sum(a.counts.values()) == 2000
+
+
+# ---------------------------------------------------------------- fused permutations
+@pytest.mark.numpy
+@pytest.mark.parametrize("chunk", [64, 1 << 15])
+@pytest.mark.parametrize(("n", "lo", "w"), [(4, 0, 4), (9, 0, 5), (9, 2, 6), (12, 6, 6), (13, 7, 5)])
+def test_apply_permutation_moves_window_amplitudes(n: int, lo: int, w: int, chunk: int) -> None:
+    """``new[i] = old[src[window bits of i]]`` with the other bits kept, on both paths."""
+    import numpy
+
+    from qtcore.sim._kernel_numpy import NumpyKernel
+
+    rng = random.Random(SEED + 31 * n + lo + w)
+    src = list(range(1 << w))
+    rng.shuffle(src)
+    v = random_state(n, rng)
+    kern = NumpyKernel(chunk=chunk)
+    got = kern.apply_permutation(kern.from_amplitudes(v), n, numpy.array(src), lo)
+    field = ((1 << w) - 1) << lo
+    want = [v[(i & ~field) | (src[(i & field) >> lo] << lo)] for i in range(1 << n)]
+    assert max_diff(got, want) == 0
+
+
+@pytest.mark.numpy
+def test_apply_permutation_rejects_a_window_outside_the_state() -> None:
+    import numpy
+
+    from qtcore.errors import SimulationError
+    from qtcore.sim._kernel_numpy import NumpyKernel
+
+    kern = NumpyKernel()
+    with pytest.raises(SimulationError, match="window"):
+        kern.apply_permutation(kern.zeros(3), 3, numpy.arange(8), 1)
+
+
+@pytest.mark.numpy
+def test_fusion_turns_a_cx_ladder_into_window_passes() -> None:
+    """GHZ(14): H + CX(0, 1) dense, then the rest of the ladder in two window passes."""
+    from qtcore.sim._fusion import fuse
+    from qtcore.sim._kernel_numpy import NumpyKernel
+
+    n = 14
+    c = Circuit(n).h(0)
+    for q in range(n - 1):
+        c.cx(q, q + 1)
+    prog = fuse(c.instructions, n)
+    assert [op.kind for op in prog] == ["matrix", "permutation", "permutation"]
+    assert sum(op.count for op in prog) == len(c.instructions)
+    kern = NumpyKernel()
+    s = kern.zeros(n)
+    for op in prog:
+        s = op.apply(kern, s, n)
+    amps = kern.to_list(s)
+    r = 1 / math.sqrt(2)
+    assert abs(amps[0] - r) < TOL and abs(amps[-1] - r) < TOL
+    assert max(abs(z) for z in amps[1:-1]) == 0
+
+
+@pytest.mark.numpy
+@pytest.mark.parametrize("seed", range(8))
+def test_fusion_of_permutation_runs_is_exact(seed: int) -> None:
+    """Random CX / SWAP / CCX / CSWAP / X runs with a few rotations in between."""
+    from qtcore.sim._fusion import fuse
+    from qtcore.sim._kernel_numpy import NumpyKernel
+
+    rng = random.Random(SEED + 200 + seed)
+    n = 9
+    c = Circuit(n)
+    for _ in range(60):
+        r = rng.random()
+        a, b, d = (rng.randrange(n) for _ in range(3))
+        near = sorted({a, min(n - 1, a + 1 + rng.randrange(2)), min(n - 1, a + 2)})
+        if r < 0.1:
+            c.ry(rng.uniform(-3, 3), b)
+        elif r < 0.45 and len(near) >= 2:
+            c.cx(near[0], near[1]) if rng.random() < 0.5 else c.cx(near[1], near[0])
+        elif r < 0.6 and len(near) >= 2:
+            c.swap(near[0], near[-1])
+        elif r < 0.75 and len(near) == 3:
+            c.ccx(near[0], near[2], near[1])
+        elif r < 0.85 and len(near) == 3:
+            c.cswap(near[1], near[0], near[2])
+        elif r < 0.95:
+            c.x(d)
+        else:
+            c.cx(a, b) if a != b else c.x(a)
+    start = random_state(n, rng)
+    ref = PythonKernel()  # the independent kernel, itself checked against full matrices
+    want = ref.from_amplitudes(start)
+    for ins in c.instructions:
+        assert ins.gate is not None
+        want = ref.apply_gate(want, n, ins.gate, ins.qubits)
+    for chunk in (64, 1 << 15):
+        kern = NumpyKernel(chunk=chunk)
+        prog = fuse(c.instructions, n)
+        assert sum(op.count for op in prog) == len(c.instructions)
+        s = kern.from_amplitudes(start)
+        for op in prog:
+            s = op.apply(kern, s, n)
+        assert max_diff(s, want) < 1e-12, (seed, chunk)
