@@ -232,6 +232,8 @@ class Circuit:
 
     # ----------------------------------------------------------------- validation
     def _qubit(self, q: object) -> int:
+        if type(q) is int and 0 <= q < self.num_qubits:  # the common case, checked first
+            return q
         if isinstance(q, bool) or not isinstance(q, int):
             raise CircuitError(f"qubit index must be an int, got {q!r}")
         if not 0 <= q < self.num_qubits:

@@ -456,6 +456,8 @@ class Gate:
                 f"got {len(params)}: {params!r}"
             )
         for p in params:
+            if type(p) is float and math.isfinite(p):  # the common case, checked first
+                continue
             if is_symbolic(p):
                 continue
             if isinstance(p, bool) or not isinstance(p, (int, float)):
@@ -473,7 +475,8 @@ class Gate:
         self.spec = spec
         self.name = name
         self.params: tuple[ParamValue, ...] = tuple(
-            p if isinstance(p, ParameterExpression) else float(p) for p in params
+            p if type(p) is float or isinstance(p, ParameterExpression) else float(p)
+            for p in params
         )
         self.num_controls = nc
         self.num_qubits = nc + spec.num_targets
