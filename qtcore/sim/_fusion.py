@@ -28,7 +28,7 @@ Usage (what the simulator's gate loop does)::
         else:
             s = op.apply(kernel, s, n)
 
-Fusion needs NumPy and is only worth it for the NumPy kernel from about 14 qubits
+Fusion needs NumPy and is only worth it for the NumPy kernel from about 15 qubits
 (below, building the fused matrices costs more than the passes it saves).
 """
 
@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -54,7 +55,7 @@ from qtcore.sim._kernel_numpy import (
 
 __all__ = ["FUSION_MIN_QUBITS", "FusedOp", "fuse", "run_fused"]
 
-FUSION_MIN_QUBITS = 14
+FUSION_MIN_QUBITS = 15
 """Below this many qubits a pass costs less than building fused matrices."""
 
 _PASS_DIAG = 12.0  # ms at n = 24, one diagonal pass
@@ -133,9 +134,17 @@ class _Group:
         self.qubits.extend(new)
         self.qset.update(new)
 
-    def add(self, data: Any, qubits: Sequence[int], diagonal: bool) -> None:
+    def add(
+        self, data: Any, qubits: Sequence[int], diagonal: bool, where: Sequence[int] | None = None
+    ) -> None:
+        """Multiplies ``data`` (a matrix, or a diagonal if ``diagonal``) on ``qubits`` in.
+
+        ``where``: for a diagonal, its control positions if already known.
+        """
         if self.kind == "diagonal":
-            ctrl = {qubits[j] for j in _diagonal_controls(data, len(qubits))}
+            if where is None:
+                where = _diagonal_controls(data, len(qubits))
+            ctrl = {qubits[j] for j in where}
             self.factors.append((data, tuple(qubits), ctrl))
             self.ctrl = self.ctrl & ctrl if self.count else ctrl
             self.widen(qubits)
@@ -168,9 +177,31 @@ class _Group:
         """The product of this diagonal group's factors, bit ``j`` at ``qubits[j]``."""
         width = len(self.qubits)
         out = np.ones(1 << width, dtype=np.complex128)
-        for d, qs, _ in self.factors:
-            out *= embed_diagonal(d, [self.qubits.index(q) for q in qs], width)
+        grid = out.reshape((2,) * width)
+        for d, qs, ctrl in self.factors:
+            pos = [self.qubits.index(q) for q in qs]
+            if len(ctrl) == len(qs):  # CZ, CP, MCP: one phase where every bit is 1
+                idx: list[Any] = [slice(None)] * width
+                for j in pos:
+                    idx[width - 1 - j] = 1
+                grid[tuple(idx)] *= d[-1]
+            else:
+                out *= embed_diagonal(d, pos, width)
         return out
+
+
+@lru_cache(maxsize=4096)
+def _gate_array(gate: Gate) -> Any:
+    """The gate's full matrix as a read-only complex128 array (equal gates share it)."""
+    return _array(gate.matrix(), "<c16")
+
+
+@lru_cache(maxsize=4096)
+def _gate_diagonal(gate: Gate) -> tuple[Any, list[int]]:
+    """A diagonal gate's diagonal and the positions where it acts as a control."""
+    d = np.diagonal(_gate_array(gate)).copy()
+    d.flags.writeable = False
+    return d, _diagonal_controls(d, len(d).bit_length() - 1)
 
 
 def _span(a: Iterable[int], b: Iterable[int]) -> int:
@@ -289,7 +320,7 @@ class _Fuser:
 
     def gate(self, gate: Gate, qubits: tuple[int, ...], ahead: Sequence[Instruction] = ()) -> None:
         """Adds one gate; ``ahead`` are the instructions after it (for one look-ahead rule)."""
-        m = _array(gate.matrix(), "<c16")
+        m = _gate_array(gate)
         if len(qubits) == 1:
             q = qubits[0]
             prev = self.pending.get(q)
@@ -313,8 +344,8 @@ class _Fuser:
                 self._place_pending(q)
         pre = [(q, self.pending.pop(q)) for q in qubits if q in self.pending]
         if structure == "diagonal" and not pre:
-            d = np.diagonal(m).copy()
-            ctrl = {qubits[j] for j in _diagonal_controls(d, len(qubits))}
+            d, where = _gate_diagonal(gate)
+            ctrl = {qubits[j] for j in where}
             i = self._best(qubits, ("diagonal",), self.max_diag, ctrl)
             if i < 0:
                 i = self._best(qubits, ("matrix",), self.max_qubits)
@@ -323,7 +354,7 @@ class _Fuser:
             if i < 0:
                 self.groups.append(_Group("diagonal", []))
                 i = len(self.groups) - 1
-            self.groups[i].add(d, qubits, True)
+            self.groups[i].add(d, qubits, True, where)
             return
         i = self._best(qubits, ("matrix",), self.max_qubits)
         if i >= 0:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["Result", "Step", "iter_steps", "simulate", "unitary_of"]
 
 MAX_QUBITS = 34
-FUSION_MIN_QUBITS = 14  # = qtcore.sim._fusion.FUSION_MIN_QUBITS (that module needs NumPy)
+FUSION_MIN_QUBITS = 15  # = qtcore.sim._fusion.FUSION_MIN_QUBITS (that module needs NumPy)
 
 
 @dataclass

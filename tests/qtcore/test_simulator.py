@@ -141,11 +141,13 @@ def test_statevector_rejects_unnormalised() -> None:
 
 @pytest.mark.numpy
 def test_simulate_fused_path_matches_python_kernel() -> None:
-    # 14+ qubits take the fused NumPy path; the pure-Python kernel applies gate by gate
+    # 15+ qubits take the fused NumPy path; the pure-Python kernel applies gate by gate
     from qtcore.rng import Rng
+    from qtcore.sim import _fusion
     from qtcore.sim._simulator import FUSION_MIN_QUBITS
     from qtcore.testing import assert_states_close, random_circuit
 
+    assert FUSION_MIN_QUBITS == _fusion.FUSION_MIN_QUBITS  # one threshold, kept in two places
     c = random_circuit(FUSION_MIN_QUBITS, 60, Rng(2024))
     a = simulate(c, backend="numpy").state.to_list()
     b = simulate(c, backend="python").state.to_list()
