@@ -376,8 +376,13 @@ def run_table(
             runnable = [e for e in cols if n <= ENGINES[e][1]]
             # round-robin repetitions: a burst of load on this shared machine then hits
             # every engine alike, and each engine keeps its best time
-            for _ in range(reps_for(n, reps)):
-                for e in list(runnable):
+            for rep in range(reps_for(n, reps)):
+                # each round starts at another engine: the one after the naive kron (which
+                # leaves the caches cold and the heap trimmed) is not always the same
+                order = runnable[rep % len(runnable) :] + runnable[: rep % len(runnable)]
+                for e in order:
+                    if e not in runnable:
+                        continue
                     try:
                         t, st, info = time_engine(ENGINES[e][0], n, ops, 1)
                     except Exception as exc:  # a peer failing must not stop the table
