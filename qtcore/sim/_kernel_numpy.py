@@ -624,7 +624,9 @@ class NumpyKernel:
                 buf = k._buf(size)
                 for start in range(0, s.size, size):
                     blk = s[start : start + size]
-                    np.take(blk, idx, out=buf)
+                    # every index is in range by construction; "clip" skips the bounds
+                    # check that makes the default mode about 1.5x slower
+                    np.take(blk, idx, out=buf, mode="clip")
                     blk[...] = buf
                 return s
 
