@@ -451,6 +451,8 @@ class _Fuser:
     def _pull(self, q: int) -> int:
         """Makes room for a 1-qubit gate on ``q`` in an earlier matrix group, or returns -1.
 
+        A dense group that is the last one on ``q`` takes the gate as it is.
+
         When the last group on ``q`` is a diagonal whose factors on ``q`` only involve
         qubits of an earlier matrix group ``M`` (QFT: after ``H(j)`` and its ladder
         ``CP(k, j)``, the next ``H(j-1)`` meets the ladder only through ``CP(j-1, j)``),
@@ -472,8 +474,10 @@ class _Fuser:
                     dgrps.append(grp)
                     need.update(p for f in grp.factors if q in f[1] for p in f[1])
                 continue  # a diagonal without q commutes with the factors and with the gate
+            if not dgrps:  # the gate's last group: free to join if it is dense on q already
+                return m_at if grp.kind == "matrix" and q in grp.qset else -1
             others = need - {q}
-            if not dgrps or grp.kind != "matrix" or not others <= grp.qset:
+            if grp.kind != "matrix" or not others <= grp.qset:
                 return -1
             k, grow = len(grp.qset), int(q not in grp.qset)
             if k + grow > self.max_qubits or _span(grp.qset, (q,)) > _MAX_SPAN:
