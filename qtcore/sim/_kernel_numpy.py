@@ -14,6 +14,9 @@ Paths, cheapest first:
 * **permutation** gates (X, CX, CCX, SWAP, CSWAP, MCX): sub-views of the state are
   swapped block by block (no arithmetic); permutations of low qubits become one
   gather per block within the contiguous low block.
+* fused **window permutations** (:meth:`NumpyKernel.apply_permutation`: a CX ladder or
+  SWAP network on up to 10 adjacent qubits, one source table): one gather per block
+  for low windows, long runs moved along the table's cycles for high ones.
 * **dense** k-qubit matrices: widened (Kronecker products with identities on the
   qubits in between) to a contiguous qubit range ``[q, q + w)``, the state is viewed
   as ``(2**(n-q-w), 2**w, 2**q)`` and each block is one BLAS call: ``block @ M.T``
