@@ -109,16 +109,16 @@ def run_qt_numpy(n: int, ops: list[Op]) -> tuple[Any, dict[str, Any]]:
     prog = fuse(c.instructions, n)
     for op in prog:
         s = op.apply(k, s, n)
-    return s, {"passes": len(prog), "flops": program_flops(prog, n)}
+    return s, {"passes": len(prog), "flops": pass_flops(prog, n)}
 
 
-def program_flops(prog: list[Any], n: int) -> float:
-    """Floating-point operations of a fused program's dense passes.
+def pass_flops(prog: list[Any], n: int) -> list[float]:
+    """Floating-point operations of each pass of a fused program.
 
     A dense ``2**k x 2**k`` matrix costs ``2**k`` complex multiply-adds (8 flops) per
     amplitude; diagonal and permutation passes are counted as free (memory-bound).
     """
-    return float(sum(8 * (1 << len(op.qubits)) << n for op in prog if op.kind == "matrix"))
+    return [float(8 * (1 << len(op.qubits)) << n) if op.kind == "matrix" else 0.0 for op in prog]
 
 
 def run_qt_numpy_nofuse(n: int, ops: list[Op]) -> tuple[Any, dict[str, Any]]:
@@ -371,7 +371,7 @@ def run_table(
             times: dict[str, float] = {}
             ref: Any = None
             passes = 0
-            flops = 0.0
+            flops: list[float] = []
             notes: list[str] = []
             runnable = [e for e in cols if n <= ENGINES[e][1]]
             # round-robin repetitions: a burst of load on this shared machine then hits
@@ -396,7 +396,7 @@ def run_table(
                     if e == "qt-numpy":
                         ref = st
                         passes = info["passes"]
-                        flops = info.get("flops", 0.0)
+                        flops = info.get("flops", [])
                     elif st is not None and ref is not None and e in runnable:
                         f = fidelity(ref, st)
                         if not f > 1 - 1e-9:
@@ -410,8 +410,10 @@ def run_table(
                 per = qt / passes * 1e3
                 bound = pass_bound_ms(n, gbps)
                 row += f" {passes:>6} {per:>8.2f} {bound:>7.2f} {per / bound:>7.1f}"
-                # roofline: every pass streams the state once, dense passes also compute
-                roof = max(passes * bound / 1e3, flops / (gflops * 1e9))
+                # roofline: a pass takes the longer of streaming the state once and, for a
+                # dense pass, its multiply-adds at the measured zgemm rate
+                per_pass = flops + [0.0] * (passes - len(flops))
+                roof = sum(max(bound / 1e3, f / (gflops * 1e9)) for f in per_pass)
                 row += f" {qt / roof:>6.1f}"
             print(row, flush=True)
             for note in notes:
@@ -561,7 +563,8 @@ def main(argv: list[str] | None = None) -> int:
         f"# numpy {np.__version__}, single thread; measured bandwidth: in-place scale "
         f"{bw['scale']:.1f} GB/s, copy {bw['copy']:.1f} GB/s; bound = 2*16*2^n B at "
         f"{bw['scale']:.1f} GB/s\n# dense pass (zgemm 16x16) {gflops:.1f} GFlop/s; x roof = "
-        f"time / max(passes x bound, dense flops / that rate); best of {args.reps or '3/2/1'} "
+        f"time / sum over passes of max(bound, the pass's flops / that rate); best of "
+        f"{args.reps or '3/2/1'} "
         "round-robin runs per engine (n <= 20 / 22 / more)"
     )
     failures = run_table(sizes, args.families, args.engines, bw["scale"], gflops, args.reps)
