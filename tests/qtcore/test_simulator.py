@@ -155,6 +155,49 @@ def test_simulate_fused_path_matches_python_kernel() -> None:
 
 
 @pytest.mark.numpy
+@pytest.mark.parametrize("x", [0, 1, 12345, (1 << 15) - 1])
+def test_simulate_fused_qft_is_the_discrete_fourier_transform(x: int) -> None:
+    """QFT|x> = sum_k exp(2 pi i x k / N) |k> / sqrt(N), on the fused path (15 qubits).
+
+    Exercises what fusion does to a QFT: X gates preparing |x> held back and merged,
+    Hadamards merged across CP ladders, ladders as diagonals, SWAPs in window passes.
+    """
+    import cmath
+
+    n = 15
+    size = 1 << n
+    c = Circuit(n)
+    for q in range(n):
+        if x >> q & 1:
+            c.x(q)
+    for j in reversed(range(n)):
+        c.h(j)
+        for k in reversed(range(j)):
+            c.cp(math.pi / 2 ** (j - k), k, j)
+    for q in range(n // 2):
+        c.swap(q, n - 1 - q)
+    got = simulate(c, backend="numpy").state.to_list()
+    norm = 1 / math.sqrt(size)
+    worst = max(
+        abs(got[k] - norm * cmath.exp(2j * math.pi * ((x * k) % size) / size)) for k in range(size)
+    )
+    assert worst < 1e-12
+
+
+@pytest.mark.numpy
+@pytest.mark.parametrize("n", [15, 17])
+def test_simulate_fused_ghz_is_exact(n: int) -> None:
+    """GHZ(n) on the fused path: |0...0> and |1...1> at 1/sqrt(2), nothing elsewhere."""
+    c = Circuit(n).h(0)
+    for q in range(n - 1):
+        c.cx(q, q + 1)
+    amps = simulate(c, backend="numpy").state.to_list()
+    r = 1 / math.sqrt(2)
+    assert abs(amps[0] - r) < 1e-15 and abs(amps[-1] - r) < 1e-15
+    assert max(abs(z) for z in amps[1:-1]) == 0
+
+
+@pytest.mark.numpy
 def test_simulate_single_precision_is_close_and_opt_in() -> None:
     c = Circuit(6).h(0)
     for q in range(5):
