@@ -51,6 +51,7 @@ from qtcore.sim._kernel_numpy import (
     _diagonal_controls,
     embed_diagonal,
     embed_matrix,
+    window_source,
 )
 
 __all__ = ["FUSION_MIN_QUBITS", "FusedOp", "fuse", "run_fused"]
@@ -258,18 +259,8 @@ def _perm_ops(gates: list[tuple[Gate, tuple[int, ...]]]) -> list[FusedOp]:
         return [FusedOp("gate", qs, gate=g) for g, qs in gates]
     src = np.arange(1 << w, dtype=np.intp)
     for g, qs in gates:
-        m = g.matrix()
-        local = [next(c for c, x in enumerate(row) if x != 0) for row in m]
-        # the gate on the window: bits of its qubits replaced through ``local``
-        sub = np.zeros(1 << w, dtype=np.intp)
-        for j, q in enumerate(qs):
-            sub |= ((np.arange(1 << w) >> (q - lo)) & 1) << j
-        moved = np.asarray(local, dtype=np.intp)[sub]
-        full = np.arange(1 << w, dtype=np.intp)
-        for j, q in enumerate(qs):
-            full &= ~(1 << (q - lo))
-            full |= ((moved >> j) & 1) << (q - lo)
-        src = src[full]  # new[i] = previous[gate_src[i]]
+        local = [next(c for c, x in enumerate(row) if x != 0) for row in g.matrix()]
+        src = src[window_source(local, [q - lo for q in qs], w)]  # new[i] = prev[gate[i]]
     return [FusedOp("permutation", tuple(range(lo, lo + w)), src, count=len(gates))]
 
 
@@ -368,11 +359,10 @@ class _Fuser:
         if i < 0 and structure == "permutation" and not pre:
             j = self._best_perm(qubits)
             if j < 0:
-                self.groups.append(_Group("perm", [], None, None, 0, set()))
+                self.groups.append(_Group("perm", []))
             grp = self.groups[j]
             grp.gates.append((gate, qubits))
             grp.qset.update(qubits)
-            grp.qubits = sorted(grp.qset)
             grp.count += 1
             return
         if i < 0:

@@ -42,7 +42,14 @@ from qtcore.ops import Gate
 from qtcore.ops._matrix import Matrix, permutation_cycles
 from qtcore.rng import Rng
 
-__all__ = ["DEFAULT_CHUNK", "NumpyKernel", "clear_plans", "embed_diagonal", "embed_matrix"]
+__all__ = [
+    "DEFAULT_CHUNK",
+    "NumpyKernel",
+    "clear_plans",
+    "embed_diagonal",
+    "embed_matrix",
+    "window_source",
+]
 
 State = Any  # np.ndarray[complex128 | complex64]
 _Plan = Callable[[Any, Any], Any]  # plan(kernel, state): one prepared operation, in place
@@ -192,6 +199,34 @@ def clear_plans() -> None:
     _plan_bytes[0] = 0
 
 
+def _cached_plan(key: tuple[Any, ...], build: Callable[[], tuple[_Plan, int]]) -> _Plan:
+    """The plan cached under ``key``, built (and its arrays counted) on a miss."""
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan, nbytes = build()
+        if len(_PLANS) >= _MAX_PLANS or _plan_bytes[0] + nbytes > _MAX_PLAN_BYTES:
+            clear_plans()
+        _PLANS[key] = plan
+        _plan_bytes[0] += nbytes
+    return plan
+
+
+def window_source(src: Sequence[int], positions: Sequence[int], width: int) -> Any:
+    """A permutation gate's source table widened to a ``width``-bit window.
+
+    ``src`` is the gate's own table over its qubits (``new[r] = old[src[r]]``, controls
+    included), bit ``j`` of its index sits at bit ``positions[j]`` of the window; the
+    other bits are kept. Returns the window's table, ``new[i] = old[table[i]]``.
+    """
+    idx = np.arange(1 << width, dtype=np.intp)
+    moved = np.asarray(src, dtype=np.intp)[_sub_index(width, tuple(positions))]
+    table = idx.copy()
+    for j, p in enumerate(positions):
+        table &= ~(1 << p)
+        table |= ((moved >> j) & 1) << p
+    return table
+
+
 def _dense_cost(q: int, w: int) -> float:
     if q == 0:
         return _COST_LOW.get(w, 1e9)
@@ -259,15 +294,9 @@ class NumpyKernel:
         and kept as a plan, keyed by the gate (equal gates share one), so a repeated
         gate costs little more than its passes over the state.
         """
-        key = (gate, tuple(qubits), n, self._dt, self.chunk)
-        plan = _PLANS.get(key)
-        if plan is None:
-            plan, nbytes = self._gate_plan(n, gate, key[1])
-            if len(_PLANS) >= _MAX_PLANS or _plan_bytes[0] + nbytes > _MAX_PLAN_BYTES:
-                clear_plans()
-            _PLANS[key] = plan
-            _plan_bytes[0] += nbytes
-        return plan(self, s)
+        qs = tuple(qubits)
+        key = (gate, qs, n, self._dt, self.chunk)
+        return _cached_plan(key, lambda: self._gate_plan(n, gate, qs))(self, s)
 
     def _gate_plan(self, n: int, gate: Gate, qubits: tuple[int, ...]) -> tuple[_Plan, int]:
         """The plan of :meth:`apply_gate` and the bytes of the arrays it holds."""
@@ -533,27 +562,25 @@ class NumpyKernel:
         return s
 
     # ------------------------------------------------------------ permutations
-    def _permute(
-        self,
-        s: State,
-        n: int,
-        controls: Sequence[int],
-        targets: Sequence[int],
-        base: Matrix,
-    ) -> State:
-        """A permutation ``base`` on ``targets`` (first = LSB) where all controls are 1."""
-        return self._permute_plan(n, controls, targets, base)[0](self, s)
-
     def _permute_plan(
         self, n: int, controls: Sequence[int], targets: Sequence[int], base: Matrix
     ) -> tuple[_Plan, int]:
-        """The plan of :meth:`_permute`: per cycle, the indices of its sub-views."""
+        """A permutation ``base`` on ``targets`` (first = LSB) where all controls are 1.
+
+        The plan swaps sub-views along each cycle, block by block; a permutation of
+        qubits below ``_PERM_LOW_BITS`` is a window gather instead.
+        """
         k = len(targets)
         dim = 1 << k
         src = [next(c for c in range(dim) if base[r][c] != 0) for r in range(dim)]
         qubits = list(controls) + list(targets)
         if max(qubits) < _PERM_LOW_BITS and n >= _LOW_BITS:
-            return (lambda k, s: k._permute_low(s, controls, targets, src)), 0
+            nc, ones = len(controls), (1 << len(controls)) - 1
+            full_src = [  # over (controls, targets): src where every control bit is 1
+                (src[r >> nc] << nc) | ones if r & ones == ones else r
+                for r in range(1 << len(qubits))
+            ]
+            return self._window_perm_plan(n, window_source(full_src, qubits, _LOW_BITS), 0)
         full = (2,) * n
         # a stand-in of the state's (2,)*n view: only shapes are read from it
         stub = np.broadcast_to(np.zeros((), dtype=self.dtype), full)
@@ -602,14 +629,7 @@ class NumpyKernel:
         """
         src = np.asarray(src, dtype=np.intp)
         key = ("perm", src.tobytes(), lo, n, self._dt, self.chunk)
-        plan = _PLANS.get(key)
-        if plan is None:
-            plan, nbytes = self._window_perm_plan(n, src, lo)
-            if len(_PLANS) >= _MAX_PLANS or _plan_bytes[0] + nbytes > _MAX_PLAN_BYTES:
-                clear_plans()
-            _PLANS[key] = plan
-            _plan_bytes[0] += nbytes
-        return plan(self, s)
+        return _cached_plan(key, lambda: self._window_perm_plan(n, src, lo))(self, s)
 
     def _window_perm_plan(self, n: int, src: Any, lo: int) -> tuple[_Plan, int]:
         dim = len(src)
@@ -654,33 +674,6 @@ class NumpyKernel:
 
         return move, 0
 
-    def _permute_low(
-        self, s: State, controls: Sequence[int], targets: Sequence[int], src: list[int]
-    ) -> State:
-        """A (controlled) permutation of qubits < ``_LOW_BITS``: a gather per block."""
-        width = _LOW_BITS
-        dim = 1 << width
-        cm = sum(1 << c for c in controls)
-        tmask = sum(1 << t for t in targets)
-        idx = np.arange(dim)
-        sub = np.zeros(dim, dtype=np.intp)
-        for j, q in enumerate(targets):
-            sub |= ((idx >> q) & 1) << j
-        srcs = np.asarray(src, dtype=np.intp)[sub]
-        newbits = np.zeros(dim, dtype=np.intp)
-        for j, q in enumerate(targets):
-            newbits |= ((srcs >> j) & 1) << q
-        perm = np.where((idx & cm) == cm, (idx & ~tmask) | newbits, idx)
-        v = s.reshape(-1, dim)
-        rows = max(1, self.chunk // dim)
-        buf = self._buf(rows * dim).reshape(rows, dim)
-        for r in range(0, v.shape[0], rows):
-            blk = v[r : r + rows]
-            out = buf if blk.shape[0] == rows else buf[: blk.shape[0]]
-            np.take(blk, perm, axis=1, out=out)
-            blk[...] = out
-        return s
-
     # ------------------------------------------------------------ measurement
     def probabilities(self, s: State) -> Any:
         """``|amplitude|**2`` as float64, computed block by block (no extra temporaries)."""
@@ -688,12 +681,7 @@ class NumpyKernel:
         step = self.chunk
         tmp = np.empty(min(step, s.size), dtype=np.float64)
         for i in range(0, s.size, step):
-            blk = s[i : i + step]
-            out = p[i : i + step]
-            t = tmp[: blk.size]
-            np.multiply(blk.real, blk.real, out=out)
-            np.multiply(blk.imag, blk.imag, out=t)
-            out += t
+            self._block_probs(s[i : i + step], p[i : i + step], tmp)
         return p
 
     def _dot(self, a: Any, b: Any) -> complex:
