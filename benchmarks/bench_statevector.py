@@ -107,11 +107,11 @@ def run_qt_numpy(n: int, ops: list[Op]) -> tuple[Any, dict[str, Any]]:
         for ins in c.instructions:
             assert ins.gate is not None
             s = k.apply_gate(s, n, ins.gate, ins.qubits)
-        return s, {"passes": len(c.instructions)}
+        return s, {"flops": [0.0] * len(c.instructions)}  # one pass per gate
     prog = fuse(c.instructions, n)
     for op in prog:
         s = op.apply(k, s, n)
-    return s, {"passes": len(prog), "flops": pass_flops(prog, n)}
+    return s, {"flops": pass_flops(prog, n)}
 
 
 def pass_flops(prog: list[Any], n: int) -> list[float]:
@@ -330,16 +330,12 @@ def fidelity(a: Any, b: Any) -> float:
 
 
 def time_engine(
-    fn: Callable[[int, list[Op]], tuple[Any, dict[str, Any]]], n: int, ops: list[Op], reps: int
+    fn: Callable[[int, list[Op]], tuple[Any, dict[str, Any]]], n: int, ops: list[Op]
 ) -> tuple[float, Any, dict[str, Any]]:
-    best = math.inf
-    state: Any = None
-    info: dict[str, Any] = {}
-    for _ in range(reps):
-        t = time.perf_counter()
-        state, info = fn(n, ops)
-        best = min(best, info.get("time", time.perf_counter() - t))
-    return best, state, info
+    """One timed run: seconds (or the engine's own extrapolated time), state, info."""
+    t = time.perf_counter()
+    state, info = fn(n, ops)
+    return info.get("time", time.perf_counter() - t), state, info
 
 
 def reps_for(n: int, reps: int | None) -> int:
@@ -386,8 +382,6 @@ def run_table(
             for rep in range(reps_for(n, reps)):
                 # the first round runs qtcore first (the reference state); later rounds
                 # run in a seeded shuffled order, so no engine always follows the same one
-                # (the naive kron leaves the caches cold and the heap trimmed: rotating
-                # would keep qt-numpy right behind it in every round)
                 order = list(runnable)
                 if rep:
                     random.Random(rep).shuffle(order)
@@ -395,7 +389,7 @@ def run_table(
                     if e not in runnable:
                         continue
                     try:
-                        t, st, info = time_engine(ENGINES[e][0], n, ops, 1)
+                        t, st, info = time_engine(ENGINES[e][0], n, ops)
                     except Exception as exc:  # a peer failing must not stop the table
                         notes.append(f"{e}: {type(exc).__name__}: {exc}")
                         runnable.remove(e)
@@ -406,8 +400,8 @@ def run_table(
                         notes.append(f"{e} extrapolated from a sample of gates")
                     if e == "qt-numpy":
                         ref = st
-                        passes = info["passes"]
-                        flops = info.get("flops", [])
+                        flops = info["flops"]  # one entry per pass
+                        passes = len(flops)
                     elif st is not None and ref is not None and e in runnable:
                         f = fidelity(ref, st)
                         if not f > 1 - 1e-9:
@@ -423,8 +417,7 @@ def run_table(
                 row += f" {passes:>6} {per:>8.2f} {bound:>7.2f} {per / bound:>7.1f}"
                 # roofline: a pass takes the longer of streaming the state once and, for a
                 # dense pass, its multiply-adds at the measured zgemm rate
-                per_pass = flops + [0.0] * (passes - len(flops))
-                roof = sum(max(bound / 1e3, f / (gflops * 1e9)) for f in per_pass)
+                roof = sum(max(bound / 1e3, f / (gflops * 1e9)) for f in flops)
                 row += f" {qt / roof:>6.1f}"
             print(row, flush=True)
             for note in notes:
