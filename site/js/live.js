@@ -15,21 +15,9 @@ import {
   RegistryError, authLine, currentSession, ensureSession, registryAvailable, request,
   unavailableMessage, watchLink, wsUrl,
 } from "./registry.js";
-import { QtElement, errorPanel, h, showMessage, statusLine } from "./widget-base.js";
+import { QtElement, errorPanel, h, statusLine } from "./widget-base.js";
 
 const RETRY_CODES = new Set([1001, 1005, 1006, 1011, 1012, 1013]);
-
-/** Split a frame stream into one ArrayBuffer per frame (the presenter sends them one by one). */
-export function splitFrames(buffer) {
-  const out = [];
-  let offset = 0;
-  while (offset < buffer.byteLength) {
-    const f = decodeFrame(buffer, offset);
-    out.push(buffer.slice(offset, offset + f.size));
-    offset += f.size;
-  }
-  return out;
-}
 
 function backoff(attempt) {
   return Math.min(8000, 250 * 2 ** attempt);
@@ -41,7 +29,7 @@ class QtrShare extends QtElement {
     super();
     this.session = null;
     this.queue = []; // frames not yet acknowledged, in order
-    this.history = []; // every frame sent in this session, in order
+    this.history = []; // every frame sent in this session, in order (the e2e test reads it)
     this.sent = 0;
     this.acked = 0;
     this.ended = false;
@@ -73,10 +61,6 @@ class QtrShare extends QtElement {
   circuit() {
     const id = this.getAttribute("for");
     return id ? document.getElementById(id) : this.closest("article")?.querySelector("qt-circuit");
-  }
-
-  fail(err) {
-    showMessage(this.error, err);
   }
 
   report() {
@@ -132,7 +116,6 @@ class QtrShare extends QtElement {
         if (msg.type === "ack") {
           this.queue.shift();
           this.acked += 1;
-          this.lastAck = msg;
         } else if (msg.type === "error") {
           this.queue.shift();
           this.fail(new RegistryError(`frame rejected: ${msg.message}`));
@@ -163,7 +146,10 @@ class QtrShare extends QtElement {
   sendRun() {
     const c = this.circuit();
     if (!c || !c.frameBuffer || !this.session || this.ended) return;
-    for (const f of splitFrames(c.frameBuffer)) {
+    // one message per frame: slice the circuit's stream at its already-decoded frame sizes
+    let at = 0;
+    for (const { size } of c.frames) {
+      const f = c.frameBuffer.slice(at, (at += size));
       this.queue.push(f);
       this.history.push(f);
       this.sent += 1;
@@ -198,7 +184,6 @@ class QtrShare extends QtElement {
 class QtrWatch extends QtElement {
   constructor() {
     super();
-    this.frames = [];
     this.seqs = [];
     this.lastId = null;
     this.expectSeq = 0;
@@ -206,6 +191,11 @@ class QtrWatch extends QtElement {
     this.ended = false;
     this.reconnects = 0;
     this.pending = null;
+  }
+
+  /** The frames received so far (the player holds them). */
+  get frames() {
+    return this.player ? this.player.frames : [];
   }
 
   firstConnected() {
@@ -223,10 +213,6 @@ class QtrWatch extends QtElement {
     });
     this.append(authLine(), this.heading, this.picker, this.status, this.error, this.player);
     this.start().catch((err) => this.fail(err)).finally(() => this._resolveReady());
-  }
-
-  fail(err) {
-    showMessage(this.error, err);
   }
 
   async start() {
@@ -296,7 +282,6 @@ class QtrWatch extends QtElement {
       this.expectSeq = meta.seq + 1;
       this.lastId = meta.id;
       this.seqs.push(meta.seq);
-      this.frames.push(frame);
       this.player.appendFrame(frame);
       this.report("live");
     };

@@ -96,7 +96,6 @@ export function publishControl(widget, buildPayload) {
         await ensureSession("researcher", "Your session expired: sign in again to publish.");
         run = await request("runs", { method: "POST", body });
       }
-      widget.publishedRun = run;
       const score = run.anomalyScore == null ? "no anomaly score yet (fewer than 5 earlier runs)" : `anomaly score ${run.anomalyScore.toFixed(2)}${run.anomalous ? " — anomalous" : ""}`;
       show("ok", "Published run ", h("a", { href: runLink(run.id), class: "qtr-run-link", text: run.id }),
         ` (${run.scenarioName}, seed ${run.seed}, ${run.kernel} kernel; ${score}).`);
@@ -104,7 +103,6 @@ export function publishControl(widget, buildPayload) {
     } catch (err) {
       if (err.code === "CANCELLED") show("info", "Not published: sign-in cancelled.");
       else show("error", err.message || String(err));
-      widget.publishError = err;
     } finally {
       button.disabled = false;
     }

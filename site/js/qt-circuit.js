@@ -386,6 +386,7 @@ export class QtCircuit extends FramePlayerElement {
     this.grid.style.setProperty("--qt-cols", cols);
     const rows = [];
     const cur = this.currentItem();
+    this.highlighted = cur; // the cells below are marked as they are built
     for (let q = 0; q < n; q++) {
       const row = h("div", { class: "qt-grid-row", role: "row" });
       row.append(h("div", { class: "qt-qlabel", role: "rowheader", text: `q${q}` }));
@@ -585,8 +586,8 @@ export class QtCircuit extends FramePlayerElement {
   }
 
   frameShown() {
-    // Always re-mark the current op: idempotent, and right even after the grid was redrawn.
-    this.highlight();
+    // re-mark only when the op changes: during playback most frames keep it
+    if (this.currentItem() !== this.highlighted) this.highlight();
   }
 
   userMoved(k) {
@@ -596,6 +597,7 @@ export class QtCircuit extends FramePlayerElement {
 
   highlight() {
     const cur = this.currentItem();
+    this.highlighted = cur;
     for (const c of this.grid.querySelectorAll(".qt-current, .qt-current-col")) c.classList.remove("qt-current", "qt-current-col");
     if (!cur) return;
     for (const c of this.grid.querySelectorAll(`[data-t="${cur.t}"]`)) {

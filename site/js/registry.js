@@ -4,7 +4,7 @@
 //
 // Where the registry lives, first match wins:
 //   1. <meta name="qt-registry" content="https://registry.example/api/v1"> in the page
-//      (written by docs/hooks/qt_registry.py from mkdocs.yml `extra: qt_registry: ...`);
+//      (written by docs/overrides/main.html from mkdocs.yml `extra: qt_registry: ...`);
 //   2. the page's own origin, `/api/v1` (`python -m registry_api serve --site-dir public`).
 // The token lives in sessionStorage (per tab, gone when the tab closes), never in a page URL.
 // Browsers cannot set headers on a WebSocket, so sockets carry it as `?token=` (PROTOCOL.md).
@@ -54,8 +54,8 @@ export function wsUrl(path, params = {}) {
 let probe = null;
 
 /**
- * Does a registry answer at the base URL? A registry answers `GET runs` with JSON (401
- * without a token); a static host answers 404 HTML or not at all. Cached per page.
+ * Does a registry answer at the base URL? A registry answers its public `GET /api/v1`
+ * with its service info as JSON; a static host answers 404 HTML or not at all. Cached per page.
  * @returns {Promise<boolean>}
  */
 export function registryAvailable() {

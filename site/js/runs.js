@@ -8,7 +8,7 @@ import "./frame-player.js";
 import {
   authLine, currentSession, ensureSession, registryAvailable, request, runLink, unavailableMessage,
 } from "./registry.js";
-import { QtElement, errorPanel, h, showMessage, statusLine } from "./widget-base.js";
+import { QtElement, errorPanel, h, statusLine } from "./widget-base.js";
 
 const PAGE = 20;
 
@@ -27,8 +27,6 @@ class QtrRuns extends QtElement {
   constructor() {
     super();
     this.offset = 0;
-    this.page = null;
-    this.run = null;
   }
 
   firstConnected() {
@@ -42,10 +40,6 @@ class QtrRuns extends QtElement {
     });
     window.addEventListener("popstate", () => this.route());
     this.start().finally(() => this._resolveReady());
-  }
-
-  fail(err) {
-    showMessage(this.error, err);
   }
 
   async start() {
@@ -81,9 +75,14 @@ class QtrRuns extends QtElement {
     });
   }
 
+  /** Show the view for the query `q` (a URLSearchParams) and put it in the history. */
+  navigate(q) {
+    history.pushState(null, "", `${location.pathname}${q.size ? `?${q}` : ""}`);
+    this.route();
+  }
+
   // ------------------------------------------------------------------ list
   async showList(params) {
-    this.run = null;
     const f = {
       scenarioName: params.get("scenario") || "",
       owner: params.get("owner") || "",
@@ -104,14 +103,12 @@ class QtrRuns extends QtElement {
       e.preventDefault();
       const q = new URLSearchParams();
       for (const [k, v] of new FormData(form)) if (String(v).trim()) q.set(k, String(v).trim());
-      history.pushState(null, "", `${location.pathname}${q.size ? `?${q}` : ""}`);
-      this.route();
+      this.navigate(q);
     });
     const api = new URLSearchParams({ limit: String(PAGE), offset: String(this.offset), sort: "-createdAt" });
     for (const [k, v] of Object.entries(f)) if (v) api.set(k, v);
     this.status.textContent = "Loading runs…";
     const page = await request(`runs?${api}`);
-    this.page = page;
     const rows = page.items.map((r) => h("tr", { class: r.anomalous ? "qtr-anomalous" : null, "data-run": r.id },
       h("td", {}, h("a", { href: runLink(r.id), text: r.id.slice(0, 8), title: r.id, onclick: (e) => this.open(e, r.id) })),
       h("td", { text: r.scenarioName }), h("td", { text: r.owner }), h("td", { text: String(r.seed) }),
@@ -127,8 +124,7 @@ class QtrRuns extends QtElement {
       const q = new URLSearchParams(location.search);
       if (offset) q.set("offset", String(offset));
       else q.delete("offset");
-      history.pushState(null, "", `${location.pathname}${q.size ? `?${q}` : ""}`);
-      this.route();
+      this.navigate(q);
     } });
     const pager = h("div", { class: "qt-toolbar qtr-pager" },
       nav("← Newer", Math.max(0, this.offset - PAGE), this.offset === 0),
@@ -141,19 +137,16 @@ class QtrRuns extends QtElement {
   open(e, id) {
     if (e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey) return;
     e.preventDefault();
-    history.pushState(null, "", `${location.pathname}?run=${encodeURIComponent(id)}`);
-    this.route();
+    this.navigate(new URLSearchParams({ run: id }));
   }
 
   // ------------------------------------------------------------------ detail
   async showRun(id) {
     this.status.textContent = "Loading the run…";
     const run = await request(`runs/${encodeURIComponent(id)}`);
-    this.run = run;
     const back = h("a", { href: location.pathname, text: "← all runs", onclick: (e) => {
       e.preventDefault();
-      history.pushState(null, "", location.pathname);
-      this.route();
+      this.navigate(new URLSearchParams());
     } });
     const dl = h("dl", { class: "qtr-meta" });
     const add = (k, v) => dl.append(h("dt", { text: k }), h("dd", {}, v));

@@ -37,6 +37,11 @@ export class QtElement extends HTMLElement {
   }
 
   firstConnected() {}
+
+  /** Show `err` in the widget's error panel (`this.error`); widgets may override. */
+  fail(err) {
+    showMessage(this.error, err);
+  }
 }
 
 /** The `role=status` line (`span.qt-status` in widgets, `p` on the registry pages). */
