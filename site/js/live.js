@@ -131,7 +131,12 @@ class QtrShare extends QtElement {
         }
         if (RETRY_CODES.has(e.code) && attempt < 8) {
           this.report();
-          setTimeout(() => this.connect(attempt + 1).catch((err) => this.fail(err)), backoff(attempt));
+          // settle this attempt's promise with the retry's: start() waits on the first one
+          setTimeout(() => {
+            const retry = this.connect(attempt + 1);
+            retry.then(resolve, reject);
+            retry.catch((err) => this.fail(err));
+          }, backoff(attempt));
           return;
         }
         const err = new RegistryError(`the registry closed the presenter connection (${e.code}${e.reason ? `: ${e.reason}` : ""})`);
