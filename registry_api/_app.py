@@ -22,6 +22,7 @@ from litestar.openapi.spec import Components, SecurityScheme, Tag
 from litestar.plugins import InitPluginProtocol
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.static_files import create_static_files_router
+from litestar.types import ExceptionHandlersMap
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -29,7 +30,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from registry_api._db import Database, apply_migrations
 from registry_api._errors import validation_error_handler
 from registry_api._logging import access_log_middleware, configure_logging
-from registry_api._ops import health, ready, service_info
+from registry_api._ops import VERSION, health, ready, service_info
 from registry_api._runs import RunController, provide_db
 from registry_api._security import make_jwt_auth
 from registry_api._sessions import SessionController, present, watch
@@ -41,7 +42,6 @@ __all__ = ["create_app"]
 
 _log = logging.getLogger("registry_api")
 _errors = logging.getLogger("registry_api.errors")
-VERSION = "0.1.0"
 
 
 def _data_error(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
@@ -64,7 +64,14 @@ def _redis_down(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str,
     )
 
 
-_EXPECTED_ERRORS = (asyncpg.DataError, RedisConnectionError, RedisTimeoutError)
+_HANDLERS: ExceptionHandlersMap = {
+    asyncpg.DataError: _data_error,
+    ValidationException: validation_error_handler,
+    RedisConnectionError: _redis_down,
+    RedisTimeoutError: _redis_down,
+}
+#: errors a handler above turns into a response (logged there, if at all)
+_EXPECTED_ERRORS = tuple(k for k in _HANDLERS if isinstance(k, type))
 
 
 async def _log_unexpected(exc: Exception, scope: Any) -> None:
@@ -158,12 +165,7 @@ class RegistryCore(InitPluginProtocol):
         app_config.dependencies["db"] = Provide(provide_db, sync_to_thread=False)
         app_config.middleware.insert(0, access_log_middleware)
         app_config.middleware.append(prometheus.middleware)
-        app_config.exception_handlers.update({
-            asyncpg.DataError: _data_error,
-            ValidationException: validation_error_handler,
-            RedisConnectionError: _redis_down,
-            RedisTimeoutError: _redis_down,
-        })  # fmt: skip
+        app_config.exception_handlers.update(_HANDLERS)
         app_config.lifespan.append(_lifespan)
         app_config.after_exception.append(_log_unexpected)
         app_config.state = State({"settings": s, "jwt_auth": jwt_auth})

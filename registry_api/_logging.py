@@ -21,19 +21,12 @@ __all__ = [
     "JsonFormatter",
     "access_log_middleware",
     "configure_logging",
-    "current_request_id",
     "uvicorn_log_config",
 ]
 
 _access = logging.getLogger("registry_api.access")
-_errors = logging.getLogger("registry_api.errors")
 _request_id: ContextVar[str | None] = ContextVar("qt_request_id", default=None)
 _VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
-
-
-def current_request_id() -> str | None:
-    """The id of the request being served in this context (``None`` outside requests)."""
-    return _request_id.get()
 
 
 _STD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}

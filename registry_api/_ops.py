@@ -11,19 +11,22 @@ from litestar.openapi.datastructures import ResponseSpec
 
 from registry_api._schemas import Health, ServiceInfo
 
-__all__ = ["READY_TIMEOUT_S", "health", "ready", "service_info"]
+__all__ = ["READY_TIMEOUT_S", "VERSION", "health", "ready", "service_info"]
 
 #: Per-dependency bound of a readiness check (orchestrators often time probes out at 1-2 s).
 READY_TIMEOUT_S = 1.5
 
 
+#: The service's version (also the OpenAPI document's).
+VERSION = "0.1.0"
+_INFO = ServiceInfo(service="quantumtime-registry", api_version="v1", version=VERSION)
+
+
 @get("/api/v1", exclude_from_auth=True, tags=["ops"], summary="Service description")
-async def service_info(state: State) -> ServiceInfo:
+async def service_info() -> ServiceInfo:
     """Public, cheap and unauthenticated: the site probes it to learn whether a registry
     serves this origin (a static host answers 404 or HTML)."""
-    from registry_api._app import VERSION
-
-    return ServiceInfo(service="quantumtime-registry", api_version="v1", version=VERSION)
+    return _INFO
 
 
 @get("/health", exclude_from_auth=True, tags=["ops"], summary="Liveness probe")

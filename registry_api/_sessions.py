@@ -255,67 +255,6 @@ except ImportError:  # another ASGI server
     pass
 
 
-async def _close_quietly(socket: WebSocket[Any, Any, Any], code: int, reason: str) -> None:
-    """Closes ``socket`` unless the client is already gone (then there is nothing to tell)."""
-    with contextlib.suppress(*_GONE):
-        await socket.close(code, reason)
-
-
-async def _present_loop(
-    socket: WebSocket[Any, Any, Any],
-    db: Database,
-    hub: StreamHub,
-    user: Any,
-    session_id: UUID,
-    key: str,
-    max_frame: int,
-    state: dict[str, bool],
-) -> None:
-    """Receives the presenter's frames until it ends the session or disconnects.
-
-    ``state["end"]`` tells the caller's clean-up to end the session: set on a normal close
-    (1000) and while an ``end`` request is half-way.
-    """
-    while True:
-        event = await socket.receive()
-        if event["type"] == "websocket.disconnect":
-            state["end"] = event.get("code", 1000) == 1000
-            return
-        data = cast("bytes | None", event.get("bytes"))
-        if data is not None:
-            problem = validate_frame(data, max_frame)
-            if problem is not None:
-                await socket.send_text(json.dumps(
-                    {"type": "error", "code": "bad_frame", "message": problem}
-                ))  # fmt: skip
-                continue
-            try:
-                sid, seq = await hub.append_frame(key, data)
-            except RETRYABLE:
-                await _close_quietly(
-                    socket, WS_TRY_AGAIN_LATER, "stream store unavailable; reconnect"
-                )
-                return
-            FRAMES_IN.inc()
-            await socket.send_text(f'{{"type":"ack","id":"{sid}","seq":{seq}}}')
-            continue
-        text = cast("str", event.get("text") or "")
-        try:
-            msg = json.loads(text)
-        except ValueError:
-            msg = None
-        if isinstance(msg, dict) and msg.get("type") == "end":
-            state["end"] = True
-            await end_session(db, hub, user, session_id)
-            state["end"] = False  # done; nothing left for the clean-up
-            await _close_quietly(socket, 1000, "session ended")
-            return
-        await socket.send_text(json.dumps({
-            "type": "error", "code": "bad_message",
-            "message": 'text messages must be {"type": "end"}; frames are binary',
-        }))  # fmt: skip
-
-
 @websocket("/api/v1/sessions/{session_id:uuid}/present", exclude_from_auth=True)
 async def present(
     socket: WebSocket[Any, Any, Any],
@@ -342,13 +281,47 @@ async def present(
     key = hub.key(session_id)
     sockets = _track(socket)
     ACTIVE_PRESENTERS.inc()
-    state = {"end": False}
+    ended = False  # True: the clean-up ends the session (closed with 1000, or "end" half-way)
     try:
-        await _present_loop(socket, db, hub, user, session_id, key, max_frame, state)
+        while True:
+            event = await socket.receive()
+            if event["type"] == "websocket.disconnect":
+                ended = event.get("code", 1000) == 1000
+                break
+            data = cast("bytes | None", event.get("bytes"))
+            if data is not None:
+                problem = validate_frame(data, max_frame)
+                if problem is not None:
+                    await socket.send_text(json.dumps(
+                        {"type": "error", "code": "bad_frame", "message": problem}
+                    ))  # fmt: skip
+                    continue
+                try:
+                    sid, seq = await hub.append_frame(key, data)
+                except RETRYABLE:
+                    await socket.close(WS_TRY_AGAIN_LATER, "stream store unavailable; reconnect")
+                    break
+                FRAMES_IN.inc()
+                await socket.send_text(f'{{"type":"ack","id":"{sid}","seq":{seq}}}')
+                continue
+            text = cast("str", event.get("text") or "")
+            try:
+                msg = json.loads(text)
+            except ValueError:
+                msg = None
+            if isinstance(msg, dict) and msg.get("type") == "end":
+                ended = True
+                await end_session(db, hub, user, session_id)
+                ended = False  # done; nothing left for the clean-up
+                await socket.close(1000, "session ended")
+                break
+            await socket.send_text(json.dumps({
+                "type": "error", "code": "bad_message",
+                "message": 'text messages must be {"type": "end"}; frames are binary',
+            }))  # fmt: skip
     except _GONE:
         pass  # the presenter vanished mid-send: the session stays open for a reconnect
     finally:
-        ended = state["end"]
         ACTIVE_PRESENTERS.dec()
         sockets.discard(socket)
         if ended:  # closed with 1000, or "end" failed half-way: (re)try ending it
