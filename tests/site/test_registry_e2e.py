@@ -19,7 +19,7 @@ import struct
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -159,18 +159,25 @@ def seen() -> list[str]:
     return []
 
 
-def _context(browser: Any, seen: list[str]) -> Any:
-    ctx = browser.new_context(viewport={"width": 1200, "height": 1000})
-    ctx.on("request", lambda r: seen.append(r.url))
-    ctx.on("websocket", lambda ws: seen.append(ws.url))
-    return ctx
+@pytest.fixture
+def new_page(browser: Any, seen: list[str]) -> Iterator[Callable[[], Any]]:
+    """Makes a page in a browser context of its own (recording requests into ``seen``);
+    every context is closed at the end of the test, whether it passed or not."""
+    contexts: list[Any] = []
 
+    def make() -> Any:
+        ctx = browser.new_context(viewport={"width": 1200, "height": 1000})
+        contexts.append(ctx)
+        ctx.on("request", lambda r: seen.append(r.url))
+        ctx.on("websocket", lambda ws: seen.append(ws.url))
+        pg = ctx.new_page()
+        pg.qt_errors = []
+        pg.on("pageerror", lambda e: pg.qt_errors.append(str(e)))
+        return pg
 
-def _page(ctx: Any) -> Any:
-    pg = ctx.new_page()
-    pg.qt_errors = []
-    pg.on("pageerror", lambda e: pg.qt_errors.append(str(e)))
-    return pg
+    yield make
+    for ctx in contexts:
+        ctx.close()
 
 
 def _open(pg: Any, url: str) -> None:
@@ -217,9 +224,10 @@ def _token(base: str, username: str) -> str:
     return str(r.json()["accessToken"])
 
 
-def test_publish_bell_run_from_the_page(browser: Any, registry: str, seen: list[str]) -> None:
-    ctx = _context(browser, seen)
-    pg = _page(ctx)
+def test_publish_bell_run_from_the_page(
+    new_page: Callable[[], Any], registry: str, seen: list[str]
+) -> None:
+    pg = new_page()
     _open(pg, registry)
     w = pg.locator("#bell")
     w.get_by_role("button", name="Publish").click()
@@ -282,15 +290,13 @@ def test_publish_bell_run_from_the_page(browser: Any, registry: str, seen: list[
     total = httpx.get(f"{registry}api/v1/runs", headers=auth).json()["total"]
     assert total == 1
     assert not pg.qt_errors, pg.qt_errors
-    ctx.close()
     _assert_local(seen, registry)
 
 
 def test_static_hosting_says_registry_unavailable(
-    browser: Any, base_url: str, seen: list[str]
+    new_page: Callable[[], Any], base_url: str, seen: list[str]
 ) -> None:
-    ctx = _context(browser, seen)
-    pg = _page(ctx)
+    pg = new_page()
     _open(pg, base_url)
     btn = pg.locator("#bell .qtr-publish-btn")
     btn.click()
@@ -299,16 +305,13 @@ def test_static_hosting_says_registry_unavailable(
     )
     assert "unavailable" in pg.locator("#bell .qtr-publish-outcome").inner_text()
     assert pg.locator(".qtr-dialog").count() == 0  # no sign-in against nothing
-    ctx.close()
     _assert_local(seen, base_url)
 
 
 def test_live_session_viewer_sees_presenter_frames(
-    browser: Any, registry: str, seen: list[str]
+    new_page: Callable[[], Any], registry: str, seen: list[str]
 ) -> None:
-    presenter_ctx = _context(browser, seen)
-    viewer_ctx = _context(browser, seen)
-    pres = _page(presenter_ctx)
+    pres = new_page()
     _open(pres, registry + "registry/share/")
     pres.get_by_role("button", name="Share live").click()
     _sign_in(pres, "ada")
@@ -316,7 +319,7 @@ def test_live_session_viewer_sees_presenter_frames(
     assert watch_href and "?session=" in watch_href and "token" not in watch_href
     pres.wait_for_function("document.getElementById('share').acked === 5", timeout=20_000)
 
-    view = _page(viewer_ctx)
+    view = new_page()
     _open(view, watch_href)
     _sign_in(view, "vic")
     view.wait_for_function("document.getElementById('watch').frames.length === 5", timeout=20_000)
@@ -353,6 +356,4 @@ def test_live_session_viewer_sees_presenter_frames(
     sid = watch_href.split("session=")[1]
     assert httpx.get(f"{registry}api/v1/sessions/{sid}", headers=auth).json()["status"] == "ended"
     assert not pres.qt_errors and not view.qt_errors
-    presenter_ctx.close()
-    viewer_ctx.close()
     _assert_local(seen, registry)
