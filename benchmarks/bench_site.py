@@ -81,6 +81,32 @@ def first_frame(page: Any, url: str) -> tuple[float, float]:
     return float(ff), float(load)
 
 
+def cold_then_warm(base: str, repeat: int, new_context: Any) -> dict[str, list[Any]]:
+    """``repeat`` times: a new context, the Bell page cold, then again warm in that context.
+
+    Returns ``{"cold": [(first frame ms, load ms), ...], "warm": [...]}``.
+    """
+    out: dict[str, list[Any]] = {"cold": [], "warm": []}
+    for _ in range(repeat):
+        ctx = new_context()
+        page = ctx.new_page()
+        for label in ("cold", "warm"):  # the second load finds the HTTP cache warm
+            out[label].append(first_frame(page, base))
+        ctx.close()
+    return out
+
+
+def add_rows(rows: list[tuple[str, str, str]], samples: dict[str, list[Any]], how: str) -> None:
+    """The median first-frame and load rows of :func:`cold_then_warm`'s samples."""
+    med = statistics.median
+    for label, target in (("cold", "<= 6 s"), ("warm", "<= 2 s")):
+        ff = med(f for f, _ in samples[label])
+        rows.append((f"first frame, Bell page, {label}{how}", f"{ff / 1000:.2f} s", target))
+    for label in ("cold", "warm"):
+        load = med(x for _, x in samples[label])
+        rows.append((f"Pyodide + qtcore load, {label}{how}", f"{load / 1000:.2f} s", ""))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Build (if stale), serve, measure, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -98,52 +124,22 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[tuple[str, str, str]] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        cold_ff, cold_load, warm_ff, warm_load = [], [], [], []
-        for _ in range(args.repeat):
+
+        def in_memory() -> Any:
             ctx = browser.new_context()
             ctx.add_init_script(LONGTASK_OBSERVER)
-            page = ctx.new_page()
-            ff, load = first_frame(page, base)
-            cold_ff.append(ff)
-            cold_load.append(load)
-            ff, load = first_frame(page, base)  # same context: HTTP cache is warm
-            warm_ff.append(ff)
-            warm_load.append(load)
-            ctx.close()
-        med = statistics.median
-        rows.append(("first frame, Bell page, cold", f"{med(cold_ff) / 1000:.2f} s", "<= 6 s"))
-        rows.append(("first frame, Bell page, warm", f"{med(warm_ff) / 1000:.2f} s", "<= 2 s"))
-        rows.append(("Pyodide + qtcore load, cold", f"{med(cold_load) / 1000:.2f} s", ""))
-        rows.append(("Pyodide + qtcore load, warm", f"{med(warm_load) / 1000:.2f} s", ""))
-        prof_ff: dict[str, list[float]] = {"cold": [], "warm": []}
-        prof_load: dict[str, list[float]] = {"cold": [], "warm": []}
-        for _ in range(args.repeat):
-            with tempfile.TemporaryDirectory(prefix="qt-bench-profile-") as profile:
-                pctx = p.chromium.launch_persistent_context(
-                    profile, executable_path=CHROMIUM, args=ARGS
+            return ctx
+
+        add_rows(rows, cold_then_warm(base, args.repeat, in_memory), "")
+        with tempfile.TemporaryDirectory(prefix="qt-bench-profile-") as root:
+            runs = iter(range(args.repeat))
+
+            def on_disk() -> Any:  # a fresh profile directory per repetition
+                return p.chromium.launch_persistent_context(
+                    f"{root}/{next(runs)}", executable_path=CHROMIUM, args=ARGS
                 )
-                ppage = pctx.new_page()
-                for label in ("cold", "warm"):
-                    ff, load = first_frame(ppage, base)
-                    prof_ff[label].append(ff)
-                    prof_load[label].append(load)
-                pctx.close()
-        for label, target in (("cold", "<= 6 s"), ("warm", "<= 2 s")):
-            rows.append(
-                (
-                    f"first frame, Bell page, {label}, on-disk profile",
-                    f"{med(prof_ff[label]) / 1000:.2f} s",
-                    target,
-                )
-            )
-        for label in ("cold", "warm"):
-            rows.append(
-                (
-                    f"Pyodide + qtcore load, {label}, on-disk profile",
-                    f"{med(prof_load[label]) / 1000:.2f} s",
-                    "",
-                )
-            )
+
+            add_rows(rows, cold_then_warm(base, args.repeat, on_disk), ", on-disk profile")
 
         ctx = browser.new_context()
         ctx.add_init_script(LONGTASK_OBSERVER)
@@ -166,7 +162,13 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
         run_longest = page.evaluate("window.__qtLongest")
-        rows.append(("pure-Python kernel, 12 qubits x 100 gates", f"{med(times) / 1000:.3f} s", ""))
+        rows.append(
+            (
+                "pure-Python kernel, 12 qubits x 100 gates",
+                f"{statistics.median(times) / 1000:.3f} s",
+                "",
+            )
+        )
         rows.append(
             ("longest main-thread task during that run", f"{run_longest:.0f} ms", "<= 100 ms")
         )
