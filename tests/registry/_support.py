@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
@@ -20,6 +21,7 @@ __all__ = [
     "free_port",
     "make_frame",
     "run_body",
+    "start_in_process",
     "wait_http",
 ]
 
@@ -70,6 +72,25 @@ def wait_http(url: str, timeout: float = 20.0, proc: subprocess.Popen[bytes] | N
             pass
         time.sleep(0.1)
     raise TimeoutError(f"{url} did not become ready in {timeout} s")
+
+
+async def start_in_process(app: Any, **config: Any) -> tuple[Any, asyncio.Task[None], int]:
+    """Serves ``app`` with uvicorn in this event loop on a free port, once it has started.
+
+    Returns the server (set ``should_exit`` to stop it), its task and the port.
+    """
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **config)
+    )
+    task = asyncio.create_task(server.serve())
+    for _ in range(200):
+        if server.started:
+            break
+        await asyncio.sleep(0.05)
+    return server, task, port
 
 
 class UvicornServer:

@@ -14,7 +14,6 @@ from typing import Any
 
 import asyncpg
 import pytest
-import uvicorn
 import websockets
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -22,7 +21,7 @@ from litestar.testing import AsyncTestClient
 from registry_api import create_app
 from registry_api._logging import JsonFormatter
 
-from ._support import free_port, make_frame, run_body
+from ._support import make_frame, run_body, start_in_process
 from ._ws import Received, open_session, present_frames, watch_until
 from .conftest import auth
 
@@ -139,14 +138,7 @@ async def test_graceful_shutdown_closes_sockets_and_pools(
     settings: Any, tokens: dict[str, str]
 ) -> None:
     app = create_app(settings)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           timeout_graceful_shutdown=5))  # fmt: skip
-    task = asyncio.create_task(server.serve())
-    for _ in range(200):
-        if server.started:
-            break
-        await asyncio.sleep(0.05)
+    server, task, port = await start_in_process(app, timeout_graceful_shutdown=5)
     try:
         base, ws_base = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}"
         s = await open_session(base, tokens["alice"], "shutdown")

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import uvicorn
 import websockets
 from litestar.testing import AsyncTestClient
 
 from registry_api import Settings, create_app
 from registry_api._tracing import redact_query
 
-from ._support import free_port, make_frame
+from ._support import make_frame, start_in_process
 from ._ws import open_session, present_frames
 from .conftest import auth
 
@@ -87,14 +85,8 @@ async def test_otel_websocket_span_named_by_route(
 ) -> None:
     exp, provider = exporter
     app = create_app(settings, tracer_provider=provider)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    task = asyncio.create_task(server.serve())
+    server, task, port = await start_in_process(app)
     try:
-        for _ in range(200):
-            if server.started:
-                break
-            await asyncio.sleep(0.05)
         base = f"http://127.0.0.1:{port}"
         session = await open_session(base, tokens["alice"], "traced")
         url = f"ws://127.0.0.1:{port}{session['presentPath']}?token={tokens['alice']}"
