@@ -32,9 +32,10 @@ browser:
 
 deps: $(STAMP) node_modules/.installed browser
 
-lint: $(STAMP)
+lint: $(STAMP) node_modules/.installed
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check qtcore
+	$(BIN)/ruff format --check .
+	npx --no-install biome check .
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -176,6 +176,8 @@ export function newestWheel() {
   if (wheels.length === 0) {
     throw new SetupError("no dist/qtcore-*.whl; run `python build/build_wheel.py` first");
   }
-  wheels.sort((a, b) => statSync(path.join(dist, b)).mtimeMs - statSync(path.join(dist, a)).mtimeMs);
+  wheels.sort(
+    (a, b) => statSync(path.join(dist, b)).mtimeMs - statSync(path.join(dist, a)).mtimeMs,
+  );
   return path.join(dist, wheels[0]);
 }

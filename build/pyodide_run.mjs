@@ -16,18 +16,19 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import {
-  newestWheel,
-  REPO_ROOT,
-  SetupError,
   installWheels,
   loadRuntime,
   MOUNT_POINT,
   mountRepo,
+  newestWheel,
+  REPO_ROOT,
   runMain,
+  SetupError,
   seconds,
 } from "./pyodide_common.mjs";
 
-const USAGE = "usage: node build/pyodide_run.mjs [--time] [--wheel [PATH]] (FILE.py | -c CODE) [ARGS...]";
+const USAGE =
+  "usage: node build/pyodide_run.mjs [--time] [--wheel [PATH]] (FILE.py | -c CODE) [ARGS...]";
 
 function parseArgs(argv) {
   const opts = { time: false, wheel: null, code: null, file: null, args: [] };
@@ -38,7 +39,7 @@ function parseArgs(argv) {
       opts.time = true;
     } else if (arg === "--wheel") {
       const next = argv[i + 1];
-      opts.wheel = next && next.endsWith(".whl") ? argv[++i] : "auto";
+      opts.wheel = next?.endsWith(".whl") ? argv[++i] : "auto";
     } else if (arg === "-h" || arg === "--help") {
       console.log(USAGE);
       process.exit(0);
@@ -59,7 +60,6 @@ function parseArgs(argv) {
   opts.args = argv.slice(i);
   return opts;
 }
-
 
 /** Map a host file to its path inside Pyodide, mounting its folder if it is outside the repo. */
 function scriptPath(pyodide, hostFile) {

@@ -14,13 +14,13 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import {
-  newestWheel,
-  REPO_ROOT,
-  SetupError,
   installWheels,
   loadRuntime,
   mountRepo,
+  newestWheel,
+  REPO_ROOT,
   runMain,
+  SetupError,
   seconds,
   testWheels,
 } from "./pyodide_common.mjs";
@@ -37,7 +37,7 @@ function parseArgs(argv) {
       break;
     } else if (arg === "--wheel") {
       const next = argv[i + 1];
-      opts.wheel = next && next.endsWith(".whl") ? argv[++i] : "auto";
+      opts.wheel = next?.endsWith(".whl") ? argv[++i] : "auto";
     } else if (arg === "-h" || arg === "--help") {
       console.log("usage: node build/pyodide_test.mjs [--wheel [PATH]] [-- PYTEST ARGS...]");
       process.exit(0);
@@ -47,7 +47,6 @@ function parseArgs(argv) {
   }
   return opts;
 }
-
 
 const PYTEST_DRIVER = `
 import importlib.util, json, os, site, sys
@@ -123,7 +122,9 @@ async function main() {
   const setupLine =
     `pyodide_test: pyodide ${pyodide.version} load ${seconds(loadMs)}, ` +
     `wheels+mount ${seconds(installMs)} (pytest's own time is on the next line)`;
-  const globals = pyodide.toPy({ _PYTEST_ARGS: JSON.stringify(pytestArgs), _SETUP_LINE: setupLine,
+  const globals = pyodide.toPy({
+    _PYTEST_ARGS: JSON.stringify(pytestArgs),
+    _SETUP_LINE: setupLine,
     _FROM_WHEEL: Boolean(wheelPath),
   });
   pyodide.runPython(PYTEST_DRIVER, { globals });

@@ -52,7 +52,13 @@ export function layout(ops) {
 }
 
 export function fmtParam(x) {
-  const fr = [[1, "pi"], [2, "pi/2"], [4, "pi/4"], [8, "pi/8"], [3, "pi/3"]];
+  const fr = [
+    [1, "pi"],
+    [2, "pi/2"],
+    [4, "pi/4"],
+    [8, "pi/8"],
+    [3, "pi/3"],
+  ];
   for (const [k, name] of fr) {
     if (Math.abs(x - Math.PI / k) < 1e-12) return name;
     if (Math.abs(x + Math.PI / k) < 1e-12) return `-${name}`;
@@ -64,7 +70,7 @@ export function fmtParam(x) {
 export function toDict(model) {
   const ops = ordered(model.items).map((it) => {
     const d = { op: it.op, qubits: [...it.qubits] };
-    if (it.params && it.params.length) d.params = [...it.params];
+    if (it.params?.length) d.params = [...it.params];
     if (it.op === "measure") d.clbits = [...it.clbits];
     if (it.matrix) {
       d.matrix = it.matrix;

@@ -23,22 +23,26 @@ export class QtrFramePlayer extends FramePlayerElement {
       this.showFrame(this.frameIndex + d);
       this.follow = atEnd();
     };
-    const bar = this.buildPlayerBar(SPEEDS, {
-      first: () => {
-        this.follow = false;
-        this.showFrame(0);
+    const bar = this.buildPlayerBar(
+      SPEEDS,
+      {
+        first: () => {
+          this.follow = false;
+          this.showFrame(0);
+        },
+        prev: step(-1),
+        next: step(1),
+        last: () => {
+          this.follow = true;
+          this.showFrame(this.frames.length - 1);
+        },
+        scrub: (v) => {
+          this.follow = v >= this.frames.length - 1;
+          this.showFrame(v);
+        },
       },
-      prev: step(-1),
-      next: step(1),
-      last: () => {
-        this.follow = true;
-        this.showFrame(this.frames.length - 1);
-      },
-      scrub: (v) => {
-        this.follow = v >= this.frames.length - 1;
-        this.showFrame(v);
-      },
-    }, "no frames yet");
+      "no frames yet",
+    );
     this.append(bar, this.buildStateViews());
   }
 

@@ -5,7 +5,7 @@
 // `frameShown`, `playStarted`, `playStopped` and `playEnded`.
 
 import { bitstring, blochSphere, drawAmplitudes, drawBars, palette } from "./plots.js";
-import { QtElement, h } from "./widget-base.js";
+import { h, QtElement } from "./widget-base.js";
 
 export class FramePlayerElement extends QtElement {
   constructor() {
@@ -23,20 +23,73 @@ export class FramePlayerElement extends QtElement {
    * @param {string} [labelText] the frame label before the first frame
    */
   buildPlayerBar(speeds, nav, labelText = "") {
-    this.scrub = h("input", { type: "range", min: "0", max: "0", value: "0", step: "1", class: "qt-scrub", "aria-label": "Frame" });
+    this.scrub = h("input", {
+      type: "range",
+      min: "0",
+      max: "0",
+      value: "0",
+      step: "1",
+      class: "qt-scrub",
+      "aria-label": "Frame",
+    });
     this.scrub.addEventListener("input", () => nav.scrub(Number(this.scrub.value)));
-    this.playBtn = h("button", { type: "button", class: "qt-btn-small qt-play", "aria-label": "Play", text: "▶", onclick: () => this.togglePlay() });
-    this.speedSel = h("select", { "aria-label": "Playback speed (frames per second)", class: "qt-speed" });
-    for (const s of speeds) this.speedSel.append(h("option", { value: String(s), text: `${s} fps`, selected: s === this.fps }));
+    this.playBtn = h("button", {
+      type: "button",
+      class: "qt-btn-small qt-play",
+      "aria-label": "Play",
+      text: "▶",
+      onclick: () => this.togglePlay(),
+    });
+    this.speedSel = h("select", {
+      "aria-label": "Playback speed (frames per second)",
+      class: "qt-speed",
+    });
+    for (const s of speeds)
+      this.speedSel.append(
+        h("option", { value: String(s), text: `${s} fps`, selected: s === this.fps }),
+      );
     this.speedSel.addEventListener("change", () => (this.fps = Number(this.speedSel.value)));
-    this.frameLabel = h("span", { class: "qt-frame-label", "aria-live": "off", text: labelText || null });
-    return h("div", { class: "qt-player", role: "group", "aria-label": "Frame player" },
-      h("button", { type: "button", class: "qt-btn-small", "aria-label": "First frame", text: "⇤", onclick: nav.first }),
-      h("button", { type: "button", class: "qt-btn-small", "aria-label": "Previous frame", text: "|◀", onclick: nav.prev }),
+    this.frameLabel = h("span", {
+      class: "qt-frame-label",
+      "aria-live": "off",
+      text: labelText || null,
+    });
+    return h(
+      "div",
+      { class: "qt-player", role: "group", "aria-label": "Frame player" },
+      h("button", {
+        type: "button",
+        class: "qt-btn-small",
+        "aria-label": "First frame",
+        text: "⇤",
+        onclick: nav.first,
+      }),
+      h("button", {
+        type: "button",
+        class: "qt-btn-small",
+        "aria-label": "Previous frame",
+        text: "|◀",
+        onclick: nav.prev,
+      }),
       this.playBtn,
-      h("button", { type: "button", class: "qt-btn-small", "aria-label": "Next frame", text: "▶|", onclick: nav.next }),
-      h("button", { type: "button", class: "qt-btn-small", "aria-label": "Last frame", text: "⇥", onclick: nav.last }),
-      this.scrub, this.speedSel, this.frameLabel);
+      h("button", {
+        type: "button",
+        class: "qt-btn-small",
+        "aria-label": "Next frame",
+        text: "▶|",
+        onclick: nav.next,
+      }),
+      h("button", {
+        type: "button",
+        class: "qt-btn-small",
+        "aria-label": "Last frame",
+        text: "⇥",
+        onclick: nav.last,
+      }),
+      this.scrub,
+      this.speedSel,
+      this.frameLabel,
+    );
   }
 
   /**
@@ -44,16 +97,44 @@ export class FramePlayerElement extends QtElement {
    * `extra` figures; sets this.probCanvas, ampCanvas, blochRow, clbitsOut and summaryNote.
    */
   buildStateViews(...extra) {
-    this.probCanvas = h("canvas", { class: "qt-canvas", role: "img", "aria-label": "Probability of each basis state" });
-    this.ampCanvas = h("canvas", { class: "qt-canvas", role: "img", "aria-label": "Amplitudes: bar height is magnitude, colour is phase" });
+    this.probCanvas = h("canvas", {
+      class: "qt-canvas",
+      role: "img",
+      "aria-label": "Probability of each basis state",
+    });
+    this.ampCanvas = h("canvas", {
+      class: "qt-canvas",
+      role: "img",
+      "aria-label": "Amplitudes: bar height is magnitude, colour is phase",
+    });
     this.blochRow = h("div", { class: "qt-bloch-row" });
     this.clbitsOut = h("output", { class: "qt-clbits" });
     this.summaryNote = h("p", { class: "qt-note", hidden: true });
-    return h("div", { class: "qt-views" },
-      h("figure", {}, h("figcaption", { text: "Probabilities (qubit 0 is the rightmost bit)" }), this.probCanvas, this.summaryNote),
-      h("figure", {}, h("figcaption", { text: "Amplitudes (height |a|, colour = phase)" }), this.ampCanvas),
-      h("figure", { class: "qt-bloch-fig" }, h("figcaption", { text: "Bloch vectors per qubit" }), this.blochRow, h("p", {}, "Classical bits: ", this.clbitsOut)),
-      ...extra);
+    return h(
+      "div",
+      { class: "qt-views" },
+      h(
+        "figure",
+        {},
+        h("figcaption", { text: "Probabilities (qubit 0 is the rightmost bit)" }),
+        this.probCanvas,
+        this.summaryNote,
+      ),
+      h(
+        "figure",
+        {},
+        h("figcaption", { text: "Amplitudes (height |a|, colour = phase)" }),
+        this.ampCanvas,
+      ),
+      h(
+        "figure",
+        { class: "qt-bloch-fig" },
+        h("figcaption", { text: "Bloch vectors per qubit" }),
+        this.blochRow,
+        h("p", {}, "Classical bits: ", this.clbitsOut),
+      ),
+      ...extra,
+    );
   }
 
   updateLabel() {
@@ -81,13 +162,22 @@ export class FramePlayerElement extends QtElement {
     const n = f.header.numQubits;
     const probs = f.arrays.probabilities;
     if (probs) {
-      const labels = probs.length <= 32 ? Array.from({ length: probs.length }, (_, i) => bitstring(i, n)) : null;
+      const labels =
+        probs.length <= 32 ? Array.from({ length: probs.length }, (_, i) => bitstring(i, n)) : null;
       drawBars(this.probCanvas, { values: probs, labels, max: 1 }, pal);
       this.summaryNote.hidden = !f.summarised;
       if (f.summarised) this.summaryNote.textContent = "Summarised state (see the frame header).";
     } else if (f.arrays.topProbabilities) {
       const idx = f.arrays.topIndices;
-      drawBars(this.probCanvas, { values: f.arrays.topProbabilities, labels: Array.from(idx, (i) => bitstring(i, n)), max: 1 }, pal);
+      drawBars(
+        this.probCanvas,
+        {
+          values: f.arrays.topProbabilities,
+          labels: Array.from(idx, (i) => bitstring(i, n)),
+          max: 1,
+        },
+        pal,
+      );
       this.summaryNote.hidden = false;
       this.summaryNote.textContent = `Summarised: ${f.header.summary ? f.header.summary.reason : "top outcomes only"}`;
     } else {
@@ -101,10 +191,13 @@ export class FramePlayerElement extends QtElement {
         this.spheres = Array.from({ length: n }, (_, q) => blochSphere(`q${q}`));
         this.blochRow.replaceChildren(...this.spheres.map((s) => s.svg));
       }
-      for (let q = 0; q < n; q++) this.spheres[q].update(bloch[3 * q], bloch[3 * q + 1], bloch[3 * q + 2]);
+      for (let q = 0; q < n; q++)
+        this.spheres[q].update(bloch[3 * q], bloch[3 * q + 1], bloch[3 * q + 2]);
     }
     const bits = f.header.clbits || [];
-    this.clbitsOut.textContent = bits.length ? [...bits].reverse().join("") + ` (c[${bits.length - 1}] … c[0])` : "none";
+    this.clbitsOut.textContent = bits.length
+      ? `${[...bits].reverse().join("")} (c[${bits.length - 1}] … c[0])`
+      : "none";
   }
 
   togglePlay(force) {

@@ -20,11 +20,14 @@ export class FrameError extends Error {}
  */
 export function decodeFrame(buffer, offset = 0) {
   if (buffer.byteLength - offset < 16) {
-    throw new FrameError(`truncated frame at byte ${offset}: ${buffer.byteLength - offset} bytes left`);
+    throw new FrameError(
+      `truncated frame at byte ${offset}: ${buffer.byteLength - offset} bytes left`,
+    );
   }
   const bytes = new Uint8Array(buffer, offset, 4);
   for (let i = 0; i < 4; i++) {
-    if (bytes[i] !== MAGIC[i]) throw new FrameError(`bad magic at byte ${offset}: not a QTFR frame`);
+    if (bytes[i] !== MAGIC[i])
+      throw new FrameError(`bad magic at byte ${offset}: not a QTFR frame`);
   }
   const dv = new DataView(buffer, offset);
   const version = dv.getUint16(4, true);
@@ -34,7 +37,9 @@ export function decodeFrame(buffer, offset = 0) {
   const dataLen = dv.getUint32(12, true);
   const size = 16 + headerLen + dataLen;
   if (offset + size > buffer.byteLength) {
-    throw new FrameError(`frame at byte ${offset} claims ${size} bytes, only ${buffer.byteLength - offset} left`);
+    throw new FrameError(
+      `frame at byte ${offset} claims ${size} bytes, only ${buffer.byteLength - offset} left`,
+    );
   }
   const header = JSON.parse(utf8.decode(new Uint8Array(buffer, offset + 16, headerLen)));
   const dataStart = offset + 16 + headerLen;
@@ -52,7 +57,11 @@ export function decodeFrame(buffer, offset = 0) {
     }
   }
   return {
-    header, flags, version, size, arrays,
+    header,
+    flags,
+    version,
+    size,
+    arrays,
     hasAmplitudes: (flags & 1) !== 0,
     summarised: (flags & 2) !== 0,
   };

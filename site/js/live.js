@@ -12,10 +12,17 @@
 import { decodeFrame } from "./frames.js";
 import "./frame-player.js";
 import {
-  RegistryError, authLine, currentSession, ensureSession, registryAvailable, request,
-  unavailableMessage, watchLink, wsUrl,
+  authLine,
+  currentSession,
+  ensureSession,
+  RegistryError,
+  registryAvailable,
+  request,
+  unavailableMessage,
+  watchLink,
+  wsUrl,
 } from "./registry.js";
-import { QtElement, errorPanel, h, statusLine } from "./widget-base.js";
+import { errorPanel, h, QtElement, statusLine } from "./widget-base.js";
 
 const RETRY_CODES = new Set([1001, 1005, 1006, 1011, 1012, 1013]);
 
@@ -37,18 +44,54 @@ class QtrShare extends QtElement {
 
   firstConnected() {
     this.classList.add("qt-widget", "qtr-share");
-    this.titleInput = h("input", { type: "text", value: this.getAttribute("title") || "Live circuit", "aria-label": "Session title" });
-    this.startBtn = h("button", { type: "button", class: "md-button md-button--primary qt-btn", text: "Share live", onclick: () => this.start() });
-    this.endBtn = h("button", { type: "button", class: "md-button qt-btn", text: "End session", disabled: true, onclick: () => this.end() });
+    this.titleInput = h("input", {
+      type: "text",
+      value: this.getAttribute("title") || "Live circuit",
+      "aria-label": "Session title",
+    });
+    this.startBtn = h("button", {
+      type: "button",
+      class: "md-button md-button--primary qt-btn",
+      text: "Share live",
+      onclick: () => this.start(),
+    });
+    this.endBtn = h("button", {
+      type: "button",
+      class: "md-button qt-btn",
+      text: "End session",
+      disabled: true,
+      onclick: () => this.end(),
+    });
     this.auto = h("input", { type: "checkbox", checked: true, "aria-label": "Stream every run" });
-    this.sendBtn = h("button", { type: "button", class: "qt-btn-small", text: "Send current frames", disabled: true, onclick: () => this.sendRun() });
+    this.sendBtn = h("button", {
+      type: "button",
+      class: "qt-btn-small",
+      text: "Send current frames",
+      disabled: true,
+      onclick: () => this.sendRun(),
+    });
     this.status = statusLine("Not sharing.", { tag: "p", live: true });
     this.link = h("p", { class: "qtr-watch-link", hidden: true });
     this.error = errorPanel();
-    this.append(authLine(),
-      h("div", { class: "qt-toolbar" }, h("label", {}, "Title ", this.titleInput), this.startBtn, this.endBtn),
-      h("div", { class: "qt-toolbar" }, h("label", {}, this.auto, " stream every run of the circuit"), this.sendBtn),
-      this.status, this.link, this.error);
+    this.append(
+      authLine(),
+      h(
+        "div",
+        { class: "qt-toolbar" },
+        h("label", {}, "Title ", this.titleInput),
+        this.startBtn,
+        this.endBtn,
+      ),
+      h(
+        "div",
+        { class: "qt-toolbar" },
+        h("label", {}, this.auto, " stream every run of the circuit"),
+        this.sendBtn,
+      ),
+      this.status,
+      this.link,
+      this.error,
+    );
     const circuit = this.circuit();
     if (circuit) {
       circuit.addEventListener("qt-result", () => {
@@ -65,7 +108,11 @@ class QtrShare extends QtElement {
 
   report() {
     if (!this.session) return;
-    const state = this.ended ? "ended" : this.socket && this.socket.readyState === WebSocket.OPEN ? "live" : "reconnecting…";
+    const state = this.ended
+      ? "ended"
+      : this.socket && this.socket.readyState === WebSocket.OPEN
+        ? "live"
+        : "reconnecting…";
     this.status.textContent = `Session “${this.session.title}” ${state}: ${this.sent} frame(s) sent, ${this.acked} acknowledged.`;
   }
 
@@ -77,7 +124,7 @@ class QtrShare extends QtElement {
       await ensureSession("researcher", "Presenting a live session needs a researcher account.");
       const body = { title: this.titleInput.value.trim() || "Live circuit" };
       const c = this.circuit();
-      if (c && c.getAttribute("scenario")) body.scenarioName = c.getAttribute("scenario");
+      if (c?.getAttribute("scenario")) body.scenarioName = c.getAttribute("scenario");
       this.session = await request("sessions", { method: "POST", body });
       this.ended = false;
       this.queue = [];
@@ -86,12 +133,15 @@ class QtrShare extends QtElement {
       this.acked = 0;
       const url = watchLink(this.session.id);
       this.link.hidden = false;
-      this.link.replaceChildren("Viewers watch at ", h("a", { href: url, target: "_blank", class: "qtr-watch-href", text: url }));
+      this.link.replaceChildren(
+        "Viewers watch at ",
+        h("a", { href: url, target: "_blank", class: "qtr-watch-href", text: url }),
+      );
       this.endBtn.disabled = false;
       this.sendBtn.disabled = false;
       this.titleInput.disabled = true;
       await this.connect();
-      if (c && c.frameBuffer) this.sendRun();
+      if (c?.frameBuffer) this.sendRun();
     } catch (err) {
       this.startBtn.disabled = false;
       if (err.code !== "CANCELLED") this.fail(err);
@@ -100,7 +150,10 @@ class QtrShare extends QtElement {
 
   connect(attempt = 0) {
     const s = currentSession();
-    if (!s) return Promise.reject(new RegistryError("signed out: sign in again to keep presenting", { status: 401 }));
+    if (!s)
+      return Promise.reject(
+        new RegistryError("signed out: sign in again to keep presenting", { status: 401 }),
+      );
     const ws = new WebSocket(wsUrl(this.session.presentPath, { token: s.token }));
     ws.binaryType = "arraybuffer";
     this.socket = ws;
@@ -139,7 +192,9 @@ class QtrShare extends QtElement {
           }, backoff(attempt));
           return;
         }
-        const err = new RegistryError(`the registry closed the presenter connection (${e.code}${e.reason ? `: ${e.reason}` : ""})`);
+        const err = new RegistryError(
+          `the registry closed the presenter connection (${e.code}${e.reason ? `: ${e.reason}` : ""})`,
+        );
         this.fail(err);
         this.finish();
         reject(err);
@@ -150,11 +205,12 @@ class QtrShare extends QtElement {
   /** Stream the circuit's current frames, one message per frame, in order. */
   sendRun() {
     const c = this.circuit();
-    if (!c || !c.frameBuffer || !this.session || this.ended) return;
+    if (!c?.frameBuffer || !this.session || this.ended) return;
     // one message per frame: slice the circuit's stream at its already-decoded frame sizes
     let at = 0;
     for (const { size } of c.frames) {
-      const f = c.frameBuffer.slice(at, (at += size));
+      const f = c.frameBuffer.slice(at, at + size);
+      at += size;
       this.queue.push(f);
       this.history.push(f);
       this.sent += 1;
@@ -170,7 +226,9 @@ class QtrShare extends QtElement {
     if (this.socket && this.socket.readyState === WebSocket.OPEN) {
       this.socket.send(JSON.stringify({ type: "end" }));
     } else {
-      request(`sessions/${this.session.id}`, { method: "DELETE" }).catch((err) => this.fail(err)).finally(() => this.finish());
+      request(`sessions/${this.session.id}`, { method: "DELETE" })
+        .catch((err) => this.fail(err))
+        .finally(() => this.finish());
     }
     this.report();
   }
@@ -209,15 +267,27 @@ class QtrWatch extends QtElement {
     this.status = statusLine(null, { tag: "p", live: true, className: "qtr-watch-status" });
     this.error = errorPanel();
     this.player = h("qtr-frame-player", {});
-    const idInput = h("input", { type: "text", name: "session", "aria-label": "Session id", placeholder: "session id" });
-    this.picker = h("form", { class: "qt-toolbar", hidden: true }, h("label", {}, "Session ", idInput),
-      h("button", { type: "submit", class: "md-button qt-btn", text: "Watch" }));
+    const idInput = h("input", {
+      type: "text",
+      name: "session",
+      "aria-label": "Session id",
+      placeholder: "session id",
+    });
+    this.picker = h(
+      "form",
+      { class: "qt-toolbar", hidden: true },
+      h("label", {}, "Session ", idInput),
+      h("button", { type: "submit", class: "md-button qt-btn", text: "Watch" }),
+    );
     this.picker.addEventListener("submit", (e) => {
       e.preventDefault();
-      if (idInput.value.trim()) location.search = `?session=${encodeURIComponent(idInput.value.trim())}`;
+      if (idInput.value.trim())
+        location.search = `?session=${encodeURIComponent(idInput.value.trim())}`;
     });
     this.append(authLine(), this.heading, this.picker, this.status, this.error, this.player);
-    this.start().catch((err) => this.fail(err)).finally(() => this._resolveReady());
+    this.start()
+      .catch((err) => this.fail(err))
+      .finally(() => this._resolveReady());
   }
 
   async start() {
@@ -244,8 +314,15 @@ class QtrWatch extends QtElement {
       this.connect();
     } catch (err) {
       if (err.code === "CANCELLED") {
-        this.status.replaceChildren("Not signed in. ",
-          h("button", { type: "button", class: "qt-btn-small", text: "Sign in", onclick: () => this.signInAndWatch() }));
+        this.status.replaceChildren(
+          "Not signed in. ",
+          h("button", {
+            type: "button",
+            class: "qt-btn-small",
+            text: "Sign in",
+            onclick: () => this.signInAndWatch(),
+          }),
+        );
       } else {
         this.fail(err);
       }
@@ -306,8 +383,14 @@ class QtrWatch extends QtElement {
         setTimeout(() => this.connect(attempt + 1), delay);
         return;
       }
-      const why = { 4401: "your sign-in expired; reload and sign in again", 4403: "your account may not watch sessions", 4404: "no such session" }[e.code];
-      this.fail(new RegistryError(`connection closed (${e.code}): ${why || e.reason || "unexpected"}`));
+      const why = {
+        4401: "your sign-in expired; reload and sign in again",
+        4403: "your account may not watch sessions",
+        4404: "no such session",
+      }[e.code];
+      this.fail(
+        new RegistryError(`connection closed (${e.code}): ${why || e.reason || "unexpected"}`),
+      );
       this.report("disconnected");
     };
   }
@@ -324,13 +407,18 @@ class QtrWatch extends QtElement {
     this.ended = true;
     if (this.socket) this.socket.close(1000);
     this.report("ended");
-    const note = h("p", { class: "qtr-ended admonition note", text: `Session ended after ${this.frames.length} frame(s).` });
+    const note = h("p", {
+      class: "qtr-ended admonition note",
+      text: `Session ended after ${this.frames.length} frame(s).`,
+    });
     this.status.after(note);
     this.dispatchEvent(new CustomEvent("qt-session-ended", { detail: this.info }));
   }
 
   report(state) {
-    const lost = this.lost ? ` · ${this.lost} frame(s) were trimmed from the stream before they reached you` : "";
+    const lost = this.lost
+      ? ` · ${this.lost} frame(s) were trimmed from the stream before they reached you`
+      : "";
     const label = state === "ended" ? "Session ended" : state === "live" ? "Live" : state;
     this.status.textContent = `${label} · ${this.frames.length} frame(s) received${this.reconnects ? ` · ${this.reconnects} reconnect(s)` : ""}${lost}`;
   }

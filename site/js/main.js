@@ -8,7 +8,8 @@ import "./qt-relativity.js";
 import "./qt-sweep.js";
 import "./scenarios.js";
 
-const TAGS = "qt-circuit, qt-relativity, qt-sweep, qt-scenario-loader, qt-scenario-runner, " +
+const TAGS =
+  "qt-circuit, qt-relativity, qt-sweep, qt-scenario-loader, qt-scenario-runner, " +
   "qtr-runs, qtr-share, qtr-watch";
 let generation = 0;
 

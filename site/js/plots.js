@@ -68,7 +68,12 @@ export function drawBars(canvas, data, pal) {
     if (!(v > 0)) continue;
     const bh = (v / max) * (bottom - top);
     ctx.fillStyle = data.colors ? data.colors[i] : pal.primary;
-    ctx.fillRect(left + i * bw + (bw > 4 ? 1 : 0), bottom - bh, Math.max(1, bw - (bw > 4 ? 2 : 0)), bh);
+    ctx.fillRect(
+      left + i * bw + (bw > 4 ? 1 : 0),
+      bottom - bh,
+      Math.max(1, bw - (bw > 4 ? 2 : 0)),
+      bh,
+    );
   }
   if (data.labels && n <= 32) {
     ctx.fillStyle = pal.fg;
@@ -122,20 +127,43 @@ export function blochSphere(label) {
   const size = 110;
   const c = size / 2;
   const r = 40;
-  const svg = el("svg", { viewBox: `0 0 ${size} ${size + 14}`, width: size, height: size + 14, role: "img", class: "qt-bloch" });
+  const svg = el("svg", {
+    viewBox: `0 0 ${size} ${size + 14}`,
+    width: size,
+    height: size + 14,
+    role: "img",
+    class: "qt-bloch",
+  });
   const title = el("title", {}, svg);
   el("circle", { cx: c, cy: c, r, class: "qt-bloch__sphere" }, svg);
   el("ellipse", { cx: c, cy: c, rx: r, ry: r * 0.3, class: "qt-bloch__equator" }, svg);
-  const axes = [[1, 0, 0, "x"], [0, 1, 0, "y"], [0, 0, 1, "|0⟩"], [0, 0, -1, "|1⟩"]];
+  const axes = [
+    [1, 0, 0, "x"],
+    [0, 1, 0, "y"],
+    [0, 0, 1, "|0⟩"],
+    [0, 0, -1, "|1⟩"],
+  ];
   for (const [x, y, z, name] of axes) {
     const [px, py] = project(x, y, z, r, c);
     el("line", { x1: c, y1: c, x2: px, y2: py, class: "qt-bloch__axis" }, svg);
-    const t = el("text", { x: px + (name === "x" ? -6 : 3), y: py + (z < 0 ? 10 : z > 0 ? -2 : 4), class: "qt-bloch__label" }, svg);
+    const t = el(
+      "text",
+      {
+        x: px + (name === "x" ? -6 : 3),
+        y: py + (z < 0 ? 10 : z > 0 ? -2 : 4),
+        class: "qt-bloch__label",
+      },
+      svg,
+    );
     t.textContent = name;
   }
   const vec = el("line", { x1: c, y1: c, x2: c, y2: c - r, class: "qt-bloch__vector" }, svg);
   const dot = el("circle", { cx: c, cy: c - r, r: 3.5, class: "qt-bloch__dot" }, svg);
-  const cap = el("text", { x: c, y: size + 10, "text-anchor": "middle", class: "qt-bloch__caption" }, svg);
+  const cap = el(
+    "text",
+    { x: c, y: size + 10, "text-anchor": "middle", class: "qt-bloch__caption" },
+    svg,
+  );
   cap.textContent = label;
   return {
     svg,
@@ -173,7 +201,8 @@ function niceTicks(lo, hi, log) {
 export function fmtNum(v) {
   if (v === 0) return "0";
   const a = Math.abs(v);
-  if (a >= 1e4 || a < 1e-3) return v.toExponential(a >= 1e4 && Number.isInteger(Math.log10(a)) ? 0 : 1).replace("e+", "e");
+  if (a >= 1e4 || a < 1e-3)
+    return v.toExponential(a >= 1e4 && Number.isInteger(Math.log10(a)) ? 0 : 1).replace("e+", "e");
   return String(Number(v.toPrecision(4)));
 }
 
@@ -190,8 +219,12 @@ export function linePlot(svg, series, options = {}) {
   svg.replaceChildren();
   const title = el("title", {}, svg);
   title.textContent = options.title || `${options.ylabel || "y"} vs ${options.xlabel || "x"}`;
-  const xs = series.flatMap((s) => s.x).filter((v) => Number.isFinite(v) && (!options.logx || v > 0));
-  const ys = series.flatMap((s) => [...s.y, ...(s.low || []), ...(s.high || [])]).filter((v) => Number.isFinite(v) && (!options.logy || v > 0));
+  const xs = series
+    .flatMap((s) => s.x)
+    .filter((v) => Number.isFinite(v) && (!options.logx || v > 0));
+  const ys = series
+    .flatMap((s) => [...s.y, ...(s.low || []), ...(s.high || [])])
+    .filter((v) => Number.isFinite(v) && (!options.logy || v > 0));
   if (options.marker) {
     xs.push(options.marker[0]);
     ys.push(options.marker[1]);
@@ -201,8 +234,15 @@ export function linePlot(svg, series, options = {}) {
   let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
   if (options.ymin != null) y0 = Math.min(y0, options.ymin);
   if (options.ymax != null) y1 = Math.max(y1, options.ymax);
-  if (x0 === x1) { x0 -= 1; x1 += 1; }
-  if (y0 === y1) { const d = Math.abs(y0) * 0.1 || 1; y0 -= d; y1 += d; }
+  if (x0 === x1) {
+    x0 -= 1;
+    x1 += 1;
+  }
+  if (y0 === y1) {
+    const d = Math.abs(y0) * 0.1 || 1;
+    y0 -= d;
+    y1 += d;
+  }
   const tx = options.logx ? (v) => Math.log10(v) : (v) => v;
   const ty = options.logy ? (v) => Math.log10(v) : (v) => v;
   const X = (v) => m.l + ((tx(v) - tx(x0)) / (tx(x1) - tx(x0))) * (W - m.l - m.r);
@@ -220,23 +260,69 @@ export function linePlot(svg, series, options = {}) {
     const t = el("text", { x: m.l - 5, y: Y(v) + 4, "text-anchor": "end" }, g);
     t.textContent = fmtNum(v);
   }
-  el("rect", { x: m.l, y: m.t, width: W - m.l - m.r, height: H - m.t - m.b, class: "qt-plot__frame" }, g);
-  const xl = el("text", { x: (m.l + W - m.r) / 2, y: H - 6, "text-anchor": "middle", class: "qt-plot__label" }, g);
+  el(
+    "rect",
+    { x: m.l, y: m.t, width: W - m.l - m.r, height: H - m.t - m.b, class: "qt-plot__frame" },
+    g,
+  );
+  const xl = el(
+    "text",
+    { x: (m.l + W - m.r) / 2, y: H - 6, "text-anchor": "middle", class: "qt-plot__label" },
+    g,
+  );
   xl.textContent = options.xlabel || "";
-  const yl = el("text", { x: 12, y: (m.t + H - m.b) / 2, "text-anchor": "middle", class: "qt-plot__label", transform: `rotate(-90 12 ${(m.t + H - m.b) / 2})` }, g);
+  const yl = el(
+    "text",
+    {
+      x: 12,
+      y: (m.t + H - m.b) / 2,
+      "text-anchor": "middle",
+      class: "qt-plot__label",
+      transform: `rotate(-90 12 ${(m.t + H - m.b) / 2})`,
+    },
+    g,
+  );
   yl.textContent = options.ylabel || "";
   series.forEach((s, k) => {
     const cls = `qt-plot__series qt-plot__series--${k}`;
-    const pts = s.x.map((x, i) => [x, s.y[i]]).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y) && (!options.logx || x > 0) && (!options.logy || y > 0));
+    const pts = s.x
+      .map((x, i) => [x, s.y[i]])
+      .filter(
+        ([x, y]) =>
+          Number.isFinite(x) &&
+          Number.isFinite(y) &&
+          (!options.logx || x > 0) &&
+          (!options.logy || y > 0),
+      );
     if (s.low && s.high) {
       s.x.forEach((x, i) => {
-        el("line", { x1: X(x), x2: X(x), y1: Y(Math.max(s.low[i], y0)), y2: Y(Math.min(s.high[i], y1)), class: `${cls} qt-plot__err` }, svg);
+        el(
+          "line",
+          {
+            x1: X(x),
+            x2: X(x),
+            y1: Y(Math.max(s.low[i], y0)),
+            y2: Y(Math.min(s.high[i], y1)),
+            class: `${cls} qt-plot__err`,
+          },
+          svg,
+        );
       });
     }
     if (s.points) {
-      for (const [x, y] of pts) el("circle", { cx: X(x), cy: Y(y), r: 3, class: `${cls} qt-plot__pt` }, svg);
+      for (const [x, y] of pts)
+        el("circle", { cx: X(x), cy: Y(y), r: 3, class: `${cls} qt-plot__pt` }, svg);
     } else if (pts.length) {
-      el("path", { d: pts.map(([x, y], i) => `${i ? "L" : "M"}${X(x).toFixed(1)},${Y(y).toFixed(1)}`).join(""), class: `${cls} qt-plot__line` }, svg);
+      el(
+        "path",
+        {
+          d: pts
+            .map(([x, y], i) => `${i ? "L" : "M"}${X(x).toFixed(1)},${Y(y).toFixed(1)}`)
+            .join(""),
+          class: `${cls} qt-plot__line`,
+        },
+        svg,
+      );
     }
   });
   if (options.marker && Number.isFinite(options.marker[0]) && Number.isFinite(options.marker[1])) {

@@ -4,7 +4,13 @@
 // why not (registry unavailable, 401/403/413/400 with the field, 503).
 
 import {
-  RegistryError, ensureSession, registryAvailable, request, runLink, toBase64, unavailableMessage,
+  ensureSession,
+  RegistryError,
+  registryAvailable,
+  request,
+  runLink,
+  toBase64,
+  unavailableMessage,
 } from "./registry.js";
 import { h } from "./widget-base.js";
 
@@ -13,7 +19,10 @@ const RESULT_DROP = new Set(["qasm", "circuit", "numQubits", "numClbits"]);
 /** The body of POST /runs for the last run of a <qt-circuit>. */
 export function circuitRunPayload(widget) {
   const res = widget.lastResult;
-  if (!res) throw new RegistryError("Run the circuit first: there is no result to publish yet.", { code: "NO-RUN" });
+  if (!res)
+    throw new RegistryError("Run the circuit first: there is no result to publish yet.", {
+      code: "NO-RUN",
+    });
   const info = widget.rt.info || {};
   const results = Object.fromEntries(Object.entries(res).filter(([k]) => !RESULT_DROP.has(k)));
   const name = widget.getAttribute("scenario") || widget.id || "circuit";
@@ -33,7 +42,10 @@ export function circuitRunPayload(widget) {
 export function scenarioRunPayload(runner) {
   const s = runner.scenario;
   const res = runner.result;
-  if (!s || !res) throw new RegistryError("Run the scenario first: there is no result to publish yet.", { code: "NO-RUN" });
+  if (!s || !res)
+    throw new RegistryError("Run the scenario first: there is no result to publish yet.", {
+      code: "NO-RUN",
+    });
   const prov = res.provenance || {};
   const info = runner.rt.info || {};
   const { provenance: _p, ...results } = res;
@@ -56,15 +68,41 @@ export function scenarioRunPayload(runner) {
  * @returns {{button: HTMLButtonElement, panel: HTMLElement}}
  */
 export function publishControl(widget, buildPayload) {
-  const button = h("button", { type: "button", class: "md-button qt-btn qtr-publish-btn", text: "Publish", title: "Publish this run to the registry (sign-in required)" });
-  const nameInput = h("input", { type: "text", class: "qtr-publish-name", "aria-label": "Scenario name to publish under" });
-  const tagsInput = h("input", { type: "text", class: "qtr-publish-tags", value: widget.getAttribute("tags") || "site", "aria-label": "Tags (comma separated)" });
+  const button = h("button", {
+    type: "button",
+    class: "md-button qt-btn qtr-publish-btn",
+    text: "Publish",
+    title: "Publish this run to the registry (sign-in required)",
+  });
+  const nameInput = h("input", {
+    type: "text",
+    class: "qtr-publish-name",
+    "aria-label": "Scenario name to publish under",
+  });
+  const tagsInput = h("input", {
+    type: "text",
+    class: "qtr-publish-tags",
+    value: widget.getAttribute("tags") || "site",
+    "aria-label": "Tags (comma separated)",
+  });
   const outcome = h("div", { class: "qtr-publish-outcome", role: "status", "aria-live": "polite" });
   nameInput.value = widget.getAttribute("scenario") || widget.id || "";
-  const panel = h("div", { class: "qtr-publish" },
-    h("details", { class: "qtr-publish-opts" }, h("summary", { text: "Publish options (scenario name, tags)" }),
-      h("div", { class: "qt-row" }, h("label", {}, "Scenario name ", nameInput), h("label", {}, "Tags ", tagsInput))),
-    outcome);
+  const panel = h(
+    "div",
+    { class: "qtr-publish" },
+    h(
+      "details",
+      { class: "qtr-publish-opts" },
+      h("summary", { text: "Publish options (scenario name, tags)" }),
+      h(
+        "div",
+        { class: "qt-row" },
+        h("label", {}, "Scenario name ", nameInput),
+        h("label", {}, "Tags ", tagsInput),
+      ),
+    ),
+    outcome,
+  );
 
   const show = (kind, ...content) => {
     outcome.className = `qtr-publish-outcome qtr-${kind}`;
@@ -84,7 +122,10 @@ export function publishControl(widget, buildPayload) {
       const body = buildPayload(widget);
       if (nameInput.value.trim()) body.scenarioName = nameInput.value.trim();
       else nameInput.value = body.scenarioName;
-      body.tags = tagsInput.value.split(",").map((t) => t.trim()).filter(Boolean);
+      body.tags = tagsInput.value
+        .split(",")
+        .map((t) => t.trim())
+        .filter(Boolean);
       show("info", "Waiting for sign-in…");
       await ensureSession("researcher", "Publishing a run needs a researcher account.");
       show("info", "Publishing…");
@@ -96,9 +137,16 @@ export function publishControl(widget, buildPayload) {
         await ensureSession("researcher", "Your session expired: sign in again to publish.");
         run = await request("runs", { method: "POST", body });
       }
-      const score = run.anomalyScore == null ? "no anomaly score yet (fewer than 5 earlier runs)" : `anomaly score ${run.anomalyScore.toFixed(2)}${run.anomalous ? " — anomalous" : ""}`;
-      show("ok", "Published run ", h("a", { href: runLink(run.id), class: "qtr-run-link", text: run.id }),
-        ` (${run.scenarioName}, seed ${run.seed}, ${run.kernel} kernel; ${score}).`);
+      const score =
+        run.anomalyScore == null
+          ? "no anomaly score yet (fewer than 5 earlier runs)"
+          : `anomaly score ${run.anomalyScore.toFixed(2)}${run.anomalous ? " — anomalous" : ""}`;
+      show(
+        "ok",
+        "Published run ",
+        h("a", { href: runLink(run.id), class: "qtr-run-link", text: run.id }),
+        ` (${run.scenarioName}, seed ${run.seed}, ${run.kernel} kernel; ${score}).`,
+      );
       widget.dispatchEvent(new CustomEvent("qt-published", { detail: run }));
     } catch (err) {
       if (err.code === "CANCELLED") show("info", "Not published: sign-in cancelled.");

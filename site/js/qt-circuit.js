@@ -7,19 +7,23 @@
 //
 // The whole view (circuit, shots, seed, current frame) round-trips through the URL hash.
 
-import { kernelLabel, renderError } from "./runtime.js";
-import { decodeFrames } from "./frames.js";
-import { FramePlayerElement } from "./frame-views.js";
 import { arity, fromDict, itemAt, ordered, span, toDict, width } from "./circuit-model.js";
+import { FramePlayerElement } from "./frame-views.js";
+import { decodeFrames } from "./frames.js";
 import { drawBars, palette } from "./plots.js";
-import { quirkToCircuit } from "./quirk.js";
-import { readQuirkFragment, readState, writeState } from "./urlstate.js";
-import { loadScenario } from "./scenarios.js";
 import { circuitRunPayload, publishControl } from "./publish.js";
+import { quirkToCircuit } from "./quirk.js";
+import { kernelLabel, renderError } from "./runtime.js";
+import { loadScenario } from "./scenarios.js";
+import { readQuirkFragment, readState, writeState } from "./urlstate.js";
 import { bindRuntime, errorPanel, h, statusLine } from "./widget-base.js";
 
 const EXTRA_TOOLS = [
-  { name: "measure", label: "Measure", title: "Measure a qubit into the classical bit of the same index" },
+  {
+    name: "measure",
+    label: "Measure",
+    title: "Measure a qubit into the classical bit of the same index",
+  },
   { name: "reset", label: "Reset", title: "Reset a qubit to |0⟩" },
   { name: "barrier", label: "Barrier", title: "Barrier (no effect on the state)" },
   { name: "erase", label: "Erase", title: "Erase: click an op to delete it" },
@@ -69,45 +73,165 @@ export class QtCircuit extends FramePlayerElement {
   build() {
     this.classList.add("qt-widget");
     this.status = statusLine(null, { live: true });
-    this.stageBar = h("progress", { class: "qt-stage", max: "4", value: "0", "aria-label": "Loading the Python runtime" });
-    this.shotsInput = h("input", { type: "number", min: "0", max: "10000000", step: "1", value: this.getAttribute("shots") || "1024", "aria-label": "Shots", class: "qt-num" });
-    this.seedInput = h("input", { type: "number", min: "0", step: "1", value: this.getAttribute("seed") || "7", "aria-label": "Seed", class: "qt-num" });
-    this.runBtn = h("button", { type: "button", class: "md-button qt-btn", text: "Run", onclick: () => this.refresh("run") });
-    this.cancelBtn = h("button", { type: "button", class: "md-button qt-btn", text: "Cancel", disabled: true, onclick: () => this.cancel() });
+    this.stageBar = h("progress", {
+      class: "qt-stage",
+      max: "4",
+      value: "0",
+      "aria-label": "Loading the Python runtime",
+    });
+    this.shotsInput = h("input", {
+      type: "number",
+      min: "0",
+      max: "10000000",
+      step: "1",
+      value: this.getAttribute("shots") || "1024",
+      "aria-label": "Shots",
+      class: "qt-num",
+    });
+    this.seedInput = h("input", {
+      type: "number",
+      min: "0",
+      step: "1",
+      value: this.getAttribute("seed") || "7",
+      "aria-label": "Seed",
+      class: "qt-num",
+    });
+    this.runBtn = h("button", {
+      type: "button",
+      class: "md-button qt-btn",
+      text: "Run",
+      onclick: () => this.refresh("run"),
+    });
+    this.cancelBtn = h("button", {
+      type: "button",
+      class: "md-button qt-btn",
+      text: "Cancel",
+      disabled: true,
+      onclick: () => this.cancel(),
+    });
     this.busyBar = h("progress", { class: "qt-busy", hidden: true, "aria-label": "Running" });
-    this.shareBtn = h("button", { type: "button", class: "md-button qt-btn", text: "Copy link", title: "Copy a link that reproduces this view", onclick: () => this.share() });
+    this.shareBtn = h("button", {
+      type: "button",
+      class: "md-button qt-btn",
+      text: "Copy link",
+      title: "Copy a link that reproduces this view",
+      onclick: () => this.share(),
+    });
     this.publish = publishControl(this, circuitRunPayload);
-    const toolbar = h("div", { class: "qt-toolbar" },
+    const toolbar = h(
+      "div",
+      { class: "qt-toolbar" },
       h("label", {}, "Shots ", this.shotsInput),
       h("label", {}, "Seed ", this.seedInput),
-      this.runBtn, this.cancelBtn, this.shareBtn, this.publish.button, this.busyBar);
+      this.runBtn,
+      this.cancelBtn,
+      this.shareBtn,
+      this.publish.button,
+      this.busyBar,
+    );
     this.shotsInput.addEventListener("change", () => this.changed("settings"));
     this.seedInput.addEventListener("change", () => this.changed("settings"));
 
     this.palette = h("div", { class: "qt-palette", role: "toolbar", "aria-label": "Gate palette" });
-    this.paramInput = h("input", { type: "text", value: "pi/2", class: "qt-param", "aria-label": "Angle for new rotation gates" });
-    this.grid = h("div", { class: "qt-grid", role: "grid", "aria-label": "Circuit grid: rows are qubits, columns are steps" });
+    this.paramInput = h("input", {
+      type: "text",
+      value: "pi/2",
+      class: "qt-param",
+      "aria-label": "Angle for new rotation gates",
+    });
+    this.grid = h("div", {
+      class: "qt-grid",
+      role: "grid",
+      "aria-label": "Circuit grid: rows are qubits, columns are steps",
+    });
     this.hint = h("p", { class: "qt-hint", "aria-live": "polite" });
-    const editRow = h("div", { class: "qt-edit-row" },
-      h("button", { type: "button", class: "qt-btn-small", text: "+ qubit", onclick: () => this.addQubit(1) }),
-      h("button", { type: "button", class: "qt-btn-small", text: "− qubit", onclick: () => this.addQubit(-1) }),
-      h("button", { type: "button", class: "qt-btn-small", text: "Undo", title: "Undo (Ctrl+Z)", onclick: () => this.undo() }),
-      h("button", { type: "button", class: "qt-btn-small", text: "Redo", title: "Redo (Ctrl+Y)", onclick: () => this.redo() }),
-      h("button", { type: "button", class: "qt-btn-small", text: "Clear", onclick: () => this.edit(() => (this.model.items = [])) }),
-      this.hint);
-    this.inspector = h("div", { class: "qt-inspector", hidden: true, role: "group", "aria-label": "Selected operation" });
+    const editRow = h(
+      "div",
+      { class: "qt-edit-row" },
+      h("button", {
+        type: "button",
+        class: "qt-btn-small",
+        text: "+ qubit",
+        onclick: () => this.addQubit(1),
+      }),
+      h("button", {
+        type: "button",
+        class: "qt-btn-small",
+        text: "− qubit",
+        onclick: () => this.addQubit(-1),
+      }),
+      h("button", {
+        type: "button",
+        class: "qt-btn-small",
+        text: "Undo",
+        title: "Undo (Ctrl+Z)",
+        onclick: () => this.undo(),
+      }),
+      h("button", {
+        type: "button",
+        class: "qt-btn-small",
+        text: "Redo",
+        title: "Redo (Ctrl+Y)",
+        onclick: () => this.redo(),
+      }),
+      h("button", {
+        type: "button",
+        class: "qt-btn-small",
+        text: "Clear",
+        onclick: () => this.edit(() => (this.model.items = [])),
+      }),
+      this.hint,
+    );
+    this.inspector = h("div", {
+      class: "qt-inspector",
+      hidden: true,
+      role: "group",
+      "aria-label": "Selected operation",
+    });
 
-    this.qasmText = h("textarea", { class: "qt-qasm-text", rows: "8", spellcheck: "false", "aria-label": "OpenQASM source" });
+    this.qasmText = h("textarea", {
+      class: "qt-qasm-text",
+      rows: "8",
+      spellcheck: "false",
+      "aria-label": "OpenQASM source",
+    });
     this.qasmError = errorPanel("qt-qasm-error");
-    this.qasmText.addEventListener("input", debounce(() => this.qasmEdited(), 450));
-    const qasm = h("details", { class: "qt-qasm", open: true }, h("summary", { text: "OpenQASM (edit to change the circuit)" }), this.qasmText, this.qasmError);
+    this.qasmText.addEventListener(
+      "input",
+      debounce(() => this.qasmEdited(), 450),
+    );
+    const qasm = h(
+      "details",
+      { class: "qt-qasm", open: true },
+      h("summary", { text: "OpenQASM (edit to change the circuit)" }),
+      this.qasmText,
+      this.qasmError,
+    );
 
-    this.quirkInput = h("input", { type: "text", class: "qt-quirk-input", placeholder: 'https://algassert.com/quirk#circuit={"cols":[["H"],["•","X"]]}', "aria-label": "Quirk URL or circuit JSON" });
+    this.quirkInput = h("input", {
+      type: "text",
+      class: "qt-quirk-input",
+      placeholder: 'https://algassert.com/quirk#circuit={"cols":[["H"],["•","X"]]}',
+      "aria-label": "Quirk URL or circuit JSON",
+    });
     this.quirkMsg = errorPanel();
-    const quirk = h("details", { class: "qt-quirk" }, h("summary", { text: "Import from Quirk" }),
-      h("div", { class: "qt-row" }, this.quirkInput,
-        h("button", { type: "button", class: "md-button qt-btn", text: "Import", onclick: () => this.importQuirk(this.quirkInput.value) })),
-      this.quirkMsg);
+    const quirk = h(
+      "details",
+      { class: "qt-quirk" },
+      h("summary", { text: "Import from Quirk" }),
+      h(
+        "div",
+        { class: "qt-row" },
+        this.quirkInput,
+        h("button", {
+          type: "button",
+          class: "md-button qt-btn",
+          text: "Import",
+          onclick: () => this.importQuirk(this.quirkInput.value),
+        }),
+      ),
+      this.quirkMsg,
+    );
 
     const player = this.buildPlayerBar(SPEEDS, {
       first: () => this.showFrame(0, true),
@@ -116,16 +240,37 @@ export class QtCircuit extends FramePlayerElement {
       last: () => this.showFrame(this.frames.length - 1, true),
       scrub: (v) => this.showFrame(v, true),
     });
-    this.countsCanvas = h("canvas", { class: "qt-canvas", role: "img", "aria-label": "Measurement counts" });
+    this.countsCanvas = h("canvas", {
+      class: "qt-canvas",
+      role: "img",
+      "aria-label": "Measurement counts",
+    });
     this.countsText = h("p", { class: "qt-counts-text" });
     const views = this.buildStateViews(
-      h("figure", {}, h("figcaption", { text: "Measurement counts" }), this.countsCanvas, this.countsText));
+      h(
+        "figure",
+        {},
+        h("figcaption", { text: "Measurement counts" }),
+        this.countsCanvas,
+        this.countsText,
+      ),
+    );
     this.error = errorPanel();
 
     this.replaceChildren(
       h("div", { class: "qt-head" }, this.stageBar, this.status),
-      toolbar, this.publish.panel, this.palette, h("div", { class: "qt-grid-wrap" }, this.grid), editRow,
-      this.inspector, this.error, player, views, qasm, quirk);
+      toolbar,
+      this.publish.panel,
+      this.palette,
+      h("div", { class: "qt-grid-wrap" }, this.grid),
+      editRow,
+      this.inspector,
+      this.error,
+      player,
+      views,
+      qasm,
+      quirk,
+    );
     this.addEventListener("keydown", (e) => this.onKey(e));
     this.status.textContent = this.rt.stage.label || "Loading…";
     const onStage = (e) => {
@@ -139,7 +284,10 @@ export class QtCircuit extends FramePlayerElement {
     });
     this.rt.addEventListener("fatal", (e) => this.fail(e.detail));
     this.themeObserver = new MutationObserver(() => this.redraw());
-    this.themeObserver.observe(document.body, { attributes: true, attributeFilter: ["data-md-color-scheme"] });
+    this.themeObserver.observe(document.body, {
+      attributes: true,
+      attributeFilter: ["data-md-color-scheme"],
+    });
   }
 
   async init() {
@@ -152,7 +300,7 @@ export class QtCircuit extends FramePlayerElement {
     const saved = readState(this.wid);
     const quirk = this.isFirstCircuit() ? readQuirkFragment() : null;
     let restoreFrame = null;
-    if (saved && saved.circuit) {
+    if (saved?.circuit) {
       this.model = fromDict(saved.circuit);
       if (saved.shots != null) this.shotsInput.value = saved.shots;
       if (saved.seed != null) this.seedInput.value = saved.seed;
@@ -193,7 +341,15 @@ export class QtCircuit extends FramePlayerElement {
   buildPalette() {
     this.palette.replaceChildren();
     const mk = (name, label, title) => {
-      const b = h("button", { type: "button", class: "qt-tool", "data-tool": name, "aria-pressed": String(this.tool === name), title, draggable: "true", text: label });
+      const b = h("button", {
+        type: "button",
+        class: "qt-tool",
+        "data-tool": name,
+        "aria-pressed": String(this.tool === name),
+        title,
+        draggable: "true",
+        text: label,
+      });
       b.addEventListener("click", () => this.setTool(name));
       b.addEventListener("dragstart", (e) => e.dataTransfer.setData("text/x-qt-gate", name));
       return b;
@@ -201,7 +357,13 @@ export class QtCircuit extends FramePlayerElement {
     for (const [title, pred] of GROUPS) {
       const group = h("div", { class: "qt-tool-group", role: "group", "aria-label": title });
       for (const g of this.gates.filter(pred)) {
-        group.append(mk(g.name, g.name.toUpperCase(), `${g.name}${g.params.length ? "(" + g.params.join(", ") + ")" : ""}: ${g.summary}`));
+        group.append(
+          mk(
+            g.name,
+            g.name.toUpperCase(),
+            `${g.name}${g.params.length ? `(${g.params.join(", ")})` : ""}: ${g.summary}`,
+          ),
+        );
       }
       this.palette.append(group);
     }
@@ -213,9 +375,14 @@ export class QtCircuit extends FramePlayerElement {
   setTool(name) {
     this.tool = name;
     this.pending = null;
-    for (const b of this.palette.querySelectorAll(".qt-tool")) b.setAttribute("aria-pressed", String(b.dataset.tool === name));
+    for (const b of this.palette.querySelectorAll(".qt-tool"))
+      b.setAttribute("aria-pressed", String(b.dataset.tool === name));
     const spec = this.specs[name];
-    this.hint.textContent = spec ? `${name}: click ${arity(spec) > 1 ? `${arity(spec)} qubits in one column (controls first)` : "a cell"}` : name === "erase" ? "Click an op to delete it" : `${name}: click a cell`;
+    this.hint.textContent = spec
+      ? `${name}: click ${arity(spec) > 1 ? `${arity(spec)} qubits in one column (controls first)` : "a cell"}`
+      : name === "erase"
+        ? "Click an op to delete it"
+        : `${name}: click a cell`;
     this.renderGrid();
   }
 
@@ -257,14 +424,16 @@ export class QtCircuit extends FramePlayerElement {
     }
     this.edit(() => {
       this.model.n = n;
-      if (delta < 0) this.model.items = this.model.items.filter((it) => it.qubits.every((q) => q < n));
+      if (delta < 0)
+        this.model.items = this.model.items.filter((it) => it.qubits.every((q) => q < n));
       this.model.c = Math.min(this.model.c, Math.max(n, this.maxClbit() + 1));
     });
   }
 
   maxClbit() {
     let m = -1;
-    for (const it of this.model.items) for (const c of [...it.clbits, ...(it.cond ? it.cond.clbits : [])]) m = Math.max(m, c);
+    for (const it of this.model.items)
+      for (const c of [...it.clbits, ...(it.cond ? it.cond.clbits : [])]) m = Math.max(m, c);
     return m;
   }
 
@@ -272,7 +441,8 @@ export class QtCircuit extends FramePlayerElement {
     this.focusCell = { q, t };
     const existing = itemAt(this.model, q, t);
     if (this.tool === "erase") {
-      if (existing) this.edit(() => (this.model.items = this.model.items.filter((it) => it !== existing)));
+      if (existing)
+        this.edit(() => (this.model.items = this.model.items.filter((it) => it !== existing)));
       return;
     }
     if (existing && !this.pending) {
@@ -287,7 +457,8 @@ export class QtCircuit extends FramePlayerElement {
   place(q, t, toolName = this.tool) {
     const spec = this.specs[toolName];
     const need = spec ? arity(spec) : 1;
-    if (this.pending && (this.pending.t !== t || this.pending.tool !== toolName)) this.pending = null;
+    if (this.pending && (this.pending.t !== t || this.pending.tool !== toolName))
+      this.pending = null;
     if (!this.pending) this.pending = { tool: toolName, t, qubits: [] };
     if (this.pending.qubits.includes(q)) {
       this.hint.textContent = `qubit ${q} is already part of this ${toolName}; pick another`;
@@ -295,7 +466,10 @@ export class QtCircuit extends FramePlayerElement {
     }
     this.pending.qubits.push(q);
     if (this.pending.qubits.length < need) {
-      const role = spec && this.pending.qubits.length < (spec.variadic ? 2 : spec.numControls) ? "control" : "target";
+      const role =
+        spec && this.pending.qubits.length < (spec.variadic ? 2 : spec.numControls)
+          ? "control"
+          : "target";
       this.hint.textContent = `${toolName}: qubit ${q} chosen; now click the next ${role} in step ${t} (Esc cancels)`;
       this.renderGrid();
       return;
@@ -304,7 +478,10 @@ export class QtCircuit extends FramePlayerElement {
     this.pending = null;
     // Anything in the way in that column moves one step right.
     const item = { op: toolName, qubits, params: [], clbits: [], cond: null, t };
-    if (spec && spec.numParams) item.params = Array.from({ length: spec.numParams }, (_, i) => (i === 0 ? this.paramInput.value.trim() || "pi/2" : "0"));
+    if (spec?.numParams)
+      item.params = Array.from({ length: spec.numParams }, (_, i) =>
+        i === 0 ? this.paramInput.value.trim() || "pi/2" : "0",
+      );
     if (toolName === "measure") {
       item.clbits = [q];
     }
@@ -328,16 +505,38 @@ export class QtCircuit extends FramePlayerElement {
     }
     this.inspector.hidden = false;
     const spec = this.specs[it.op];
-    this.inspector.append(h("strong", { text: `${it.op} on q[${it.qubits.join("], q[")}] (step ${it.t})` }));
+    this.inspector.append(
+      h("strong", { text: `${it.op} on q[${it.qubits.join("], q[")}] (step ${it.t})` }),
+    );
     const inputs = [];
     (spec ? spec.params : []).forEach((name, i) => {
-      const inp = h("input", { type: "text", value: it.params[i] ?? "0", class: "qt-param", "aria-label": `${it.op} parameter ${name}` });
+      const inp = h("input", {
+        type: "text",
+        value: it.params[i] ?? "0",
+        class: "qt-param",
+        "aria-label": `${it.op} parameter ${name}`,
+      });
       inputs.push(inp);
       this.inspector.append(h("label", {}, ` ${name} `, inp));
     });
-    const condOn = h("input", { type: "checkbox", checked: Boolean(it.cond), "aria-label": "Classically controlled" });
-    const condBit = h("input", { type: "number", min: "0", value: it.cond ? it.cond.clbits[0] : 0, class: "qt-num", "aria-label": "Condition classical bit" });
-    const condVal = h("select", { "aria-label": "Condition value" }, h("option", { value: "1", text: "1" }), h("option", { value: "0", text: "0" }));
+    const condOn = h("input", {
+      type: "checkbox",
+      checked: Boolean(it.cond),
+      "aria-label": "Classically controlled",
+    });
+    const condBit = h("input", {
+      type: "number",
+      min: "0",
+      value: it.cond ? it.cond.clbits[0] : 0,
+      class: "qt-num",
+      "aria-label": "Condition classical bit",
+    });
+    const condVal = h(
+      "select",
+      { "aria-label": "Condition value" },
+      h("option", { value: "1", text: "1" }),
+      h("option", { value: "0", text: "0" }),
+    );
     if (it.cond) condVal.value = String(it.cond.value);
     this.inspector.append(h("label", {}, " ", condOn, " only if c[", condBit, "] == ", condVal));
     const apply = () => {
@@ -356,9 +555,28 @@ export class QtCircuit extends FramePlayerElement {
     };
     this.inspector.append(
       h("button", { type: "button", class: "qt-btn-small", text: "Apply", onclick: apply }),
-      h("button", { type: "button", class: "qt-btn-small", text: "Delete", onclick: () => this.edit(() => (this.model.items = this.model.items.filter((x) => x !== it))) }),
-      h("button", { type: "button", class: "qt-btn-small", text: "Close", onclick: () => { this.selected = null; this.renderInspector(); this.renderGrid(); } }));
-    for (const inp of inputs) inp.addEventListener("keydown", (e) => { if (e.key === "Enter") apply(); });
+      h("button", {
+        type: "button",
+        class: "qt-btn-small",
+        text: "Delete",
+        onclick: () =>
+          this.edit(() => (this.model.items = this.model.items.filter((x) => x !== it))),
+      }),
+      h("button", {
+        type: "button",
+        class: "qt-btn-small",
+        text: "Close",
+        onclick: () => {
+          this.selected = null;
+          this.renderInspector();
+          this.renderGrid();
+        },
+      }),
+    );
+    for (const inp of inputs)
+      inp.addEventListener("keydown", (e) => {
+        if (e.key === "Enter") apply();
+      });
   }
 
   // ------------------------------------------------------------------ grid
@@ -376,7 +594,7 @@ export class QtCircuit extends FramePlayerElement {
     if (["swap", "cswap"].includes(it.op)) return { text: "×", role: "tgt" };
     const label = (nc > 0 ? base : it.op).toUpperCase();
     const short = (p) => (p.length > 6 ? `${p.slice(0, 5)}…` : p);
-    const params = it.params && it.params.length ? `(${it.params.map(short).join(",")})` : "";
+    const params = it.params?.length ? `(${it.params.map(short).join(",")})` : "";
     return { text: label, sub: params, role: "gate" };
   }
 
@@ -405,16 +623,28 @@ export class QtCircuit extends FramePlayerElement {
           if (it.cond) classes.push("qt-cell--cond");
           if (it === this.selected) classes.push("qt-selected");
           if (it === cur) classes.push("qt-current");
-          label = `qubit ${q}, step ${t}: ${it.op}${it.params.length ? "(" + it.params.join(", ") + ")" : ""} on qubits ${it.qubits.join(", ")}${it.cond ? ` if c[${it.cond.clbits.join(",")}] == ${it.cond.value}` : ""}`;
+          label = `qubit ${q}, step ${t}: ${it.op}${it.params.length ? `(${it.params.join(", ")})` : ""} on qubits ${it.qubits.join(", ")}${it.cond ? ` if c[${it.cond.clbits.join(",")}] == ${it.cond.value}` : ""}`;
         }
         if (cur && cur.t === t) classes.push("qt-current-col");
-        if (this.pending && this.pending.t === t && this.pending.qubits.includes(q)) classes.push("qt-pending");
+        if (this.pending && this.pending.t === t && this.pending.qubits.includes(q))
+          classes.push("qt-pending");
         const focus = this.focusCell.q === q && this.focusCell.t === t;
-        const cell = h("button", { type: "button", role: "gridcell", class: classes.join(" "), "data-q": q, "data-t": t, tabindex: focus ? "0" : "-1", "aria-label": label });
+        const cell = h("button", {
+          type: "button",
+          role: "gridcell",
+          class: classes.join(" "),
+          "data-q": q,
+          "data-t": t,
+          tabindex: focus ? "0" : "-1",
+          "aria-label": label,
+        });
         if (info) {
           cell.append(h("span", { class: "qt-cell__sym", text: info.text }));
           if (info.sub) cell.append(h("span", { class: "qt-cell__sub", text: info.sub }));
-          if (it.cond && it.qubits[it.qubits.length - 1] === q) cell.append(h("span", { class: "qt-cell__cond", text: `c${it.cond.clbits[0]}=${it.cond.value}` }));
+          if (it.cond && it.qubits[it.qubits.length - 1] === q)
+            cell.append(
+              h("span", { class: "qt-cell__cond", text: `c${it.cond.clbits[0]}=${it.cond.value}` }),
+            );
         }
         cell.addEventListener("click", () => this.cellClicked(q, t));
         cell.addEventListener("dragover", (e) => e.preventDefault());
@@ -430,16 +660,35 @@ export class QtCircuit extends FramePlayerElement {
       }
       rows.push(row);
     }
-    const header = h("div", { class: "qt-grid-row qt-grid-head", role: "row" }, h("div", { class: "qt-qlabel", role: "columnheader", text: "" }));
-    for (let t = 0; t < cols; t++) header.append(h("div", { class: `qt-step${cur && cur.t === t ? " qt-current-col" : ""}`, role: "columnheader", text: String(t) }));
+    const header = h(
+      "div",
+      { class: "qt-grid-row qt-grid-head", role: "row" },
+      h("div", { class: "qt-qlabel", role: "columnheader", text: "" }),
+    );
+    for (let t = 0; t < cols; t++)
+      header.append(
+        h("div", {
+          class: `qt-step${cur && cur.t === t ? " qt-current-col" : ""}`,
+          role: "columnheader",
+          text: String(t),
+        }),
+      );
     this.grid.replaceChildren(header, ...rows);
   }
 
   onKey(e) {
     const inText = e.target.matches("textarea, input, select");
     if ((e.ctrlKey || e.metaKey) && !inText) {
-      if (e.key === "z" && !e.shiftKey) { e.preventDefault(); this.undo(); return; }
-      if (e.key === "y" || (e.key === "Z" && e.shiftKey) || (e.key === "z" && e.shiftKey)) { e.preventDefault(); this.redo(); return; }
+      if (e.key === "z" && !e.shiftKey) {
+        e.preventDefault();
+        this.undo();
+        return;
+      }
+      if (e.key === "y" || (e.key === "Z" && e.shiftKey) || (e.key === "z" && e.shiftKey)) {
+        e.preventDefault();
+        this.redo();
+        return;
+      }
     }
     if (e.key === "Escape" && this.pending) {
       this.pending = null;
@@ -447,7 +696,7 @@ export class QtCircuit extends FramePlayerElement {
       this.renderGrid();
       return;
     }
-    const cell = e.target.closest && e.target.closest(".qt-cell");
+    const cell = e.target.closest?.(".qt-cell");
     if (!cell) return;
     let { q, t } = { q: Number(cell.dataset.q), t: Number(cell.dataset.t) };
     const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
@@ -520,7 +769,10 @@ export class QtCircuit extends FramePlayerElement {
     } catch (err) {
       if (gen !== this.gen) return;
       if (err.code === "QT-CANCELLED") {
-        renderError(this.error, { message: "Run cancelled; the Python runtime restarted. Press Run to try again.", type: "Cancelled" });
+        renderError(this.error, {
+          message: "Run cancelled; the Python runtime restarted. Press Run to try again.",
+          type: "Cancelled",
+        });
       } else {
         renderError(this.error, err, "Simulation failed");
       }
@@ -536,7 +788,10 @@ export class QtCircuit extends FramePlayerElement {
     this.gen++;
     this.rt.cancel();
     this.setBusy(false);
-    renderError(this.error, { message: "Run cancelled; the Python runtime is restarting. Press Run to try again.", type: "Cancelled" });
+    renderError(this.error, {
+      message: "Run cancelled; the Python runtime is restarting. Press Run to try again.",
+      type: "Cancelled",
+    });
   }
 
   async qasmEdited() {
@@ -598,7 +853,8 @@ export class QtCircuit extends FramePlayerElement {
   highlight() {
     const cur = this.currentItem();
     this.highlighted = cur;
-    for (const c of this.grid.querySelectorAll(".qt-current, .qt-current-col")) c.classList.remove("qt-current", "qt-current-col");
+    for (const c of this.grid.querySelectorAll(".qt-current, .qt-current-col"))
+      c.classList.remove("qt-current", "qt-current-col");
     if (!cur) return;
     for (const c of this.grid.querySelectorAll(`[data-t="${cur.t}"]`)) {
       c.classList.add("qt-current-col");
@@ -616,15 +872,23 @@ export class QtCircuit extends FramePlayerElement {
   drawCounts() {
     const res = this.lastResult;
     if (!res) return;
-    const entries = Object.entries(res.counts || {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(res.counts || {}).sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
     const pal = palette(this);
     if (!entries.length) {
       drawBars(this.countsCanvas, { values: [], labels: [] }, pal);
       this.countsText.textContent = "No shots (shots = 0): the views show the exact state.";
       return;
     }
-    drawBars(this.countsCanvas, { values: entries.map(([, v]) => v), labels: entries.map(([k]) => k) }, pal);
-    this.countsText.textContent = `${res.shots} shots, seed ${res.seed}, ${res.kernel} kernel: ` + entries.map(([k, v]) => `${k}: ${v}`).join(", ");
+    drawBars(
+      this.countsCanvas,
+      { values: entries.map(([, v]) => v), labels: entries.map(([k]) => k) },
+      pal,
+    );
+    this.countsText.textContent =
+      `${res.shots} shots, seed ${res.seed}, ${res.kernel} kernel: ` +
+      entries.map(([k, v]) => `${k}: ${v}`).join(", ");
   }
 
   redraw() {

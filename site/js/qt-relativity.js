@@ -1,21 +1,40 @@
 // <qt-relativity calc="sr|schwarzschild|gps">: relativity calculators with unit-string inputs
 // ("0.9c", "7.66 km/s", "20200 km", "1 day"), live results from qtcore and an SVG plot.
 
-import { renderError } from "./runtime.js";
 import { fmtNum, linePlot } from "./plots.js";
+import { renderError } from "./runtime.js";
 import { readState, writeState } from "./urlstate.js";
 import {
-  QtElement, bindRuntime, errorPanel, h, statusLine, svgPlot, whenRuntimeReady,
+  bindRuntime,
+  errorPanel,
+  h,
+  QtElement,
+  statusLine,
+  svgPlot,
+  whenRuntimeReady,
 } from "./widget-base.js";
 
-const BODIES = [["earth", "Earth"], ["sun", "Sun"], ["moon", "Moon"], ["jupiter", "Jupiter"], ["sirius_b", "Sirius B"], ["neutron_star", "Neutron star"], ["custom", "Custom mass and radius"]];
+const BODIES = [
+  ["earth", "Earth"],
+  ["sun", "Sun"],
+  ["moon", "Moon"],
+  ["jupiter", "Jupiter"],
+  ["sirius_b", "Sirius B"],
+  ["neutron_star", "Neutron star"],
+  ["custom", "Custom mass and radius"],
+];
 
 const CALCS = {
   sr: {
     title: "Special relativity",
     fields: [
       { key: "speed", label: "Speed", value: "0.9c", hint: "e.g. 0.9c, 7.66 km/s, 1000 km/h" },
-      { key: "duration", label: "Coordinate time", value: "1 day", hint: "e.g. 1 day, 3600 s, 1 yr" },
+      {
+        key: "duration",
+        label: "Coordinate time",
+        value: "1 day",
+        hint: "e.g. 1 day, 3600 s, 1 yr",
+      },
     ],
     rows: (r) => [
       ["β = v/c", r.beta.toPrecision(10)],
@@ -24,14 +43,22 @@ const CALCS = {
       ["rapidity φ = artanh β", r.rapidity.toPrecision(10)],
       ["proper time τ = t/γ", `${fmtNum(r.properTime)} s`],
       ["moving clock lags by t − τ", `${r.lag.toExponential(9)} s`],
-      ["Doppler f_r/f_s (approaching / receding)", `${r.doppler_approaching.toPrecision(8)} / ${r.doppler_receding.toPrecision(8)}`],
+      [
+        "Doppler f_r/f_s (approaching / receding)",
+        `${r.doppler_approaching.toPrecision(8)} / ${r.doppler_receding.toPrecision(8)}`,
+      ],
     ],
   },
   schwarzschild: {
     title: "Schwarzschild field (static clock)",
     fields: [
       { key: "body", label: "Body", type: "select", options: BODIES, value: "earth" },
-      { key: "radius_at", label: "Clock radius r", value: "6371 km", hint: "distance from the centre, e.g. 6371 km, 1 AU" },
+      {
+        key: "radius_at",
+        label: "Clock radius r",
+        value: "6371 km",
+        hint: "distance from the centre, e.g. 6371 km, 1 AU",
+      },
       { key: "mass", label: "Mass (custom body)", value: "5.972e24 kg" },
       { key: "radius", label: "Body radius (custom body)", value: "6371 km" },
     ],
@@ -47,9 +74,24 @@ const CALCS = {
   gps: {
     title: "GPS satellite clock vs. ground clock",
     fields: [
-      { key: "altitude", label: "Orbit altitude", value: "20200 km", hint: "above Earth's mean radius; leave empty to give the orbit radius" },
-      { key: "orbit_radius", label: "Orbit radius", value: "26561.75 km", hint: "used when altitude is empty" },
-      { key: "latitude", label: "Ground clock latitude (°)", value: "", hint: "empty: non-rotating Earth" },
+      {
+        key: "altitude",
+        label: "Orbit altitude",
+        value: "20200 km",
+        hint: "above Earth's mean radius; leave empty to give the orbit radius",
+      },
+      {
+        key: "orbit_radius",
+        label: "Orbit radius",
+        value: "26561.75 km",
+        hint: "used when altitude is empty",
+      },
+      {
+        key: "latitude",
+        label: "Ground clock latitude (°)",
+        value: "",
+        hint: "empty: non-rotating Earth",
+      },
     ],
     rows: (r) => [
       ["orbit radius", `${(r.orbit_radius / 1000).toFixed(3)} km`],
@@ -57,7 +99,10 @@ const CALCS = {
       ["special relativity (motion)", `${r.sr_us_per_day.toFixed(4)} μs/day`],
       ["general relativity (gravity)", `${r.gr_us_per_day.toFixed(4)} μs/day`],
       ["net (satellite − ground)", `${r.net_us_per_day.toFixed(4)} μs/day`],
-      ["first-order estimate SR + GR", `${(r.weak_field_sr_us_per_day + r.weak_field_gr_us_per_day).toFixed(4)} μs/day`],
+      [
+        "first-order estimate SR + GR",
+        `${(r.weak_field_sr_us_per_day + r.weak_field_gr_us_per_day).toFixed(4)} μs/day`,
+      ],
     ],
   },
 };
@@ -80,7 +125,13 @@ class QtRelativity extends QtElement {
     }
     const saved = readState(this.wid) || {};
     this.inputs = {};
-    const form = h("form", { class: "qt-form", onsubmit: (e) => { e.preventDefault(); this.compute(); } });
+    const form = h("form", {
+      class: "qt-form",
+      onsubmit: (e) => {
+        e.preventDefault();
+        this.compute();
+      },
+    });
     for (const f of def.fields) {
       const id = `${this.wid}-${f.key}`;
       const initial = saved[f.key] ?? this.getAttribute(f.key) ?? f.value;
@@ -90,19 +141,38 @@ class QtRelativity extends QtElement {
         for (const [v, label] of f.options) input.append(h("option", { value: v, text: label }));
         input.value = initial;
       } else {
-        input = h("input", { id, name: f.key, type: "text", value: initial, autocomplete: "off", "aria-describedby": f.hint ? `${id}-hint` : null });
+        input = h("input", {
+          id,
+          name: f.key,
+          type: "text",
+          value: initial,
+          autocomplete: "off",
+          "aria-describedby": f.hint ? `${id}-hint` : null,
+        });
       }
       input.addEventListener("input", () => this.computeSoon());
       input.addEventListener("change", () => this.computeSoon());
       this.inputs[f.key] = input;
-      form.append(h("div", { class: "qt-field" }, h("label", { for: id, text: f.label }), input, f.hint ? h("small", { id: `${id}-hint`, text: f.hint }) : null));
+      form.append(
+        h(
+          "div",
+          { class: "qt-field" },
+          h("label", { for: id, text: f.label }),
+          input,
+          f.hint ? h("small", { id: `${id}-hint`, text: f.hint }) : null,
+        ),
+      );
     }
     this.status = statusLine("Loading the Python runtime…");
     this.table = h("table", { class: "qt-results" });
     this.plot = svgPlot();
     this.error = errorPanel();
-    this.append(h("p", { class: "qt-head" }, h("strong", { text: def.title }), " · ", this.status), form, this.error,
-      h("div", { class: "qt-rel-out" }, this.table, h("figure", {}, this.plot)));
+    this.append(
+      h("p", { class: "qt-head" }, h("strong", { text: def.title }), " · ", this.status),
+      form,
+      this.error,
+      h("div", { class: "qt-rel-out" }, this.table, h("figure", {}, this.plot)),
+    );
     whenRuntimeReady(this, () => this.compute());
   }
 
@@ -124,9 +194,24 @@ class QtRelativity extends QtElement {
       this.result = r;
       renderError(this.error, null);
       const rows = CALCS[this.calc].rows(r);
-      this.table.replaceChildren(h("tbody", {}, ...rows.map(([k, v]) => h("tr", {}, h("th", { scope: "row", text: k }), h("td", { text: v })))));
+      this.table.replaceChildren(
+        h(
+          "tbody",
+          {},
+          ...rows.map(([k, v]) =>
+            h("tr", {}, h("th", { scope: "row", text: k }), h("td", { text: v })),
+          ),
+        ),
+      );
       const p = r.plot;
-      linePlot(this.plot, [{ x: p.x, y: p.y }], { xlabel: p.xlabel, ylabel: p.ylabel, logx: p.logx, logy: p.logy, marker: p.marker, title: `${p.ylabel} against ${p.xlabel}; the dot marks your input` });
+      linePlot(this.plot, [{ x: p.x, y: p.y }], {
+        xlabel: p.xlabel,
+        ylabel: p.ylabel,
+        logx: p.logx,
+        logy: p.logy,
+        marker: p.marker,
+        title: `${p.ylabel} against ${p.xlabel}; the dot marks your input`,
+      });
       writeState(this.wid, inputs);
       this.dispatchEvent(new CustomEvent("qt-result", { detail: r }));
     } catch (err) {

@@ -2,16 +2,25 @@
 //           target="1" expected="sin(x/2)**2">: sweep a circuit parameter with a progress bar
 // and a live plot of P(target) with 95 % Wilson intervals. Cancel terminates the worker.
 
-import { renderError } from "./runtime.js";
 import { linePlot } from "./plots.js";
+import { renderError } from "./runtime.js";
 import { readState, writeState } from "./urlstate.js";
 import {
-  QtElement, bindRuntime, errorPanel, h, renderRunError, statusLine, svgPlot, whenRuntimeReady,
+  bindRuntime,
+  errorPanel,
+  h,
+  QtElement,
+  renderRunError,
+  statusLine,
+  svgPlot,
+  whenRuntimeReady,
 } from "./widget-base.js";
 
 function compileExpected(expr) {
   if (!expr || !/^[\sx0-9.+\-*/()a-z_]*$/i.test(expr)) return null;
-  const js = expr.replace(/\b(sin|cos|tan|exp|sqrt|abs|log|PI)\b/g, "Math.$1").replace(/\bpi\b/g, "Math.PI");
+  const js = expr
+    .replace(/\b(sin|cos|tan|exp|sqrt|abs|log|PI)\b/g, "Math.$1")
+    .replace(/\bpi\b/g, "Math.PI");
   try {
     // eslint-disable-next-line no-new-func
     return new Function("x", `return (${js});`);
@@ -31,23 +40,65 @@ class QtSweep extends QtElement {
     bindRuntime(this);
     const saved = readState(this.wid) || {};
     const field = (key, label, def) => {
-      const input = h("input", { type: "text", value: saved[key] ?? this.getAttribute(key) ?? def, class: "qt-num", "aria-label": label, name: key });
+      const input = h("input", {
+        type: "text",
+        value: saved[key] ?? this.getAttribute(key) ?? def,
+        class: "qt-num",
+        "aria-label": label,
+        name: key,
+      });
       this[`${key}Input`] = input;
       return h("label", {}, `${label} `, input);
     };
-    this.runBtn = h("button", { type: "button", class: "md-button qt-btn", text: "Run sweep", onclick: () => this.run() });
-    this.cancelBtn = h("button", { type: "button", class: "md-button qt-btn", text: "Cancel", disabled: true, onclick: () => this.cancel() });
+    this.runBtn = h("button", {
+      type: "button",
+      class: "md-button qt-btn",
+      text: "Run sweep",
+      onclick: () => this.run(),
+    });
+    this.cancelBtn = h("button", {
+      type: "button",
+      class: "md-button qt-btn",
+      text: "Cancel",
+      disabled: true,
+      onclick: () => this.cancel(),
+    });
     this.progress = h("progress", { max: "1", value: "0", "aria-label": "Sweep progress" });
     this.progressText = h("span", { class: "qt-progress-text", "aria-live": "polite" });
     this.status = statusLine("Loading…");
     this.plot = svgPlot();
     this.error = errorPanel();
     this.table = h("details", { class: "qt-sweep-table", hidden: true });
+    this.plotFig = h("figure", { hidden: true }, this.plot);
     this.append(
-      h("p", { class: "qt-head" }, h("strong", { text: `Sweep ${this.getAttribute("param") || "theta"}` }), " · ", this.status),
-      h("div", { class: "qt-toolbar" }, field("start", "start", "0"), field("stop", "stop", "6.283185307179586"), field("num", "points", "25"), field("shots", "shots", "400"), field("seed", "seed", "7")),
-      h("div", { class: "qt-toolbar" }, this.runBtn, this.cancelBtn, this.progress, this.progressText),
-      this.error, (this.plotFig = h("figure", { hidden: true }, this.plot)), this.table);
+      h(
+        "p",
+        { class: "qt-head" },
+        h("strong", { text: `Sweep ${this.getAttribute("param") || "theta"}` }),
+        " · ",
+        this.status,
+      ),
+      h(
+        "div",
+        { class: "qt-toolbar" },
+        field("start", "start", "0"),
+        field("stop", "stop", "6.283185307179586"),
+        field("num", "points", "25"),
+        field("shots", "shots", "400"),
+        field("seed", "seed", "7"),
+      ),
+      h(
+        "div",
+        { class: "qt-toolbar" },
+        this.runBtn,
+        this.cancelBtn,
+        this.progress,
+        this.progressText,
+      ),
+      this.error,
+      this.plotFig,
+      this.table,
+    );
     this.expected = compileExpected(this.getAttribute("expected"));
     whenRuntimeReady(this, () => (this.hasAttribute("autorun") || saved.ran ? this.run() : null));
   }
@@ -65,14 +116,28 @@ class QtSweep extends QtElement {
   draw() {
     this.plotFig.hidden = false;
     const pts = this.points;
-    const series = [{ x: pts.map((p) => p.value), y: pts.map((p) => p.estimate), low: pts.map((p) => p.low), high: pts.map((p) => p.high), points: true }];
+    const series = [
+      {
+        x: pts.map((p) => p.value),
+        y: pts.map((p) => p.estimate),
+        low: pts.map((p) => p.low),
+        high: pts.map((p) => p.high),
+        points: true,
+      },
+    ];
     if (this.expected) {
       const s = this.spec();
       const xs = Array.from({ length: 101 }, (_, i) => s.start + ((s.stop - s.start) * i) / 100);
       series.unshift({ x: xs, y: xs.map((x) => this.expected(x)) });
     }
     const target = this.getAttribute("target") || "0";
-    linePlot(this.plot, series, { xlabel: this.getAttribute("param") || "theta", ylabel: `P(${target})`, ymin: 0, ymax: 1, title: `Estimated probability of outcome ${target} with 95 % intervals${this.expected ? "; the line is the exact value" : ""}` });
+    linePlot(this.plot, series, {
+      xlabel: this.getAttribute("param") || "theta",
+      ylabel: `P(${target})`,
+      ymin: 0,
+      ymax: 1,
+      title: `Estimated probability of outcome ${target} with 95 % intervals${this.expected ? "; the line is the exact value" : ""}`,
+    });
   }
 
   async run() {
@@ -82,30 +147,55 @@ class QtSweep extends QtElement {
     this.progressText.textContent = "starting…";
     this.cancelBtn.disabled = false;
     this.runBtn.disabled = true;
-    writeState(this.wid, { ...Object.fromEntries(Object.entries(s).map(([k, v]) => [k, String(v)])), ran: true });
+    writeState(this.wid, {
+      ...Object.fromEntries(Object.entries(s).map(([k, v]) => [k, String(v)])),
+      ran: true,
+    });
     this.draw();
     try {
-      const r = await this.rt.request("sweep", {
-        qasm: this.getAttribute("qasm"),
-        param: this.getAttribute("param") || "theta",
-        target: this.getAttribute("target") || undefined,
-        ...s,
-      }, {
-        onProgress: (m) => {
-          this.progress.value = m.done / m.total;
-          this.progressText.textContent = `${m.done} / ${m.total} points`;
-          if (m.info) this.points.push(m.info);
-          this.draw();
+      const r = await this.rt.request(
+        "sweep",
+        {
+          qasm: this.getAttribute("qasm"),
+          param: this.getAttribute("param") || "theta",
+          target: this.getAttribute("target") || undefined,
+          ...s,
         },
-      });
+        {
+          onProgress: (m) => {
+            this.progress.value = m.done / m.total;
+            this.progressText.textContent = `${m.done} / ${m.total} points`;
+            if (m.info) this.points.push(m.info);
+            this.draw();
+          },
+        },
+      );
       this.points = r.points;
       this.result = r;
       this.draw();
       renderError(this.error, null);
       this.progressText.textContent = `done: ${r.points.length} points, ${r.shots} shots each, ${r.kernel} kernel, ${r.interval} intervals`;
-      const rows = r.points.map((p) => h("tr", {}, ...[p.value, p.estimate, p.low, p.high].map((v) => h("td", { text: v.toPrecision(5) }))));
+      const rows = r.points.map((p) =>
+        h(
+          "tr",
+          {},
+          ...[p.value, p.estimate, p.low, p.high].map((v) => h("td", { text: v.toPrecision(5) })),
+        ),
+      );
       this.table.hidden = false;
-      this.table.replaceChildren(h("summary", { text: "Table" }), h("table", {}, h("thead", {}, h("tr", {}, ...["value", "estimate", "low", "high"].map((t) => h("th", { text: t })))), h("tbody", {}, ...rows)));
+      this.table.replaceChildren(
+        h("summary", { text: "Table" }),
+        h(
+          "table",
+          {},
+          h(
+            "thead",
+            {},
+            h("tr", {}, ...["value", "estimate", "low", "high"].map((t) => h("th", { text: t }))),
+          ),
+          h("tbody", {}, ...rows),
+        ),
+      );
     } catch (err) {
       renderRunError(this.error, err, "Sweep", "Sweep cancelled; the Python runtime restarted.");
       this.progressText.textContent = err.code === "QT-CANCELLED" ? "cancelled" : "failed";

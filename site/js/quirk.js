@@ -3,12 +3,38 @@
 // Gates qtcore has are mapped; anything else is named in the error, nothing is imported.
 
 const SINGLE = {
-  H: "h", X: "x", Y: "y", Z: "z",
-  "X^½": "sx", "X^-½": "sxdg",
-  "Z^½": "s", "Z^-½": "sdg", "Z^¼": "t", "Z^-¼": "tdg",
+  H: "h",
+  X: "x",
+  Y: "y",
+  Z: "z",
+  "X^½": "sx",
+  "X^-½": "sxdg",
+  "Z^½": "s",
+  "Z^-½": "sdg",
+  "Z^¼": "t",
+  "Z^-¼": "tdg",
 };
-const CONTROLLED = { x: ["cx", "ccx", "mcx"], z: ["cz", "ccz", "mcz"], y: ["cy"], h: ["ch"], s: ["cs"], sdg: ["csdg"] };
-const DISPLAY = new Set(["Bloch", "Amps1", "Amps2", "Amps3", "Amps4", "Chance", "Chance2", "Chance3", "Density", "Density2", "…"]);
+const CONTROLLED = {
+  x: ["cx", "ccx", "mcx"],
+  z: ["cz", "ccz", "mcz"],
+  y: ["cy"],
+  h: ["ch"],
+  s: ["cs"],
+  sdg: ["csdg"],
+};
+const DISPLAY = new Set([
+  "Bloch",
+  "Amps1",
+  "Amps2",
+  "Amps3",
+  "Amps4",
+  "Chance",
+  "Chance2",
+  "Chance3",
+  "Density",
+  "Density2",
+  "…",
+]);
 
 export class QuirkError extends Error {}
 
@@ -20,14 +46,17 @@ export function quirkToCircuit(text) {
   raw = raw.split("&")[0];
   try {
     raw = decodeURIComponent(raw);
-  } catch (_) { /* already decoded */ }
+  } catch (_) {
+    /* already decoded */
+  }
   let data;
   try {
     data = JSON.parse(raw);
   } catch (e) {
     throw new QuirkError(`not a Quirk circuit: the JSON does not parse (${e.message})`);
   }
-  if (!data || !Array.isArray(data.cols)) throw new QuirkError('not a Quirk circuit: no "cols" list');
+  if (!data || !Array.isArray(data.cols))
+    throw new QuirkError('not a Quirk circuit: no "cols" list');
   const ops = [];
   const unknown = new Set();
   let n = 0;
@@ -38,16 +67,18 @@ export function quirkToCircuit(text) {
     const gates = [];
     col.forEach((entry, q) => {
       if (entry === 1 || entry === "1" || entry == null) return;
-      const id = typeof entry === "string" ? entry : entry && entry.id;
+      const id = typeof entry === "string" ? entry : entry?.id;
       if (id === "•") controls.push(q);
       else if (id === "Measure") gates.push(["measure", q]);
       else if (id === "Swap") gates.push(["swap", q]);
       else if (SINGLE[id]) gates.push([SINGLE[id], q]);
-      else if (DISPLAY.has(id)) { /* display-only gates change nothing */ }
-      else unknown.add(typeof entry === "string" ? entry : JSON.stringify(entry));
+      else if (DISPLAY.has(id)) {
+        /* display-only gates change nothing */
+      } else unknown.add(typeof entry === "string" ? entry : JSON.stringify(entry));
     });
     const swaps = gates.filter(([g]) => g === "swap").map(([, q]) => q);
-    if (swaps.length && swaps.length !== 2) unknown.add(`Swap (${swaps.length} halves in one column)`);
+    if (swaps.length && swaps.length !== 2)
+      unknown.add(`Swap (${swaps.length} halves in one column)`);
     if (swaps.length === 2) {
       if (controls.length === 0) ops.push({ op: "swap", qubits: swaps });
       else if (controls.length === 1) ops.push({ op: "cswap", qubits: [controls[0], ...swaps] });
@@ -79,7 +110,9 @@ export function quirkToCircuit(text) {
     if (controls.length && gates.length === 0) unknown.add("• control with no gate in its column");
   }
   if (unknown.size) {
-    throw new QuirkError(`Quirk gate(s) qtcore cannot map: ${[...unknown].join(", ")}. Nothing was imported.`);
+    throw new QuirkError(
+      `Quirk gate(s) qtcore cannot map: ${[...unknown].join(", ")}. Nothing was imported.`,
+    );
   }
   if (n === 0) throw new QuirkError("the Quirk circuit is empty");
   return { num_qubits: n, num_clbits: nc, ops };

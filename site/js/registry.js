@@ -30,7 +30,7 @@ export class RegistryError extends Error {
 /** The registry's API base URL, ending in "/" (e.g. "http://host/api/v1/"). */
 export function registryBase() {
   const meta = document.querySelector('meta[name="qt-registry"]');
-  const raw = meta && meta.content.trim();
+  const raw = meta?.content.trim();
   const url = raw ? new URL(raw, location.href) : new URL("/api/v1/", location.origin);
   if (!url.pathname.endsWith("/")) url.pathname += "/";
   return url;
@@ -77,9 +77,11 @@ export function registryAvailable() {
 
 /** The message shown when no registry answers. */
 export function unavailableMessage() {
-  return `The registry is unavailable: nothing answers at ${registryBase().href} (this copy of ` +
+  return (
+    `The registry is unavailable: nothing answers at ${registryBase().href} (this copy of ` +
     "the site may be statically hosted). Serve it with `python -m registry_api serve " +
-    "--site-dir public`, or point <meta name=\"qt-registry\"> at a registry.";
+    '--site-dir public`, or point <meta name="qt-registry"> at a registry.'
+  );
 }
 
 // ------------------------------------------------------------------ token
@@ -131,18 +133,42 @@ let dialogOpen = null;
  */
 export function signInDialog(why = "") {
   if (dialogOpen) return dialogOpen;
-  const user = h("input", { name: "username", autocomplete: "username", required: true, "aria-label": "Username" });
-  const pass = h("input", { name: "password", type: "password", autocomplete: "current-password", required: true, "aria-label": "Password" });
+  const user = h("input", {
+    name: "username",
+    autocomplete: "username",
+    required: true,
+    "aria-label": "Username",
+  });
+  const pass = h("input", {
+    name: "password",
+    type: "password",
+    autocomplete: "current-password",
+    required: true,
+    "aria-label": "Password",
+  });
   const msg = h("p", { class: "qt-error qtr-signin__error", role: "alert", hidden: true });
-  const submit = h("button", { type: "submit", class: "md-button md-button--primary qt-btn", text: "Sign in" });
+  const submit = h("button", {
+    type: "submit",
+    class: "md-button md-button--primary qt-btn",
+    text: "Sign in",
+  });
   const cancel = h("button", { type: "button", class: "md-button qt-btn", text: "Cancel" });
-  const form = h("form", { method: "dialog", class: "qtr-signin" },
+  const form = h(
+    "form",
+    { method: "dialog", class: "qtr-signin" },
     h("h2", { text: "Sign in to the registry" }),
     why ? h("p", { text: why }) : null,
     h("p", { class: "qtr-muted", text: registryBase().href }),
-    h("label", {}, "Username ", user), h("label", {}, "Password ", pass), msg,
-    h("div", { class: "qt-toolbar" }, submit, cancel));
-  const dialog = h("dialog", { class: "qtr-dialog", "aria-label": "Sign in to the registry" }, form);
+    h("label", {}, "Username ", user),
+    h("label", {}, "Password ", pass),
+    msg,
+    h("div", { class: "qt-toolbar" }, submit, cancel),
+  );
+  const dialog = h(
+    "dialog",
+    { class: "qtr-dialog", "aria-label": "Sign in to the registry" },
+    form,
+  );
   document.body.append(dialog);
   dialogOpen = new Promise((resolve, reject) => {
     const close = () => {
@@ -189,7 +215,9 @@ export async function ensureSession(role = "viewer", why = "") {
   let s = currentSession();
   if (!s) s = await signInDialog(why);
   if (!roleAtLeast(s.role, role)) {
-    throw new RegistryError(`signed in as ${s.username} (${s.role}); this needs the ${role} role`, { status: 403 });
+    throw new RegistryError(`signed in as ${s.username} (${s.role}); this needs the ${role} role`, {
+      status: 403,
+    });
   }
   return s;
 }
@@ -249,7 +277,11 @@ export async function request(path, options = {}) {
   }
   let r;
   try {
-    r = await fetch(apiUrl(path), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    r = await fetch(apiUrl(path), {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
   } catch (err) {
     throw new RegistryError(`${unavailableMessage()} (${err.message})`, { code: "UNAVAILABLE" });
   }
@@ -275,12 +307,16 @@ export function toBase64(buffer) {
 
 /** Link to the run detail view on the site's Runs page. */
 export function runLink(id) {
-  return new URL(`registry/runs/?run=${encodeURIComponent(id)}`, new URL("../../", import.meta.url)).href;
+  return new URL(`registry/runs/?run=${encodeURIComponent(id)}`, new URL("../../", import.meta.url))
+    .href;
 }
 
 /** Link to the watch page for a session. */
 export function watchLink(id) {
-  return new URL(`registry/watch/?session=${encodeURIComponent(id)}`, new URL("../../", import.meta.url)).href;
+  return new URL(
+    `registry/watch/?session=${encodeURIComponent(id)}`,
+    new URL("../../", import.meta.url),
+  ).href;
 }
 
 /**
@@ -293,8 +329,15 @@ export function authLine() {
     const s = currentSession();
     line.replaceChildren();
     if (s) {
-      line.append(`Signed in as ${s.username} (${s.role}) · `,
-        h("button", { type: "button", class: "qt-btn-small", text: "Sign out", onclick: () => signOut() }));
+      line.append(
+        `Signed in as ${s.username} (${s.role}) · `,
+        h("button", {
+          type: "button",
+          class: "qt-btn-small",
+          text: "Sign out",
+          onclick: () => signOut(),
+        }),
+      );
     } else {
       line.append("Not signed in.");
     }

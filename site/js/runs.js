@@ -6,9 +6,15 @@
 import { decodeFrames } from "./frames.js";
 import "./frame-player.js";
 import {
-  authLine, currentSession, ensureSession, registryAvailable, request, runLink, unavailableMessage,
+  authLine,
+  currentSession,
+  ensureSession,
+  registryAvailable,
+  request,
+  runLink,
+  unavailableMessage,
 } from "./registry.js";
-import { QtElement, errorPanel, h, statusLine } from "./widget-base.js";
+import { errorPanel, h, QtElement, statusLine } from "./widget-base.js";
 
 const PAGE = 20;
 
@@ -56,8 +62,19 @@ class QtrRuns extends QtElement {
     const params = new URLSearchParams(location.search);
     try {
       if (!currentSession()) {
-        this.body.replaceChildren(h("p", {}, "Reading the registry needs an account. ",
-          h("button", { type: "button", class: "md-button qt-btn", text: "Sign in", onclick: () => this.signIn() })));
+        this.body.replaceChildren(
+          h(
+            "p",
+            {},
+            "Reading the registry needs an account. ",
+            h("button", {
+              type: "button",
+              class: "md-button qt-btn",
+              text: "Sign in",
+              onclick: () => this.signIn(),
+            }),
+          ),
+        );
         this.status.textContent = "Not signed in";
         this.signIn();
         return;
@@ -90,46 +107,110 @@ class QtrRuns extends QtElement {
       anomalous: params.get("anomalous") || "",
     };
     this.offset = Math.max(0, Number(params.get("offset")) || 0);
-    const input = (name, label, value) => h("label", {}, `${label} `, h("input", { name, value, type: "text", "aria-label": label }));
-    const anomalous = h("select", { name: "anomalous", "aria-label": "Anomalous" },
-      h("option", { value: "", text: "any" }), h("option", { value: "true", text: "anomalous only" }),
-      h("option", { value: "false", text: "not anomalous" }));
+    const input = (name, label, value) =>
+      h("label", {}, `${label} `, h("input", { name, value, type: "text", "aria-label": label }));
+    const anomalous = h(
+      "select",
+      { name: "anomalous", "aria-label": "Anomalous" },
+      h("option", { value: "", text: "any" }),
+      h("option", { value: "true", text: "anomalous only" }),
+      h("option", { value: "false", text: "not anomalous" }),
+    );
     anomalous.value = f.anomalous;
-    const form = h("form", { class: "qt-toolbar qtr-filters", role: "search" },
-      input("scenario", "Scenario", f.scenarioName), input("owner", "Owner", f.owner), input("tag", "Tag", f.tag),
+    const form = h(
+      "form",
+      { class: "qt-toolbar qtr-filters", role: "search" },
+      input("scenario", "Scenario", f.scenarioName),
+      input("owner", "Owner", f.owner),
+      input("tag", "Tag", f.tag),
       h("label", {}, "Anomalous ", anomalous),
-      h("button", { type: "submit", class: "md-button qt-btn", text: "Filter" }));
+      h("button", { type: "submit", class: "md-button qt-btn", text: "Filter" }),
+    );
     form.addEventListener("submit", (e) => {
       e.preventDefault();
       const q = new URLSearchParams();
       for (const [k, v] of new FormData(form)) if (String(v).trim()) q.set(k, String(v).trim());
       this.navigate(q);
     });
-    const api = new URLSearchParams({ limit: String(PAGE), offset: String(this.offset), sort: "-createdAt" });
+    const api = new URLSearchParams({
+      limit: String(PAGE),
+      offset: String(this.offset),
+      sort: "-createdAt",
+    });
     for (const [k, v] of Object.entries(f)) if (v) api.set(k, v);
     this.status.textContent = "Loading runs…";
     const page = await request(`runs?${api}`);
-    const rows = page.items.map((r) => h("tr", { class: r.anomalous ? "qtr-anomalous" : null, "data-run": r.id },
-      h("td", {}, h("a", { href: runLink(r.id), text: r.id.slice(0, 8), title: r.id, onclick: (e) => this.open(e, r.id) })),
-      h("td", { text: r.scenarioName }), h("td", { text: r.owner }), h("td", { text: String(r.seed) }),
-      h("td", { text: r.kernel }), h("td", { text: r.tags.join(", ") }),
-      h("td", { class: "qtr-num", text: r.runtimeMs.toFixed(1) }),
-      h("td", { class: "qtr-num qtr-score", text: fmtScore(r), title: r.anomalyScore == null ? "fewer than 5 earlier runs of this scenario" : `robust z-score ${r.anomalyScore}` }),
-      h("td", { text: fmtDate(r.createdAt) })));
-    const head = ["Run", "Scenario", "Owner", "Seed", "Kernel", "Tags", "Runtime (ms)", "Anomaly score", "Published"];
-    const table = h("table", { class: "qtr-table" },
-      h("thead", {}, h("tr", {}, ...head.map((t) => h("th", { scope: "col", text: t })))), h("tbody", {}, ...rows));
+    const rows = page.items.map((r) =>
+      h(
+        "tr",
+        { class: r.anomalous ? "qtr-anomalous" : null, "data-run": r.id },
+        h(
+          "td",
+          {},
+          h("a", {
+            href: runLink(r.id),
+            text: r.id.slice(0, 8),
+            title: r.id,
+            onclick: (e) => this.open(e, r.id),
+          }),
+        ),
+        h("td", { text: r.scenarioName }),
+        h("td", { text: r.owner }),
+        h("td", { text: String(r.seed) }),
+        h("td", { text: r.kernel }),
+        h("td", { text: r.tags.join(", ") }),
+        h("td", { class: "qtr-num", text: r.runtimeMs.toFixed(1) }),
+        h("td", {
+          class: "qtr-num qtr-score",
+          text: fmtScore(r),
+          title:
+            r.anomalyScore == null
+              ? "fewer than 5 earlier runs of this scenario"
+              : `robust z-score ${r.anomalyScore}`,
+        }),
+        h("td", { text: fmtDate(r.createdAt) }),
+      ),
+    );
+    const head = [
+      "Run",
+      "Scenario",
+      "Owner",
+      "Seed",
+      "Kernel",
+      "Tags",
+      "Runtime (ms)",
+      "Anomaly score",
+      "Published",
+    ];
+    const table = h(
+      "table",
+      { class: "qtr-table" },
+      h("thead", {}, h("tr", {}, ...head.map((t) => h("th", { scope: "col", text: t })))),
+      h("tbody", {}, ...rows),
+    );
     const last = Math.min(page.total, this.offset + page.items.length);
-    const nav = (label, offset, disabled) => h("button", { type: "button", class: "qt-btn-small", text: label, disabled, onclick: () => {
-      const q = new URLSearchParams(location.search);
-      if (offset) q.set("offset", String(offset));
-      else q.delete("offset");
-      this.navigate(q);
-    } });
-    const pager = h("div", { class: "qt-toolbar qtr-pager" },
+    const nav = (label, offset, disabled) =>
+      h("button", {
+        type: "button",
+        class: "qt-btn-small",
+        text: label,
+        disabled,
+        onclick: () => {
+          const q = new URLSearchParams(location.search);
+          if (offset) q.set("offset", String(offset));
+          else q.delete("offset");
+          this.navigate(q);
+        },
+      });
+    const pager = h(
+      "div",
+      { class: "qt-toolbar qtr-pager" },
       nav("← Newer", Math.max(0, this.offset - PAGE), this.offset === 0),
-      h("span", { text: page.total ? `${this.offset + 1}–${last} of ${page.total}` : "no runs match" }),
-      nav("Older →", this.offset + PAGE, last >= page.total));
+      h("span", {
+        text: page.total ? `${this.offset + 1}–${last} of ${page.total}` : "no runs match",
+      }),
+      nav("Older →", this.offset + PAGE, last >= page.total),
+    );
     this.body.replaceChildren(form, h("div", { class: "qtr-table-wrap" }, table), pager);
     this.status.textContent = `${page.total} run(s)`;
   }
@@ -144,10 +225,14 @@ class QtrRuns extends QtElement {
   async showRun(id) {
     this.status.textContent = "Loading the run…";
     const run = await request(`runs/${encodeURIComponent(id)}`);
-    const back = h("a", { href: location.pathname, text: "← all runs", onclick: (e) => {
-      e.preventDefault();
-      this.navigate(new URLSearchParams());
-    } });
+    const back = h("a", {
+      href: location.pathname,
+      text: "← all runs",
+      onclick: (e) => {
+        e.preventDefault();
+        this.navigate(new URLSearchParams());
+      },
+    });
     const dl = h("dl", { class: "qtr-meta" });
     const add = (k, v) => dl.append(h("dt", { text: k }), h("dd", {}, v));
     add("Run", run.id);
@@ -160,16 +245,47 @@ class QtrRuns extends QtElement {
     add("Content hash", h("code", { text: run.contentHash }));
     add("Anomaly score", `${fmtScore(run)}${run.anomalous ? " (anomalous: |z| ≥ 3.5)" : ""}`);
     add("Published", fmtDate(run.createdAt));
-    const counts = run.results && run.results.counts;
-    const countsLine = counts ? h("p", { class: "qtr-counts" }, h("strong", { text: "Counts: " }),
-      Object.entries(counts).sort().map(([k, v]) => `${k}: ${v}`).join(", ")) : null;
-    const detail = run.anomalyDetail ? h("details", {}, h("summary", { text: "Anomaly detail" }),
-      h("pre", { class: "qt-json", text: JSON.stringify(run.anomalyDetail, null, 2) })) : null;
-    const json = h("details", {}, h("summary", { text: "Scenario and results (JSON)" }),
-      h("pre", { class: "qt-json", text: JSON.stringify({ scenario: run.scenario, results: run.results }, null, 2) }));
+    const counts = run.results?.counts;
+    const countsLine = counts
+      ? h(
+          "p",
+          { class: "qtr-counts" },
+          h("strong", { text: "Counts: " }),
+          Object.entries(counts)
+            .sort()
+            .map(([k, v]) => `${k}: ${v}`)
+            .join(", "),
+        )
+      : null;
+    const detail = run.anomalyDetail
+      ? h(
+          "details",
+          {},
+          h("summary", { text: "Anomaly detail" }),
+          h("pre", { class: "qt-json", text: JSON.stringify(run.anomalyDetail, null, 2) }),
+        )
+      : null;
+    const json = h(
+      "details",
+      {},
+      h("summary", { text: "Scenario and results (JSON)" }),
+      h("pre", {
+        class: "qt-json",
+        text: JSON.stringify({ scenario: run.scenario, results: run.results }, null, 2),
+      }),
+    );
     this.player = h("qtr-frame-player", {});
     const framesHead = h("h3", { text: "Frames" });
-    this.body.replaceChildren(back, h("h2", { text: `Run of ${run.scenarioName}` }), dl, countsLine || "", detail || "", json, framesHead, this.player);
+    this.body.replaceChildren(
+      back,
+      h("h2", { text: `Run of ${run.scenarioName}` }),
+      dl,
+      countsLine || "",
+      detail || "",
+      json,
+      framesHead,
+      this.player,
+    );
     if (run.framesBytes > 0) {
       const buf = await request(`runs/${encodeURIComponent(id)}/frames`, { binary: true });
       this.player.setFrames(decodeFrames(buf));

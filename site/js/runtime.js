@@ -48,7 +48,10 @@ class QtRuntime extends EventTarget {
     this.ready.catch(() => {});
     this.worker.onmessage = (e) => this.onMessage(e.data);
     this.worker.onerror = (e) => {
-      const err = new QtError({ code: "QT-LOAD", message: `worker failed: ${e.message || "could not start"}` });
+      const err = new QtError({
+        code: "QT-LOAD",
+        message: `worker failed: ${e.message || "could not start"}`,
+      });
       this._rejectReady(err);
       this.emit("fatal", err);
     };
@@ -88,7 +91,7 @@ class QtRuntime extends EventTarget {
           this.emit("stage", this.stage);
         } else {
           const p = this.pending.get(msg.ref);
-          if (p && p.onProgress) p.onProgress(msg);
+          if (p?.onProgress) p.onProgress(msg);
         }
         break;
       case "fatal": {
@@ -163,7 +166,7 @@ export function renderError(container, err, context = "") {
   const msg = document.createElement("p");
   msg.className = "qt-error__message";
   const where = err.line != null ? ` (line ${err.line}, column ${err.column})` : "";
-  msg.textContent = `${context ? context + ": " : ""}${err.type && err.type !== "Error" ? err.type + ": " : ""}${err.message}${where}`;
+  msg.textContent = `${context ? `${context}: ` : ""}${err.type && err.type !== "Error" ? `${err.type}: ` : ""}${err.message}${where}`;
   container.append(msg);
   if (err.traceback) {
     const d = document.createElement("details");

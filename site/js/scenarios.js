@@ -1,12 +1,19 @@
 // Scenario library access (scenarios/index.json + files, served with the site) and the
 // <qt-scenario-loader> / <qt-scenario-runner> elements.
 
-import { renderError } from "./runtime.js";
 import { linePlot } from "./plots.js";
-import { readState, writeState } from "./urlstate.js";
 import { publishControl, scenarioRunPayload } from "./publish.js";
+import { renderError } from "./runtime.js";
+import { readState, writeState } from "./urlstate.js";
 import {
-  QtElement, bindRuntime, errorPanel, h, renderRunError, statusLine, svgPlot, whenRuntimeReady,
+  bindRuntime,
+  errorPanel,
+  h,
+  QtElement,
+  renderRunError,
+  statusLine,
+  svgPlot,
+  whenRuntimeReady,
 } from "./widget-base.js";
 
 const SITE_ROOT = new URL("../../", import.meta.url);
@@ -29,7 +36,9 @@ export async function loadScenario(rt, name, op = "load", options = {}) {
   const index = await scenarioIndex();
   const entry = index.find((e) => e.name === name);
   if (!entry) {
-    throw new Error(`no scenario named ${JSON.stringify(name)} in this build (have: ${index.map((e) => e.name).join(", ") || "none"})`);
+    throw new Error(
+      `no scenario named ${JSON.stringify(name)} in this build (have: ${index.map((e) => e.name).join(", ") || "none"})`,
+    );
   }
   const r = await fetch(new URL(`scenarios/${entry.file}`, SITE_ROOT));
   if (!r.ok) throw new Error(`scenario ${name}: HTTP ${r.status}`);
@@ -44,21 +53,36 @@ function resultView(result) {
 }
 
 function checksView(checks) {
-  if (!checks || !checks.length) return null;
-  return h("ul", { class: "qt-checks" }, ...checks.map((c) => h("li", { class: c.passed ? "qt-pass" : "qt-fail" },
-    h("strong", { text: c.passed ? "✓ passed " : "✗ failed " }), `${c.check} ${c.target ?? ""}: ${c.detail ?? ""}`)));
+  if (!checks?.length) return null;
+  return h(
+    "ul",
+    { class: "qt-checks" },
+    ...checks.map((c) =>
+      h(
+        "li",
+        { class: c.passed ? "qt-pass" : "qt-fail" },
+        h("strong", { text: c.passed ? "✓ passed " : "✗ failed " }),
+        `${c.check} ${c.target ?? ""}: ${c.detail ?? ""}`,
+      ),
+    ),
+  );
 }
 
 /** Plot a sweep table: first axis against the first output column. */
 function sweepPlot(svg, table) {
-  if (!table || !table.axes || !table.axes.length) return false;
+  if (!table?.axes?.length) return false;
   const axis = table.axes[0].name;
   const cols = table.columns;
   const xi = cols.indexOf(axis);
-  const yi = cols.findIndex((c) => !["index", "seed", ...table.axes.map((a) => a.name)].includes(c));
+  const yi = cols.findIndex(
+    (c) => !["index", "seed", ...table.axes.map((a) => a.name)].includes(c),
+  );
   if (xi < 0 || yi < 0) return false;
   const rows = table.rows.filter((r) => typeof r[yi] === "number");
-  linePlot(svg, [{ x: rows.map((r) => r[xi]), y: rows.map((r) => r[yi]), points: true }], { xlabel: axis, ylabel: cols[yi] });
+  linePlot(svg, [{ x: rows.map((r) => r[xi]), y: rows.map((r) => r[yi]), points: true }], {
+    xlabel: axis,
+    ylabel: cols[yi],
+  });
   return true;
 }
 
@@ -70,18 +94,56 @@ class QtScenarioRunner extends QtElement {
     this.status = statusLine("Loading…");
     this.out = h("div", { class: "qt-result" });
     this.error = errorPanel();
-    this.progress = h("progress", { max: "1", value: "0", hidden: true, "aria-label": "Scenario progress" });
+    this.progress = h("progress", {
+      max: "1",
+      value: "0",
+      hidden: true,
+      "aria-label": "Scenario progress",
+    });
     this.progressText = h("span", { "aria-live": "polite" });
     this.plot = svgPlot();
     this.plotFig = h("figure", { hidden: true }, this.plot);
-    this.runBtn = h("button", { type: "button", class: "md-button qt-btn", text: "Run scenario", onclick: () => this.run() });
-    this.cancelBtn = h("button", { type: "button", class: "md-button qt-btn", text: "Cancel", disabled: true, onclick: () => { this.rt.cancel(); this.cancelBtn.disabled = true; } });
+    this.runBtn = h("button", {
+      type: "button",
+      class: "md-button qt-btn",
+      text: "Run scenario",
+      onclick: () => this.run(),
+    });
+    this.cancelBtn = h("button", {
+      type: "button",
+      class: "md-button qt-btn",
+      text: "Cancel",
+      disabled: true,
+      onclick: () => {
+        this.rt.cancel();
+        this.cancelBtn.disabled = true;
+      },
+    });
     this.publish = publishControl(this, scenarioRunPayload);
-    this.append(h("div", { class: "qt-toolbar" }, this.runBtn, this.cancelBtn, this.publish.button, this.progress, this.progressText, this.status), this.publish.panel, this.error, this.plotFig, this.out);
-    whenRuntimeReady(this, () => {
-      const saved = readState(this.wid);
-      return saved && saved.ran ? this.run() : null;
-    }, "");
+    this.append(
+      h(
+        "div",
+        { class: "qt-toolbar" },
+        this.runBtn,
+        this.cancelBtn,
+        this.publish.button,
+        this.progress,
+        this.progressText,
+        this.status,
+      ),
+      this.publish.panel,
+      this.error,
+      this.plotFig,
+      this.out,
+    );
+    whenRuntimeReady(
+      this,
+      () => {
+        const saved = readState(this.wid);
+        return saved?.ran ? this.run() : null;
+      },
+      "",
+    );
   }
 
   async run() {
@@ -105,10 +167,18 @@ class QtScenarioRunner extends QtElement {
       this.scenario = r;
       this.result = r.result;
       const res = r.result;
-      const table = res.outputs && res.outputs.table;
+      const table = res.outputs?.table;
       this.plotFig.hidden = !sweepPlot(this.plot, table);
-      this.progressText.textContent = res.status === "completed" ? (res.passed ? "completed · all checks passed" : "completed · some checks failed") : res.status;
-      this.out.replaceChildren(checksView(res.checks) || "", h("details", {}, h("summary", { text: "Outputs and provenance (JSON)" }), resultView(res)));
+      this.progressText.textContent =
+        res.status === "completed"
+          ? res.passed
+            ? "completed · all checks passed"
+            : "completed · some checks failed"
+          : res.status;
+      this.out.replaceChildren(
+        checksView(res.checks) || "",
+        h("details", {}, h("summary", { text: "Outputs and provenance (JSON)" }), resultView(res)),
+      );
       this.dispatchEvent(new CustomEvent("qt-result", { detail: res }));
     } catch (err) {
       renderRunError(this.error, err, "Scenario", "Cancelled; the Python runtime restarted.");
@@ -126,20 +196,32 @@ class QtScenarioLoader extends QtElement {
     this.classList.add("qt-widget");
     bindRuntime(this);
     this.select = h("select", { "aria-label": "Scenario" });
-    this.openBtn = h("button", { type: "button", class: "md-button qt-btn", text: "Open", onclick: () => this.open(this.select.value) });
+    this.openBtn = h("button", {
+      type: "button",
+      class: "md-button qt-btn",
+      text: "Open",
+      onclick: () => this.open(this.select.value),
+    });
     this.error = errorPanel();
     this.slot_ = h("div", { class: "qt-loader-slot" });
-    this.append(h("div", { class: "qt-toolbar" }, h("label", {}, "Scenario ", this.select), this.openBtn), this.error, this.slot_);
-    scenarioIndex().then((index) => {
-      if (!index.length) this.select.append(h("option", { value: "", text: "(library empty)" }));
-      for (const e of index) this.select.append(h("option", { value: e.name, text: e.name }));
-      const saved = readState(this.wid);
-      if (saved && saved.name) {
-        this.select.value = saved.name;
-        return this.open(saved.name);
-      }
-      return null;
-    }).catch((err) => renderError(this.error, err, "Scenario library")).finally(() => this._resolveReady());
+    this.append(
+      h("div", { class: "qt-toolbar" }, h("label", {}, "Scenario ", this.select), this.openBtn),
+      this.error,
+      this.slot_,
+    );
+    scenarioIndex()
+      .then((index) => {
+        if (!index.length) this.select.append(h("option", { value: "", text: "(library empty)" }));
+        for (const e of index) this.select.append(h("option", { value: e.name, text: e.name }));
+        const saved = readState(this.wid);
+        if (saved?.name) {
+          this.select.value = saved.name;
+          return this.open(saved.name);
+        }
+        return null;
+      })
+      .catch((err) => renderError(this.error, err, "Scenario library"))
+      .finally(() => this._resolveReady());
   }
 
   async open(name) {
@@ -148,9 +230,23 @@ class QtScenarioLoader extends QtElement {
     try {
       const s = await loadScenario(this.rt, name);
       renderError(this.error, null);
-      const head = h("p", {}, h("strong", { text: s.title }), ` · ${s.kind} · `, h("a", { href: new URL(`scenarios/${name}/`, new URL("../../", import.meta.url)).href, text: "scenario page" }));
+      const head = h(
+        "p",
+        {},
+        h("strong", { text: s.title }),
+        ` · ${s.kind} · `,
+        h("a", {
+          href: new URL(`scenarios/${name}/`, new URL("../../", import.meta.url)).href,
+          text: "scenario page",
+        }),
+      );
       if (s.circuit) {
-        const c = h("qt-circuit", { id: `${this.wid}-circuit`, circuit: JSON.stringify(s.circuit), shots: String(s.shots ?? 1024), seed: String(s.seed ?? 7) });
+        const c = h("qt-circuit", {
+          id: `${this.wid}-circuit`,
+          circuit: JSON.stringify(s.circuit),
+          shots: String(s.shots ?? 1024),
+          seed: String(s.seed ?? 7),
+        });
         this.slot_.replaceChildren(head, c);
       } else {
         this.slot_.replaceChildren(head, h("qt-scenario-runner", { scenario: name }));

@@ -56,7 +56,11 @@ export function statusLine(text = null, { tag = "span", live = false, className 
 
 /** The hidden `role=alert` panel that renderError/showMessage fill. */
 export function errorPanel(className = "") {
-  return h("div", { class: className ? `qt-error ${className}` : "qt-error", role: "alert", hidden: true });
+  return h("div", {
+    class: className ? `qt-error ${className}` : "qt-error",
+    role: "alert",
+    hidden: true,
+  });
 }
 
 /** Show `err`'s message as plain text in `panel` (hide it when `err` is null). */
@@ -83,10 +87,15 @@ export function bindRuntime(widget) {
  * start-up failure goes to `widget.error`. Either way `whenReady` resolves afterwards.
  */
 export function whenRuntimeReady(widget, onReady, context = "qtcore") {
-  widget.rt.ready.then((info) => {
-    widget.status.textContent = kernelLabel(info);
-    return onReady(info);
-  }, (err) => renderError(widget.error, err, context)).finally(() => widget._resolveReady());
+  widget.rt.ready
+    .then(
+      (info) => {
+        widget.status.textContent = kernelLabel(info);
+        return onReady(info);
+      },
+      (err) => renderError(widget.error, err, context),
+    )
+    .finally(() => widget._resolveReady());
 }
 
 /** Render a failed request; a cancel (QT-CANCELLED) shows `cancelledMessage` instead. */

@@ -30,7 +30,8 @@ const stage = (name, n, label) =>
 
 async function fetchOk(url, what) {
   const r = await fetch(url);
-  if (!r.ok) throw Object.assign(new Error(`${what}: HTTP ${r.status} for ${url}`), { code: "QT-LOAD" });
+  if (!r.ok)
+    throw Object.assign(new Error(`${what}: HTTP ${r.status} for ${url}`), { code: "QT-LOAD" });
   return r;
 }
 
@@ -82,7 +83,11 @@ async function initPackages(config, files) {
       await pyodide.loadPackage("numpy", { messageCallback: () => {}, errorCallback: () => {} });
     } catch (err) {
       // Not fatal: qtcore's pure-Python kernel gives the same results, only slower.
-      post({ type: "log", level: "warn", text: `NumPy could not be loaded (${err.message || err}); using the pure-Python kernel` });
+      post({
+        type: "log",
+        level: "warn",
+        text: `NumPy could not be loaded (${err.message || err}); using the pure-Python kernel`,
+      });
     }
   }
   return vendor;
@@ -113,7 +118,11 @@ async function init(config) {
   const wheel = await initQtcore(files);
   const loaded = JSON.parse(bridge.call("load", "{}"));
   mark("bridge load");
-  if (!loaded.ok) throw Object.assign(new Error(loaded.error.message), { code: loaded.error.code, traceback: loaded.error.traceback });
+  if (!loaded.ok)
+    throw Object.assign(new Error(loaded.error.message), {
+      code: loaded.error.code,
+      traceback: loaded.error.traceback,
+    });
   readyInfo = {
     ...loaded.result,
     pyodide: pyodide.version,
@@ -131,9 +140,9 @@ async function init(config) {
 
 function errorOf(err, code = "QT-WORKER") {
   return {
-    code: err && err.code ? err.code : code,
-    type: err && err.name ? err.name : "Error",
-    message: String(err && err.message ? err.message : err),
+    code: err?.code ? err.code : code,
+    type: err?.name ? err.name : "Error",
+    message: String(err?.message ? err.message : err),
     traceback: (err && (err.traceback || err.stack)) || "",
   };
 }
@@ -146,7 +155,11 @@ function handle(msg) {
   }
   if (cancelled.has(id)) {
     cancelled.delete(id);
-    post({ id, ok: false, error: { code: "QT-CANCELLED", message: "cancelled before it started", traceback: "" } });
+    post({
+      id,
+      ok: false,
+      error: { code: "QT-CANCELLED", message: "cancelled before it started", traceback: "" },
+    });
     return;
   }
   const progress = (done, total, info) => {
@@ -157,7 +170,8 @@ function handle(msg) {
   let buffer = null;
   try {
     const bytes = bufProxy.toJs();
-    if (bytes.byteLength) buffer = bytes.buffer.byteLength === bytes.byteLength ? bytes.buffer : bytes.slice().buffer;
+    if (bytes.byteLength)
+      buffer = bytes.buffer.byteLength === bytes.byteLength ? bytes.buffer : bytes.slice().buffer;
   } finally {
     bufProxy.destroy();
   }

@@ -587,7 +587,9 @@ def test_simulate_shots_counts_identical_between_kernels() -> None:
 # ---------------------------------------------------------------- fused permutations
 @pytest.mark.numpy
 @pytest.mark.parametrize("chunk", [64, 1 << 15])
-@pytest.mark.parametrize(("n", "lo", "w"), [(4, 0, 4), (9, 0, 5), (9, 2, 6), (12, 6, 6), (13, 7, 5)])
+@pytest.mark.parametrize(
+    ("n", "lo", "w"), [(4, 0, 4), (9, 0, 5), (9, 2, 6), (12, 6, 6), (13, 7, 5)]
+)
 def test_apply_permutation_moves_window_amplitudes(n: int, lo: int, w: int, chunk: int) -> None:
     """``new[i] = old[src[window bits of i]]`` with the other bits kept, on both paths."""
     import numpy
