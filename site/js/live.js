@@ -12,9 +12,7 @@
 import { decodeFrame } from "./frames.js";
 import "./frame-player.js";
 import {
-  authLine,
   currentSession,
-  ensureSession,
   RegistryError,
   registryAvailable,
   request,
@@ -22,6 +20,7 @@ import {
   watchLink,
   wsUrl,
 } from "./registry.js";
+import { authLine, ensureSession } from "./registry-signin.js";
 import { errorPanel, h, QtElement, statusLine } from "./widget-base.js";
 
 const RETRY_CODES = new Set([1001, 1005, 1006, 1011, 1012, 1013]);

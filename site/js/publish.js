@@ -4,7 +4,6 @@
 // why not (registry unavailable, 401/403/413/400 with the field, 503).
 
 import {
-  ensureSession,
   RegistryError,
   registryAvailable,
   request,
@@ -12,6 +11,7 @@ import {
   toBase64,
   unavailableMessage,
 } from "./registry.js";
+import { ensureSession } from "./registry-signin.js";
 import { h } from "./widget-base.js";
 
 const RESULT_DROP = new Set(["qasm", "circuit", "numQubits", "numClbits"]);

@@ -1,6 +1,6 @@
-// Client of the QuantumTime registry (registry_api/PROTOCOL.md): where it lives, whether it
-// answers, the sign-in dialog and the access token, and JSON/binary requests with errors
-// that name what went wrong (401/403/413/400 + field/503).
+// HTTP client of the QuantumTime registry (registry_api/PROTOCOL.md): where it lives, whether
+// it answers, the access token, and JSON/binary requests with errors that name what went
+// wrong (401/403/413/400 + field/503). The sign-in UI is in registry-signin.js.
 //
 // Where the registry lives, first match wins:
 //   1. <meta name="qt-registry" content="https://registry.example/api/v1"> in the page
@@ -8,8 +8,6 @@
 //   2. the page's own origin, `/api/v1` (`python -m registry_api serve --site-dir public`).
 // The token lives in sessionStorage (per tab, gone when the tab closes), never in a page URL.
 // Browsers cannot set headers on a WebSocket, so sockets carry it as `?token=` (PROTOCOL.md).
-
-import { h } from "./widget-base.js";
 
 const TOKEN_KEY = "qt-registry-token";
 
@@ -124,104 +122,6 @@ export function roleAtLeast(role, needed) {
   return ROLES.indexOf(role) >= ROLES.indexOf(needed);
 }
 
-let dialogOpen = null;
-
-/**
- * Ask for username and password in a modal dialog; resolves with the session, rejects with
- * a RegistryError (code "CANCELLED") when the reader closes it.
- * @param {string} [why] what the sign-in is for, shown in the dialog
- */
-export function signInDialog(why = "") {
-  if (dialogOpen) return dialogOpen;
-  const user = h("input", {
-    name: "username",
-    autocomplete: "username",
-    required: true,
-    "aria-label": "Username",
-  });
-  const pass = h("input", {
-    name: "password",
-    type: "password",
-    autocomplete: "current-password",
-    required: true,
-    "aria-label": "Password",
-  });
-  const msg = h("p", { class: "qt-error qtr-signin__error", role: "alert", hidden: true });
-  const submit = h("button", {
-    type: "submit",
-    class: "md-button md-button--primary qt-btn",
-    text: "Sign in",
-  });
-  const cancel = h("button", { type: "button", class: "md-button qt-btn", text: "Cancel" });
-  const form = h(
-    "form",
-    { method: "dialog", class: "qtr-signin" },
-    h("h2", { text: "Sign in to the registry" }),
-    why ? h("p", { text: why }) : null,
-    h("p", { class: "qtr-muted", text: registryBase().href }),
-    h("label", {}, "Username ", user),
-    h("label", {}, "Password ", pass),
-    msg,
-    h("div", { class: "qt-toolbar" }, submit, cancel),
-  );
-  const dialog = h(
-    "dialog",
-    { class: "qtr-dialog", "aria-label": "Sign in to the registry" },
-    form,
-  );
-  document.body.append(dialog);
-  dialogOpen = new Promise((resolve, reject) => {
-    const close = () => {
-      dialogOpen = null;
-      dialog.close();
-      dialog.remove();
-    };
-    cancel.addEventListener("click", () => {
-      close();
-      reject(new RegistryError("sign-in cancelled", { code: "CANCELLED" }));
-    });
-    dialog.addEventListener("cancel", (e) => {
-      e.preventDefault();
-      cancel.click();
-    });
-    form.addEventListener("submit", async (e) => {
-      e.preventDefault();
-      submit.disabled = true;
-      msg.hidden = true;
-      try {
-        const session = await login(user.value.trim(), pass.value);
-        close();
-        resolve(session);
-      } catch (err) {
-        msg.hidden = false;
-        msg.textContent = err.status === 401 ? "Wrong username or password." : err.message;
-        pass.select();
-      } finally {
-        submit.disabled = false;
-      }
-    });
-  });
-  dialog.showModal();
-  user.focus();
-  return dialogOpen;
-}
-
-/**
- * A valid session with at least `role`, asking the reader to sign in when there is none.
- * @param {string} role
- * @param {string} [why]
- */
-export async function ensureSession(role = "viewer", why = "") {
-  let s = currentSession();
-  if (!s) s = await signInDialog(why);
-  if (!roleAtLeast(s.role, role)) {
-    throw new RegistryError(`signed in as ${s.username} (${s.role}); this needs the ${role} role`, {
-      status: 403,
-    });
-  }
-  return s;
-}
-
 // ------------------------------------------------------------------ requests
 async function errorFrom(r) {
   let body = null;
@@ -317,32 +217,4 @@ export function watchLink(id) {
     `registry/watch/?session=${encodeURIComponent(id)}`,
     new URL("../../", import.meta.url),
   ).href;
-}
-
-/**
- * A small "signed in as … · Sign out" line that follows the auth state.
- * @returns {HTMLElement}
- */
-export function authLine() {
-  const line = h("p", { class: "qtr-auth qtr-muted" });
-  const render = () => {
-    const s = currentSession();
-    line.replaceChildren();
-    if (s) {
-      line.append(
-        `Signed in as ${s.username} (${s.role}) · `,
-        h("button", {
-          type: "button",
-          class: "qt-btn-small",
-          text: "Sign out",
-          onclick: () => signOut(),
-        }),
-      );
-    } else {
-      line.append("Not signed in.");
-    }
-  };
-  document.addEventListener("qt-registry-auth", render);
-  render();
-  return line;
 }

@@ -6,14 +6,13 @@
 import { decodeFrames } from "./frames.js";
 import "./frame-player.js";
 import {
-  authLine,
   currentSession,
-  ensureSession,
   registryAvailable,
   request,
   runLink,
   unavailableMessage,
 } from "./registry.js";
+import { authLine, ensureSession } from "./registry-signin.js";
 import { errorPanel, h, QtElement, statusLine } from "./widget-base.js";
 
 const PAGE = 20;
