@@ -41,7 +41,7 @@ from qtcore.sim._kernel_python import PythonKernel  # noqa: E402
 try:  # absent under bare Pyodide: only --pure runs there
     import numpy as np
 
-    from qtcore.sim._fusion import FUSION_MIN_QUBITS, fuse, run_fused
+    from qtcore.sim._fusion import fuse, run_fused
     from qtcore.sim._kernel_numpy import NumpyKernel
 except ImportError:  # pragma: no cover
     np = None
@@ -99,16 +99,17 @@ def to_qtcore(n: int, ops: list[Op]) -> Circuit:
 
 # ---------------------------------------------------------------- engines
 def run_qt_numpy(n: int, ops: list[Op]) -> tuple[Any, dict[str, Any]]:
-    """qtcore NumPy kernel, fused from ``FUSION_MIN_QUBITS`` on (the simulator's fast path)."""
+    """qtcore NumPy kernel, fused from its profile's ``min_qubits`` on (as ``simulate`` does)."""
     c = to_qtcore(n, ops)
     k = NumpyKernel()
     s = k.zeros(n)
-    if n < FUSION_MIN_QUBITS:
+    assert k.fusion is not None
+    if n < k.fusion.min_qubits:
         for ins in c.instructions:
             assert ins.gate is not None
             s = k.apply_gate(s, n, ins.gate, ins.qubits)
         return s, {"flops": [0.0] * len(c.instructions)}  # one pass per gate
-    prog = fuse(c.instructions, n)
+    prog = fuse(c.instructions, n, k.fusion)
     for op in prog:
         s = op.apply(k, s, n)
     return s, {"flops": pass_flops(prog, n)}

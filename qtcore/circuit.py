@@ -11,7 +11,7 @@ character of a counts key.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -19,9 +19,9 @@ from qtcore._expr import parse_param
 from qtcore._parameter import ParamValue, is_symbolic
 from qtcore.errors import CircuitError
 from qtcore.ops import Gate, UnitaryGate
-from qtcore.ops._matrix import Matrix
+from qtcore.ops._matrix import Matrix, apply_on_qubits
 
-__all__ = ["Circuit", "CompositeGate", "Condition", "Instruction"]
+__all__ = ["Circuit", "CompositeGate", "Condition", "Instruction", "expand_composites"]
 
 
 @dataclass(frozen=True)
@@ -157,9 +157,17 @@ class CompositeGate(Gate):
         return self.definition.bind_expressions(values) if values else self.definition
 
     def base_matrix(self) -> Matrix:
-        from qtcore.sim import unitary_of
-
-        return unitary_of(self.bound_definition())
+        """The definition's unitary (columns = images of the basis states)."""
+        definition = self.bound_definition()
+        dim = 1 << definition.num_qubits
+        cols = [[1 + 0j if i == j else 0j for i in range(dim)] for j in range(dim)]
+        for ins in definition.instructions:
+            if ins.kind == "gate":
+                assert ins.gate is not None
+                m = ins.gate.matrix()
+                for col in cols:
+                    apply_on_qubits(m, ins.qubits, col)
+        return tuple(tuple(cols[j][i] for j in range(dim)) for i in range(dim))
 
     def inverse(self) -> Gate:
         return CompositeGate(
@@ -189,6 +197,21 @@ class CompositeGate(Gate):
 
     def __hash__(self) -> int:
         return hash(("composite", self.name, self.params))
+
+
+def expand_composites(instructions: Iterable[Instruction]) -> Iterator[Instruction]:
+    """The instructions with every unconditioned composite gate replaced, recursively,
+    by the gates of its definition (mapped onto the composite's qubits)."""
+    for ins in instructions:
+        g = ins.gate
+        if ins.kind == "gate" and ins.condition is None and isinstance(g, CompositeGate):
+            for sub in g.bound_definition().instructions:
+                if sub.kind == "gate":
+                    yield from expand_composites(
+                        [Instruction("gate", tuple(ins.qubits[q] for q in sub.qubits), sub.gate)]
+                    )
+        else:
+            yield ins
 
 
 ClbitSpec = int | str | Sequence[int]

@@ -1,16 +1,15 @@
 """Frames from a running circuit: :func:`iter_frames` and :func:`frame_from_state`.
 
-Full frames (``n <= prob_limit``) are derived in pure Python from the amplitudes with
-exactly rounded sums (:func:`math.fsum`), so they do not depend on the kernel's
-summation order: both kernels give byte-identical frames whenever their amplitudes
-agree bit for bit. Summary frames of big NumPy states use NumPy for speed (agreement
-with the pure-Python path to ~1e-15).
+Everything a frame shows of the state comes from the kernel that holds it
+(``probabilities``, ``to_list``, ``bloch_and_marginals``, ``top_states``), so a kernel
+computes it where the state lives and Python copies out only the frame's arrays. The
+pure-Python and NumPy kernels sum exactly (:func:`math.fsum`) up to 12 qubits, so their
+frames are byte-identical whenever their amplitudes agree bit for bit; above, the
+NumPy kernel sums in its own order (agreement to ~1e-15).
 """
 
 from __future__ import annotations
 
-import heapq
-import math
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -23,76 +22,6 @@ if TYPE_CHECKING:
     from qtcore.noise import NoiseModel
 
 __all__ = ["frame_from_state", "iter_frames"]
-
-Bloch = tuple[float, float, float]
-
-
-def _halves(xs: Sequence[Any], q: int) -> tuple[list[Any], list[Any]]:
-    """Elements whose index has bit ``q`` clear / set, paired position by position."""
-    stride = 1 << q
-    block = stride << 1
-    size = len(xs)
-    lo: list[Any] = []
-    hi: list[Any] = []
-    if stride >= size // block:
-        for start in range(0, size, block):
-            lo += xs[start : start + stride]
-            hi += xs[start + stride : start + block]
-    else:
-        for off in range(stride):
-            lo += xs[off::block]
-            hi += xs[off + stride :: block]
-    return lo, hi
-
-
-def _python_derived(
-    amps: list[complex], probs: list[float], n: int
-) -> tuple[list[Bloch], list[float]]:
-    bloch: list[Bloch] = []
-    marginals: list[float] = []
-    fsum = math.fsum
-    for q in range(n):
-        lo, hi = _halves(amps, q)
-        plo, phi = _halves(probs, q)
-        p0, p1 = fsum(plo), fsum(phi)
-        # rho01 = sum lo * conj(hi): x = 2 Re rho01, y = -2 Im rho01, z = p0 - p1
-        x = 2.0 * fsum(a.real * b.real + a.imag * b.imag for a, b in zip(lo, hi))
-        y = 2.0 * fsum(a.real * b.imag - a.imag * b.real for a, b in zip(lo, hi))
-        bloch.append((x, y, p0 - p1))
-        marginals.append(p1)
-    return bloch, marginals
-
-
-def _python_top(probs: list[float], k: int) -> list[int]:
-    # nlargest is stable: equal probabilities keep ascending index order
-    return heapq.nlargest(k, range(len(probs)), key=probs.__getitem__)
-
-
-def _numpy_summary(
-    data: Any, n: int, k: int
-) -> tuple[list[Bloch], list[float], list[int], list[float], list[complex]]:
-    import numpy as np
-
-    p = data.real * data.real + data.imag * data.imag
-    bloch: list[Bloch] = []
-    marginals: list[float] = []
-    for q in range(n):
-        a = data.reshape(-1, 2, 1 << q)
-        pv = p.reshape(-1, 2, 1 << q)
-        p0, p1 = float(pv[:, 0, :].sum()), float(pv[:, 1, :].sum())
-        r01 = complex(np.vdot(a[:, 1, :], a[:, 0, :]))  # sum lo * conj(hi)
-        bloch.append((2.0 * r01.real, -2.0 * r01.imag, p0 - p1))
-        marginals.append(p1)
-    size = p.shape[0]
-    kth = float(np.partition(p, size - k)[size - k])
-    above = np.flatnonzero(p > kth)
-    ties = np.flatnonzero(p == kth)[: k - len(above)]
-    cand = np.concatenate([above, ties])
-    order = cand[np.lexsort((cand, -p[cand]))]
-    idx = [int(i) for i in order]
-    probs = [float(x) for x in p[order]]
-    amps = [complex(z) for z in data[order].tolist()]
-    return bloch, marginals, idx, probs, amps
 
 
 def _check_limits(amp_limit: object, prob_limit: object, top_k: object) -> None:
@@ -150,35 +79,21 @@ def frame_from_state(
         kernel=state.kernel.name,
         meta=None if meta is None else dict(meta),
     )
+    kernel, data = state.kernel, state.data
+    frame.bloch, frame.marginals = kernel.bloch_and_marginals(data, n)
     if n <= prob_limit:
-        amps = state.to_list()
-        probs = [z.real * z.real + z.imag * z.imag for z in amps]
-        frame.bloch, frame.marginals = _python_derived(amps, probs, n)
-        frame.probabilities = probs
+        frame.probabilities = kernel.probabilities(data)
         if n <= amp_limit:
-            frame.amplitudes = amps
+            frame.amplitudes = kernel.to_list(data)
         return frame
-    k = min(top_k, 1 << n)
-    if state.kernel.name == "numpy":
-        bloch, marginals, idx, top_p, top_a = _numpy_summary(state.data, n, k)
-    else:
-        amps = state.to_list()
-        probs = [z.real * z.real + z.imag * z.imag for z in amps]
-        bloch, marginals = _python_derived(amps, probs, n)
-        idx = _python_top(probs, k)
-        top_p = [probs[i] for i in idx]
-        top_a = [amps[i] for i in idx]
-    keep = [j for j, pj in enumerate(top_p) if pj > 0.0]
-    frame.bloch, frame.marginals = bloch, marginals
-    frame.top_indices = [idx[j] for j in keep]
-    frame.top_probabilities = [top_p[j] for j in keep]
-    frame.top_amplitudes = [top_a[j] for j in keep]
+    idx, top_p, top_a = kernel.top_states(data, n, min(top_k, 1 << n))
+    frame.top_indices, frame.top_probabilities, frame.top_amplitudes = idx, top_p, top_a
     frame.summary = {
         "reason": (
-            f"{n} qubits exceed the probability limit of {prob_limit}: top {len(keep)} of "
+            f"{n} qubits exceed the probability limit of {prob_limit}: top {len(idx)} of "
             f"{1 << n} basis states by probability, with per-qubit marginals and Bloch vectors"
         ),
-        "topK": len(keep),
+        "topK": len(idx),
         "numQubits": n,
     }
     return frame

@@ -33,12 +33,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from itertools import product
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from qtcore.errors import NoiseError
 from qtcore.ops import Gate, X, Y, Z
 from qtcore.ops._matrix import Matrix
 from qtcore.rng import Rng
+
+if TYPE_CHECKING:
+    from qtcore.sim._kernel import Kernel
 
 __all__ = [
     "Channel",
@@ -111,7 +114,7 @@ class Channel:
         """The exact Kraus operators (first qubit = least significant bit of the index)."""
         raise NotImplementedError
 
-    def apply(self, kernel: Any, s: Any, n: int, qubits: Sequence[int], rng: Rng) -> Any:
+    def apply(self, kernel: Kernel[Any], s: Any, n: int, qubits: Sequence[int], rng: Rng) -> Any:
         """Applies one randomly chosen Kraus branch to ``s`` (one uniform drawn).
 
         Args:
@@ -180,7 +183,7 @@ class PauliChannel(Channel):
         ops += [_scaled(_pauli_matrix(label), math.sqrt(p)) for label, p in self.errors if p > 0]
         return ops
 
-    def apply(self, kernel: Any, s: Any, n: int, qubits: Sequence[int], rng: Rng) -> Any:
+    def apply(self, kernel: Kernel[Any], s: Any, n: int, qubits: Sequence[int], rng: Rng) -> Any:
         u = rng.random()
         for (label, _), c in zip(self.errors, self._cum):
             if u < c:
@@ -224,7 +227,7 @@ class DampingChannel(Channel):
             k1 = ((0j, 0j), (0j, complex(r)))
         return [self._k0, k1]
 
-    def apply(self, kernel: Any, s: Any, n: int, qubits: Sequence[int], rng: Rng) -> Any:
+    def apply(self, kernel: Kernel[Any], s: Any, n: int, qubits: Sequence[int], rng: Rng) -> Any:
         q = qubits[0]
         p1 = min(max(float(kernel.prob_one(s, n, q)), 0.0), 1.0)  # rounding only
         p_jump = self.rate * p1

@@ -28,6 +28,7 @@ from qtcore.rng import Rng
 
 if TYPE_CHECKING:
     from qtcore.circuit import Circuit
+    from qtcore.sim._kernel import Kernel
 
 __all__ = ["CHANNELS", "NoiseEntry", "NoiseModel"]
 
@@ -240,7 +241,7 @@ class NoiseModel:
         return plan
 
     def after_gate(
-        self, kernel: Any, s: Any, n: int, gate: Gate, qubits: Sequence[int], rng: Rng
+        self, kernel: Kernel[Any], s: Any, n: int, gate: Gate, qubits: Sequence[int], rng: Rng
     ) -> Any:
         """Applies the noise attached to ``gate`` on ``qubits``; returns the new state."""
         for ch, qs in self._targets(gate, tuple(qubits)):

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 __all__ = [
     "Matrix",
+    "apply_on_qubits",
     "dagger",
     "expi",
     "identity",
@@ -64,6 +65,24 @@ def dagger(a: Matrix) -> Matrix:
 def kron(a: Matrix, b: Matrix) -> Matrix:
     """The Kronecker product ``a ⊗ b`` (``a`` acts on the more significant bits)."""
     return tuple(tuple(x * y for x in ra for y in rb) for ra in a for rb in b)
+
+
+def apply_on_qubits(m: Matrix, qubits: Sequence[int], vec: list[complex]) -> None:
+    """Multiplies ``vec`` (``2**n`` amplitudes) in place by ``m`` acting on ``qubits``.
+
+    Bit ``j`` of ``m``'s index is qubit ``qubits[j]``; the other qubits are untouched.
+    Plain Python for small ``n`` (a gate's own definition, at most a few qubits).
+    """
+    k = len(qubits)
+    dim = 1 << k
+    offs = [sum(((i >> j) & 1) << q for j, q in enumerate(qubits)) for i in range(dim)]
+    mask = sum(1 << q for q in qubits)
+    for base in range(len(vec)):
+        if base & mask:
+            continue
+        sub = [vec[base + o] for o in offs]
+        for r in range(dim):
+            vec[base + offs[r]] = sum(x * y for x, y in zip(m[r], sub, strict=True))
 
 
 def is_unitary(a: Matrix, atol: float = 1e-10) -> bool:

@@ -324,15 +324,16 @@ def entangled_clocks(
     return ClockExperiment("entangled", circ, params, predictions, {"clock_a": 0, "clock_b": 1})
 
 
-def _bell_state_before_readout(exp: ClockExperiment, backend: str = "auto") -> StateVector:
-    """State right after the clocks' evolution (before the readout CX, H)."""
+def _bell_state_before_readout(exp: ClockExperiment, like: StateVector) -> StateVector:
+    """State right after the clocks' evolution (before the readout CX, H), held by the
+    same kernel as ``like``."""
     circ = exp.circuit
     cut = next(i for i, ins in enumerate(circ.instructions) if ins.kind == "barrier")
     prefix = Circuit(circ.num_qubits, name="entangled_prefix")
     for ins in circ.instructions[:cut]:
         assert ins.gate is not None
         prefix.append(ins.gate, ins.qubits)
-    return simulate(prefix, 0, seed=0, backend=backend).state
+    return StateVector.zero(prefix.num_qubits, backend=like.kernel).evolve(prefix)
 
 
 def _measure_ramsey(exp: ClockExperiment, state: StateVector) -> dict[str, float]:
@@ -347,13 +348,13 @@ def _measure_interferometer(exp: ClockExperiment, state: StateVector) -> dict[st
     quad = []
     for phi0 in (0.0, 0.5 * math.pi):
         c = Circuit(2, name="fringe").h(0).h(1).cp(-dphi, 0, 1).p(phi0, 0).h(0)
-        run = simulate(c, 0, seed=0, backend=state.kernel.name)
-        quad.append(0.5 - _p1(run.state, 0))
+        fringe = StateVector.zero(2, backend=state.kernel).evolve(c)
+        quad.append(0.5 - _p1(fringe, 0))
     return {"p0": p0, "visibility": 2.0 * math.hypot(quad[0], quad[1])}
 
 
 def _measure_entangled(exp: ClockExperiment, state: StateVector) -> dict[str, float]:
-    pre = _bell_state_before_readout(exp, state.kernel.name)
+    pre = _bell_state_before_readout(exp, state)
     rho = pre.reduced_density_matrix([0, 1])
     element = rho[1][2]  # <01| rho |10>: qubit 0 excited vs qubit 1 excited
     return {

@@ -11,13 +11,13 @@ import os
 from typing import Any
 
 from qtcore.errors import SimulationError
+from qtcore.sim._kernel import Kernel
 
-__all__ = ["BACKENDS", "PRECISIONS", "Kernel", "get_kernel", "numpy_available"]
+__all__ = ["BACKENDS", "PRECISIONS", "get_kernel", "numpy_available"]
 
 BACKENDS = ("auto", "numpy", "python")
 PRECISIONS = ("double", "single")
-Kernel = Any  # PythonKernel | NumpyKernel (duck-typed: same methods)
-_CACHE: dict[str, Kernel] = {}
+_CACHE: dict[str, Kernel[Any]] = {}
 
 
 def numpy_available() -> bool:
@@ -29,17 +29,32 @@ def numpy_available() -> bool:
     return True
 
 
-def get_kernel(backend: str = "auto", precision: str = "double") -> Kernel:
+def get_kernel(backend: str | Kernel[Any] = "auto", precision: str = "double") -> Kernel[Any]:
     """The kernel object for ``backend``.
 
     Args:
-        backend: ``"auto"``, ``"numpy"`` or ``"python"``.
-        precision: ``"double"`` (complex128) or ``"single"`` (complex64, NumPy only).
+        backend: ``"auto"``, ``"numpy"`` or ``"python"``; or a kernel object, which is
+            returned as it is (so a state's own kernel, whatever its precision, can be
+            passed on).
+        precision: ``"double"`` (complex128) or ``"single"`` (complex64, NumPy only); only
+            for a kernel name.
 
     Raises:
-        SimulationError: unknown name, ``"numpy"`` asked where NumPy is missing, or
-            single precision asked of the pure-Python kernel.
+        SimulationError: unknown name, ``"numpy"`` asked where NumPy is missing,
+            single precision asked of the pure-Python kernel, or a precision given with
+            a kernel object.
     """
+    if not isinstance(backend, str):
+        if not isinstance(backend, Kernel):
+            raise SimulationError(
+                f"backend must be one of {BACKENDS} or a kernel, got {type(backend).__name__}"
+            )
+        if precision != "double":
+            raise SimulationError(
+                f"precision {precision!r} applies to a backend name, not to the kernel object "
+                f"{backend.name!r}, which has its own"
+            )
+        return backend
     if backend not in BACKENDS:
         raise SimulationError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
     if precision not in PRECISIONS:
@@ -63,7 +78,7 @@ def get_kernel(backend: str = "auto", precision: str = "double") -> Kernel:
 
         from qtcore.sim._kernel_numpy import NumpyKernel
 
-        kernel: Kernel = NumpyKernel(np.complex64 if precision == "single" else np.complex128)
+        kernel: Kernel[Any] = NumpyKernel(np.complex64 if precision == "single" else np.complex128)
     else:
         from qtcore.sim._kernel_python import PythonKernel
 

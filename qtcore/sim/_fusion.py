@@ -28,8 +28,12 @@ Usage (what the simulator's gate loop does)::
         else:
             s = op.apply(kernel, s, n)
 
-Fusion needs NumPy and is only worth it for the NumPy kernel from about 15 qubits
-(below, building the fused matrices costs more than the passes it saves).
+Fusion needs NumPy. It talks to kernels only through the kernel contract
+(:class:`~qtcore.sim._kernel.Kernel`: ``apply_matrix``, ``apply_diagonal``,
+``apply_permutation``, ``apply_gate``) and groups gates by the costs the kernel declares
+in its :attr:`~qtcore.sim._kernel.Kernel.fusion` profile; a kernel without a profile is
+not fused. The NumPy kernel's profile starts at 15 qubits (below, building the fused
+matrices costs more than the passes it saves).
 """
 
 from __future__ import annotations
@@ -41,30 +45,20 @@ from typing import Any
 
 import numpy as np
 
-from qtcore.circuit import CompositeGate, Instruction
+from qtcore.circuit import Instruction, expand_composites
 from qtcore.ops import Gate
-from qtcore.sim._kernel_numpy import (
-    _COST_LOW,
-    _MAX_SPAN,
-    _PERM_RUN_BITS,
-    _array,
-    _diagonal_controls,
+from qtcore.sim._dense import (
+    as_array,
+    diagonal_controls,
     embed_diagonal,
     embed_matrix,
     window_source,
 )
+from qtcore.sim._kernel import FusionProfile, Kernel
 
-__all__ = ["FUSION_MIN_QUBITS", "FusedOp", "fuse", "run_fused"]
+__all__ = ["FusedOp", "fuse", "run_fused"]
 
-FUSION_MIN_QUBITS = 15
-"""Below this many qubits a pass costs less than building fused matrices."""
-
-_PASS_DIAG = 12.0  # ms at n = 24, one diagonal pass
 _DIAG_TOTAL = 4  # a fused diagonal may hold this many control qubits beyond its targets
-_PASS_PERM = 12.0  # ms at n = 24, one CX-like permutation
-_PERM_MAX_WIDTH = 10  # widest window of a fused run of permutation gates ...
-_PERM_GATHER_BITS = 15  # ... which lies below this qubit (gathered in blocks) or starts
-# at or above the kernel's _PERM_RUN_BITS (long runs moved along cycles)
 
 
 @dataclass
@@ -89,8 +83,8 @@ class FusedOp:
     instruction: Instruction | None = None
     count: int = 1
 
-    def apply(self, kernel: Any, s: Any, n: int) -> Any:
-        """Applies the op with ``kernel`` (a NumPy kernel) and returns the state."""
+    def apply(self, kernel: Kernel[Any], s: Any, n: int) -> Any:
+        """Applies the op with ``kernel`` and returns the state."""
         if self.kind == "matrix":
             return kernel.apply_matrix(s, n, self.data, self.qubits)
         if self.kind == "diagonal":
@@ -144,7 +138,7 @@ class _Group:
         """
         if self.kind == "diagonal":
             if where is None:
-                where = _diagonal_controls(data, len(qubits))
+                where = diagonal_controls(data, len(qubits))
             ctrl = {qubits[j] for j in where}
             self.factors.append((data, tuple(qubits), ctrl))
             self.ctrl = self.ctrl & ctrl if self.count else ctrl
@@ -194,7 +188,7 @@ class _Group:
 @lru_cache(maxsize=4096)
 def _gate_array(gate: Gate) -> Any:
     """The gate's full matrix as a read-only complex128 array (equal gates share it)."""
-    return _array(gate.matrix(), "<c16")
+    return as_array(gate.matrix(), "<c16")
 
 
 @lru_cache(maxsize=4096)
@@ -202,7 +196,7 @@ def _gate_diagonal(gate: Gate) -> tuple[Any, list[int]]:
     """A diagonal gate's diagonal and the positions where it acts as a control."""
     d = np.diagonal(_gate_array(gate)).copy()
     d.flags.writeable = False
-    return d, _diagonal_controls(d, len(d).bit_length() - 1)
+    return d, diagonal_controls(d, len(d).bit_length() - 1)
 
 
 def _span(a: Iterable[int], b: Iterable[int]) -> int:
@@ -210,52 +204,32 @@ def _span(a: Iterable[int], b: Iterable[int]) -> int:
     return max(qs) - min(qs) + 1
 
 
-def _cost(kind: str, k: int) -> float:
-    if kind == "diagonal":
-        return _PASS_DIAG
-    if kind == "gate":
-        return _PASS_PERM
-    return _COST_LOW.get(k, 1e9)
-
-
-def _flatten(instructions: Iterable[Instruction]) -> Iterable[Instruction]:
-    for ins in instructions:
-        g = ins.gate
-        if ins.kind == "gate" and ins.condition is None and isinstance(g, CompositeGate):
-            for sub in g.bound_definition().instructions:
-                if sub.kind == "gate":
-                    yield from _flatten(
-                        [Instruction("gate", tuple(ins.qubits[q] for q in sub.qubits), sub.gate)]
-                    )
-        else:
-            yield ins
-
-
-def _perm_window(qubits: Iterable[int]) -> tuple[int, int] | None:
+def _perm_window(qubits: Iterable[int], profile: FusionProfile) -> tuple[int, int] | None:
     """``(lo, width)`` of the qubit window a fused permutation on ``qubits`` runs on.
 
-    None when the window is too wide, or neither inside one scratch block (gather path)
-    nor starting high enough for the kernel to move long runs (see
-    :meth:`NumpyKernel.apply_permutation`).
+    None when the window is too wide, or neither low enough for the gather path nor
+    starting high enough for the kernel to move long runs (see the profile).
     """
     qs = list(qubits)
     lo, hi = min(qs), max(qs)
     w = hi - lo + 1
-    if w > _PERM_MAX_WIDTH or (hi >= _PERM_GATHER_BITS and lo < _PERM_RUN_BITS):
+    if w > profile.perm_max_width or (
+        hi >= profile.perm_gather_bits and lo < profile.perm_run_bits
+    ):
         return None
     return lo, w
 
 
-def _perm_ops(gates: list[tuple[Gate, tuple[int, ...]]]) -> list[FusedOp]:
+def _perm_ops(gates: list[tuple[Gate, tuple[int, ...]]], profile: FusionProfile) -> list[FusedOp]:
     """One ``"permutation"`` op for a run of permutation gates, or the gates themselves.
 
     A window pass costs about a copy when it moves long runs and a few copies when it
     gathers; a single CX-like pass costs one to two, so short runs stay as they are.
     """
-    window = _perm_window(q for _, qs in gates for q in qs)
+    window = _perm_window((q for _, qs in gates for q in qs), profile)
     assert window is not None
     lo, w = window
-    if len(gates) < (2 if lo >= _PERM_RUN_BITS else 3):
+    if len(gates) < (2 if lo >= profile.perm_run_bits else 3):
         return [FusedOp("gate", qs, gate=g) for g, qs in gates]
     src = np.arange(1 << w, dtype=np.intp)
     for g, qs in gates:
@@ -265,12 +239,20 @@ def _perm_ops(gates: list[tuple[Gate, tuple[int, ...]]]) -> list[FusedOp]:
 
 
 class _Fuser:
-    def __init__(self, max_qubits: int, max_diagonal_qubits: int) -> None:
+    def __init__(self, max_qubits: int, max_diagonal_qubits: int, profile: FusionProfile) -> None:
+        self.profile = profile
         self.max_qubits = max_qubits
         self.max_diag = max_diagonal_qubits
         self.groups: list[_Group] = []
         self.pending: dict[int, tuple[Any, int]] = {}  # qubit -> (2x2 product, count)
         self.out: list[FusedOp] = []
+
+    def _cost(self, kind: str, k: int) -> float:
+        if kind == "diagonal":
+            return self.profile.diagonal_cost
+        if kind == "gate":
+            return self.profile.permutation_cost
+        return self.profile.dense_cost.get(k, 1e9)
 
     def _latest(self, qubits: Iterable[int]) -> int:
         qs = set(qubits)
@@ -298,7 +280,7 @@ class _Fuser:
             if g.kind not in kinds:
                 continue
             growth = len(set(qubits) - g.qset)
-            if kinds == ("matrix",) and growth and _span(g.qset, qubits) > _MAX_SPAN:
+            if kinds == ("matrix",) and growth and _span(g.qset, qubits) > self.profile.max_span:
                 continue  # the kernel's fast dense paths need a narrow qubit range
             if g.kind == "diagonal" and ctrl is not None:
                 fits = g.targets_after(qubits, ctrl) <= limit
@@ -319,7 +301,7 @@ class _Fuser:
             return
         structure = gate.structure
         if len(qubits) > self.max_qubits or (
-            structure != "diagonal" and _span((), qubits) > _MAX_SPAN
+            structure != "diagonal" and _span((), qubits) > self.profile.max_span
         ):
             for q in qubits:  # too wide for a matrix: settle its qubits' 1-qubit gates first
                 self._place_pending(q)
@@ -352,9 +334,12 @@ class _Fuser:
             grp = self.groups[i]
             grow = len(set(qubits) - grp.qset)
             k = len(grp.qset)
-            absorbed = len(pre) * _cost("matrix", 1)
-            standalone = _cost("gate" if structure == "permutation" else "matrix", len(qubits))
-            if grow and _cost("matrix", k + grow) - _cost("matrix", k) > standalone + absorbed:
+            absorbed = len(pre) * self._cost("matrix", 1)
+            standalone = self._cost("gate" if structure == "permutation" else "matrix", len(qubits))
+            if (
+                grow
+                and self._cost("matrix", k + grow) - self._cost("matrix", k) > standalone + absorbed
+            ):
                 i = -1
         if i < 0 and structure == "permutation" and not pre:
             j = self._best_perm(qubits)
@@ -376,12 +361,12 @@ class _Fuser:
 
     def _best_perm(self, qubits: Sequence[int]) -> int:
         """Index of the open permutation group whose window can take ``qubits``, or -1."""
-        best, best_growth = -1, _PERM_MAX_WIDTH + 1
+        best, best_growth = -1, self.profile.perm_max_width + 1
         for i in range(max(self._latest(qubits), 0), len(self.groups)):
             g = self.groups[i]
             if g.kind != "perm":
                 continue
-            if _perm_window(g.qset | set(qubits)) is None:
+            if _perm_window(g.qset | set(qubits), self.profile) is None:
                 continue
             growth = len(set(qubits) - g.qset)
             if growth <= best_growth:
@@ -425,7 +410,9 @@ class _Fuser:
             grp = self.groups[i]
             k = len(grp.qset)
             grow = 0 if q in grp.qset else 1
-            if grow and _cost("matrix", k + 1) - _cost("matrix", k) > _cost("matrix", 1):
+            if grow and self._cost("matrix", k + 1) - self._cost("matrix", k) > self._cost(
+                "matrix", 1
+            ):
                 i = -1
         if i < 0:
             self.groups.append(_Group("matrix", [], np.ones((1, 1), np.complex128)))
@@ -470,9 +457,11 @@ class _Fuser:
             if grp.kind != "matrix" or not others <= grp.qset:
                 return -1
             k, grow = len(grp.qset), int(q not in grp.qset)
-            if k + grow > self.max_qubits or _span(grp.qset, (q,)) > _MAX_SPAN:
+            if k + grow > self.max_qubits or _span(grp.qset, (q,)) > self.profile.max_span:
                 return -1
-            if grow and _cost("matrix", k + 1) - _cost("matrix", k) > _cost("matrix", 1):
+            if grow and self._cost("matrix", k + 1) - self._cost("matrix", k) > self._cost(
+                "matrix", 1
+            ):
                 return -1
             for dgrp in reversed(dgrps):  # earliest first: the factors keep their order
                 for d, qs, _ in dgrp.remove_factors(q):
@@ -486,7 +475,7 @@ class _Fuser:
             self._place_pending(q)
         for g in self.groups:
             if g.kind == "perm":
-                self.out.extend(_perm_ops(g.gates))
+                self.out.extend(_perm_ops(g.gates, self.profile))
             elif g.kind == "gate":
                 self.out.append(FusedOp("gate", tuple(g.qubits), gate=g.gate, count=g.count))
             elif g.kind == "diagonal":
@@ -499,6 +488,7 @@ class _Fuser:
 def fuse(
     instructions: Iterable[Instruction],
     n: int,
+    profile: FusionProfile,
     *,
     max_qubits: int = 4,
     max_diagonal_qubits: int = 12,
@@ -508,6 +498,7 @@ def fuse(
     Args:
         instructions: a circuit's instructions (composite gates are expanded).
         n: number of qubits of the state.
+        profile: the costs of the kernel that will run the program (its ``fusion``).
         max_qubits: widest dense matrix to build (2..6).
         max_diagonal_qubits: widest fused diagonal.
 
@@ -521,8 +512,8 @@ def fuse(
     if not 1 <= max_qubits <= 6:
         raise ValueError(f"max_qubits must be in 1..6, got {max_qubits}")
     del n
-    f = _Fuser(max_qubits, max(max_diagonal_qubits, max_qubits))
-    flat = list(_flatten(instructions))
+    f = _Fuser(max_qubits, max(max_diagonal_qubits, max_qubits), profile)
+    flat = list(expand_composites(instructions))
     for i, ins in enumerate(flat):
         if ins.kind == "gate" and ins.condition is None and ins.gate is not None:
             f.gate(ins.gate, tuple(ins.qubits), flat[i + 1 : i + 1 + max_qubits])
@@ -533,15 +524,17 @@ def fuse(
     return f.out
 
 
-def run_fused(kernel: Any, s: Any, n: int, instructions: Iterable[Instruction]) -> Any:
+def run_fused(kernel: Kernel[Any], s: Any, n: int, instructions: Iterable[Instruction]) -> Any:
     """Applies the gates of ``instructions`` (others are skipped) with fusion.
 
     This is the no-measurement fast path; conditioned gates are not allowed here.
 
     Raises:
-        ValueError: a conditioned gate is present.
+        ValueError: a conditioned gate is present, or the kernel has no fusion profile.
     """
-    for op in fuse(instructions, n):
+    if kernel.fusion is None:
+        raise ValueError(f"kernel {kernel.name!r} declares no fusion profile")
+    for op in fuse(instructions, n, kernel.fusion):
         if op.kind != "instruction":
             s = op.apply(kernel, s, n)
         elif op.instruction is not None and op.instruction.condition is not None:

@@ -33,7 +33,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -41,15 +41,18 @@ from qtcore.errors import SimulationError
 from qtcore.ops import Gate
 from qtcore.ops._matrix import Matrix, permutation_cycles
 from qtcore.rng import Rng
+from qtcore.sim._dense import (
+    as_array,
+    diagonal_controls,
+    embed_diagonal,
+    embed_matrix,
+    window_source,
+)
+from qtcore.sim._kernel import Bloch, FusionProfile, Kernel, TopStates
+from qtcore.sim._reduce import EXACT_MAX_QUBITS
+from qtcore.sim._reduce import bloch_and_marginals as exact_bloch_and_marginals
 
-__all__ = [
-    "DEFAULT_CHUNK",
-    "NumpyKernel",
-    "clear_plans",
-    "embed_diagonal",
-    "embed_matrix",
-    "window_source",
-]
+__all__ = ["DEFAULT_CHUNK", "NUMPY_FUSION", "NumpyKernel", "clear_plans"]
 
 State = Any  # np.ndarray[complex128 | complex64]
 _Plan = Callable[[Any, Any], Any]  # plan(kernel, state): one prepared operation, in place
@@ -82,67 +85,17 @@ _COST_BATCHED = {
     4: {1: 35.0, 2: 38.0, 3: 45.0, 4: 58.0, 5: 90.0, 6: 170.0},
 }
 
-
-@lru_cache(maxsize=512)
-def _sub_index(size_bits: int, positions: tuple[int, ...]) -> Any:
-    """For each index of a ``size_bits``-bit space, the k-bit index read at ``positions``.
-
-    Built by doubling (bit ``b`` of the index adds ``1 << j`` when ``b == positions[j]``):
-    about ``2**(size_bits + 1)`` element writes in all, so an 18-bit table costs well
-    under a millisecond.
-    """
-    coef = [0] * size_bits
-    for j, p in enumerate(positions):
-        coef[p] = 1 << j
-    sub = np.zeros(1 << size_bits, dtype=np.intp)
-    for b, c in enumerate(coef):
-        half = 1 << b
-        np.add(sub[:half], c, out=sub[half : 2 * half])
-    sub.flags.writeable = False
-    return sub
-
-
-@lru_cache(maxsize=512)
-def _embed_plan(width: int, positions: tuple[int, ...]) -> tuple[Any, Any, Any]:
-    """Row/column gather indices and the same-other-bits mask of :func:`embed_matrix`."""
-    sub = _sub_index(width, positions)
-    mask = sum(1 << p for p in positions)
-    rest = np.arange(1 << width) & ~mask
-    same = rest[:, None] == rest[None, :]
-    same.flags.writeable = False
-    return sub[:, None], sub[None, :], same
-
-
-def embed_matrix(m: Any, positions: Sequence[int], width: int) -> Any:
-    """Widens ``m`` (bit ``j`` of its index at bit ``positions[j]``) to ``width`` bits.
-
-    The result acts as the identity on the other bits. ``positions`` may be in any
-    order, so this also reorders a matrix's qubits.
-
-    Args:
-        m: a ``2**k x 2**k`` array.
-        positions: ``k`` distinct bit positions in ``range(width)``.
-        width: number of bits of the result.
-
-    Returns:
-        The ``2**width x 2**width`` array.
-    """
-    rows, cols, same = _embed_plan(width, tuple(positions))
-    out = m[rows, cols]
-    out *= same
-    return out
-
-
-def embed_diagonal(d: Any, positions: Sequence[int], width: int) -> Any:
-    """Widens the diagonal ``d`` (bit ``j`` at bit ``positions[j]``) to ``width`` bits."""
-    return d[_sub_index(width, tuple(positions))]
-
-
-@lru_cache(maxsize=1024)
-def _array(m: Matrix, dtype: str) -> Any:
-    a = np.array(m, dtype=dtype)
-    a.flags.writeable = False
-    return a
+NUMPY_FUSION = FusionProfile(
+    min_qubits=15,  # below, building fused matrices costs more than the passes they save
+    dense_cost=_COST_LOW,  # fused matrices are widened down to qubit 0 where that is cheaper
+    diagonal_cost=12.0,  # ms at n = 24, one diagonal pass
+    permutation_cost=12.0,  # ms at n = 24, one CX-like permutation
+    max_span=_MAX_SPAN,
+    perm_max_width=10,
+    perm_gather_bits=15,  # 2**15 = DEFAULT_CHUNK: a window below it is one gather per block
+    perm_run_bits=_PERM_RUN_BITS,
+)
+"""How gate fusion should group gates for this kernel (its measured pass costs)."""
 
 
 @lru_cache(maxsize=1024)
@@ -158,17 +111,6 @@ def _controlled_diagonal(base_diag: Any, nc: int) -> Any:
     out = np.ones(nt << nc, dtype=base_diag.dtype)
     out[(1 << nc) - 1 :: 1 << nc] = base_diag
     return out
-
-
-def _diagonal_controls(d: Any, k: int) -> list[int]:
-    """Positions ``j`` (bit ``j`` of ``d``'s index) where ``d`` is exactly 1 when bit ``j`` is 0."""
-    if k == 0:
-        return []
-    if k <= 6:  # small tables (every gate's own diagonal): plain Python is cheaper
-        vals = d.tolist()
-        return [j for j in range(k) if all(vals[i] == 1 for i in range(1 << k) if not i >> j & 1)]
-    t = d.reshape((2,) * k)
-    return [j for j in range(k) if bool(np.all(t.take(0, axis=k - 1 - j) == 1))]
 
 
 def _with_controls_above(d: Any, k: int, nc: int) -> Any:
@@ -211,22 +153,6 @@ def _cached_plan(key: tuple[Any, ...], build: Callable[[], tuple[_Plan, int]]) -
     return plan
 
 
-def window_source(src: Sequence[int], positions: Sequence[int], width: int) -> Any:
-    """A permutation gate's source table widened to a ``width``-bit window.
-
-    ``src`` is the gate's own table over its qubits (``new[r] = old[src[r]]``, controls
-    included), bit ``j`` of its index sits at bit ``positions[j]`` of the window; the
-    other bits are kept. Returns the window's table, ``new[i] = old[table[i]]``.
-    """
-    idx = np.arange(1 << width, dtype=np.intp)
-    moved = np.asarray(src, dtype=np.intp)[_sub_index(width, tuple(positions))]
-    table = idx.copy()
-    for j, p in enumerate(positions):
-        table &= ~(1 << p)
-        table |= ((moved >> j) & 1) << p
-    return table
-
-
 def _dense_cost(q: int, w: int) -> float:
     if q == 0:
         return _COST_LOW.get(w, 1e9)
@@ -246,6 +172,7 @@ class NumpyKernel:
     """
 
     name = "numpy"
+    fusion: FusionProfile | None = NUMPY_FUSION
 
     def __init__(self, dtype: Any = np.complex128, chunk: int = DEFAULT_CHUNK) -> None:
         dt = np.dtype(dtype)
@@ -275,6 +202,15 @@ class NumpyKernel:
         s.fill(0)
         s[0] = 1.0
         return s
+
+    def basis_state(self, n: int, index: int) -> State:
+        s = self.zeros(n)
+        s[0] = 0.0
+        s[index] = 1.0
+        return s
+
+    def num_qubits(self, s: State) -> int:
+        return int(s.size).bit_length() - 1
 
     def from_amplitudes(self, amps: Sequence[complex]) -> State:
         return np.array(amps, dtype=self.dtype)
@@ -310,17 +246,17 @@ class NumpyKernel:
         if structure == "permutation":
             return self._permute_plan(n, qubits[:nc], qubits[nc:], gate.base_matrix())
         if nc and max(qubits) - min(qubits) >= _MAX_SPAN:
-            base = _array(gate.base_matrix(), self._dt)
+            base = as_array(gate.base_matrix(), self._dt)
             controls, targets = qubits[:nc], qubits[nc:]
             return (lambda k, s: k._dense_generic(s, n, base, controls, targets)), base.nbytes
-        return self._matrix_plan(n, _array(gate.matrix(), self._dt), qubits)
+        return self._matrix_plan(n, as_array(gate.matrix(), self._dt), qubits)
 
     def apply_matrix(self, s: State, n: int, m: Matrix | Any, qubits: Sequence[int]) -> State:
         """Applies a (not necessarily unitary) matrix on ``qubits`` (first = LSB).
 
         ``m`` is a :data:`Matrix` or a ``2**k x 2**k`` NumPy array.
         """
-        a = _array(m, self._dt) if isinstance(m, tuple) else np.asarray(m, dtype=self.dtype)
+        a = as_array(m, self._dt) if isinstance(m, tuple) else np.asarray(m, dtype=self.dtype)
         return self._matrix_plan(n, a, qubits)[0](self, s)
 
     def _matrix_plan(self, n: int, a: Any, qubits: Sequence[int]) -> tuple[_Plan, int]:
@@ -368,7 +304,7 @@ class NumpyKernel:
         """The plan of :meth:`apply_diagonal`: a view shape, an index and a factor."""
         d = np.asarray(d, dtype=self.dtype)
         qubits = list(qubits)
-        controls = _diagonal_controls(d, len(qubits))
+        controls = diagonal_controls(d, len(qubits))
         b = min(n, _LOW_BITS)
         if controls:
             # fix the control bits at 1: the rest of ``d`` is a diagonal on the other qubits
@@ -675,7 +611,11 @@ class NumpyKernel:
         return move, 0
 
     # ------------------------------------------------------------ measurement
-    def probabilities(self, s: State) -> Any:
+    def probabilities(self, s: State) -> list[float]:
+        """``|amplitude|**2`` as Python floats (see :meth:`probability_array`)."""
+        return self.probability_array(s).tolist()  # type: ignore[no-any-return]
+
+    def probability_array(self, s: State) -> Any:
         """``|amplitude|**2`` as float64, computed block by block (no extra temporaries)."""
         p = np.empty(s.size, dtype=np.float64)
         step = self.chunk
@@ -781,7 +721,7 @@ class NumpyKernel:
 
     def marginal(self, s: State, n: int, qargs: Sequence[int]) -> list[float]:
         """Probabilities of ``qargs`` (``qargs[0]`` is the least significant bit)."""
-        p = self.probabilities(s).reshape((2,) * n)
+        p = self.probability_array(s).reshape((2,) * n)
         keep = [n - 1 - q for q in reversed(qargs)]
         other = tuple(a for a in range(n) if a not in keep)
         summed = p.sum(axis=other) if other else p
@@ -799,3 +739,46 @@ class NumpyKernel:
         a = np.transpose(t, keep + rest).reshape(1 << k, -1)
         rho = a @ a.conj().T
         return tuple(tuple(complex(x) for x in row) for row in rho.tolist())
+
+    # ------------------------------------------------------------ frames
+    def bloch_and_marginals(self, s: State, n: int) -> tuple[list[Bloch], list[float]]:
+        """Each qubit's Bloch vector and P(1): exact sums up to ``EXACT_MAX_QUBITS``
+        (bit-identical to the pure-Python kernel), one NumPy pass per qubit above."""
+        if n <= EXACT_MAX_QUBITS:
+            amps = self.to_list(s)
+            return exact_bloch_and_marginals(
+                amps, [z.real * z.real + z.imag * z.imag for z in amps], n
+            )
+        p = self.probability_array(s)
+        bloch: list[Bloch] = []
+        marginals: list[float] = []
+        for q in range(n):
+            a = s.reshape(-1, 2, 1 << q)
+            pv = p.reshape(-1, 2, 1 << q)
+            p0, p1 = float(pv[:, 0, :].sum()), float(pv[:, 1, :].sum())
+            r01 = self._dot(a[:, 1, :], a[:, 0, :])  # sum lo * conj(hi)
+            bloch.append((2.0 * r01.real, -2.0 * r01.imag, p0 - p1))
+            marginals.append(p1)
+        return bloch, marginals
+
+    def top_states(self, s: State, n: int, k: int) -> TopStates:
+        """The ``k`` most probable non-zero basis states (ties: lower index first)."""
+        p = self.probability_array(s)
+        size = p.shape[0]
+        k = min(k, size)
+        if k <= 0:
+            return [], [], []
+        kth = float(np.partition(p, size - k)[size - k])
+        above = np.flatnonzero(p > kth)
+        ties = np.flatnonzero(p == kth)[: k - len(above)]
+        cand = np.concatenate([above, ties])
+        order = cand[np.lexsort((cand, -p[cand]))]
+        order = order[p[order] > 0.0]
+        idx = [int(i) for i in order]
+        return idx, p[order].tolist(), [complex(z) for z in s[order].tolist()]
+
+
+if TYPE_CHECKING:  # mypy checks that the class implements the kernel contract
+    import numpy.typing as npt
+
+    _CONTRACT: Kernel[npt.NDArray[np.complexfloating[Any, Any]]] = NumpyKernel()

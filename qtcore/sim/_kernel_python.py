@@ -12,10 +12,14 @@ import math
 from bisect import bisect_right
 from collections.abc import Sequence
 from itertools import accumulate, pairwise
+from typing import TYPE_CHECKING
 
+from qtcore.errors import SimulationError
 from qtcore.ops import Gate
-from qtcore.ops._matrix import Matrix, permutation_cycles
+from qtcore.ops._matrix import Matrix, permutation_cycles, to_matrix
 from qtcore.rng import Rng
+from qtcore.sim._kernel import Bloch, FusionProfile, Kernel, TopStates
+from qtcore.sim._reduce import bloch_and_marginals, top_states
 
 __all__ = ["PythonKernel"]
 
@@ -45,12 +49,19 @@ class PythonKernel:
     """State-vector operations on ``list[complex]``."""
 
     name = "python"
+    fusion: FusionProfile | None = None  # every pass is a Python loop: nothing to gain
 
     # ------------------------------------------------------------ construction
     def zeros(self, n: int) -> State:
+        return self.basis_state(n, 0)
+
+    def basis_state(self, n: int, index: int) -> State:
         s = [0j] * (1 << n)
-        s[0] = 1 + 0j
+        s[index] = 1 + 0j
         return s
+
+    def num_qubits(self, s: State) -> int:
+        return len(s).bit_length() - 1
 
     def from_amplitudes(self, amps: Sequence[complex]) -> State:
         return [complex(a) for a in amps]
@@ -74,11 +85,38 @@ class PythonKernel:
             return self._apply1(s, targets[0], base)
         return self._apply_general(s, n, controls, targets, base, structure)
 
-    def apply_matrix(self, s: State, n: int, m: Matrix, qubits: Sequence[int]) -> State:
+    def apply_matrix(
+        self, s: State, n: int, m: Sequence[Sequence[complex]], qubits: Sequence[int]
+    ) -> State:
         """Applies a (not necessarily unitary) matrix on ``qubits`` (first = LSB)."""
+        if not isinstance(m, tuple):  # a list or an array: Python complex entries
+            m = to_matrix(m)
         if len(qubits) == 1:
             return self._apply1(s, qubits[0], m)
         return self._apply_general(s, n, (), tuple(qubits), m, "general")
+
+    def apply_diagonal(
+        self, s: State, n: int, d: Sequence[complex], qubits: Sequence[int]
+    ) -> State:
+        """Multiplies by the diagonal ``d`` (length ``2**k``) on ``qubits`` (first = LSB)."""
+        vals = [complex(x) for x in d]
+        if len(qubits) == 1:
+            return self._diag1(s, qubits[0], vals[0], vals[1])
+        offs = _offsets(qubits)
+        for b in _bases(n, (), tuple(qubits)):
+            for o, x in zip(offs, vals):
+                if x != 1:
+                    s[b + o] *= x
+        return s
+
+    def apply_permutation(self, s: State, n: int, src: Sequence[int], lo: int) -> State:
+        """Moves amplitudes within the window ``[lo, lo + w)``: ``new[i] = old[src[i]]``."""
+        table = [int(x) for x in src]
+        w = len(table).bit_length() - 1
+        if len(table) != 1 << w or lo + w > n:
+            raise SimulationError(f"window [{lo}, {lo + w}) does not fit {n} qubits")
+        targets = tuple(range(lo, lo + w))
+        return self._move(s, _bases(n, (), targets), _offsets(targets), table)
 
     def _apply1(self, s: State, q: int, m: Matrix) -> State:
         (a, b), (c, d) = m
@@ -165,7 +203,12 @@ class PythonKernel:
     def _permute(self, s: State, bases: list[int], offs: list[int], m: Matrix) -> State:
         """A permutation matrix: amplitudes move along its cycles (no arithmetic)."""
         dim = len(offs)
-        src = [next(c for c in range(dim) if m[r][c] != 0) for r in range(dim)]
+        return self._move(
+            s, bases, offs, [next(c for c in range(dim) if m[r][c] != 0) for r in range(dim)]
+        )
+
+    def _move(self, s: State, bases: list[int], offs: list[int], src: list[int]) -> State:
+        """``new[b + offs[i]] = old[b + offs[src[i]]]`` for every base ``b``."""
         for cycle in permutation_cycles(src):
             if len(cycle) == 2:
                 oa, ob = offs[cycle[0]], offs[cycle[1]]
@@ -277,3 +320,16 @@ class PythonKernel:
                 for j in range(dim):
                     row[j] += vi * vec[j].conjugate()
         return tuple(tuple(r) for r in rho)
+
+    # ------------------------------------------------------------ frames
+    def bloch_and_marginals(self, s: State, n: int) -> tuple[list[Bloch], list[float]]:
+        """Each qubit's Bloch vector and P(1), with exactly rounded sums."""
+        return bloch_and_marginals(s, self.probabilities(s), n)
+
+    def top_states(self, s: State, n: int, k: int) -> TopStates:
+        """The ``k`` most probable non-zero basis states (ties: lower index first)."""
+        return top_states(s, self.probabilities(s), k)
+
+
+if TYPE_CHECKING:  # mypy checks that the class implements the kernel contract
+    _CONTRACT: Kernel[list[complex]] = PythonKernel()

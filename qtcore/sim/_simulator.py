@@ -22,16 +22,17 @@ from qtcore.circuit import Circuit, CompositeGate, Instruction
 from qtcore.errors import SimulationError, UnboundParameterError
 from qtcore.ops._matrix import Matrix
 from qtcore.rng import Rng, fresh_seed
-from qtcore.sim._backend import Kernel, get_kernel
+from qtcore.sim._apply import apply_gates
+from qtcore.sim._backend import get_kernel
 from qtcore.sim._statevector import StateVector
 
 if TYPE_CHECKING:
     from qtcore.noise import NoiseModel
+    from qtcore.sim._kernel import Kernel
 
 __all__ = ["Result", "Step", "iter_steps", "simulate", "unitary_of"]
 
 MAX_QUBITS = 34
-FUSION_MIN_QUBITS = 15  # = qtcore.sim._fusion.FUSION_MIN_QUBITS (that module needs NumPy)
 
 
 @dataclass
@@ -128,7 +129,7 @@ def _check(circuit: Circuit) -> None:
 class _Runner:
     """Applies instructions to one trajectory."""
 
-    def __init__(self, kernel: Kernel, n: int, rng: Rng, noise: NoiseModel | None) -> None:
+    def __init__(self, kernel: Kernel[Any], n: int, rng: Rng, noise: NoiseModel | None) -> None:
         self.k = kernel
         self.n = n
         self.rng = rng
@@ -177,13 +178,13 @@ class _Runner:
         return s, True, None  # barrier
 
 
-def _initial(kernel: Kernel, n: int, initial_state: Any) -> Any:
+def _initial(kernel: Kernel[Any], n: int, initial_state: Any) -> Any:
     if initial_state is None:
         return kernel.zeros(n)
     if isinstance(initial_state, str):
-        initial_state = StateVector.from_label(initial_state, backend=kernel.name)
+        initial_state = StateVector.from_label(initial_state, backend=kernel)
     if not isinstance(initial_state, StateVector):
-        initial_state = StateVector(initial_state, backend=kernel.name)
+        initial_state = StateVector(initial_state, backend=kernel)
     if initial_state.num_qubits != n:
         raise SimulationError(
             f"initial state has {initial_state.num_qubits} qubits, circuit has {n}"
@@ -199,11 +200,11 @@ def _prepare(
     circuit: Circuit,
     shots: int,
     seed: int | None,
-    backend: str,
+    backend: str | Kernel[Any],
     precision: str,
     noise: NoiseModel | None,
     initial_state: Any,
-) -> tuple[int, Kernel, NoiseModel | None, Any]:
+) -> tuple[int, Kernel[Any], NoiseModel | None, Any]:
     """Validates a run's arguments once: returns the seed, kernel, noise (``None`` when
     empty) and the initial state in the kernel's own representation."""
     _check(circuit)
@@ -226,7 +227,7 @@ def simulate(
     shots: int = 0,
     *,
     seed: int | None = None,
-    backend: str = "auto",
+    backend: str | Kernel[Any] = "auto",
     noise: NoiseModel | None = None,
     initial_state: StateVector | Sequence[complex] | str | None = None,
     memory: bool = False,
@@ -238,7 +239,7 @@ def simulate(
         circuit: a circuit with every parameter bound.
         shots: number of samples (0: just evolve the state, one trajectory).
         seed: seed of qtcore's portable RNG (drawn from the OS when ``None``).
-        backend: ``"auto"``, ``"numpy"`` or ``"python"``.
+        backend: ``"auto"``, ``"numpy"``, ``"python"`` or a kernel object.
         noise: a :class:`~qtcore.noise.NoiseModel` (forces per-shot trajectories).
         initial_state: a state, amplitudes or a label such as ``"01+"``.
         memory: also return each shot's bitstring in order.
@@ -258,16 +259,7 @@ def simulate(
     width = circuit.num_clbits if measures else n
 
     if noise is None and not circuit.has_mid_circuit_measurement:
-        runner = _Runner(kernel, n, rng, None)
-        s = s0
-        if kernel.name == "numpy" and n >= FUSION_MIN_QUBITS:
-            from qtcore.sim._fusion import run_fused  # needs NumPy: imported here
-
-            s = run_fused(kernel, s, n, circuit.instructions)
-        else:
-            for ins in circuit.instructions:
-                if ins.kind == "gate":
-                    s = runner.gate(s, ins)
+        s = apply_gates(kernel, s0, n, circuit.instructions)  # fused if the kernel asks
         state = StateVector(s, _kernel=kernel)
         counts: dict[str, int] = {}
         mem: list[str] | None = [] if memory else None
@@ -317,8 +309,7 @@ def simulate(
         for ins in circuit.instructions:
             s, _, _ = runner.run(s, ins, bits)
         if not measures:
-            probs = kernel.probabilities(s)
-            key = format(kernel.sample(probs, 1, rng)[0], f"0{width}b") if shots else ""
+            key = format(kernel.sample_state(s, 1, rng)[0], f"0{width}b") if shots else ""
         else:
             key = "".join(str(b) for b in reversed(bits))
         if shots:
@@ -342,7 +333,7 @@ def iter_steps(
     circuit: Circuit,
     *,
     seed: int | None = None,
-    backend: str = "auto",
+    backend: str | Kernel[Any] = "auto",
     noise: NoiseModel | None = None,
     initial_state: StateVector | Sequence[complex] | str | None = None,
 ) -> Iterator[Step]:

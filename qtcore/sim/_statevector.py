@@ -8,13 +8,15 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from qtcore.analysis import bloch_from_rdm, parse_pauli, von_neumann_entropy
-from qtcore.errors import SimulationError
+from qtcore.circuit import Circuit
+from qtcore.errors import SimulationError, UnboundParameterError
 from qtcore.ops import Gate
 from qtcore.ops._matrix import Matrix
-from qtcore.sim._backend import Kernel, get_kernel
+from qtcore.sim._apply import apply_gates
+from qtcore.sim._backend import get_kernel
 
 if TYPE_CHECKING:
-    from qtcore.circuit import Circuit
+    from qtcore.sim._kernel import Kernel
 
 __all__ = ["StateVector"]
 
@@ -31,8 +33,11 @@ class StateVector:
 
     Args:
         data: ``2**n`` amplitudes (index bit ``q`` = qubit ``q``).
-        backend: ``"auto"``, ``"numpy"`` or ``"python"``.
+        backend: ``"auto"``, ``"numpy"``, ``"python"`` or a kernel object.
         normalize_check: raise when the norm differs from 1 by more than ``atol``.
+
+    ``kernel`` holds the state and ``data`` is the kernel's own (opaque) representation:
+    pass it only back to that kernel.
 
     Attributes:
         atol: absolute tolerance of :meth:`equiv` and the norm check.
@@ -44,33 +49,37 @@ class StateVector:
     def __init__(
         self,
         data: Sequence[complex] | Any,
-        backend: str = "auto",
+        backend: str | Kernel[Any] = "auto",
         *,
-        _kernel: Kernel = None,
+        _kernel: Kernel[Any] | None = None,
         normalize_check: bool = True,
     ) -> None:
-        self.kernel: Kernel = _kernel if _kernel is not None else get_kernel(backend)
-        self.data = data if _kernel is not None else self.kernel.from_amplitudes(data)
-        self.num_qubits = _num_qubits(len(self.data))
-        if normalize_check and _kernel is None:
+        if _kernel is not None:  # data is already the kernel's own state
+            self.kernel: Kernel[Any] = _kernel
+            self.data: Any = data
+            self.num_qubits: int = _kernel.num_qubits(data)
+            return
+        self.kernel = get_kernel(backend)
+        self.num_qubits = _num_qubits(len(data))
+        self.data = self.kernel.from_amplitudes(data)
+        if normalize_check:
             norm = self.kernel.norm_sq(self.data)
             if not math.isclose(norm, 1.0, abs_tol=self.atol * 100):
                 raise SimulationError(f"state is not normalised: |psi|^2 = {norm!r}")
 
     # ------------------------------------------------------------ constructors
     @classmethod
-    def from_int(cls, index: int, num_qubits: int, backend: str = "auto") -> StateVector:
+    def from_int(
+        cls, index: int, num_qubits: int, backend: str | Kernel[Any] = "auto"
+    ) -> StateVector:
         """The basis state ``|index>``."""
         if not 0 <= index < 1 << num_qubits:
             raise SimulationError(f"basis index {index} out of range for {num_qubits} qubits")
         k = get_kernel(backend)
-        s = k.zeros(num_qubits)
-        s[0] = 0
-        s[index] = 1
-        return cls(s, _kernel=k)
+        return cls(k.basis_state(num_qubits, index), _kernel=k)
 
     @classmethod
-    def from_label(cls, label: str, backend: str = "auto") -> StateVector:
+    def from_label(cls, label: str, backend: str | Kernel[Any] = "auto") -> StateVector:
         """A product state from a label of ``0 1 + - r l`` (rightmost = qubit 0)."""
         k = get_kernel(backend)
         n = len(label)
@@ -92,17 +101,44 @@ class StateVector:
         return cls(s, _kernel=k)
 
     @classmethod
-    def zero(cls, num_qubits: int, backend: str = "auto") -> StateVector:
+    def zero(cls, num_qubits: int, backend: str | Kernel[Any] = "auto") -> StateVector:
         """``|0...0>``."""
         k = get_kernel(backend)
         return cls(k.zeros(num_qubits), _kernel=k)
 
     # ------------------------------------------------------------ evolution
-    def evolve(self, circuit: Circuit, *, seed: int | None = None) -> StateVector:
-        """A new state: this one after ``circuit`` (measurements collapse, seeded)."""
-        from qtcore.sim._simulator import simulate
+    def evolve(self, circuit: Circuit) -> StateVector:
+        """A new state: this one after the gates of ``circuit`` (barriers are ignored).
 
-        return simulate(circuit, initial_state=self, seed=seed, backend=self.kernel.name).state
+        Like Qiskit's ``Statevector.evolve``, only unitary circuits evolve a state: for
+        measurements, resets or classical control run
+        :func:`~qtcore.sim.simulate` (or :func:`~qtcore.sim.iter_steps`) with
+        ``initial_state=state``.
+
+        Raises:
+            SimulationError: not a circuit, another number of qubits, or a measurement,
+                reset or condition in it.
+            UnboundParameterError: a parameter is still symbolic.
+        """
+        if not isinstance(circuit, Circuit):
+            raise SimulationError(f"expected a Circuit, got {type(circuit).__name__}")
+        if circuit.num_qubits != self.num_qubits:
+            raise SimulationError(
+                f"circuit has {circuit.num_qubits} qubits, the state has {self.num_qubits}"
+            )
+        if circuit.has_nonunitary:
+            raise SimulationError(
+                "evolve applies unitary circuits only; for measurement, reset or classical "
+                "control use simulate(circuit, initial_state=state)"
+            )
+        if circuit.parameters:
+            raise UnboundParameterError(
+                f"circuit has unbound parameter(s) {sorted(circuit.parameters)}; "
+                "bind them with circuit.bind({...}) before evolving"
+            )
+        k = self.kernel
+        s = apply_gates(k, k.copy(self.data), self.num_qubits, circuit.instructions)
+        return StateVector(s, _kernel=k)
 
     def copy(self) -> StateVector:
         """An independent copy."""
@@ -139,15 +175,15 @@ class StateVector:
     def reduced_density_matrix(self, qargs: Sequence[int]) -> Matrix:
         """The density matrix of ``qargs`` (others traced out; ``qargs[0]`` = LSB)."""
         self._check_qargs(qargs)
-        return self.kernel.reduced_density_matrix(self.data, self.num_qubits, list(qargs))  # type: ignore[no-any-return]
+        return self.kernel.reduced_density_matrix(self.data, self.num_qubits, list(qargs))
 
     def bloch_vector(self, qubit: int) -> tuple[float, float, float]:
         """The Bloch vector of one qubit (length < 1 when it is entangled)."""
         return bloch_from_rdm(self.reduced_density_matrix([qubit]))
 
     def bloch_vectors(self) -> list[tuple[float, float, float]]:
-        """Bloch vectors of every qubit, qubit 0 first."""
-        return [self.bloch_vector(q) for q in range(self.num_qubits)]
+        """Bloch vectors of every qubit, qubit 0 first (one kernel call)."""
+        return self.kernel.bloch_and_marginals(self.data, self.num_qubits)[0]
 
     def entropy(self, qargs: Sequence[int]) -> float:
         """Entanglement entropy (bits) between ``qargs`` and the rest."""
@@ -173,7 +209,7 @@ class StateVector:
         phi = k.copy(self.data)
         for q, ch in terms:
             phi = k.apply_gate(phi, self.num_qubits, Gate(ch.lower()), (q,))
-        return sign * k.inner(self.data, phi).real  # type: ignore[no-any-return]
+        return sign * k.inner(self.data, phi).real
 
     def inner(self, other: StateVector) -> complex:
         """``<self|other>``."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 
@@ -134,23 +135,85 @@ def test_statevector_marginals_and_fidelity(backends: tuple[str, ...]) -> None:
         assert st.fidelity(other) == pytest.approx(1 - p1, abs=1e-12)
 
 
+def test_statevector_evolve_applies_the_gates_on_a_copy(backends: tuple[str, ...]) -> None:
+    # |0+> --CX(1->0), RY(theta) on 1--> cos-sin Bell-like state, against the closed form
+    theta = 0.7
+    for b in backends:
+        start = StateVector.from_label("+0", backend=b)
+        c = Circuit(2).cx(1, 0).barrier().ry(theta, 1)
+        out = start.evolve(c)
+        assert out.kernel is start.kernel and out is not start
+        r = 1 / math.sqrt(2)
+        c2, s2 = math.cos(theta / 2), math.sin(theta / 2)
+        want = [r * c2, -r * s2, r * s2, r * c2]  # RY (x) I applied to (|00> + |11>)/sqrt2
+        assert out.to_list() == pytest.approx(want, abs=1e-12)
+        assert start.to_list() == pytest.approx([r, 0, r, 0], abs=1e-12)  # unchanged
+        composite = Circuit(2).append(Circuit(2).cx(1, 0).to_gate("bell_cx"), [0, 1])
+        assert start.evolve(composite).to_list() == pytest.approx([r, 0, 0, r], abs=1e-12)
+
+
+def test_statevector_evolve_refuses_what_is_not_a_unitary_circuit() -> None:
+    from qtcore import Parameter
+    from qtcore.errors import UnboundParameterError
+
+    st = StateVector.zero(2)
+    with pytest.raises(SimulationError, match="unitary circuits only"):
+        st.evolve(Circuit(2, 1).h(0).measure(0, 0))
+    with pytest.raises(SimulationError, match="unitary circuits only"):
+        st.evolve(Circuit(2).reset(0))
+    with pytest.raises(SimulationError, match="circuit has 3 qubits, the state has 2"):
+        st.evolve(Circuit(3))
+    with pytest.raises(UnboundParameterError, match=r"\['t'\]"):
+        st.evolve(Circuit(2).rx(Parameter("t"), 0))
+    with pytest.raises(SimulationError, match="expected a Circuit"):
+        st.evolve("h q[0];")  # type: ignore[arg-type]
+
+
+def test_statevector_bloch_vectors_agree_with_reduced_density_matrices(
+    backends: tuple[str, ...],
+) -> None:
+    from qtcore.analysis import bloch_from_rdm
+    from qtcore.rng import Rng
+    from qtcore.testing import random_state
+
+    amps = random_state(5, Rng(77))
+    for b in backends:
+        st = StateVector(amps, backend=b)
+        for q, v in enumerate(st.bloch_vectors()):
+            assert v == pytest.approx(bloch_from_rdm(st.reduced_density_matrix([q])), abs=1e-12)
+
+
 def test_statevector_rejects_unnormalised() -> None:
     with pytest.raises(SimulationError, match="normalised"):
         StateVector([1, 1])
 
 
 @pytest.mark.numpy
-def test_simulate_fused_path_matches_python_kernel() -> None:
-    # 15+ qubits take the fused NumPy path; the pure-Python kernel applies gate by gate
+def test_simulate_fused_path_matches_python_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+    # from the NumPy kernel's fusion threshold on, simulate fuses (the kernel's profile
+    # says so, nothing checks its name); the pure-Python kernel applies gate by gate
     from qtcore.rng import Rng
-    from qtcore.sim import _fusion
-    from qtcore.sim._simulator import FUSION_MIN_QUBITS
+    from qtcore.sim import _fusion, get_kernel
     from qtcore.testing import assert_states_close, random_circuit
 
-    assert FUSION_MIN_QUBITS == _fusion.FUSION_MIN_QUBITS  # one threshold, kept in two places
-    c = random_circuit(FUSION_MIN_QUBITS, 60, Rng(2024))
+    profile = get_kernel("numpy").fusion
+    assert profile is not None and get_kernel("python").fusion is None
+    calls: list[int] = []
+    real = _fusion.run_fused
+
+    def spy(kernel: Any, s: Any, n: int, instructions: Any) -> Any:
+        calls.append(n)
+        return real(kernel, s, n, instructions)
+
+    monkeypatch.setattr(_fusion, "run_fused", spy)
+    small = random_circuit(profile.min_qubits - 1, 20, Rng(2023))
+    simulate(small, backend="numpy")
+    assert calls == []  # below the threshold: gate by gate
+    c = random_circuit(profile.min_qubits, 60, Rng(2024))
     a = simulate(c, backend="numpy").state.to_list()
+    assert calls == [profile.min_qubits]
     b = simulate(c, backend="python").state.to_list()
+    assert calls == [profile.min_qubits]
     assert_states_close(a, b, 1e-10)
 
 

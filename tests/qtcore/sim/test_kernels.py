@@ -277,13 +277,13 @@ def test_numpy_kernel_cached_gate_plans_match_reference(n: int) -> None:
 @pytest.mark.numpy
 @pytest.mark.parametrize("width", [0, 1, 3, 7])
 def test_numpy_sub_index_reads_bits_at_positions(width: int) -> None:
-    from qtcore.sim._kernel_numpy import _sub_index
+    from qtcore.sim._dense import sub_index
 
     rng = random.Random(SEED + width)
     for k in range(width + 1):
         pos = tuple(rng.sample(range(width), k))
         want = [sum(((x >> p) & 1) << j for j, p in enumerate(pos)) for x in range(1 << width)]
-        assert _sub_index(width, pos).tolist() == want, pos
+        assert sub_index(width, pos).tolist() == want, pos
 
 
 @pytest.mark.numpy
@@ -291,7 +291,7 @@ def test_numpy_sub_index_reads_bits_at_positions(width: int) -> None:
 def test_numpy_diagonal_controls_are_the_bits_where_zero_means_one(k: int) -> None:
     import numpy
 
-    from qtcore.sim._kernel_numpy import _diagonal_controls
+    from qtcore.sim._dense import diagonal_controls
 
     rng = random.Random(SEED + 7 * k)
     for _ in range(4):
@@ -301,7 +301,7 @@ def test_numpy_diagonal_controls_are_the_bits_where_zero_means_one(k: int) -> No
             1 + 0j if any(not (i >> j) & 1 for j in ctrl) else cmath.exp(1j * rng.uniform(0.1, 3))
             for i in range(1 << k)
         ]
-        assert _diagonal_controls(numpy.array(d), k) == sorted(ctrl)
+        assert diagonal_controls(numpy.array(d), k) == sorted(ctrl)
 
 
 @pytest.mark.numpy
@@ -369,14 +369,14 @@ def test_numpy_kernel_rejects_bad_options(dtype: str, chunk: int) -> None:
 @pytest.mark.parametrize("max_qubits", [2, 3, 5])
 def test_fusion_matches_reference(max_qubits: int, path_limits: str) -> None:
     from qtcore.sim._fusion import fuse
-    from qtcore.sim._kernel_numpy import NumpyKernel
+    from qtcore.sim._kernel_numpy import NUMPY_FUSION, NumpyKernel
 
     n = 6
     rng = random.Random(SEED + max_qubits)
     c = random_circuit(n, 80, rng)
     c.barrier()
     c.h(0).cx(0, 1).cz(1, 2).rz(0.3, 2)
-    prog = fuse(c.instructions, n, max_qubits=max_qubits)
+    prog = fuse(c.instructions, n, NUMPY_FUSION, max_qubits=max_qubits)
     gates = [i for i in c.instructions if i.kind == "gate"]
     assert sum(op.count for op in prog) == len(gates)
     assert [op.kind for op in prog].count("instruction") == 1  # the barrier
@@ -398,9 +398,10 @@ def test_fusion_matches_reference(max_qubits: int, path_limits: str) -> None:
 @pytest.mark.numpy
 def test_fusion_keeps_conditioned_gates_in_place() -> None:
     from qtcore.sim._fusion import fuse
+    from qtcore.sim._kernel_numpy import NUMPY_FUSION
 
     c = Circuit(3, 1).h(0).h(1).measure(0, 0).x(2).c_if(0, 1).h(1).cx(1, 2)
-    kinds = [op.kind for op in fuse(c.instructions, 3)]
+    kinds = [op.kind for op in fuse(c.instructions, 3, NUMPY_FUSION)]
     assert kinds.count("instruction") == 2
     first, second = (i for i, kd in enumerate(kinds) if kd == "instruction")
     assert second == first + 1  # nothing was moved across the measurement
@@ -409,9 +410,10 @@ def test_fusion_keeps_conditioned_gates_in_place() -> None:
 @pytest.mark.numpy
 def test_fusion_rejects_bad_width() -> None:
     from qtcore.sim._fusion import fuse
+    from qtcore.sim._kernel_numpy import NUMPY_FUSION
 
     with pytest.raises(ValueError, match="max_qubits"):
-        fuse([], 3, max_qubits=9)
+        fuse([], 3, NUMPY_FUSION, max_qubits=9)
 
 
 @pytest.mark.numpy
@@ -436,9 +438,10 @@ def test_numpy_kernel_reductions_match_direct_sums(n: int) -> None:
             for q in range(n):
                 p1 = math.fsum(abs(z) ** 2 for i, z in enumerate(xa) if (i >> q) & 1)
                 assert abs(k.prob_one(sa, n, q) - p1) < tol
-            probs = k.probabilities(sa)
+            probs = k.probability_array(sa)
             assert probs.dtype == numpy.float64
             assert max(abs(p - abs(z) ** 2) for p, z in zip(probs, xa, strict=True)) < tol
+            assert k.probabilities(sa) == probs.tolist()
 
 
 @pytest.mark.numpy
@@ -484,11 +487,11 @@ def test_fusion_qft_merges_hadamards_and_keeps_ladders_diagonal(
     can join it; the rest of every ladder stays in diagonal passes.
     """
     from qtcore.sim._fusion import fuse
-    from qtcore.sim._kernel_numpy import NumpyKernel
+    from qtcore.sim._kernel_numpy import NUMPY_FUSION, NumpyKernel
 
     n = 6
     c = _qft_circuit(n)
-    prog = fuse(c.instructions, n, max_qubits=max_qubits, max_diagonal_qubits=3)
+    prog = fuse(c.instructions, n, NUMPY_FUSION, max_qubits=max_qubits, max_diagonal_qubits=3)
     assert [len(op.qubits) for op in prog if op.kind == "matrix"] == matrices
     assert {op.kind for op in prog} == {"matrix", "diagonal"}
     assert sum(op.count for op in prog) == len(c.instructions)
@@ -506,7 +509,7 @@ def test_fusion_moving_phases_into_dense_groups_is_exact(seed: int) -> None:
     """Random mixes of 1-qubit gates and diagonals (CP, CZ, RZZ, CCZ-like MCP) with a few
     non-diagonal 2-qubit gates: the fused program equals the gate-by-gate product."""
     from qtcore.sim._fusion import fuse
-    from qtcore.sim._kernel_numpy import NumpyKernel
+    from qtcore.sim._kernel_numpy import NUMPY_FUSION, NumpyKernel
 
     rng = random.Random(SEED + 100 + seed)
     n = 6
@@ -536,7 +539,7 @@ def test_fusion_moving_phases_into_dense_groups_is_exact(seed: int) -> None:
         want = mat_vec(full_matrix(ins.gate.matrix(), ins.qubits, n), want)
     kern = NumpyKernel(chunk=64)
     for max_qubits in (2, 3, 4):
-        prog = fuse(c.instructions, n, max_qubits=max_qubits, max_diagonal_qubits=3)
+        prog = fuse(c.instructions, n, NUMPY_FUSION, max_qubits=max_qubits, max_diagonal_qubits=3)
         assert sum(op.count for op in prog) == len(c.instructions)
         s = kern.zeros(n)
         for op in prog:
@@ -623,13 +626,13 @@ def test_apply_permutation_rejects_a_window_outside_the_state() -> None:
 def test_fusion_turns_a_cx_ladder_into_window_passes() -> None:
     """GHZ(14): H + CX(0, 1) dense, then the rest of the ladder in two window passes."""
     from qtcore.sim._fusion import fuse
-    from qtcore.sim._kernel_numpy import NumpyKernel
+    from qtcore.sim._kernel_numpy import NUMPY_FUSION, NumpyKernel
 
     n = 14
     c = Circuit(n).h(0)
     for q in range(n - 1):
         c.cx(q, q + 1)
-    prog = fuse(c.instructions, n)
+    prog = fuse(c.instructions, n, NUMPY_FUSION)
     assert [op.kind for op in prog] == ["matrix", "permutation", "permutation"]
     assert sum(op.count for op in prog) == len(c.instructions)
     kern = NumpyKernel()
@@ -647,7 +650,7 @@ def test_fusion_turns_a_cx_ladder_into_window_passes() -> None:
 def test_fusion_of_permutation_runs_is_exact(seed: int) -> None:
     """Random CX / SWAP / CCX / CSWAP / X runs with a few rotations in between."""
     from qtcore.sim._fusion import fuse
-    from qtcore.sim._kernel_numpy import NumpyKernel
+    from qtcore.sim._kernel_numpy import NUMPY_FUSION, NumpyKernel
 
     rng = random.Random(SEED + 200 + seed)
     n = 9
@@ -678,7 +681,7 @@ def test_fusion_of_permutation_runs_is_exact(seed: int) -> None:
         want = ref.apply_gate(want, n, ins.gate, ins.qubits)
     for chunk in (64, 1 << 15):
         kern = NumpyKernel(chunk=chunk)
-        prog = fuse(c.instructions, n)
+        prog = fuse(c.instructions, n, NUMPY_FUSION)
         assert sum(op.count for op in prog) == len(c.instructions)
         s = kern.from_amplitudes(start)
         for op in prog:
