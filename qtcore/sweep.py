@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from qtcore._stable import dumps_stable
 from qtcore.rng import Rng, derive_seed
 
 __all__ = [
@@ -268,8 +269,6 @@ class SweepResult:
 
     def to_json(self) -> str:
         """Stable JSON (see :func:`qtcore.scenario.dumps_stable`)."""
-        from qtcore.scenario._stable import dumps_stable
-
         return dumps_stable(self.to_dict())
 
     def to_csv(self) -> str:

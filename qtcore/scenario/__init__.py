@@ -19,10 +19,14 @@ True
 
 The schema is documented in ``scenarios/README.md``; loading errors are
 :class:`~qtcore.errors.ScenarioError` naming the file, the field and the problem.
+Loading validates a scenario once, into the typed section of its kind
+(:class:`CircuitSection`, :class:`RelativitySection`, :class:`SandboxSection`,
+:class:`SweepSection`: ``Scenario.section``), which :func:`run_scenario` consumes.
 """
 
 from __future__ import annotations
 
+from qtcore._stable import canonical, content_hash, dumps_stable
 from qtcore.scenario._calculators import CALCULATORS, calculate
 from qtcore.scenario._checks import CHECKS, CheckResult, lookup
 from qtcore.scenario._model import (
@@ -35,7 +39,14 @@ from qtcore.scenario._model import (
     set_path,
 )
 from qtcore.scenario._runner import ScenarioResult, run_scenario
-from qtcore.scenario._stable import canonical, content_hash, dumps_stable
+from qtcore.scenario._sections import (
+    CircuitSection,
+    MonteCarloSection,
+    RelativitySection,
+    SandboxSection,
+    Section,
+    SweepSection,
+)
 from qtcore.scenario._sweeps import parse_axis
 
 __all__ = [
@@ -44,8 +55,14 @@ __all__ = [
     "KINDS",
     "SCHEMA_VERSION",
     "CheckResult",
+    "CircuitSection",
+    "MonteCarloSection",
+    "RelativitySection",
+    "SandboxSection",
     "Scenario",
     "ScenarioResult",
+    "Section",
+    "SweepSection",
     "calculate",
     "canonical",
     "content_hash",

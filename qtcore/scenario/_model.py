@@ -1,9 +1,10 @@
-"""Scenario files: parse (TOML or JSON), validate, and build the objects they describe.
+"""Scenario files: parse (TOML or JSON) and validate, in one pass, into typed sections.
 
-Loading validates everything a run would need (circuit, parameters, noise, relativity
-fields, sandbox worldlines, sweep axes, expected checks); every error is a
-:class:`~qtcore.errors.ScenarioError` whose message starts with ``"<file>: <field>: "``.
-The schema is documented in ``scenarios/README.md``.
+Loading validates everything a run needs (circuit, parameters, noise, relativity
+fields, sandbox worldlines, sweep axes, expected checks) and keeps the result as the
+scenario's :attr:`Scenario.section` (see :mod:`qtcore.scenario._sections`), which the
+runner consumes; every error is a :class:`~qtcore.errors.ScenarioError` whose message
+starts with ``"<file>: <field>: "``. The schema is documented in ``scenarios/README.md``.
 """
 
 from __future__ import annotations
@@ -16,20 +17,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from qtcore._stable import canonical, content_hash
 from qtcore.circuit import Circuit
-from qtcore.errors import (
-    CircuitError,
-    NoiseError,
-    QasmError,
-    QtcoreError,
-    RelativityDomainError,
-    ScenarioError,
-)
+from qtcore.errors import QtcoreError, RelativityDomainError, ScenarioError
+from qtcore.noise import NoiseModel
 from qtcore.rng import MAX_SEED
-from qtcore.scenario._calculators import CALCULATORS, calculate
 from qtcore.scenario._checks import validate_check
 from qtcore.scenario._fields import FieldReader
-from qtcore.scenario._stable import canonical, content_hash
+from qtcore.scenario._sections import (
+    CircuitSection,
+    Section,
+    SweepSection,
+    build_circuit,
+    build_circuit_section,
+    build_noise,
+    build_relativity_section,
+    build_sandbox_section,
+)
+from qtcore.scenario._sweeps import build_axes
 
 __all__ = [
     "KINDS",
@@ -43,7 +48,6 @@ __all__ = [
 
 SCHEMA_VERSION = 1
 KINDS = ("circuit", "relativity", "sandbox", "sweep")
-EXPERIMENTS = ("entangled", "interferometer", "ramsey")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _TOP = (
     "schema",
@@ -78,6 +82,7 @@ class Scenario:
         shots: samples for circuit/sandbox runs (default 0 = exact only).
         data: the normalized scenario dictionary (what the content hash covers).
         source: file name used in error messages.
+        section: what the run needs, validated and typed (one section per kind).
         expected: the validated checks.
     """
 
@@ -88,6 +93,7 @@ class Scenario:
     shots: int
     data: dict[str, Any]
     source: str
+    section: Section
     expected: list[dict[str, Any]] = field(default_factory=list)
     description: str = ""
 
@@ -99,8 +105,8 @@ class Scenario:
     @property
     def point_kind(self) -> str:
         """The kind each run executes (a sweep's ``sweep.of``)."""
-        if self.kind == "sweep":
-            return str(self.data["sweep"].get("of", "sandbox"))
+        if isinstance(self.section, SweepSection):
+            return self.section.of
         return self.kind
 
     def with_value(self, path: str, value: Any) -> Scenario:
@@ -110,11 +116,19 @@ class Scenario:
         return scenario_from_dict(data, self.source)
 
     def circuit(self) -> Circuit:
-        """The circuit with ``parameters`` bound (circuit scenarios)."""
+        """The circuit with ``parameters`` bound (circuit scenarios).
+
+        Raises:
+            ScenarioError: the scenario has no complete circuit.
+        """
+        if isinstance(self.section, CircuitSection):
+            return self.section.circuit
         return build_circuit(self.data, self.source)
 
-    def noise(self) -> Any:
+    def noise(self) -> NoiseModel | None:
         """The :class:`~qtcore.noise.NoiseModel`, or None."""
+        if isinstance(self.section, CircuitSection):
+            return self.section.noise
         return build_noise(self.data, self.source)
 
 
@@ -138,65 +152,6 @@ def set_path(data: dict[str, Any], path: str, value: Any, source: str = "<input>
                 )
         cur = nxt
     cur[parts[-1]] = value
-
-
-def build_circuit(data: Mapping[str, Any], source: str) -> Circuit:
-    """The scenario's circuit (gate list or OpenQASM) with its parameters bound."""
-    spec = data.get("circuit")
-    if not isinstance(spec, Mapping):
-        raise ScenarioError(f"{source}: circuit: missing table (gate list or qasm = '...')")
-    name = str(data.get("name", "circuit"))
-    if "qasm" in spec:
-        extra = set(spec) - {"qasm"}
-        if extra:
-            raise ScenarioError(
-                f"{source}: circuit.{sorted(extra)[0]}: not allowed next to circuit.qasm"
-            )
-        text = spec["qasm"]
-        if not isinstance(text, str):
-            raise ScenarioError(f"{source}: circuit.qasm: must be a string of OpenQASM")
-        try:
-            from qtcore import qasm
-        except ImportError:
-            raise ScenarioError(
-                f"{source}: circuit.qasm: OpenQASM support (qtcore.qasm) is not available"
-            ) from None
-        try:
-            circ: Circuit = qasm.loads(text)  # type: ignore[attr-defined]
-        except QasmError as e:
-            raise ScenarioError(f"{source}: circuit.qasm: {e}") from None
-    else:
-        try:
-            circ = Circuit.from_dict(spec, name=name)
-        except CircuitError as e:
-            raise ScenarioError(f"{source}: circuit: {e}") from None
-    params = data.get("parameters", {})
-    missing = sorted(circ.parameters - set(params))
-    if missing:
-        raise ScenarioError(
-            f"{source}: parameters: circuit parameter(s) {missing} have no value; "
-            "add them to [parameters]"
-        )
-    if circ.parameters:
-        values = {k: float(params[k]) for k in circ.parameters}
-        try:
-            circ = circ.bind(values)
-        except CircuitError as e:
-            raise ScenarioError(f"{source}: parameters: {e}") from None
-    return circ
-
-
-def build_noise(data: Mapping[str, Any], source: str) -> Any:
-    """The NoiseModel of ``data['noise']`` (None when absent)."""
-    spec = data.get("noise")
-    if spec is None:
-        return None
-    from qtcore.noise import NoiseModel
-
-    try:
-        return NoiseModel.from_dict(spec)
-    except NoiseError as e:
-        raise ScenarioError(f"{source}: noise: {e}") from None
 
 
 def _parse(text: str, fmt: str, source: str) -> dict[str, Any]:
@@ -255,18 +210,13 @@ def _validate_parameters(source: str, params: Any) -> None:
             raise ScenarioError(f"{source}: parameters.{k}: must be a number, got {v!r}")
 
 
-def _validate_sandbox(source: str, data: Mapping[str, Any]) -> None:
-    from qtcore.scenario._sandbox import build_experiment
-
-    build_experiment(data, source)
-
-
-def _validate_sweep(source: str, data: dict[str, Any]) -> None:
-    from qtcore.scenario._sweeps import build_axes
-
-    r = FieldReader(source, data.get("sweep", {}), "sweep")
+def _sweep_section(source: str, data: dict[str, Any]) -> SweepSection:
+    """``[sweep]``, its axes, and the first point validated as a scenario of kind ``of``."""
+    if "sweep" not in data:
+        raise ScenarioError(f"{source}: sweep: missing table for kind = 'sweep'")
+    r = FieldReader(source, data["sweep"], "sweep")
     of = r.string("of", required=True, choices=("circuit", "relativity", "sandbox"))
-    r.string("combine", choices=("product", "zip"))
+    combine = r.string("combine", choices=("product", "zip")) or "product"
     cols = r.raw("columns")
     if cols is not None and (
         not isinstance(cols, list) or not all(isinstance(c, str) for c in cols)
@@ -274,13 +224,40 @@ def _validate_sweep(source: str, data: dict[str, Any]) -> None:
         raise r.error("columns", "must be a list of output paths")
     r.raw("axes")
     r.finish()
+    assert of is not None
     axes = build_axes(data, source)
     base = copy.deepcopy(data)
     base["kind"] = of
     base.pop("sweep")
+    base.pop("expected", None)  # the sweep's checks apply to its table, not to a point
+    first = copy.deepcopy(base)
     for ax in axes:
-        set_path(base, ax.name, ax.values[0], source)
-    scenario_from_dict(base, source)
+        set_path(first, ax.name, ax.values[0], source)
+    scenario_from_dict(first, source)
+    return SweepSection(of, tuple(axes), combine, tuple(cols) if cols else None, base)
+
+
+def _section(kind: str, source: str, norm: dict[str, Any]) -> Section:
+    if kind == "sweep":
+        return _sweep_section(source, norm)
+    if kind == "circuit":
+        return build_circuit_section(norm, source)
+    if kind == "relativity":
+        return build_relativity_section(norm, source)
+    return build_sandbox_section(norm, source)
+
+
+# The tables only some kinds use: a table the scenario's (point) kind does not read is an
+# error, not silently ignored.
+_USED_BY = {
+    "circuit": ("circuit",),
+    "noise": ("circuit",),
+    "montecarlo": ("circuit",),
+    "report": ("circuit",),
+    "relativity": ("relativity",),
+    "sandbox": ("sandbox",),
+    "sweep": ("sweep",),
+}
 
 
 def scenario_from_dict(data: Mapping[str, Any], source: str = "<input>") -> Scenario:
@@ -318,8 +295,8 @@ def scenario_from_dict(data: Mapping[str, Any], source: str = "<input>") -> Scen
         raise r.error("report", "must be a list of output names")
     if "parameters" in norm:
         _validate_parameters(source, r.raw("parameters"))
-    for section in ("circuit", "noise", "relativity", "sandbox", "sweep", "montecarlo"):
-        r.raw(section)
+    for table in ("circuit", "noise", "relativity", "sandbox", "sweep", "montecarlo"):
+        r.raw(table)
     expected_raw = r.raw("expected", [])
     if not isinstance(expected_raw, list):
         raise r.error("expected", "must be a list of check tables ([[expected]] in TOML)")
@@ -329,41 +306,13 @@ def scenario_from_dict(data: Mapping[str, Any], source: str = "<input>") -> Scen
         norm["sweep"].get("of") if kind == "sweep" and isinstance(norm.get("sweep"), dict) else kind
     )
     try:
-        if kind == "sweep":
-            if "sweep" not in norm:
-                raise ScenarioError(f"{source}: sweep: missing table for kind = 'sweep'")
-            _validate_sweep(source, norm)
-        elif kind == "circuit":
-            build_circuit(norm, source)
-            build_noise(norm, source)
-            if "montecarlo" in norm:
-                from qtcore.scenario._runner import validate_montecarlo
-
-                validate_montecarlo(norm, source)
-        elif kind == "relativity":
-            rel = norm.get("relativity")
-            if not isinstance(rel, Mapping):
-                raise ScenarioError(f"{source}: relativity: missing table")
-            calc = rel.get("calculator")
-            if not isinstance(calc, str) or calc not in CALCULATORS:
-                raise ScenarioError(
-                    f"{source}: relativity.calculator: must be one of "
-                    f"{', '.join(sorted(CALCULATORS))}, got {calc!r}"
-                )
-            calculate(calc, rel, source=source)
-        elif kind == "sandbox":
-            _validate_sandbox(source, norm)
+        section = _section(kind, source, norm)
     except ScenarioError:
         raise
     except (RelativityDomainError, QtcoreError) as e:
         raise ScenarioError(f"{source}: {point}: {e}") from None
-    for section, kinds in (
-        ("circuit", ("circuit",)),
-        ("relativity", ("relativity",)),
-        ("sandbox", ("sandbox",)),
-        ("sweep", ("sweep",)),
-    ):
-        if section in norm and point not in kinds and kind not in kinds:
-            raise ScenarioError(f"{source}: {section}: not used by a {kind!r} scenario")
+    for table, kinds in _USED_BY.items():
+        if table in norm and point not in kinds and kind not in kinds:
+            raise ScenarioError(f"{source}: {table}: not used by a {kind!r} scenario")
     expected = [validate_check(source, i, spec) for i, spec in enumerate(expected_raw)]
-    return Scenario(name, title, kind, seed, shots, norm, source, expected, description)
+    return Scenario(name, title, kind, seed, shots, norm, source, section, expected, description)

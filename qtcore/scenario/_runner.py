@@ -1,4 +1,8 @@
-"""Running a scenario: outputs, expected-outcome checks and provenance."""
+"""Running a scenario: outputs, expected-outcome checks and provenance.
+
+The runner consumes the typed section that loading built (:attr:`Scenario.section`);
+it never re-reads or re-validates the scenario's tables.
+"""
 
 from __future__ import annotations
 
@@ -7,27 +11,23 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from qtcore._stable import dumps_stable
 from qtcore._version import __version__
 from qtcore.circuit import Circuit
 from qtcore.errors import ScenarioError
 from qtcore.montecarlo import monte_carlo, wilson_interval
-from qtcore.scenario._calculators import calculate
 from qtcore.scenario._checks import CheckResult, lookup, run_checks
-from qtcore.scenario._fields import FieldReader
-from qtcore.scenario._model import (
-    Scenario,
-    build_circuit,
-    build_noise,
-    scenario_from_dict,
-    set_path,
+from qtcore.scenario._model import Scenario, scenario_from_dict, set_path
+from qtcore.scenario._sections import (
+    CircuitSection,
+    RelativitySection,
+    SandboxSection,
+    SweepSection,
 )
-from qtcore.scenario._stable import dumps_stable
 from qtcore.sim import get_kernel, interpreter, simulate
 from qtcore.sweep import Axis, CancelCheck, run_sweep
 
-__all__ = ["ScenarioResult", "run_scenario", "validate_montecarlo"]
-
-CIRCUIT_REPORTS = ("bloch", "counts", "estimates", "probabilities", "statevector")
+__all__ = ["ScenarioResult", "run_scenario"]
 
 
 @dataclass
@@ -98,41 +98,10 @@ def _estimates(counts: Mapping[str, int], shots: int) -> dict[str, Any]:
     return {k: wilson_interval(c, shots).to_dict() for k, c in counts.items()}
 
 
-def validate_montecarlo(data: Mapping[str, Any], source: str) -> dict[str, Any]:
-    """Validates ``[montecarlo]``: ``event`` (bitstrings), ``repetitions`` or ``target_width``."""
-    r = FieldReader(source, data["montecarlo"], "montecarlo")
-    event = r.raw("event")
-    if isinstance(event, str):
-        event = [event]
-    if not isinstance(event, list) or not event or not all(isinstance(e, str) for e in event):
-        raise r.error("event", "must be a bitstring or a list of bitstrings")
-    reps = r.integer("repetitions", default=0)
-    width = r.number("target_width")
-    if (reps == 0) == (width is None):
-        raise r.error("repetitions", "give exactly one of repetitions (>= 1) or target_width")
-    out = {
-        "event": event,
-        "repetitions": reps or None,
-        "target_width": width,
-        "max_repetitions": r.integer("max_repetitions", default=20_000, minimum=1),
-        "batch": r.integer("batch", default=100, minimum=1),
-        "confidence": r.number("confidence", default=0.95),
-    }
-    r.finish()
-    return out
-
-
 def _run_circuit(
-    sc: Scenario, seed: int, shots: int, backend: str, cancel: CancelCheck | None
+    sec: CircuitSection, seed: int, shots: int, backend: str, cancel: CancelCheck | None
 ) -> tuple[dict[str, Any], str]:
-    circ = build_circuit(sc.data, sc.source)
-    noise = build_noise(sc.data, sc.source)
-    report = sc.data.get("report") or ["counts", "probabilities", "estimates"]
-    bad = sorted(set(report) - set(CIRCUIT_REPORTS))
-    if bad:
-        raise ScenarioError(
-            f"{sc.source}: report: unknown output(s) {bad}; allowed: {', '.join(CIRCUIT_REPORTS)}"
-        )
+    circ, noise, report = sec.circuit, sec.noise, sec.report
     res = simulate(circ, shots, seed=seed, backend=backend, noise=noise)
     out: dict[str, Any] = {
         "num_qubits": circ.num_qubits,
@@ -152,9 +121,9 @@ def _run_circuit(
     if "bloch" in report and exact:
         out["bloch"] = [list(v) for v in res.state.bloch_vectors()]
     status = "completed"
-    if "montecarlo" in sc.data:
-        mc = validate_montecarlo(sc.data, sc.source)
-        events = set(mc["event"])
+    mc = sec.montecarlo
+    if mc is not None:
+        events = set(mc.event)
 
         def trial(s: int) -> bool:
             one = simulate(circ, 1, seed=s, backend=backend, noise=noise)
@@ -163,11 +132,11 @@ def _run_circuit(
         result = monte_carlo(
             trial,
             seed=seed,
-            repetitions=mc["repetitions"],
-            target_width=mc["target_width"],
-            max_repetitions=mc["max_repetitions"],
-            batch=mc["batch"],
-            confidence=mc["confidence"],
+            repetitions=mc.repetitions,
+            target_width=mc.target_width,
+            max_repetitions=mc.max_repetitions,
+            batch=mc.batch,
+            confidence=mc.confidence,
             cancel=cancel,
         )
         out["montecarlo"] = {**result.to_dict(), "event": sorted(events)}
@@ -177,24 +146,20 @@ def _run_circuit(
 
 
 def _run_point(sc: Scenario, seed: int, shots: int, backend: str) -> dict[str, Any]:
-    kind = sc.point_kind
-    if kind == "relativity":
-        rel = sc.data["relativity"]
-        return {
-            "calculator": rel["calculator"],
-            **calculate(rel["calculator"], rel, source=sc.source),
-        }
-    if kind == "sandbox":
-        from qtcore.scenario._sandbox import build_experiment
-
-        exp = build_experiment(sc.data, sc.source)
-        out = exp.run(shots=shots, seed=seed, backend=backend)
-        if shots:
-            ones = sum(c for k, c in out["counts"].items() if k[-1] == "1")
-            out["estimates"] = {"p1": wilson_interval(ones, shots).to_dict()}
-        return out
-    out, _ = _run_circuit(sc, seed, shots, backend, None)
-    return out
+    """One run of a circuit, relativity or sandbox scenario (a sweep point)."""
+    match sc.section:
+        case RelativitySection() as rel:
+            return rel.calculate(sc.source)
+        case SandboxSection(experiment=exp):
+            out = exp.run(shots=shots, seed=seed, backend=backend)
+            if shots:
+                ones = sum(c for k, c in out["counts"].items() if k[-1] == "1")
+                out["estimates"] = {"p1": wilson_interval(ones, shots).to_dict()}
+            return out
+        case CircuitSection() as sec:
+            return _run_circuit(sec, seed, shots, backend, None)[0]
+        case SweepSection():
+            raise AssertionError(f"{sc.source}: a sweep is not a point of a sweep")
 
 
 def run_scenario(
@@ -226,10 +191,10 @@ def run_scenario(
     shots = scenario.shots if shots is None else shots
     kernel = get_kernel(backend).name if scenario.point_kind != "relativity" else None
     status = "completed"
-    if scenario.kind == "sweep" or axes:
+    if isinstance(scenario.section, SweepSection) or axes:
         outputs, status = _run_sweep(scenario, seed, shots, backend, progress, cancel, axes)
-    elif scenario.kind == "circuit":
-        outputs, status = _run_circuit(scenario, seed, shots, backend, cancel)
+    elif isinstance(scenario.section, CircuitSection):
+        outputs, status = _run_circuit(scenario.section, seed, shots, backend, cancel)
     else:
         outputs = _run_point(scenario, seed, shots, backend)
     provenance = {
@@ -257,21 +222,18 @@ def _run_sweep(
     cancel: CancelCheck | None,
     axes: list[Axis] | None,
 ) -> tuple[dict[str, Any], str]:
-    from qtcore.scenario._sweeps import build_axes
-
-    base = dict(sc.data)
-    sweep = dict(base.pop("sweep", {}) or {})
-    if sc.kind == "sweep":
-        base["kind"] = sweep.get("of", "sandbox")
-        if axes is None:
-            axes = build_axes(sc.data, sc.source)
-    assert axes is not None
-    base.pop("expected", None)
-    columns = sweep.get("columns")
-    combine = str(sweep.get("combine", "product"))
+    sec = sc.section
+    if isinstance(sec, SweepSection):
+        base: Mapping[str, Any] = sec.base
+        columns, combine = sec.columns, sec.combine
+        run_axes = list(sec.axes) if axes is None else axes
+    else:  # a scenario swept over axes it does not declare (the CLI's --param)
+        assert axes is not None
+        base = {k: v for k, v in sc.data.items() if k != "expected"}
+        columns, combine, run_axes = None, "product", axes
 
     def point(values: dict[str, float], point_seed: int) -> dict[str, Any]:
-        data = copy.deepcopy(base)
+        data = copy.deepcopy(dict(base))
         for name, v in values.items():
             set_path(data, name, v, sc.source)
         psc = scenario_from_dict(data, sc.source)
@@ -289,5 +251,7 @@ def _run_sweep(
             return picked
         return {k: v for k, v in out.items() if k not in ("parameters", "seed", "kernel")}
 
-    result = run_sweep(point, axes, seed=seed, combine=combine, progress=progress, cancel=cancel)
+    result = run_sweep(
+        point, run_axes, seed=seed, combine=combine, progress=progress, cancel=cancel
+    )
     return {"table": result.to_dict()}, result.status
