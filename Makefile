@@ -9,10 +9,11 @@ STAMP := $(VENV)/.installed
 .PHONY: serve test test-py lint typecheck test-pyodide bench bench-site site wheel clean deps \
 	browser scenarios serve-static bench-registry bench-small
 
+# `pip install --group` (PEP 735 dependency groups in pyproject.toml) needs pip >= 25.1.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --upgrade 'pip>=25.1'
+	$(BIN)/pip install -q -e . --group test
 	touch $(STAMP)
 
 node_modules/.installed: package.json package-lock.json
