@@ -24,8 +24,10 @@ node_modules/.installed: package.json package-lock.json
 .cache/test-wheels/manifest.json: build/fetch_test_wheels.py $(STAMP)
 	$(BIN)/python build/fetch_test_wheels.py
 
+# The qtcore wheel with hatchling, reproducibly: the same tree gives the same bytes.
+SOURCE_DATE_EPOCH ?= 315532800
 wheel: $(STAMP)
-	$(BIN)/python build/build_wheel.py
+	SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) $(BIN)/python -m build --wheel --no-isolation --outdir dist .
 
 # Debian's Chromium for the browser tests (CI runs as root).
 browser:

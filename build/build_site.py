@@ -2,8 +2,9 @@
 
 Steps (each skipped when its output is up to date):
 
-1. the qtcore wheel (``build/build_wheel.py`` -> ``dist/``), staged with an ``index.json``
-   under ``.cache/site/vendor/wheels/``;
+1. the qtcore wheel (``python -m build --wheel`` with hatchling -> ``dist/``, reproducible:
+   ``SOURCE_DATE_EPOCH`` defaults to 1980-01-01), staged with an ``index.json`` under
+   ``.cache/site/vendor/wheels/``;
 2. the Pyodide runtime from the pinned npm package (``build/vendor_pyodide.py`` or
    ``build/vendor_pyodide.mjs``; ``npm ci`` first when ``node_modules/pyodide`` is missing)
    into ``.cache/site/vendor/pyodide/``; NumPy's wasm wheel is vendored too when a Pyodide
@@ -27,6 +28,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -41,6 +43,7 @@ CACHE = ROOT / ".cache" / "site"
 VENDOR = CACHE / "vendor"
 STAMP = ".qt-build.json"
 INPUTS = ("mkdocs.yml", "docs", "site", "scenarios", "qtcore", "build/build_site.py")
+WHEEL_EPOCH = "315532800"  # 1980-01-01: the wheel's timestamps unless SOURCE_DATE_EPOCH is set
 
 
 class SiteBuildError(Exception):
@@ -86,10 +89,13 @@ def fingerprint(paths: Iterable[Path]) -> str:
 
 def stage_wheel() -> Path:
     """Build (or reuse) the qtcore wheel and stage it with ``wheels/index.json``."""
-    out = _run([sys.executable, "build/build_wheel.py", "--out-dir", "dist"], "wheel build")
-    wheel = Path(out.strip().splitlines()[-1])
-    if not wheel.is_absolute():
-        wheel = ROOT / wheel
+    env = {**os.environ, "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", WHEEL_EPOCH)}
+    cmd = [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", "dist", "."]
+    out = _run(cmd, "wheel build", env)
+    built = re.findall(r"^Successfully built (\S+\.whl)$", out, re.MULTILINE)
+    if not built:
+        raise SiteBuildError(f"wheel build printed no wheel name:\n{out[-2000:]}")
+    wheel = ROOT / "dist" / built[-1]
     dest = VENDOR / "wheels"
     dest.mkdir(parents=True, exist_ok=True)
     target = dest / wheel.name

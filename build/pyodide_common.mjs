@@ -174,7 +174,7 @@ export function newestWheel() {
     ? readdirSync(dist).filter((f) => /^qtcore-.*-py3-none-any\.whl$/.test(f))
     : [];
   if (wheels.length === 0) {
-    throw new SetupError("no dist/qtcore-*.whl; run `python build/build_wheel.py` first");
+    throw new SetupError("no dist/qtcore-*.whl; run `make wheel` first");
   }
   wheels.sort(
     (a, b) => statSync(path.join(dist, b)).mtimeMs - statSync(path.join(dist, a)).mtimeMs,

@@ -7,7 +7,7 @@
 // that `python build/fetch_test_wheels.py` caches in .cache/test-wheels, and any http(s)
 // request throws. The repository is mounted read-through (NODEFS) at /repo; by default qtcore
 // is imported from the source tree, with --wheel from the built wheel (default: the newest
-// dist/qtcore-*.whl, see build/build_wheel.py) so the artifact the site ships is what is tested.
+// dist/qtcore-*.whl, built by `make wheel`) so the artifact the site ships is what is tested.
 // NumPy is not available, so qtcore runs its pure-Python kernel (QTCORE_KERNEL=python is set
 // too). Tests marked numpy, registry, browser or pyodide (the last = CPython tests that launch
 // Node) are deselected. Exits with pytest's exit code; "no tests collected" (5) is an error.
