@@ -19,9 +19,15 @@ __all__ = ["ThrowawayPostgres", "ThrowawayRedis"]
 
 
 class ThrowawayRedis:
-    """A ``redis-server`` on a free port with an fsync-always AOF in a temp dir."""
+    """A ``redis-server`` on a free port in a temp dir.
 
-    def __init__(self) -> None:
+    Args:
+        persist: With an fsync-always AOF (the default); ``False`` keeps nothing across a
+            restart, as a Redis without persistence does.
+    """
+
+    def __init__(self, *, persist: bool = True) -> None:
+        self.persist = persist
         self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="qt-redis-"))
         self.url = f"redis://127.0.0.1:{self.port}/0"
@@ -32,7 +38,8 @@ class ThrowawayRedis:
         """Start (or restart) the server on the same port and data dir; wait for PING."""
         self.proc = subprocess.Popen(
             ["/usr/bin/redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-             "--dir", str(self.dir), "--appendonly", "yes", "--appendfsync", "always",
+             "--dir", str(self.dir), "--appendonly", "yes" if self.persist else "no",
+             "--appendfsync", "always",
              "--save", "", "--daemonize", "no", "--logfile", str(self.dir / "log")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip

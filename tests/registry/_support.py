@@ -18,9 +18,13 @@ import httpx
 __all__ = [
     "ROOT",
     "UvicornServer",
+    "eventually",
     "free_port",
     "make_frame",
+    "peak_rss_mib",
+    "rss_mib",
     "run_body",
+    "scrape",
     "start_in_process",
     "wait_http",
 ]
@@ -50,6 +54,53 @@ def run_body(scenario_name: str, **over: Any) -> dict[str, Any]:
     }
     body.update(over)
     return body
+
+
+async def eventually(check: Any, timeout: float = 15.0, interval: float = 0.05) -> Any:
+    """Poll ``check()`` (sync or async) until it returns something truthy; return that.
+
+    Raises:
+        TimeoutError: If it is still falsy after ``timeout`` seconds (the last value is named).
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if asyncio.iscoroutine(value):
+            value = await value
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"still {value!r} after {timeout} s")
+        await asyncio.sleep(interval)
+
+
+async def scrape(base: str) -> dict[str, float]:
+    """``GET {base}/metrics`` parsed to ``{series: value}`` (labels kept in the series name)."""
+    async with httpx.AsyncClient(base_url=base) as c:
+        text = (await c.get("/metrics")).text
+    return {
+        line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line and not line.startswith("#")
+    }
+
+
+def _proc_status(pid: int, field: str) -> float:
+    with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    raise KeyError(field)
+
+
+def rss_mib(pid: int) -> float:
+    """Resident set size of process ``pid`` now, in MiB (Linux ``VmRSS``)."""
+    return _proc_status(pid, "VmRSS")
+
+
+def peak_rss_mib(pid: int) -> float:
+    """Peak resident set size of process ``pid`` so far, in MiB (Linux ``VmHWM``)."""
+    return _proc_status(pid, "VmHWM")
 
 
 def free_port() -> int:

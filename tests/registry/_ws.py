@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import socket
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import websockets
+from websockets.client import ClientProtocol
+from websockets.frames import Opcode
+from websockets.http11 import Response
+from websockets.uri import parse_uri
 
-__all__ = ["Received", "end_session", "open_session", "present_frames", "watch_until"]
+__all__ = [
+    "Received",
+    "StalledViewer",
+    "end_session",
+    "open_session",
+    "present_frames",
+    "watch_until",
+]
 
 
 @dataclass
@@ -77,3 +91,72 @@ async def end_session(ws: Any) -> int | None:
             await ws.recv()
     except websockets.ConnectionClosed as exc:
         return exc.rcvd.code if exc.rcvd else None
+
+
+class StalledViewer:
+    """A WebSocket client that completes the handshake and then stops reading.
+
+    Its receive buffer is tiny, so the server's sends block (TCP back-pressure) as they would
+    for a client that never reads, or reads slower than frames arrive. :meth:`read_all` later
+    reads what the server sent (frames in order, then the close code).
+    """
+
+    def __init__(self, url: str, *, rcvbuf: int = 4096) -> None:
+        self.url = url
+        self.rcvbuf = rcvbuf
+        self.proto = ClientProtocol(parse_uri(url), max_size=None)
+        self.sock = socket.socket()
+        self.status: int | None = None
+        self._text: dict[str, Any] | None = None
+        self.got = Received()
+
+    async def open(self) -> StalledViewer:
+        """Connect and finish the opening handshake (frames already received are kept)."""
+        loop = asyncio.get_running_loop()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.rcvbuf)
+        self.sock.setblocking(False)
+        uri = parse_uri(self.url)
+        await loop.sock_connect(self.sock, (uri.host, uri.port))
+        self.proto.send_request(self.proto.connect())
+        await loop.sock_sendall(self.sock, b"".join(self.proto.data_to_send()))
+        while self.status is None:
+            data = await asyncio.wait_for(loop.sock_recv(self.sock, 4096), 10)
+            if not data:
+                raise ConnectionError("closed during the handshake")
+            self._feed(data)
+        return self
+
+    def _feed(self, data: bytes) -> None:
+        self.proto.receive_data(data)
+        for event in self.proto.events_received():
+            if isinstance(event, Response):
+                self.status = event.status_code
+            elif event.opcode is Opcode.TEXT:
+                meta = json.loads(bytes(event.data))
+                if meta["type"] == "end":
+                    self.got.ended = True
+                else:
+                    self._text = meta
+            elif event.opcode is Opcode.BINARY and self._text is not None:
+                self.got.frames.append((self._text["id"], self._text["seq"], bytes(event.data)))
+                self._text = None
+        self.proto.data_to_send()  # pongs and the close reply: a stalled client sends nothing
+
+    async def read_all(self, timeout: float = 30.0) -> Received:
+        """Read until the server closes; returns the frames and the close code."""
+        loop = asyncio.get_running_loop()
+        async with asyncio.timeout(timeout):
+            while self.proto.close_rcvd is None:
+                data = await loop.sock_recv(self.sock, 1 << 20)
+                if not data:
+                    self.proto.receive_eof()
+                    break
+                self._feed(data)
+        rcvd = self.proto.close_rcvd
+        self.got.close_code = rcvd.code if rcvd is not None else None
+        return self.got
+
+    def close(self) -> None:
+        """Drop the TCP connection."""
+        with contextlib.suppress(OSError):
+            self.sock.close()
