@@ -57,7 +57,9 @@ async def _create_user(dsn: str, username: str, password: str, role: str) -> int
             row = await conn.fetchrow(
                 "INSERT INTO users (username, password_hash, role) VALUES ($1, $2, $3)"
                 " ON CONFLICT (username) DO UPDATE SET password_hash = EXCLUDED.password_hash,"
-                " role = EXCLUDED.role, active = true RETURNING id, (xmax = 0) AS inserted",
+                " role = EXCLUDED.role, active = true,"
+                " token_version = users.token_version + 1"  # the reset revokes older tokens
+                " RETURNING id, (xmax = 0) AS inserted",
                 username,
                 hashed,
                 role,

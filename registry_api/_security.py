@@ -4,7 +4,8 @@ Tokens are HS256 JWTs made by Litestar's :class:`~litestar.security.jwt.JWTAuth`
 configured algorithm is accepted (so ``alg: none`` and HS/RS confusion fail), and ``exp``,
 ``iat``, ``sub``, ``iss`` and ``aud`` are required and checked on every request. The user is
 re-read from Postgres on every request, so a deactivated account or changed role takes effect
-at once rather than when its token expires.
+at once rather than when its token expires. Tokens carry the account's ``token_version`` as the
+``tv`` claim (absent = 0); changing the password increments it, revoking older tokens.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class AuthUser(Struct, frozen=True):
     id: int
     username: str
     role: str
+    token_version: int = 0
 
 
 async def hash_password(password: str) -> str:
@@ -109,11 +111,17 @@ async def retrieve_user(token: Token, connection: ASGIConnection[Any, Any, Any, 
         raise NotAuthorizedException("invalid token subject") from None
     async with db.connection() as conn:
         row = await conn.fetchrow(
-            "SELECT id, username, role FROM users WHERE id = $1 AND active", user_id
+            "SELECT id, username, role, token_version FROM users WHERE id = $1 AND active",
+            user_id,
         )
     if row is None:
         raise NotAuthorizedException("account is unknown or deactivated")
-    return AuthUser(id=row["id"], username=row["username"], role=row["role"])
+    if token.extras.get("tv", 0) != row["token_version"]:
+        raise NotAuthorizedException("token revoked (password changed): sign in again")
+    return AuthUser(
+        id=row["id"], username=row["username"], role=row["role"],
+        token_version=row["token_version"],
+    )  # fmt: skip
 
 
 class QueryTokenJWTMiddleware(JWTAuthenticationMiddleware):

@@ -75,7 +75,8 @@ class AuthController(Controller):
         """Issue a short-lived HS256 JWT (401 on bad credentials or inactive account)."""
         async with db.connection() as conn:
             row = await conn.fetchrow(
-                "SELECT id, username, password_hash, role, active FROM users WHERE username = $1",
+                "SELECT id, username, password_hash, role, active, token_version FROM users"
+                " WHERE username = $1",
                 data.username,
             )
         ok = await verify_password(row["password_hash"] if row else None, data.password)
@@ -89,8 +90,9 @@ class AuthController(Controller):
             identifier=str(row["id"]),
             token_issuer=ISSUER,
             token_audience=ISSUER,
-            token_extras={"role": row["role"], "username": row["username"]},
-        )
+            token_extras={"role": row["role"], "username": row["username"],
+                          "tv": row["token_version"]},
+        )  # fmt: skip
         ttl = int(jwt_auth.default_token_expiration.total_seconds())
         return Token(access_token=encoded, expires_in=ttl, role=row["role"])
 
@@ -169,9 +171,11 @@ class UserController(Controller):
             raise ConflictError("admins cannot demote or deactivate their own account")
         hashed = await hash_password(data.password) if data.password is not None else None
         async with db.transaction() as conn:
-            row = await conn.fetchrow(
+            row = await conn.fetchrow(  # a new password revokes older tokens (token_version)
                 "UPDATE users SET role = COALESCE($2, role), active = COALESCE($3, active),"
-                f" password_hash = COALESCE($4, password_hash) WHERE id = $1 RETURNING {_USER_COLS}",
+                " password_hash = COALESCE($4, password_hash),"
+                " token_version = token_version + ($4::text IS NOT NULL)::int"
+                f" WHERE id = $1 RETURNING {_USER_COLS}",
                 user_id,
                 data.role,
                 data.active,

@@ -91,3 +91,26 @@ async def test_sessions_lifecycle_audited(
     audit = await client.get("/api/v1/audit?limit=500", headers=auth(tokens["admin"]))
     acts = sorted(e["action"] for e in audit.json()["items"] if e["targetId"] == sid)
     assert acts == ["session.end", "session.open"]
+
+
+async def test_password_change_revokes_earlier_tokens(
+    client: AsyncTestClient[Litestar], tokens: dict[str, str]
+) -> None:
+    h = auth(tokens["admin"])
+    name = f"pw-{uuid.uuid4().hex[:10]}"
+    made = await client.post("/api/v1/users", json={"username": name, "password": "first-pass-1",
+                                                    "role": "viewer"}, headers=h)  # fmt: skip
+    uid = made.json()["id"]
+    login = {"username": name, "password": "first-pass-1"}
+    old = (await client.post("/api/v1/token", json=login)).json()["accessToken"]
+    assert (await client.get("/api/v1/me", headers=auth(old))).status_code == 200
+    # a role change keeps the token (the role is re-read per request) ...
+    await client.patch(f"/api/v1/users/{uid}", json={"role": "researcher"}, headers=h)
+    assert (await client.get("/api/v1/me", headers=auth(old))).json()["role"] == "researcher"
+    # ... a new password revokes it
+    await client.patch(f"/api/v1/users/{uid}", json={"password": "second-pass-2"}, headers=h)
+    r = await client.get("/api/v1/me", headers=auth(old))
+    assert r.status_code == 401 and "revoked" in r.json()["detail"]
+    login["password"] = "second-pass-2"
+    new = (await client.post("/api/v1/token", json=login)).json()["accessToken"]
+    assert (await client.get("/api/v1/me", headers=auth(new))).status_code == 200
