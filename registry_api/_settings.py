@@ -67,7 +67,13 @@ class Settings:
         token_ttl_seconds: Lifetime of issued access tokens.
         max_body_bytes: Largest accepted HTTP request body; larger bodies get 413.
         max_frame_bytes: Largest accepted live-session frame (one WebSocket message).
-        stream_maxlen: Approximate cap on entries kept per live-session Redis Stream.
+        stream_maxlen: Cap on entries kept per live-session Redis Stream (oldest trimmed).
+        stream_max_bytes: Cap on frame bytes kept per live-session stream (oldest trimmed).
+        replay_page_bytes: Byte budget of one stream read (a viewer's replay page, a tail read).
+        viewer_queue_bytes: Bytes a live viewer may fall behind before it is closed (1013).
+        session_idle_seconds: An open session with no frame for this long is ended.
+        max_open_sessions: Open sessions one account may own at once.
+        ws_recheck_seconds: Interval of the re-check of open sockets' accounts.
         data_dir: Folder for the dev JWT secret and embedded servers' data.
         pool_min: asyncpg pool minimum size.
         pool_max: asyncpg pool maximum size.
@@ -83,6 +89,12 @@ class Settings:
     max_body_bytes: int = 8 * 1024 * 1024
     max_frame_bytes: int = 1024 * 1024
     stream_maxlen: int = 10_000
+    stream_max_bytes: int = 64 * 1024 * 1024
+    replay_page_bytes: int = 1024 * 1024
+    viewer_queue_bytes: int = 8 * 1024 * 1024
+    session_idle_seconds: int = 3600
+    max_open_sessions: int = 5
+    ws_recheck_seconds: int = 5
     data_dir: Path = field(default_factory=lambda: Path("var"))
     pool_min: int = 2
     pool_max: int = 10
@@ -108,14 +120,26 @@ class Settings:
             secret = load_or_create_secret(data_dir)
         elif len(secret) < 32:
             raise ValueError(f"JWT_SECRET has {len(secret)} characters; at least 32 are required")
+        max_frame = _int_env("MAX_FRAME_BYTES", 1024 * 1024, minimum=64)
+        stream_bytes = _int_env("STREAM_MAX_BYTES", 64 * 1024 * 1024, minimum=1024)
+        if stream_bytes < max_frame:
+            raise ValueError(
+                f"STREAM_MAX_BYTES={stream_bytes} must be >= MAX_FRAME_BYTES={max_frame}"
+            )
         return cls(
             database_url=os.environ.get("DATABASE_URL") or None,
             redis_url=os.environ.get("REDIS_URL") or None,
             jwt_secret=secret,
             token_ttl_seconds=_int_env("TOKEN_TTL_SECONDS", 900),
             max_body_bytes=_int_env("MAX_BODY_BYTES", 8 * 1024 * 1024, minimum=1024),
-            max_frame_bytes=_int_env("MAX_FRAME_BYTES", 1024 * 1024, minimum=64),
+            max_frame_bytes=max_frame,
             stream_maxlen=_int_env("STREAM_MAXLEN", 10_000, minimum=10),
+            stream_max_bytes=stream_bytes,
+            replay_page_bytes=_int_env("REPLAY_PAGE_BYTES", 1024 * 1024, minimum=4096),
+            viewer_queue_bytes=_int_env("VIEWER_QUEUE_BYTES", 8 * 1024 * 1024, minimum=4096),
+            session_idle_seconds=_int_env("SESSION_IDLE_SECONDS", 3600),
+            max_open_sessions=_int_env("MAX_OPEN_SESSIONS", 5),
+            ws_recheck_seconds=_int_env("WS_RECHECK_SECONDS", 5),
             data_dir=data_dir,
             pool_min=_int_env("DB_POOL_MIN", 2),
             pool_max=_int_env("DB_POOL_MAX", 10),

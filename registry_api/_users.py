@@ -14,6 +14,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_409_CONFLICT
 
 from registry_api import _audit
 from registry_api._db import Database
+from registry_api._live import announce
 from registry_api._schemas import (
     AuditEvent,
     AuditPage,
@@ -30,6 +31,7 @@ from registry_api._security import (
     require_viewer,
     verify_password,
 )
+from registry_api._wire import UserChanged
 
 __all__ = ["AuditController", "AuthController", "UserController"]
 
@@ -186,6 +188,7 @@ class UserController(Controller):
             changed = {"role": data.role, "active": data.active,
                        "passwordChanged": data.password is not None}  # fmt: skip
             await _audit.record(conn, me, "user.update", "user", str(user_id), changed)
+        await announce(request.app.state, UserChanged(id=user_id))  # open sockets re-check
         return _user(row)
 
     @delete("/{user_id:int}", summary="Delete an account")
@@ -209,6 +212,7 @@ class UserController(Controller):
             raise ConflictError(
                 f"user {user_id} owns runs or sessions; deactivate it with PATCH active=false"
             ) from None
+        await announce(request.app.state, UserChanged(id=user_id))
 
 
 class AuditController(Controller):

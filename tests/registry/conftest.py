@@ -116,6 +116,7 @@ def settings(
         pool_min=1,
         pool_max=5,
         redis_prefix=redis_prefix,
+        max_open_sessions=10_000,  # the suite's shared accounts open many; limits are tested apart
     )
 
 
@@ -172,6 +173,7 @@ def server_env(settings: Settings, **extra: str) -> dict[str, str]:
         "MAX_BODY_BYTES": str(settings.max_body_bytes),
         "QT_DATA_DIR": str(settings.data_dir),
         "DB_POOL_MIN": "1",
+        "MAX_OPEN_SESSIONS": str(settings.max_open_sessions),
     }
     env.update(extra)
     return env

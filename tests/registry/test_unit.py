@@ -17,7 +17,7 @@ from registry_api._anomaly import (
 from registry_api._db import list_migrations
 from registry_api._sessions import validate_frame
 from registry_api._settings import Settings, load_or_create_secret
-from registry_api._streams import parse_stream_id
+from registry_api._wire import parse_stream_id
 
 from ._support import make_frame
 
@@ -82,7 +82,9 @@ def test_stream_id_parse(value: str) -> None:
     assert parse_stream_id(value) == (int(ms), int(seq))
 
 
-@pytest.mark.parametrize("value", ["", "1", "a-b", "1-2-3", "$", "1-0; FLUSHALL", "-1-0"])
+@pytest.mark.parametrize("value", ["", "1", "a-b", "1-2-3", "$", "1-0; FLUSHALL", "-1-0",
+                                   "18446744073709551616-0", "0-18446744073709551616",
+                                   "1" * 21 + "-0", "\u0661-0", "+1-0", " 1-0"])  # fmt: skip
 def test_stream_id_rejects(value: str) -> None:
     with pytest.raises(ValueError, match="stream id"):
         parse_stream_id(value)
@@ -107,7 +109,15 @@ def test_settings_production_requires_secret(monkeypatch: pytest.MonkeyPatch) ->
         Settings.from_env()
 
 
-@pytest.mark.parametrize("var", ["TOKEN_TTL_SECONDS", "STREAM_MAXLEN", "MAX_BODY_BYTES"])
+def test_stream_id_accepts_the_largest() -> None:
+    top = (1 << 64) - 1
+    assert parse_stream_id(f"{top}-{top}") == (top, top)
+
+
+@pytest.mark.parametrize("var", ["TOKEN_TTL_SECONDS", "STREAM_MAXLEN", "MAX_BODY_BYTES",
+                                 "STREAM_MAX_BYTES", "REPLAY_PAGE_BYTES", "VIEWER_QUEUE_BYTES",
+                                 "SESSION_IDLE_SECONDS", "MAX_OPEN_SESSIONS",
+                                 "WS_RECHECK_SECONDS"])  # fmt: skip
 def test_settings_reject_bad_ints(monkeypatch: pytest.MonkeyPatch, var: str) -> None:
     monkeypatch.setenv("JWT_SECRET", "s" * 40)
     monkeypatch.setenv(var, "abc")
@@ -123,13 +133,9 @@ def test_migrations_are_ordered_and_named() -> None:
     assert versions == sorted(versions) and versions[0] == "0001_init"
 
 
-def test_subscriber_overflow_signals_once() -> None:
-    from registry_api._streams import OVERFLOW, Entry, Subscriber
-
-    sub = Subscriber(key="k", limit=2)
-    entries = [Entry(id=f"1-{i}", key=(1, i), seq=i, data=b"", end=False) for i in range(5)]
-    for e in entries:
-        sub.offer(e)
-    queued = [sub.queue.get_nowait() for _ in range(sub.queue.qsize())]
-    assert queued == [entries[0], entries[1], OVERFLOW]
-    assert sub.overflowed
+def test_settings_stream_cap_must_hold_a_frame(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JWT_SECRET", "s" * 40)
+    monkeypatch.setenv("MAX_FRAME_BYTES", str(1 << 20))
+    monkeypatch.setenv("STREAM_MAX_BYTES", str(1 << 19))
+    with pytest.raises(ValueError, match="STREAM_MAX_BYTES=524288 must be >= MAX_FRAME_BYTES"):
+        Settings.from_env()
