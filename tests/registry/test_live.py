@@ -12,11 +12,27 @@ import websockets
 
 from registry_api._settings import Settings
 
-from ._support import UvicornServer, make_frame
+from ._support import UvicornServer, eventually, make_frame, scrape
 from ._ws import Received, end_session, open_session, present_frames, watch_until
 from .conftest import server_env
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.xdist_group("live")]
+
+
+async def _viewers_at_least(base: str, n: int) -> bool:
+    return (await scrape(base)).get("qt_ws_active_viewers", 0.0) >= n
+
+
+async def _metric(base: str, name: str, value: float) -> bool:
+    return (await scrape(base)).get(name) == value
+
+
+async def _status_is(base: str, session_id: str, token: str, status: str) -> bool:
+    async with httpx.AsyncClient(base_url=base) as c:
+        r = await c.get(
+            f"/api/v1/sessions/{session_id}", headers={"Authorization": f"Bearer {token}"}
+        )
+    return bool(r.json()["status"] == status)
 
 
 async def _close_code(url: str, send: bytes | None = None) -> int | None:
@@ -41,7 +57,8 @@ async def test_live_fanout_across_two_instances(
         asyncio.create_task(watch_until(f"{srv.ws}{s['watchPath']}?token={tokens['vic']}", r))
         for srv, r in zip((a, a, b, b), viewers, strict=True)
     ]
-    await asyncio.sleep(0.5)  # viewers subscribed (they would replay anyway)
+    for srv in (a, b):  # the viewers are following live (they would replay anyway)
+        await eventually(lambda srv=srv: _viewers_at_least(srv.base, 2))
     frames = [make_frame(i) for i in range(30)]
     async with websockets.connect(f"{b.ws}{s['presentPath']}?token={tokens['alice']}") as ws:
         acks = await present_frames(ws, frames)
@@ -72,7 +89,7 @@ async def test_live_resume_from_last_id_without_loss(
         resumed = Received()
         last_id = first.frames[-1][0]
         task = asyncio.create_task(watch_until(f"{b.ws}{watch}&last_id={last_id}", resumed))
-        await asyncio.sleep(0.3)
+        await eventually(lambda: _viewers_at_least(b.base, 1))
         assert await end_session(ws) == 1000
     await asyncio.wait_for(task, 30)
     assert resumed.ended
@@ -137,7 +154,7 @@ async def test_live_metrics_count_frames(
     viewer = asyncio.create_task(
         watch_until(f"{a.ws}{s['watchPath']}?token={tokens['vic']}", Received())
     )
-    await asyncio.sleep(0.3)
+    await eventually(lambda: _viewers_at_least(a.base, 1))
     async with httpx.AsyncClient(base_url=a.base) as c:
         text = (await c.get("/metrics")).text
         assert "qt_ws_active_viewers 1.0" in text
@@ -152,13 +169,8 @@ async def test_live_metrics_count_frames(
     assert values["qt_stream_lag_seconds_count"] >= 2
     assert any(k.startswith("qt_http_requests_total") for k in values)
     assert values["qt_ws_active_viewers"] == 0
-    for _ in range(50):  # the tail stops with its last viewer (within one XREAD BLOCK)
-        async with httpx.AsyncClient(base_url=a.base) as c:
-            text = (await c.get("/metrics")).text
-        if "qt_stream_tails 0.0" in text:
-            break
-        await asyncio.sleep(0.1)
-    assert "qt_stream_tails 0.0" in text
+    # the tail stops with its last viewer (within one XREAD BLOCK)
+    await eventually(lambda: _metric(a.base, "qt_stream_tails", 0.0))
 
 
 async def test_live_graceful_shutdown_closes_viewers(
@@ -171,7 +183,7 @@ async def test_live_graceful_shutdown_closes_viewers(
         task = asyncio.create_task(
             watch_until(f"{srv.ws}{s['watchPath']}?token={tokens['vic']}", got)
         )
-        await asyncio.sleep(0.5)
+        await eventually(lambda: _viewers_at_least(srv.base, 1))
         srv.proc.terminate()
         await asyncio.wait_for(task, 30)
         assert got.close_code in (1001, 1012)
@@ -195,15 +207,8 @@ async def test_live_presenter_hanging_up_after_end_is_not_an_error(
             await present_frames(ws, [make_frame(0)])
             await ws.send(json.dumps({"type": "end"}))
             await ws.close()  # the client closes first, as the benchmark's presenter does
-            async with httpx.AsyncClient(base_url=srv.base) as c:
-                url = s["watchPath"].rsplit("/", 1)[0]
-                auth = {"Authorization": f"Bearer {tokens['vic']}"}
-                for _ in range(50):
-                    if (await c.get(url, headers=auth)).json()["status"] == "ended":
-                        break
-                    await asyncio.sleep(0.1)
-                assert (await c.get(url, headers=auth)).json()["status"] == "ended"
-        await asyncio.sleep(0.3)
+            await eventually(lambda s=s: _status_is(srv.base, s["id"], tokens["vic"], "ended"))
+        await eventually(lambda: _metric(srv.base, "qt_ws_active_presenters", 0.0))
     finally:
         srv.stop()
     text = log.read_text(errors="replace")
