@@ -71,6 +71,7 @@ class Settings:
         stream_max_bytes: Cap on frame bytes kept per live-session stream (oldest trimmed).
         replay_page_bytes: Byte budget of one stream read (a viewer's replay page, a tail read).
         viewer_queue_bytes: Bytes a live viewer may fall behind before it is closed (1013).
+        viewer_stall_seconds: A viewer that accepts no data for this long is closed (1013).
         session_idle_seconds: An open session with no frame for this long is ended.
         max_open_sessions: Open sessions one account may own at once.
         ws_recheck_seconds: Interval of the re-check of open sockets' accounts.
@@ -92,6 +93,7 @@ class Settings:
     stream_max_bytes: int = 64 * 1024 * 1024
     replay_page_bytes: int = 1024 * 1024
     viewer_queue_bytes: int = 8 * 1024 * 1024
+    viewer_stall_seconds: int = 60
     session_idle_seconds: int = 3600
     max_open_sessions: int = 5
     ws_recheck_seconds: int = 5
@@ -137,6 +139,7 @@ class Settings:
             stream_max_bytes=stream_bytes,
             replay_page_bytes=_int_env("REPLAY_PAGE_BYTES", 1024 * 1024, minimum=4096),
             viewer_queue_bytes=_int_env("VIEWER_QUEUE_BYTES", 8 * 1024 * 1024, minimum=4096),
+            viewer_stall_seconds=_int_env("VIEWER_STALL_SECONDS", 60),
             session_idle_seconds=_int_env("SESSION_IDLE_SECONDS", 3600),
             max_open_sessions=_int_env("MAX_OPEN_SESSIONS", 5),
             ws_recheck_seconds=_int_env("WS_RECHECK_SECONDS", 5),

@@ -245,28 +245,38 @@ async def present(
         await announce(socket.app.state, SessionEnded(id=str(session_id)))
 
 
-async def _send_entry(socket: Socket, entry: Entry) -> None:
-    match entry:
-        case EndEntry():
-            await socket.send_text(encode(End()))
-        case FrameEntry(id=sid, seq=seq, data=data):
-            await socket.send_text(encode(FrameMeta(id=sid, seq=seq)))
-            await socket.send_bytes(data)
-            FRAMES_OUT.inc()
-            STREAM_LAG.observe(max(0.0, time.time() - entry.key[0] / 1000.0))
+class _Stalled(Exception):
+    """The viewer accepted nothing for ``VIEWER_STALL_SECONDS``."""
+
+
+async def _send_entry(socket: Socket, entry: Entry, stall: float) -> None:
+    try:
+        async with asyncio.timeout(stall):  # a client that stops reading blocks this send
+            match entry:
+                case EndEntry():
+                    await socket.send_text(encode(End()))
+                case FrameEntry(id=sid, seq=seq, data=data):
+                    await socket.send_text(encode(FrameMeta(id=sid, seq=seq)))
+                    await socket.send_bytes(data)
+    except TimeoutError:
+        raise _Stalled from None
+    if isinstance(entry, FrameEntry):
+        FRAMES_OUT.inc()
+        STREAM_LAG.observe(max(0.0, time.time() - entry.key[0] / 1000.0))
 
 
 async def _pump(
     socket: Socket, hub: StreamHub, key: str, last_id: str, ended_in_db: bool, dropped: Any
 ) -> Close:
     """Replay from ``last_id`` page by page, then follow the live queue."""
+    stall = float(socket.app.state.settings.viewer_stall_seconds)
     sub = await hub.subscribe(key, on_overflow=dropped)
     try:
         last = parse_stream_id(last_id)
         while True:
             page = await hub.read_page(key, last_id)
             for entry in page:
-                await _send_entry(socket, entry)
+                await _send_entry(socket, entry, stall)
                 if isinstance(entry, EndEntry):
                     return WS_ENDED, "session ended"
                 last, last_id = entry.key, entry.id
@@ -274,7 +284,7 @@ async def _pump(
                 break
         del page
         if ended_in_db:  # ended, and its end marker expired or was never written
-            await socket.send_text(encode(End()))
+            await _send_entry(socket, EndEntry(id=last_id, key=last), stall)
             return WS_ENDED, "session ended"
         while True:
             item = await sub.get()
@@ -286,11 +296,14 @@ async def _pump(
                 case FrameEntry(key=k) if k <= last:
                     continue  # already replayed
                 case FrameEntry():
-                    await _send_entry(socket, item)
+                    await _send_entry(socket, item, stall)
                     last = item.key
                 case EndEntry():
-                    await _send_entry(socket, item)
+                    await _send_entry(socket, item, stall)
                     return WS_ENDED, "session ended"
+    except _Stalled:
+        VIEWER_DROPS.inc()
+        return WS_TRY_AGAIN_LATER, "viewer stopped reading; reconnect with last_id"
     finally:
         hub.unsubscribe(sub)
 

@@ -109,6 +109,7 @@ class StalledViewer:
         self.status: int | None = None
         self._text: dict[str, Any] | None = None
         self.got = Received()
+        self.read_bytes = 0  #: bytes read by :meth:`trickle`
 
     async def open(self) -> StalledViewer:
         """Connect and finish the opening handshake (frames already received are kept)."""
@@ -141,6 +142,35 @@ class StalledViewer:
                 self.got.frames.append((self._text["id"], self._text["seq"], bytes(event.data)))
                 self._text = None
         self.proto.data_to_send()  # pongs and the close reply: a stalled client sends nothing
+
+    async def trickle(self, rate: float, seconds: float) -> int:
+        """Read at most ``rate`` bytes per second for ``seconds``, answering pings (a slow
+        reader that is still alive); returns the bytes read."""
+        loop = asyncio.get_running_loop()
+        total, start = 0, loop.time()
+        chunk = max(1, int(rate / 20))
+        self.read_bytes = 0
+        while (now := loop.time()) < start + seconds and self.proto.close_rcvd is None:
+            ahead = start + total / rate - now
+            if ahead > 0:
+                await asyncio.sleep(min(ahead, start + seconds - now))
+                continue
+            try:  # asyncio.timeout, not wait_for, which can swallow a cancellation (< 3.12)
+                async with asyncio.timeout(start + seconds - now):
+                    data = await loop.sock_recv(self.sock, chunk)
+            except TimeoutError:
+                break
+            if not data:
+                break
+            total += len(data)
+            self.read_bytes = total
+            self.proto.receive_data(data)
+            for _ in self.proto.events_received():  # frames are counted, not kept
+                pass
+            out = b"".join(self.proto.data_to_send())  # pongs
+            if out:
+                await loop.sock_sendall(self.sock, out)
+        return total
 
     async def read_all(self, timeout: float = 30.0) -> Received:
         """Read until the server closes; returns the frames and the close code."""

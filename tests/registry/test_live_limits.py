@@ -99,6 +99,7 @@ async def test_slow_live_viewer_is_dropped_and_resumes(
     env = server_env(settings, REDIS_URL=volatile_redis.url, MAX_FRAME_BYTES=str(64 * 1024),
                      VIEWER_QUEUE_BYTES=str(256 * 1024))  # fmt: skip
     srv = UvicornServer(env)
+    slow: StalledViewer | None = None
     try:
         s = await open_session(srv.base, tokens["alice"])
         watch = f"{srv.ws}{s['watchPath']}?token={tokens['vic']}"
@@ -125,7 +126,39 @@ async def test_slow_live_viewer_is_dropped_and_resumes(
         seen = await asyncio.wait_for(normal, 30)
         assert seen.ended and seen.seqs == list(range(100))
     finally:
-        slow.close()
+        if slow is not None:
+            slow.close()
+        srv.stop()
+
+
+async def test_viewer_that_stops_reading_is_closed_after_a_stall(
+    volatile_redis: ThrowawayRedis, settings: Settings, tokens: dict[str, str]
+) -> None:
+    # A replaying viewer has no queue to overflow: one that stops reading altogether used to
+    # keep its handler, its page and its socket forever. After VIEWER_STALL_SECONDS without
+    # accepting data it is closed with 1013 and can resume.
+    env = server_env(settings, REDIS_URL=volatile_redis.url, MAX_FRAME_BYTES=str(128 * 1024),
+                     VIEWER_STALL_SECONDS="2")  # fmt: skip
+    srv = UvicornServer(env)
+    stalled: StalledViewer | None = None
+    try:
+        s = await open_session(srv.base, tokens["alice"])
+        frames = [make_frame(i, payload=os.urandom(64 * 1024)) for i in range(100)]
+        async with websockets.connect(f"{srv.ws}{s['presentPath']}?token={tokens['alice']}") as ws:
+            await present_frames(ws, frames)
+            assert await end_session(ws) == 1000
+        watch = f"{srv.ws}{s['watchPath']}?token={tokens['vic']}"
+        stalled = await StalledViewer(watch).open()
+        await eventually(lambda: _metric_is(srv.base, "qt_ws_viewer_drops_total", lambda v: v >= 1))
+        await eventually(lambda: _metric_is(srv.base, "qt_ws_active_viewers", lambda v: v == 0))
+        got = await stalled.read_all()
+        assert got.close_code == 1013 and not got.ended
+        assert got.seqs == list(range(len(got.frames))) and len(got.frames) < 100
+        rest = await watch_until(f"{watch}&last_id={got.frames[-1][0]}", Received())
+        assert rest.ended and [f for _, _, f in got.frames + rest.frames] == frames
+    finally:
+        if stalled is not None:
+            stalled.close()
         srv.stop()
 
 

@@ -116,6 +116,7 @@ def test_stream_id_accepts_the_largest() -> None:
 
 @pytest.mark.parametrize("var", ["TOKEN_TTL_SECONDS", "STREAM_MAXLEN", "MAX_BODY_BYTES",
                                  "STREAM_MAX_BYTES", "REPLAY_PAGE_BYTES", "VIEWER_QUEUE_BYTES",
+                                 "VIEWER_STALL_SECONDS",
                                  "SESSION_IDLE_SECONDS", "MAX_OPEN_SESSIONS",
                                  "WS_RECHECK_SECONDS"])  # fmt: skip
 def test_settings_reject_bad_ints(monkeypatch: pytest.MonkeyPatch, var: str) -> None:
