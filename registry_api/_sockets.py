@@ -124,6 +124,23 @@ async def _load_session(socket: Socket, session_id: UUID) -> asyncpg.Record | No
     return row
 
 
+async def _stop(*tasks: asyncio.Task[Any]) -> None:
+    """Cancel ``tasks`` and wait until they have finished.
+
+    A cancellation that lands while a task's inner await has just completed can be swallowed
+    on its way up (redis-py, ``wait_for`` before 3.12); such a task would run on, and a
+    handler that awaited it once would hang with it. So ask again until each one is done.
+    """
+    pending = set(tasks)
+    while pending:
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=1.0)
+    for task in tasks:
+        if not task.cancelled():
+            task.exception()  # retrieved: not "never retrieved" noise
+
+
 def _outcome(task: asyncio.Task[Close | None]) -> Close | None:
     """The close a finished handler task asks for (``None``: the client is gone)."""
     try:
@@ -235,9 +252,7 @@ async def present(
         await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
         close = _outcome(work) if work.done() else conn.verdict.result()
     finally:
-        work.cancel()
-        with contextlib.suppress(BaseException):
-            await work
+        await _stop(work)
         ACTIVE_PRESENTERS.dec()
         live.close(conn)
     await _close(socket, close)
@@ -358,11 +373,7 @@ async def watch(
         else:
             close = None  # the client left
     finally:
-        for task in (pump, reader):
-            task.cancel()
-        for task in (pump, reader):
-            with contextlib.suppress(BaseException):
-                await task
+        await _stop(pump, reader)
         ACTIVE_VIEWERS.dec()
         live.close(conn)
     await _close(socket, close)
