@@ -162,8 +162,11 @@ def _serve(settings: Settings, args: argparse.Namespace, emb: object | None) -> 
     sys.stdout.flush()
     from registry_api._logging import uvicorn_log_config
 
+    # No permessage-deflate: frames are binary and barely compress, and compressing a large
+    # frame for every viewer that asks for it would let one viewer spend a core.
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning",
-                log_config=uvicorn_log_config(), timeout_graceful_shutdown=10)  # fmt: skip
+                log_config=uvicorn_log_config(), timeout_graceful_shutdown=10,
+                ws_per_message_deflate=False)  # fmt: skip
     return 0
 
 

@@ -160,7 +160,7 @@ class UvicornServer:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "--factory", "registry_api:create_app",
              "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
-             "--timeout-graceful-shutdown", "3"],
+             "--timeout-graceful-shutdown", "3", "--ws-per-message-deflate", "false"],
             cwd=ROOT,
             env=full,
             stderr=self.log,

@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
+import subprocess
+import sys
 import time
 import uuid
 from typing import Any
@@ -16,9 +19,9 @@ import websockets
 
 from registry_api._settings import Settings
 
-from ._support import UvicornServer, make_frame
+from ._support import ROOT, UvicornServer, eventually, free_port, make_frame, scrape, wait_http
 from ._ws import Received, end_session, open_session, present_frames, watch_until
-from .conftest import auth
+from .conftest import auth, server_env
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.xdist_group("live")]
 
@@ -167,3 +170,43 @@ async def test_admin_end_stops_a_connected_presenter(
     assert resumed.ended and resumed.frames == []
     full = await asyncio.wait_for(watch_until(watch, Received()), 10)
     assert full.ended and full.seqs == [0, 1, 2]
+
+
+async def test_viewers_that_leave_at_once_are_released(
+    servers: tuple[UvicornServer, UvicornServer], tokens: dict[str, str]
+) -> None:
+    # Closing right after the handshake used to leave the handler (and the session's tail)
+    # behind for good: the cancellation of its stream task was swallowed mid-subscribe.
+    a, _ = servers
+    s = await open_session(a.base, tokens["alice"])
+    for _ in range(5):
+        async with websockets.connect(f"{a.ws}{s['watchPath']}?token={tokens['vic']}"):
+            pass
+    released = {"qt_ws_active_viewers": 0.0, "qt_stream_tails": 0.0}
+    await eventually(lambda: _metrics_are(a.base, released))
+
+
+async def _metrics_are(base: str, want: dict[str, float]) -> bool:
+    got = await scrape(base)
+    return all(got.get(k) == v for k, v in want.items())
+
+
+async def test_serve_does_not_compress_websockets(
+    settings: Settings, tokens: dict[str, str]
+) -> None:
+    # permessage-deflate of 512 KiB frames costs a core per fast viewer that asks for it
+    port = free_port()
+    env = {**os.environ, **server_env(settings), "QT_LOG_LEVEL": "WARNING"}
+    proc = subprocess.Popen([sys.executable, "-m", "registry_api", "serve", "--port", str(port)],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL)  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        await asyncio.to_thread(wait_http, base + "/ready", 30, proc)
+        s = await open_session(base, tokens["alice"])
+        url = f"ws://127.0.0.1:{port}{s['watchPath']}?token={tokens['vic']}"
+        async with websockets.connect(url, compression="deflate") as ws:
+            assert ws.response is not None
+            assert ws.response.headers.get("Sec-WebSocket-Extensions") is None
+    finally:
+        proc.terminate()
+        proc.wait(10)
