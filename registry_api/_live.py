@@ -262,18 +262,27 @@ class LiveSupervisor:
             except (ServiceUnavailableError, *RETRYABLE, RedisError) as exc:
                 _log.warning("live supervisor job failed", extra={"job": job.__name__,
                                                                    "error": repr(exc)})  # fmt: skip
+            except Exception:  # keep the loop: it bounds revocation and idle sessions
+                _log.exception("live supervisor job failed", extra={"job": job.__name__})
 
     async def _recheck(self) -> None:
         await self.live.recheck(self.db)
 
     async def _listen(self) -> None:
-        await with_backoff(
-            self._listen_once,
-            retry_for=None,
-            retry_on=(*RETRYABLE, RedisError),
-            give_up=lambda: self.stopped,
-            what="control channel",
-        )
+        while not self.stopped:
+            try:
+                await with_backoff(
+                    self._listen_once,
+                    retry_for=None,
+                    retry_on=(*RETRYABLE, RedisError),
+                    give_up=lambda: self.stopped,
+                    what="control channel",
+                )
+            except (*RETRYABLE, RedisError):
+                return  # stopped
+            except Exception:
+                _log.exception("control channel failed; resubscribing")
+                await asyncio.sleep(1.0)
 
     async def _listen_once(self) -> None:
         pubsub = self.redis.pubsub(ignore_subscribe_messages=True)

@@ -250,23 +250,32 @@ class _Tail:
     async def _run(self) -> None:
         STREAM_TAILS.inc()
         try:
-            while self.subs and not self.hub.closed:
-                try:
-                    page = await with_backoff(
-                        self._next,
-                        retry_for=None,
-                        retry_on=(*RETRYABLE, RedisError),
-                        give_up=lambda: self.hub.closed or not self.subs,
-                        what=f"tail {self.key}",
-                    )
-                except (*RETRYABLE, RedisError):
-                    return
-                for entry in page:
-                    self.last_id = entry.id
-                    for sub in list(self.subs):
-                        sub.offer(entry)
+            await self._loop()
+        except Exception:
+            _log.exception("stream tail failed", extra={"key": self.key})
         finally:
             STREAM_TAILS.dec()
+            if self.hub._tails.get(self.key) is self:
+                del self.hub._tails[self.key]  # the next viewer starts a new tail
+            for sub in list(self.subs):  # its viewers reconnect (1001) rather than wait forever
+                sub.offer(CLOSED)
+
+    async def _loop(self) -> None:
+        while self.subs and not self.hub.closed:
+            try:
+                page = await with_backoff(
+                    self._next,
+                    retry_for=None,
+                    retry_on=(*RETRYABLE, RedisError),
+                    give_up=lambda: self.hub.closed or not self.subs,
+                    what=f"tail {self.key}",
+                )
+            except (*RETRYABLE, RedisError):
+                return
+            for entry in page:
+                self.last_id = entry.id
+                for sub in list(self.subs):
+                    sub.offer(entry)
 
     async def _next(self) -> list[Entry]:
         page = await self.hub.read_page(self.key, self.last_id)
