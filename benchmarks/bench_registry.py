@@ -7,12 +7,18 @@ Measures, against real uvicorn instances on this machine:
 2. fan-out: one presenter sending frames at 30 frames/s to V WebSocket viewers (default 200)
    spread over the instances; reports end-to-end latency (presenter send -> viewer receive)
    p50/p99 and checks that every viewer got every frame exactly once, in order.
+3. abuse: on its own throwaway Redis, a session of 1,000 frames of 512 KiB is replayed from
+   the start by 20 slow viewers (1 MiB/s each, answering pings) and 20 sockets that never
+   read, all on instance 0, while 100 normal viewers watch a 30 fps session and 50 clients
+   publish. Reports instance 0's peak RSS above idle and the normal load's p99 with and
+   without the abuse (the abusers run in a child process, so they do not slow the client
+   that measures).
 
 Uses ``DATABASE_URL``/``REDIS_URL`` when set, otherwise the local Postgres (127.0.0.1:5432,
 a throwaway ``qt_bench_<random>`` database, dropped afterwards) and Redis (a unique key
 prefix, deleted afterwards). ``--small`` runs a CI-sized version in a few seconds.
 
-    python benchmarks/bench_registry.py [--small] [--instances 2]
+    python benchmarks/bench_registry.py [--small] [--instances 2] [--only abuse]
 """
 
 from __future__ import annotations
@@ -38,7 +44,9 @@ sys.path.insert(0, str(ROOT))
 
 from registry_api._db import apply_migrations  # noqa: E402
 from registry_api._security import ISSUER, hash_password, make_jwt_auth  # noqa: E402
-from tests.registry._support import UvicornServer  # noqa: E402
+from tests.registry._servers import ThrowawayRedis  # noqa: E402
+from tests.registry._support import UvicornServer, peak_rss_mib, rss_mib, scrape  # noqa: E402
+from tests.registry._ws import StalledViewer  # noqa: E402
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -102,12 +110,12 @@ class _RawHTTP:
 
 
 async def bench_publish(
-    servers: list[UvicornServer], token: str, clients: int, total: int
+    servers: list[UvicornServer], token: str, clients: int, total: int, first_seed: int = 0
 ) -> dict[str, Any]:
     """``total`` publishes from ``clients`` concurrent connections."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
-    counter = iter(range(total))
+    counter = iter(range(first_seed, first_seed + total))
 
     def body(i: int) -> bytes:
         return json.dumps(
@@ -163,7 +171,7 @@ async def bench_fanout(
     servers: list[UvicornServer], token: str, viewers: int, fps: float, seconds: float
 ) -> dict[str, Any]:
     """One presenter at ``fps`` to ``viewers`` sockets; e2e latency and loss/order check."""
-    async with httpx.AsyncClient(base_url=servers[0].base) as c:
+    async with httpx.AsyncClient(base_url=servers[0].base, timeout=60) as c:
         r = await c.post(
             "/api/v1/sessions",
             json={"title": "bench"},
@@ -198,27 +206,32 @@ async def bench_fanout(
                 received[k].append(seq)
 
     tasks = [asyncio.create_task(viewer(k)) for k in range(viewers)]
-    await asyncio.wait_for(all_connected.wait(), 60)
-    await asyncio.sleep(0.5)
-    frames = [_frame(i) for i in range(n_frames)]
-    present = f"{servers[0].ws}{session['presentPath']}?token={token}"
-    async with websockets.connect(present, ping_interval=None) as ws:
+    try:
+        await asyncio.wait_for(all_connected.wait(), 60)
+        await asyncio.sleep(0.5)
+        frames = [_frame(i) for i in range(n_frames)]
+        present = f"{servers[0].ws}{session['presentPath']}?token={token}"
+        async with websockets.connect(present, ping_interval=None) as ws:
 
-        async def acks() -> None:
-            for _ in range(n_frames):
-                await ws.recv()
+            async def acks() -> None:
+                for _ in range(n_frames):
+                    await ws.recv()
 
-        ack_task = asyncio.create_task(acks())
-        start = time.perf_counter()
-        for i, f in enumerate(frames):
-            delay = start + i / fps - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            sent_at[i] = time.perf_counter()
-            await ws.send(f)
-        await ack_task
-        await ws.send('{"type": "end"}')
-    await asyncio.wait_for(asyncio.gather(*tasks), 60)
+            ack_task = asyncio.create_task(acks())
+            start = time.perf_counter()
+            for i, f in enumerate(frames):
+                delay = start + i / fps - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                sent_at[i] = time.perf_counter()
+                await ws.send(f)
+            await ack_task
+            await ws.send('{"type": "end"}')
+        await asyncio.wait_for(asyncio.gather(*tasks), 60)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
     expected = list(range(n_frames))
     lost = sum(len(set(expected) - set(r)) for r in received)
     misordered = sum(1 for r in received if r != sorted(r) or len(r) != len(set(r)))
@@ -234,7 +247,177 @@ async def bench_fanout(
     }
 
 
-def main() -> int:
+def _reset_peak_rss(pid: int) -> None:
+    with open(f"/proc/{pid}/clear_refs", "w", encoding="ascii") as fh:
+        fh.write("5")  # VmHWM := VmRSS (Linux >= 4.0)
+
+
+async def _populate(srv: UvicornServer, token: str, frames: int, size: int) -> dict[str, Any]:
+    """A session of ``frames`` frames of ``size`` bytes, sent pipelined, then ended."""
+    async with httpx.AsyncClient(base_url=srv.base, timeout=60) as c:
+        r = await c.post("/api/v1/sessions", json={"title": "abuse"},
+                         headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+        r.raise_for_status()
+        session: dict[str, Any] = r.json()
+    header = json.dumps({"step": 0, "op": "h", "qubits": 15}).encode()
+    noise = os.urandom(size - 16 - len(header))
+    head = b"QTFR" + struct.pack("<HHII", 1, 0, len(header), len(noise)) + header
+    url = f"{srv.ws}{session['presentPath']}?token={token}"
+    window = asyncio.Semaphore(16)  # frames in flight: keeps the server's pings answered
+    async with websockets.connect(url, max_size=None, ping_interval=None) as ws:
+
+        async def acks() -> None:
+            for _ in range(frames):
+                assert json.loads(await ws.recv())["type"] == "ack"
+                window.release()
+
+        ack_task = asyncio.create_task(acks())
+        for i in range(frames):
+            await window.acquire()
+            await ws.send(head + i.to_bytes(8, "little") + noise[8:])
+        await ack_task
+        await ws.send('{"type": "end"}')
+        await ws.wait_closed()
+    return session
+
+
+async def _abusers(url: str, slow: int, stalled: int, rate: float, seconds: float) -> None:
+    """Child process: open the abusive viewers, say ``ready``, trickle until SIGTERM."""
+    import signal
+
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    idle = [await StalledViewer(url).open() for _ in range(stalled)]
+    slows = [await StalledViewer(url).open() for _ in range(slow)]
+    print("ready", flush=True)
+    t0 = loop.time()
+    reads = [asyncio.create_task(v.trickle(rate, seconds)) for v in slows]
+    await stop.wait()
+    elapsed = loop.time() - t0
+    for task in reads:
+        task.cancel()
+    await asyncio.gather(*reads, return_exceptions=True)
+    closed = sum(1 for v in slows + idle if v.proto.close_rcvd is not None)
+    got = [v.read_bytes for v in slows]
+    print(json.dumps({"slow_bytes": sum(got), "slow_min": min(got, default=0),
+                      "closed": closed, "child_seconds": elapsed}))  # fmt: skip
+    for v in slows + idle:
+        v.close()
+
+
+def _cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+        fields = fh.read().rsplit(") ", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def bench_abuse(
+    servers: list[UvicornServer], token: str, redis_pid: int, *, frames: int, frame_bytes: int, slow: int,
+    stalled: int, rate: float, viewers: int, clients: int, publishes: int, fps: float,
+    seconds: float,
+) -> dict[str, Any]:  # fmt: skip
+    """Abusive replays on instance 0 while normal viewers and publishers are measured."""
+    pid = servers[0].proc.pid
+    pids = [srv.proc.pid for srv in servers] + [redis_pid, os.getpid()]
+    idle = rss_mib(pid)
+    session = await _populate(servers[-1], token, frames, frame_bytes)
+    populated = rss_mib(pid)
+    cpu0 = [_cpu_seconds(p) for p in pids]
+    quiet = await asyncio.gather(
+        bench_fanout(servers, token, viewers, fps, seconds),
+        bench_publish(servers, token, clients, publishes, first_seed=10**6),
+        return_exceptions=True,
+    )
+    cpu_quiet = [_cpu_seconds(p) - c for p, c in zip(pids, cpu0, strict=True)]
+    _reset_peak_rss(pid)
+    url = f"{servers[0].ws}{session['watchPath']}?token={token}&last_id=0-0"
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--abuse-child", url, str(slow), str(stalled), str(rate),
+        str(seconds * 10), stdout=asyncio.subprocess.PIPE, cwd=ROOT,
+    )  # fmt: skip
+    assert child.stdout is not None
+    try:
+        line = await asyncio.wait_for(child.stdout.readline(), 120)
+        assert line == b"ready\n", line
+        t0 = time.perf_counter()
+        cpu0 = [_cpu_seconds(p) for p in pids]
+        loaded = await asyncio.gather(
+            bench_fanout(servers, token, viewers, fps, seconds),
+            bench_publish(servers, token, clients, publishes, first_seed=2 * 10**6),
+            return_exceptions=True,
+        )
+        abused_for = time.perf_counter() - t0
+        cpu_loaded = [_cpu_seconds(p) - c for p, c in zip(pids, cpu0, strict=True)]
+        peak, during = peak_rss_mib(pid), rss_mib(pid)
+        drops = (await scrape(servers[0].base)).get("qt_ws_viewer_drops_total", 0.0)
+    finally:
+        if child.returncode is None:
+            child.terminate()
+    out, _ = await asyncio.wait_for(child.communicate(), 60)
+    stats = json.loads(out.decode().strip().splitlines()[-1])
+    return {
+        "idle_mib": idle, "populated_mib": populated, "peak_mib": peak, "during_mib": during,
+        "seconds": abused_for, "drops": drops, "quiet": quiet, "loaded": loaded, **stats,
+        "cpu_quiet": cpu_quiet, "cpu_loaded": cpu_loaded,
+    }  # fmt: skip
+
+
+def _abuse_rows(ab: dict[str, Any], a: argparse.Namespace) -> tuple[list[str], bool]:
+    qf, qp = ab["quiet"]
+    lf, lp = ab["loaded"]
+    grown = ab["peak_mib"] - ab["idle_mib"]
+    mib = a.abuse_frame_kib / 1024 * a.abuse_frames
+    rows = [
+        f"| abuse: server memory | {a.abuse_slow} slow viewers ({a.abuse_rate / 2**20:g} MiB/s, "
+        f"answering pings) + {a.abuse_stalled} never-reading sockets replay {a.abuse_frames} x "
+        f"{a.abuse_frame_kib} KiB ({mib:.0f} MiB) on instance 0 for {ab['seconds']:.0f} s | "
+        f"RSS idle {ab['idle_mib']:.0f} MiB, after populating {ab['populated_mib']:.0f}, peak "
+        f"during abuse {ab['peak_mib']:.0f} (**+{grown:.0f} MiB**); slow viewers read "
+        f"{ab['slow_bytes'] / 2**20:.0f} MiB in {ab['child_seconds']:.0f} s (slowest "
+        f"{ab['slow_min'] / 2**20:.1f}); {ab['drops']:.0f} dropped | - | - | "
+        f"<= 300 MiB above idle |",
+        _fan_row(lf, qf, a),
+        _pub_row(lp, qp, a),
+    ]
+    cpu = ", ".join(
+        f"{q:.1f} -> {c:.1f}" for q, c in zip(ab["cpu_quiet"], ab["cpu_loaded"], strict=True)
+    )
+    rows.append(f"| abuse: CPU | CPU seconds of each instance, Redis and the measuring client, "
+                f"quiet -> abused phase | {cpu} | - | - | - |")  # fmt: skip
+    ok = (
+        isinstance(lf, dict) and isinstance(lp, dict) and lf["lost"] == 0
+        and lf["misordered_viewers"] == 0 and set(lp["statuses"]) == {201}
+    )  # fmt: skip
+    return rows, ok
+
+
+def _fan_row(lf: Any, qf: Any, a: argparse.Namespace) -> str:
+    head = f"| abuse: fan-out meanwhile | 1 presenter @ {a.fps:g} fps -> {a.abuse_viewers} viewers"
+    if not isinstance(lf, dict):
+        return f"{head} | **failed: {lf!r:.120}** | - | - | p99 <= 150 ms, no loss |"
+    quiet = (f"quiet {qf['p99_ms']:.1f} ms, x{lf['p99_ms'] / qf['p99_ms']:.2f}"
+             if isinstance(qf, dict) else f"quiet run failed: {qf!r:.60}")  # fmt: skip
+    return (
+        f"{head}, {lf['frames']} frames | {lf['delivered']} deliveries, lost {lf['lost']}, "
+        f"misordered viewers {lf['misordered_viewers']} | {lf['p50_ms']:.1f} ms | "
+        f"{lf['p99_ms']:.1f} ms ({quiet}) | p99 <= 150 ms, no loss |"
+    )
+
+
+def _pub_row(lp: Any, qp: Any, a: argparse.Namespace) -> str:
+    head = f"| abuse: publish meanwhile | {a.abuse_clients} clients"
+    if not isinstance(lp, dict):
+        return f"{head} | **failed: {lp!r:.120}** | - | - | p99 <= 100 ms |"
+    quiet = (f"quiet {qp['p99_ms']:.1f} ms, x{lp['p99_ms'] / qp['p99_ms']:.2f}"
+             if isinstance(qp, dict) else f"quiet run failed: {qp!r:.60}")  # fmt: skip
+    return (
+        f"{head}, {lp['requests']} runs | {lp['rps']:.0f} runs/s (statuses {lp['statuses']}) | "
+        f"{lp['p50_ms']:.1f} ms | {lp['p99_ms']:.1f} ms ({quiet}) | p99 <= 100 ms |"
+    )
+
+
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--small", action="store_true", help="CI-sized run")
     parser.add_argument("--instances", type=int, default=2, help="uvicorn instances")
@@ -242,14 +425,59 @@ def main() -> int:
     parser.add_argument("--publishes", type=int, default=None)
     parser.add_argument("--viewers", type=int, default=None)
     parser.add_argument("--fps", type=float, default=30.0)
-    parser.add_argument("--only", choices=["publish", "fanout"], default=None)
+    parser.add_argument("--only", choices=["publish", "fanout", "abuse"], default=None)
     parser.add_argument("--pool", type=int, default=10, help="DB_POOL_MAX per instance")
     parser.add_argument("--seconds", type=float, default=None)
-    args = parser.parse_args()
-    clients = args.clients or (10 if args.small else 50)
-    publishes = args.publishes or (300 if args.small else 5000)
-    viewers = args.viewers or (20 if args.small else 200)
-    seconds = args.seconds or (3.0 if args.small else 10.0)
+    abuse = parser.add_argument_group("abuse run")
+    abuse.add_argument("--abuse-frames", type=int, default=None, help="frames in the session")
+    abuse.add_argument("--abuse-frame-kib", type=int, default=512)
+    abuse.add_argument("--abuse-slow", type=int, default=None, help="slow replaying viewers")
+    abuse.add_argument("--abuse-stalled", type=int, default=None, help="never-reading sockets")
+    abuse.add_argument("--abuse-rate", type=float, default=2**20, help="slow read, bytes/s")
+    abuse.add_argument("--abuse-viewers", type=int, default=None, help="normal viewers meanwhile")
+    abuse.add_argument("--abuse-clients", type=int, default=None, help="publishers meanwhile")
+    parser.add_argument("--abuse-child", nargs=5, help=argparse.SUPPRESS)
+    a = parser.parse_args()
+    a.clients = a.clients or (10 if a.small else 50)
+    a.publishes = a.publishes or (300 if a.small else 5000)
+    a.viewers = a.viewers or (20 if a.small else 200)
+    a.seconds = a.seconds or (3.0 if a.small else 10.0)
+    a.abuse_frames = a.abuse_frames or (100 if a.small else 1000)
+    a.abuse_slow = a.abuse_slow if a.abuse_slow is not None else (4 if a.small else 20)
+    a.abuse_stalled = a.abuse_stalled if a.abuse_stalled is not None else (4 if a.small else 20)
+    a.abuse_viewers = a.abuse_viewers or (20 if a.small else 100)
+    a.abuse_clients = a.abuse_clients or (10 if a.small else 50)
+    return a
+
+
+def _abuse(a: argparse.Namespace, env: dict[str, str], token: str) -> dict[str, Any]:
+    store = ThrowawayRedis(persist=False)  # 500 MiB of frames stay off the shared Redis
+    frame_bytes = a.abuse_frame_kib * 1024
+    env = {**env, "REDIS_URL": store.url, "MAX_OPEN_SESSIONS": "100",
+           "STREAM_MAX_BYTES": str(2 * a.abuse_frames * frame_bytes)}  # fmt: skip
+    servers: list[UvicornServer] = []
+    try:
+        servers = [UvicornServer(env) for _ in range(a.instances)]
+        assert store.proc is not None
+        return asyncio.run(bench_abuse(
+            servers, token, store.proc.pid, frames=a.abuse_frames, frame_bytes=frame_bytes, slow=a.abuse_slow,
+            stalled=a.abuse_stalled, rate=a.abuse_rate, viewers=a.abuse_viewers,
+            clients=a.abuse_clients, publishes=a.abuse_clients * (8 if a.small else 40),
+            fps=a.fps, seconds=a.seconds,
+        ))  # fmt: skip
+    finally:
+        for srv in servers:
+            srv.stop()
+        store.cleanup()
+
+
+def main() -> int:
+    args = _arguments()
+    if args.abuse_child:
+        url, slow, stalled, rate, seconds = args.abuse_child
+        asyncio.run(_abusers(url, int(slow), int(stalled), float(rate), float(seconds)))
+        return 0
+    clients, publishes, viewers, seconds = args.clients, args.publishes, args.viewers, args.seconds
 
     admin_dsn = os.environ.get("BENCH_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -264,21 +492,27 @@ def main() -> int:
         "REDIS_KEY_PREFIX": prefix,
         "DB_POOL_MAX": str(args.pool),
         "QT_LOG_LEVEL": "WARNING",
+        "MAX_OPEN_SESSIONS": "100",
     }
     servers: list[UvicornServer] = []
+    pub = fan = ab = None
     try:
-        servers = [UvicornServer(env) for _ in range(args.instances)]
         token = make_jwt_auth(secret, 3600).create_token(
             str(uid), token_issuer=ISSUER, token_audience=ISSUER
         )
-        pub = fan = None
-        if args.only != "fanout":
+        if args.only in (None, "publish", "fanout"):
+            servers = [UvicornServer(env) for _ in range(args.instances)]
+        if args.only in (None, "publish"):
             pub = asyncio.run(bench_publish(servers, token, clients, publishes))
-        if args.only != "publish":
+        if args.only in (None, "fanout"):
             fan = asyncio.run(bench_fanout(servers, token, viewers, args.fps, seconds))
+        for srv in servers:
+            srv.stop()
+        if args.only in (None, "abuse"):
+            ab = _abuse(args, env, token)
     finally:
-        for s in servers:
-            s.stop()
+        for srv in servers:
+            srv.stop()
         asyncio.run(_drop_db(admin_dsn, db_name))
         client = redis.Redis.from_url(redis_url)
         keys = list(client.scan_iter(match=prefix + "*"))
@@ -308,6 +542,10 @@ def main() -> int:
             f"misordered viewers {fan['misordered_viewers']} | {fan['p50_ms']:.1f} ms "
             f"| {fan['p99_ms']:.1f} ms | p99 <= 150 ms, no loss |"
         )
+    if ab is not None:
+        rows, ab_ok = _abuse_rows(ab, args)
+        ok = ok and ab_ok
+        print("\n".join(rows))
     return 0 if ok else 1
 
 
