@@ -289,7 +289,7 @@ async def _pump(
     try:
         last = parse_stream_id(last_id)
         while True:
-            page = await hub.read_page(key, last_id)
+            page = await hub.read_page(key, last_id, retry_for=5.0)
             for entry in page:
                 await _send_entry(socket, entry, stall)
                 if isinstance(entry, EndEntry):

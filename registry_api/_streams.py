@@ -238,7 +238,9 @@ class _Tail:
 
     async def start(self) -> None:
         try:
-            last: Any = await self.hub.redis.xrevrange(self.key, "+", "-", count=1)
+            last: Any = await with_backoff(
+                lambda: self.hub.redis.xrevrange(self.key, "+", "-", count=1), retry_for=5.0
+            )
             self.last_id = last[0][0].decode() if last else "0-0"
         except BaseException as exc:
             self.ready.set_exception(exc)
@@ -393,9 +395,18 @@ class StreamHub:
         """Whether the stream carries its end marker."""
         return bool(await self.redis.hexists(key + ":meta", "end"))
 
-    async def read_page(self, key: str, after_id: str, *, most: int = 1000) -> list[Entry]:
-        """Entries after ``after_id`` (exclusive): ``page_bytes`` of frames, at least one."""
-        raw: Any = await self._page(keys=[key], args=[after_id, self.page_bytes, most])
+    async def read_page(
+        self, key: str, after_id: str, *, most: int = 1000, retry_for: float | None = 0.0
+    ) -> list[Entry]:
+        """Entries after ``after_id`` (exclusive): ``page_bytes`` of frames, at least one.
+
+        Connection errors are retried for ``retry_for`` seconds (a read is idempotent; after a
+        Redis restart the pool's first connections are stale).
+        """
+        args: list[bytes | int | str] = [after_id, self.page_bytes, most]
+        raw: Any = await with_backoff(
+            lambda: self._page(keys=[key], args=args), retry_for=retry_for
+        )
         return [decode_entry(i, f) for i, f in raw]
 
     async def last_entry(self, key: str) -> Entry | None:
