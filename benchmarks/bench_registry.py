@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import secrets
@@ -293,7 +294,8 @@ async def _abusers(url: str, slow: int, stalled: int, rate: float, seconds: floa
     print("ready", flush=True)
     t0 = loop.time()
     reads = [asyncio.create_task(v.trickle(rate, seconds)) for v in slows]
-    await stop.wait()
+    with contextlib.suppress(TimeoutError):  # never outlive the run, even if orphaned
+        await asyncio.wait_for(stop.wait(), seconds)
     elapsed = loop.time() - t0
     for task in reads:
         task.cancel()
