@@ -77,6 +77,19 @@ class Estimate:
             "width": self.width,
         }
 
+    def to_wire(self) -> dict[str, Any]:
+        """The site's wire form: :meth:`to_dict` with camelCase keys (``stdError``)."""
+        return {
+            "value": self.value,
+            "low": self.low,
+            "high": self.high,
+            "n": self.n,
+            "confidence": self.confidence,
+            "method": self.method,
+            "stdError": self.std_error,
+            "width": self.width,
+        }
+
 
 def _check_confidence(confidence: float) -> float:
     c = float(confidence)
@@ -237,6 +250,19 @@ class MonteCarloResult:
             "repetitions": self.repetitions,
             "status": self.status,
             "target_width": self.target_width,
+            "seed": self.seed,
+        }
+        if samples:
+            out["samples"] = list(self.samples)
+        return out
+
+    def to_wire(self, samples: bool = False) -> dict[str, Any]:
+        """The site's wire form: :meth:`to_dict` with camelCase keys (``targetWidth``)."""
+        out: dict[str, Any] = {
+            "estimate": None if self.estimate is None else self.estimate.to_wire(),
+            "repetitions": self.repetitions,
+            "status": self.status,
+            "targetWidth": self.target_width,
             "seed": self.seed,
         }
         if samples:

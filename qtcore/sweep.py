@@ -35,6 +35,7 @@ __all__ = [
     "is_cancelled",
     "run_sweep",
     "sweep_points",
+    "table_column",
     "table_csv",
 ]
 
@@ -267,6 +268,14 @@ class SweepResult:
     def _cells(row: SweepRow, cols: list[str]) -> list[Any]:
         return [row.point[c] if c in row.point else row.outputs.get(c) for c in cols]
 
+    def to_wire(self) -> dict[str, Any]:
+        """The site's wire form: the :meth:`to_dict` table (its keys are already single words).
+
+        Column names are values, not keys: parameter paths and output paths as a scenario
+        file writes them (``"theta"``, ``"counts.01"``).
+        """
+        return self.to_dict()
+
     def to_json(self) -> str:
         """Stable JSON (see :func:`qtcore.scenario.dumps_stable`)."""
         return dumps_stable(self.to_dict())
@@ -274,6 +283,19 @@ class SweepResult:
     def to_csv(self) -> str:
         """CSV with a header row; floats as ``repr`` (shortest round-trip)."""
         return table_csv(self.to_dict())
+
+
+def table_column(table: Mapping[str, Any], name: str) -> list[Any]:
+    """The values of column ``name`` of a sweep table (:meth:`SweepResult.to_dict` form).
+
+    Raises:
+        KeyError: no such column (the message lists the columns there are).
+    """
+    columns = list(table["columns"])
+    if name not in columns:
+        raise KeyError(f"no column {name!r} in the sweep table; columns: {', '.join(columns)}")
+    i = columns.index(name)
+    return [row[i] for row in table["rows"]]
 
 
 def table_csv(table: Mapping[str, Any]) -> str:
@@ -304,6 +326,7 @@ def run_sweep(
     combine: str = "product",
     progress: Callable[[int, int, dict[str, float]], None] | None = None,
     cancel: CancelCheck | None = None,
+    on_row: Callable[[SweepRow], None] | None = None,
 ) -> SweepResult:
     """Runs ``func(point, point_seed)`` at every point of the sweep.
 
@@ -314,6 +337,8 @@ def run_sweep(
         combine: ``"product"`` or ``"zip"``.
         progress: called as ``progress(done, total, point)`` after each point.
         cancel: callable or :class:`CancelToken`, checked before each point.
+        on_row: called with each finished :class:`SweepRow` (before ``progress``), for
+            callers that show results as they arrive.
 
     Returns:
         a :class:`SweepResult` (``status == "cancelled"`` if stopped early).
@@ -327,7 +352,10 @@ def run_sweep(
         key = tuple((name, repr(point[name])) for name in sorted(point))
         point_seed = derive_seed(seed, "point", key)
         outputs = flatten(func(dict(point), point_seed))
-        result.rows.append(SweepRow(i, dict(point), point_seed, outputs))
+        row = SweepRow(i, dict(point), point_seed, outputs)
+        result.rows.append(row)
+        if on_row is not None:
+            on_row(row)
         if progress is not None:
             progress(i + 1, len(pts), dict(point))
     return result

@@ -20,6 +20,7 @@ import cmath
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from qtcore._parameter import (
     ParameterExpression,
@@ -138,6 +139,21 @@ class GateSpec:
     summary: str
     params: tuple[str, ...] = ()
     variadic: bool = False
+
+    def to_wire(self) -> dict[str, Any]:
+        """The site's wire form (camelCase keys): what the circuit editor's palette needs."""
+        return {
+            "name": self.name,
+            "numParams": self.num_params,
+            "params": list(self.params),
+            "numControls": self.num_controls,
+            "numTargets": self.num_targets,
+            "summary": self.summary,
+            "variadic": self.variadic,
+            "structure": self.structure,
+            "qasm2": self.qasm2,
+            "qasm3": self.qasm3,
+        }
 
 
 def _neg(name: str) -> Callable[[tuple[ParamValue, ...]], tuple[str, tuple[ParamValue, ...]]]:

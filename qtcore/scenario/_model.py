@@ -131,6 +131,25 @@ class Scenario:
             return self.section.noise
         return build_noise(self.data, self.source)
 
+    def to_wire(self) -> dict[str, Any]:
+        """The site's wire form: a summary with camelCase keys, plus ``document``.
+
+        ``document`` is the normalized scenario exactly as a scenario file holds it (what
+        the content hash covers, what the registry stores and what :func:`scenario_from_dict`
+        reads back), so it keeps the file format's names.
+        """
+        return {
+            "name": self.name,
+            "title": self.title,
+            "kind": self.kind,
+            "pointKind": self.point_kind,
+            "description": self.description,
+            "seed": self.seed,
+            "shots": self.shots,
+            "contentHash": self.content_hash,
+            "document": self.data,
+        }
+
 
 def set_path(data: dict[str, Any], path: str, value: Any, source: str = "<input>") -> None:
     """Sets ``data[a][b]...`` for ``path = "a.b..."``; a bare name means ``parameters.name``.

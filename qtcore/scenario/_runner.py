@@ -25,7 +25,7 @@ from qtcore.scenario._sections import (
     SweepSection,
 )
 from qtcore.sim import get_kernel, interpreter, simulate
-from qtcore.sweep import Axis, CancelCheck, run_sweep
+from qtcore.sweep import Axis, CancelCheck, SweepRow, run_sweep
 
 __all__ = ["ScenarioResult", "run_scenario"]
 
@@ -64,6 +64,33 @@ class ScenarioResult:
             "checks": [c.to_dict() for c in self.checks],
             "passed": self.passed,
             "provenance": self.provenance,
+        }
+
+    def to_wire(self) -> dict[str, Any]:
+        """The site's wire form: :meth:`to_dict` with camelCase keys.
+
+        ``outputs`` travel verbatim: they are named as the scenario file's ``expected``
+        paths and ``sweep.columns`` address them, and as ``python -m qtcore run`` prints them.
+        """
+        prov = self.provenance
+        return {
+            "scenario": self.scenario.name,
+            "title": self.scenario.title,
+            "kind": self.scenario.kind,
+            "status": self.status,
+            "outputs": self.outputs,
+            "checks": [c.to_dict() for c in self.checks],
+            "passed": self.passed,
+            "provenance": {
+                "qtcoreVersion": prov.get("qtcore_version"),
+                "kernel": prov.get("kernel"),
+                "backend": prov.get("backend"),
+                "seed": prov.get("seed"),
+                "shots": prov.get("shots"),
+                "interpreter": prov.get("interpreter"),
+                "scenarioHash": prov.get("scenario_hash"),
+                "schema": prov.get("schema"),
+            },
         }
 
     def to_json(self) -> str:
@@ -171,6 +198,7 @@ def run_scenario(
     progress: Callable[[int, int, dict[str, float]], None] | None = None,
     cancel: CancelCheck | None = None,
     axes: list[Axis] | None = None,
+    on_row: Callable[[SweepRow], None] | None = None,
 ) -> ScenarioResult:
     """Runs a scenario and checks its expected outcomes.
 
@@ -183,6 +211,7 @@ def run_scenario(
         cancel: callable or :class:`~qtcore.sweep.CancelToken` checked between sweep
             points and Monte-Carlo batches.
         axes: sweep axes replacing the scenario's (or sweeping a non-sweep scenario).
+        on_row: called with each finished sweep row (see :func:`qtcore.sweep.run_sweep`).
 
     Returns:
         a :class:`ScenarioResult` (``passed`` tells whether every check held).
@@ -192,7 +221,7 @@ def run_scenario(
     kernel = get_kernel(backend).name if scenario.point_kind != "relativity" else None
     status = "completed"
     if isinstance(scenario.section, SweepSection) or axes:
-        outputs, status = _run_sweep(scenario, seed, shots, backend, progress, cancel, axes)
+        outputs, status = _run_sweep(scenario, seed, shots, backend, progress, cancel, axes, on_row)
     elif isinstance(scenario.section, CircuitSection):
         outputs, status = _run_circuit(scenario.section, seed, shots, backend, cancel)
     else:
@@ -221,6 +250,7 @@ def _run_sweep(
     progress: Callable[[int, int, dict[str, float]], None] | None,
     cancel: CancelCheck | None,
     axes: list[Axis] | None,
+    on_row: Callable[[SweepRow], None] | None = None,
 ) -> tuple[dict[str, Any], str]:
     sec = sc.section
     if isinstance(sec, SweepSection):
@@ -252,6 +282,6 @@ def _run_sweep(
         return {k: v for k, v in out.items() if k not in ("parameters", "seed", "kernel")}
 
     result = run_sweep(
-        point, run_axes, seed=seed, combine=combine, progress=progress, cancel=cancel
+        point, run_axes, seed=seed, combine=combine, progress=progress, cancel=cancel, on_row=on_row
     )
     return {"table": result.to_dict()}, result.status

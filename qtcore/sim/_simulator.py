@@ -92,6 +92,31 @@ class Result:
             out["memory"] = list(self.memory)
         return out
 
+    def to_wire(self, amplitudes: bool = False) -> dict[str, Any]:
+        """The result as the site's worker protocol carries it (camelCase keys).
+
+        ``numQubits``, ``numClbits``, ``shots``, ``seed``, ``kernel``, ``method``,
+        ``counts``, ``clbits``; ``probabilities`` up to 12 qubits; ``amplitudes`` as
+        ``[re, im]`` pairs when asked (same limit); ``memory`` when recorded.
+        """
+        out: dict[str, Any] = {
+            "numQubits": self.circuit.num_qubits,
+            "numClbits": self.circuit.num_clbits,
+            "shots": self.shots,
+            "seed": self.seed,
+            "kernel": self.kernel,
+            "method": self.method,
+            "counts": dict(self.counts),
+            "clbits": list(self.clbits),
+        }
+        if self.state.num_qubits <= 12:
+            out["probabilities"] = self.probabilities()
+            if amplitudes:
+                out["amplitudes"] = [[z.real, z.imag] for z in self.state_vector]
+        if self.memory is not None:
+            out["memory"] = list(self.memory)
+        return out
+
 
 @dataclass
 class Step:
