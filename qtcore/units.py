@@ -97,6 +97,17 @@ _NUMBER = re.compile(r"\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(.*?
 _OPERATOR_SPACES = re.compile(r"\s*([/^*])\s*")
 
 
+_EXAMPLES = {
+    "velocity": "'0.9c' or '7.66 km/s'",
+    "length": "'20200 km' or '1 AU'",
+    "time": "'1 day' or '3600 s'",
+    "acceleration": "'9.81 m/s^2' or '1 g'",
+    "mass": "'5.972e24 kg'",
+    "frequency": "'9.19 GHz'",
+    "angle": "'45 deg'",
+}
+
+
 def _allowed(dimension: str) -> str:
     return ", ".join(UNITS[dimension])
 
@@ -123,6 +134,10 @@ def parse_quantity(text: str, dimension: str | None = None) -> float:
         raise UnitError(
             f"unknown dimension {dimension!r} for {text!r}; allowed: {', '.join(DIMENSIONS)}"
         )
+    if not text.strip():
+        what = f"a {dimension}" if dimension else "a quantity"
+        example = _EXAMPLES.get(dimension or "", "'7.66 km/s'")
+        raise UnitError(f"the text is empty: give {what} with a unit, such as {example}")
     match = _NUMBER.match(text)
     if match is None:
         wanted = f"{dimension} " if dimension else ""

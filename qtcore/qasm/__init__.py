@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 
 from qtcore.circuit import Circuit
+from qtcore.errors import QasmError
 from qtcore.qasm._exporter import export
 from qtcore.qasm._parser import parse
 
@@ -51,13 +52,14 @@ def load(path: str | os.PathLike[str]) -> Circuit:
         return loads(f.read())
 
 
-def dumps(circuit: Circuit, version: int = 2) -> str:
+def dumps(circuit: Circuit, version: int | str = 2) -> str:
     """Writes ``circuit`` as an OpenQASM program.
 
     Args:
         circuit: the circuit to export.
-        version: 2 (OpenQASM 2.0 with ``qelib1.inc``) or 3 (OpenQASM 3 with
-            ``stdgates.inc``).
+        version: 2 (OpenQASM 2.0 with ``qelib1.inc``), 3 (OpenQASM 3 with
+            ``stdgates.inc``) or ``"auto"``: version 2 when it can express the circuit,
+            else version 3 (e.g. a condition on a single bit).
 
     Returns:
         The program text; :func:`loads` reads it back to a circuit with the same unitary,
@@ -68,10 +70,17 @@ def dumps(circuit: Circuit, version: int = 2) -> str:
             :class:`~qtcore.UnitaryGate`, a condition on bits that are not a whole
             register in version 2, an unbound parameter in version 2, ...).
     """
+    if version == "auto":
+        try:
+            return export(circuit, 2)
+        except QasmError:
+            return export(circuit, 3)
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise QasmError(f"OpenQASM version must be 2, 3 or 'auto', got {version!r}")
     return export(circuit, version)
 
 
-def dump(circuit: Circuit, path: str | os.PathLike[str], version: int = 2) -> None:
+def dump(circuit: Circuit, path: str | os.PathLike[str], version: int | str = 2) -> None:
     """Writes :func:`dumps` output to the file at ``path`` (UTF-8)."""
     text = dumps(circuit, version)
     with open(path, "w", encoding="utf-8") as f:

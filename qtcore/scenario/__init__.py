@@ -29,6 +29,14 @@ from __future__ import annotations
 from qtcore._stable import canonical, content_hash, dumps_stable
 from qtcore.scenario._calculators import CALCULATORS, calculate
 from qtcore.scenario._checks import CHECKS, CheckResult, lookup
+from qtcore.scenario._documents import (
+    MAX_SWEEP_POINTS,
+    circuit_scenario,
+    circuit_sweep_scenario,
+    outcome_key,
+    read_integer,
+    read_number,
+)
 from qtcore.scenario._model import (
     KINDS,
     SCHEMA_VERSION,
@@ -53,6 +61,7 @@ __all__ = [
     "CALCULATORS",
     "CHECKS",
     "KINDS",
+    "MAX_SWEEP_POINTS",
     "SCHEMA_VERSION",
     "CheckResult",
     "CircuitSection",
@@ -65,12 +74,17 @@ __all__ = [
     "SweepSection",
     "calculate",
     "canonical",
+    "circuit_scenario",
+    "circuit_sweep_scenario",
     "content_hash",
     "dumps_stable",
     "load_scenario",
     "loads_scenario",
     "lookup",
+    "outcome_key",
     "parse_axis",
+    "read_integer",
+    "read_number",
     "run_scenario",
     "scenario_from_dict",
     "set_path",

@@ -77,7 +77,7 @@ def test_dimension_is_inferred_when_unique() -> None:
         ("1 g", None, ["ambiguous", "dimension="]),
         ("20200", "length", ["no unit", "km"]),
         ("km", "length", ["cannot parse 'km'"]),
-        ("", "time", ["cannot parse"]),
+        ("", "time", ["the text is empty", "such as '1 day'"]),
         ("nan km", "length", ["cannot parse"]),
         ("1e999 km", "length", ["not finite"]),
         ("1e308 AU", "length", ["overflows"]),
