@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import struct
 import uuid
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -13,6 +12,7 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
+from qtcore.frames import MAGIC, PREFIX, VERSION
 from registry_api import _audit
 from registry_api._db import Database
 from registry_api._live import announce, end_session
@@ -23,23 +23,21 @@ from registry_api._wire import SessionEnded
 
 __all__ = ["SESSION_SELECT", "SessionController", "validate_frame"]
 
-_FRAME_HEAD = struct.Struct("<4sHHII")
-
 
 def validate_frame(data: bytes, max_bytes: int) -> str | None:
     """Check the outer framing of a qtcore frame; return an error message or ``None``."""
     if len(data) > max_bytes:
         return f"frame has {len(data)} bytes; the limit is {max_bytes}"
-    if len(data) < _FRAME_HEAD.size:
-        return f"frame has {len(data)} bytes; a frame header alone is {_FRAME_HEAD.size}"
-    magic, version, _flags, header_len, data_len = _FRAME_HEAD.unpack_from(data)
-    if magic != b"QTFR":
-        return f"frame magic is {magic!r}; expected b'QTFR'"
-    if version != 1:
-        return f"frame version {version} is not supported; supported: 1"
-    if _FRAME_HEAD.size + header_len + data_len != len(data):
+    if len(data) < PREFIX.size:
+        return f"frame has {len(data)} bytes; a frame header alone is {PREFIX.size}"
+    magic, version, _flags, header_len, data_len = PREFIX.unpack_from(data)
+    if magic != MAGIC:
+        return f"frame magic is {magic!r}; expected {MAGIC!r}"
+    if version != VERSION:
+        return f"frame version {version} is not supported; supported: {VERSION}"
+    if PREFIX.size + header_len + data_len != len(data):
         return (
-            f"frame lengths disagree: 16 + header {header_len} + data {data_len} "
+            f"frame lengths disagree: {PREFIX.size} + header {header_len} + data {data_len} "
             f"!= message {len(data)} bytes"
         )
     return None

@@ -14,10 +14,14 @@ from typing import Any
 from qtcore.errors import FrameError
 
 __all__ = [
+    "AMP_LIMIT",
     "ARRAY_NAMES",
     "FLAG_AMPLITUDES",
     "FLAG_SUMMARY",
     "MAGIC",
+    "PREFIX",
+    "PROB_LIMIT",
+    "TOP_K",
     "VERSION",
     "Frame",
     "decode_frame",
@@ -26,10 +30,22 @@ __all__ = [
     "encode_frames",
 ]
 
+#: The first four bytes of every frame.
 MAGIC = b"QTFR"
+#: The encoding version this qtcore writes and reads.
 VERSION = 1
+#: Flag bit 0: the frame carries all amplitudes.
 FLAG_AMPLITUDES = 1
+#: Flag bit 1: the state is summarised (top-k, marginals, Bloch vectors).
 FLAG_SUMMARY = 2
+#: The fixed 16-byte prefix: magic, u16 version, u16 flags, u32 header length, u32 data length.
+PREFIX = struct.Struct("<4sHHII")
+#: Default limits: amplitudes up to this many qubits ...
+AMP_LIMIT = 10
+#: ... full probabilities up to this many; beyond, a summary of the ...
+PROB_LIMIT = 12
+#: ... this many most probable basis states.
+TOP_K = 32
 MAX_QUBITS = 64
 #: Data arrays in the order they are laid out in the data section.
 ARRAY_NAMES = (
@@ -41,7 +57,6 @@ ARRAY_NAMES = (
     "topProbabilities",
     "topAmplitudes",
 )
-_PREFIX = struct.Struct("<4sHHII")
 _HEADER_KEYS = (
     "step",
     "op",
@@ -287,7 +302,7 @@ def encode_frame(frame: Frame) -> bytes:
     raw = text.encode("utf-8")
     raw += b" " * (-len(raw) % 8)  # 16 + H is then a multiple of 8
     data = b"".join(chunks)
-    return _PREFIX.pack(MAGIC, VERSION, frame.flags, len(raw), len(data)) + raw + data
+    return PREFIX.pack(MAGIC, VERSION, frame.flags, len(raw), len(data)) + raw + data
 
 
 def encode_frames(frames: Iterable[Frame]) -> bytes:
@@ -299,7 +314,7 @@ def encode_frames(frames: Iterable[Frame]) -> bytes:
 def _prefix(buf: memoryview, where: str) -> tuple[int, int, int]:
     if len(buf) < 16:
         raise FrameError(f"{where}truncated: {len(buf)} bytes, a frame needs at least 16")
-    magic, version, flags, h, d = _PREFIX.unpack_from(buf, 0)
+    magic, version, flags, h, d = PREFIX.unpack_from(buf, 0)
     if magic != MAGIC:
         raise FrameError(f"{where}bad magic {bytes(magic)!r}, expected {MAGIC!r}")
     if version != VERSION:

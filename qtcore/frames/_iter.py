@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from qtcore.errors import FrameError
-from qtcore.frames._codec import MAX_QUBITS, Frame
+from qtcore.frames._codec import AMP_LIMIT, MAX_QUBITS, PROB_LIMIT, TOP_K, Frame
 from qtcore.sim import StateVector, iter_steps
 
 if TYPE_CHECKING:
@@ -49,9 +49,9 @@ def frame_from_state(
     clbits: Sequence[int] = (),
     executed: bool = True,
     outcome: int | None = None,
-    amp_limit: int = 10,
-    prob_limit: int = 12,
-    top_k: int = 32,
+    amp_limit: int = AMP_LIMIT,
+    prob_limit: int = PROB_LIMIT,
+    top_k: int = TOP_K,
     meta: Mapping[str, Any] | None = None,
 ) -> Frame:
     """Builds the frame of one state.
@@ -106,9 +106,9 @@ def iter_frames(
     backend: str = "auto",
     noise: NoiseModel | None = None,
     initial_state: StateVector | Sequence[complex] | str | None = None,
-    amp_limit: int = 10,
-    prob_limit: int = 12,
-    top_k: int = 32,
+    amp_limit: int = AMP_LIMIT,
+    prob_limit: int = PROB_LIMIT,
+    top_k: int = TOP_K,
     meta: Mapping[str, Any] | None = None,
 ) -> Iterator[Frame]:
     """One :class:`Frame` per step of one seeded trajectory (the first is step -1).

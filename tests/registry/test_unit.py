@@ -76,6 +76,34 @@ def test_frame_validation() -> None:
     assert "header alone" in (validate_frame(b"QTFR", 4096) or "")
 
 
+def test_frame_validation_agrees_with_qtcore_frames() -> None:
+    """The registry checks the prefix with qtcore.frames' constants: every frame qtcore
+    encodes (full, amplitude-free and summarised) passes; a prefix qtcore's own decoder
+    rejects for its magic or version is rejected here too."""
+    from qtcore import Circuit, FrameError
+    from qtcore.frames import (
+        MAGIC,
+        PREFIX,
+        PROB_LIMIT,
+        VERSION,
+        decode_frame,
+        encode_frame,
+        iter_frames,
+    )
+
+    for n in (1, PROB_LIMIT - 1, PROB_LIMIT + 1):
+        circ = Circuit(n).h(0)
+        for frame in iter_frames(circ, seed=1, amp_limit=max(n - 1, 0)):
+            data = encode_frame(frame)
+            assert validate_frame(data, 1 << 24) is None
+            assert data[: len(MAGIC)] == MAGIC and PREFIX.size == 16
+    data = encode_frame(next(iter_frames(Circuit(1), seed=1)))
+    for bad in (b"QTFX" + data[4:], data[:4] + struct.pack("<H", VERSION + 1) + data[6:]):
+        with pytest.raises(FrameError):
+            decode_frame(bad)
+        assert validate_frame(bad, 4096) is not None
+
+
 @pytest.mark.parametrize("value", ["1-0", "1700000000000-12"])
 def test_stream_id_parse(value: str) -> None:
     ms, seq = value.split("-")
