@@ -1,4 +1,4 @@
-// Decoder for qtcore's binary frame encoding v1 (see FRAMES.md / site/PROTOCOL.md).
+// Decoder for qtcore's binary frame encoding v1 (spec: FRAMES.md at the repository root).
 //
 // A frame: "QTFR" | u16 version | u16 flags | u32 headerLen | u32 dataLen | JSON header |
 // float64 LE data. A stream is frames back to back; every frame is a multiple of 8 bytes

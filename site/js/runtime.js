@@ -1,10 +1,14 @@
 // Main-thread client of the QuantumTime worker: one worker per page session, a ready
 // promise, typed requests, progress events, and cancel = terminate + restart (works on any
-// static host, no SharedArrayBuffer needed). Protocol: site/PROTOCOL.md.
+// static host, no SharedArrayBuffer needed). Protocol: site/PROTOCOL.md; types: protocol.js.
+
+/** @typedef {import("./protocol.js").WireError} WireError */
+/** @typedef {import("./protocol.js").LoadReply} LoadReply */
 
 const WORKER_URL = new URL("../worker/worker.js", import.meta.url);
 
 export class QtError extends Error {
+  /** @param {Partial<WireError>} error */
   constructor(error) {
     super(error.message || "unknown error");
     this.code = error.code || "QT-ERROR";
@@ -110,9 +114,12 @@ class QtRuntime extends EventTarget {
 
   /**
    * Send one request; resolves with its result (plus `buffer` when the worker sent bytes).
-   * @param {string} type
+   * The result's type follows `type`: "run" -> RunReply, "sweep" -> SweepReply, ... (see
+   * protocol.js); `onProgress` receives the request's `progress` events.
+   * @param {import("./protocol.js").Request["type"]} type
    * @param {object} [payload]
-   * @param {{onProgress?: Function}} [options]
+   * @param {{onProgress?: (event: import("./protocol.js").WorkerEvent) => void}} [options]
+   * @returns {Promise<any>}
    */
   request(type, payload = {}, options = {}) {
     const id = this.nextId++;

@@ -3,12 +3,20 @@
 // Module worker, started by site/js/runtime.js with
 //   new Worker(new URL("../worker/worker.js", import.meta.url), {type: "module"}).
 // Every URL is relative to this file, so the site works under any base path and never
-// talks to another host. Protocol: site/PROTOCOL.md.
+// talks to another host. Protocol: site/PROTOCOL.md; its types: site/js/protocol.js.
 //
-// Requests  {id, type, ...payload}          type: load run step frames qasm relativity
-//                                                  sweep scenario cancel
-// Replies   {id, ok: true, result[, buffer]} | {id, ok: false, error: {code, message, traceback}}
-// Events    {type: "ready"|"progress"|"frame"|"log"|"stage", ...}   (no id; `ref` = request id)
+// Requests  {id, type, ...payload}          type: load run qasm relativity sweep scenario cancel
+// Replies   {id, ok: true, result[, buffer]} | {id, ok: false, error: {code, type, message, ...}}
+// Events    {type: "ready"|"progress"|"log"|"fatal", ...}   (no id; `ref` = request id)
+//
+// The Python end is bridge.py (imported as `qt_bridge`): `call(type, json, progress)` returns
+// the reply envelope as JSON and leaves any frame bytes for `take_buffer()`.
+
+/** @typedef {import("../js/protocol.js").Request} Request */
+/** @typedef {import("../js/protocol.js").Reply} Reply */
+/** @typedef {import("../js/protocol.js").WorkerEvent} WorkerEvent */
+/** @typedef {import("../js/protocol.js").LoadReply} LoadReply */
+/** @typedef {import("../js/protocol.js").WireError} WireError */
 
 const SITE_ROOT = new URL("../../", import.meta.url);
 const PYODIDE_URL = new URL("pyodide/", SITE_ROOT);
@@ -24,6 +32,7 @@ const cancelled = new Set();
 const marks = [["script", performance.now()]];
 const mark = (name) => marks.push([name, performance.now()]);
 
+/** @type {(msg: Reply | WorkerEvent, transfer?: Transferable[]) => void} */
 const post = (msg, transfer) => self.postMessage(msg, transfer || []);
 const stage = (name, n, label) =>
   post({ type: "progress", ref: null, stage: name, done: n, total: 4, label });
@@ -138,6 +147,7 @@ async function init(config) {
   return readyInfo;
 }
 
+/** @returns {WireError} */
 function errorOf(err, code = "QT-WORKER") {
   return {
     code: err?.code ? err.code : code,
@@ -147,6 +157,7 @@ function errorOf(err, code = "QT-WORKER") {
   };
 }
 
+/** @param {Request} msg */
 function handle(msg) {
   const { id, type, ...payload } = msg;
   if (type === "load") {

@@ -203,7 +203,7 @@ def _assert_local(seen: list[str], base: str) -> None:
 
 
 def _frames(blob: bytes) -> list[dict[str, Any]]:
-    """Independent decoder of qtcore's frame stream (FRAMES.md): headers + probabilities."""
+    """Independent decoder of qtcore's frame stream (FRAMES.md at the root): headers + probabilities."""
     out = []
     at = 0
     while at < len(blob):
