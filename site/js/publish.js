@@ -1,4 +1,4 @@
-// "Publish" on a run: <qt-circuit> and <qt-scenario-runner> each get a Publish button that
+// "Publish" on a run: <qt-circuit>, <qt-scenario-runner> and <qt-sweep> get a Publish button that
 // signs in (researcher), posts the run (POST /api/v1/runs: scenario, seed, qtcore version,
 // kernel, results, tags, runtimeMs, base64 frames) and links the new run, or says clearly
 // why not (registry unavailable, 401/403/413/400 with the field, 503).
@@ -14,51 +14,57 @@ import {
 import { ensureSession } from "./registry-signin.js";
 import { h } from "./widget-base.js";
 
-const RESULT_DROP = new Set(["qasm", "circuit", "numQubits", "numClbits"]);
+/**
+ * The body of POST /runs: the run as the scenario document qtcore built for it (which qtcore's
+ * loader re-runs to the same result), its camelCase results and provenance.
+ * @param {import("./protocol.js").ScenarioSummary} scenario
+ * @param {object} results
+ * @param {{seed: number, kernel: string|null, qtcoreVersion?: string}} prov
+ * @param {HTMLElement & {rt: any, runtimeMs?: number}} widget
+ * @param {ArrayBuffer|null} frames
+ */
+function runPayload(scenario, results, prov, widget, frames) {
+  const info = widget.rt.info || {};
+  return {
+    scenario: scenario.document,
+    scenarioName: scenario.name,
+    seed: prov.seed,
+    qtcoreVersion: prov.qtcoreVersion || info.qtcore || "unknown",
+    kernel: prov.kernel || info.kernel || "python",
+    results,
+    runtimeMs: Math.max(0, Number(widget.runtimeMs) || 0),
+    frames: frames ? toBase64(frames) : null,
+  };
+}
+
+function noRun(what) {
+  return new RegistryError(`Run the ${what} first: there is no result to publish yet.`, {
+    code: "NO-RUN",
+  });
+}
 
 /** The body of POST /runs for the last run of a <qt-circuit>. */
 export function circuitRunPayload(widget) {
   const res = widget.lastResult;
-  if (!res)
-    throw new RegistryError("Run the circuit first: there is no result to publish yet.", {
-      code: "NO-RUN",
-    });
-  const info = widget.rt.info || {};
-  const results = Object.fromEntries(Object.entries(res).filter(([k]) => !RESULT_DROP.has(k)));
-  const name = widget.getAttribute("scenario") || widget.id || "circuit";
-  return {
-    scenario: { name, kind: "circuit", seed: res.seed, shots: res.shots, circuit: res.circuit },
-    scenarioName: name,
-    seed: res.seed,
-    qtcoreVersion: info.qtcore || "unknown",
-    kernel: res.kernel,
-    results,
-    runtimeMs: Math.max(0, Number(widget.runtimeMs) || 0),
-    frames: widget.frameBuffer ? toBase64(widget.frameBuffer) : null,
-  };
+  if (!res || !widget.lastScenario) throw noRun("circuit");
+  return runPayload(widget.lastScenario, res, res, widget, widget.frameBuffer || null);
 }
 
 /** The body of POST /runs for the last run of a <qt-scenario-runner>. */
 export function scenarioRunPayload(runner) {
   const s = runner.scenario;
   const res = runner.result;
-  if (!s || !res)
-    throw new RegistryError("Run the scenario first: there is no result to publish yet.", {
-      code: "NO-RUN",
-    });
-  const prov = res.provenance || {};
-  const info = runner.rt.info || {};
-  const { provenance: _p, ...results } = res;
-  return {
-    scenario: s.data || { name: s.name },
-    scenarioName: s.name,
-    seed: prov.seed ?? s.seed ?? 0,
-    qtcoreVersion: prov.qtcore_version || info.qtcore || "unknown",
-    kernel: prov.kernel || res.kernel || info.kernel || "python",
-    results,
-    runtimeMs: Math.max(0, Number(runner.runtimeMs) || 0),
-    frames: null,
-  };
+  if (!s || !res) throw noRun("scenario");
+  const { provenance, ...results } = res;
+  return runPayload(s, results, provenance, runner, null);
+}
+
+/** The body of POST /runs for the last run of a <qt-sweep>. */
+export function sweepRunPayload(widget) {
+  const r = widget.result;
+  if (!r) throw noRun("sweep");
+  const { provenance, ...results } = r.result;
+  return runPayload(r.scenario, { ...results, points: r.points }, provenance, widget, null);
 }
 
 /**

@@ -1,7 +1,7 @@
 // <qt-relativity calc="sr|schwarzschild|gps">: relativity calculators with unit-string inputs
 // ("0.9c", "7.66 km/s", "20200 km", "1 day"), live results from qtcore and an SVG plot.
 
-import { fmtNum, linePlot } from "./plots.js";
+import { linePlot } from "./plots.js";
 import { renderError } from "./runtime.js";
 import { readState, writeState } from "./urlstate.js";
 import {
@@ -24,6 +24,25 @@ const BODIES = [
   ["custom", "Custom mass and radius"],
 ];
 
+const C = 299792458; // m/s, exact
+
+/** A field's value as the calculator reads it: a number where it wants one, else the text. */
+function numberOrText(text) {
+  const t = text.trim();
+  return t !== "" && Number.isFinite(Number(t)) ? Number(t) : text;
+}
+
+/** The Schwarzschild widget's body: a preset name or the custom {name, mass, radius} table. */
+function bodyField(v) {
+  return v.body === "custom" ? { name: "custom", mass: v.mass, radius: v.radius } : v.body;
+}
+
+/**
+ * Each widget runs qtcore's scenario calculators (qtcore.scenario.CALCULATORS) on the boxes as
+ * typed: `compute(ask, v)` asks the worker (`ask(calculator, fields, plot?)`) and returns
+ * `{outputs, plot: {x, y, marker, xlabel, ylabel, logx, logy}}`. An empty box is sent as
+ * empty text, and qtcore says what is missing; only boxes marked `optional` are left out.
+ */
 const CALCS = {
   sr: {
     title: "Special relativity",
@@ -36,13 +55,33 @@ const CALCS = {
         hint: "e.g. 1 day, 3600 s, 1 yr",
       },
     ],
+    async compute(ask, v) {
+      const plot = { param: "speed", x: "beta", y: "gamma", start: 1e-6 * C, stop: 0.999999 * C };
+      const [k, d] = await Promise.all([
+        ask("gamma", { speed: v.speed }, { ...plot, log: true }),
+        ask("dilation", { speed: v.speed, coordinate_duration: v.duration }),
+      ]);
+      const outputs = { ...k.outputs, ...d.outputs };
+      return {
+        outputs,
+        plot: {
+          ...k.plot,
+          marker: [outputs.beta, outputs.gamma],
+          xlabel: "v / c",
+          ylabel: "γ",
+          logx: true,
+          logy: true,
+        },
+      };
+    },
     rows: (r) => [
       ["β = v/c", r.beta.toPrecision(10)],
       ["Lorentz factor γ", r.gamma.toPrecision(15)],
       ["γ − 1", r.gamma_minus_one.toExponential(9)],
       ["rapidity φ = artanh β", r.rapidity.toPrecision(10)],
-      ["proper time τ = t/γ", `${fmtNum(r.properTime)} s`],
-      ["moving clock lags by t − τ", `${r.lag.toExponential(9)} s`],
+      ["coordinate time t", `${r.coordinate_duration.toPrecision(12)} s`],
+      ["proper time τ = t/γ", `${r.proper_duration.toPrecision(12)} s`],
+      ["moving clock lags by t − τ", `${r.time_lag.toExponential(9)} s`],
       [
         "Doppler f_r/f_s (approaching / receding)",
         `${r.doppler_approaching.toPrecision(8)} / ${r.doppler_receding.toPrecision(8)}`,
@@ -62,13 +101,45 @@ const CALCS = {
       { key: "mass", label: "Mass (custom body)", value: "5.972e24 kg" },
       { key: "radius", label: "Body radius (custom body)", value: "6371 km" },
     ],
+    async compute(ask, v) {
+      const body = bodyField(v);
+      const [field, clock] = await Promise.all([
+        ask("schwarzschild", { body }),
+        ask("static_clock", { body, radius: v.radius_at }),
+      ]);
+      const rs = field.outputs.schwarzschild_radius;
+      const r = clock.outputs.radius;
+      const big = field.outputs.radius;
+      const plot = {
+        param: "radius",
+        x: "radius",
+        y: "rate",
+        start: Math.max(rs * 1.0001, Math.min(r, big) / 10),
+        stop: Math.max(r, big) * 100,
+        num: 80,
+        log: true,
+      };
+      const curve = await ask("static_clock", { body }, plot);
+      const outputs = { ...clock.outputs, schwarzschild_radius: rs };
+      return {
+        outputs,
+        plot: {
+          ...curve.plot,
+          marker: [r, outputs.rate],
+          xlabel: "r / m",
+          ylabel: "dτ/dt",
+          logx: true,
+          logy: false,
+        },
+      };
+    },
     rows: (r) => [
       ["body", r.body],
-      ["Schwarzschild radius r_s = 2GM/c²", `${fmtNum(r.schwarzschildRadius)} m`],
-      ["clock rate dτ/dt = √(1 − r_s/r)", r.factor.toPrecision(15)],
+      ["Schwarzschild radius r_s = 2GM/c²", `${r.schwarzschild_radius.toPrecision(9)} m`],
+      ["clock rate dτ/dt = √(1 − r_s/r)", r.rate.toPrecision(15)],
       ["1 − dτ/dt", r.deficit.toExponential(9)],
-      ["weak-field GM/(rc²)", r.weakDeficit.toExponential(9)],
-      ["seconds lost per day vs. infinity", `${r.secondsLostPerDay.toExponential(6)} s`],
+      ["weak-field GM/(rc²)", r.weak_field_deficit.toExponential(9)],
+      ["seconds lost per day vs. infinity", `${r.seconds_lost_per_day.toExponential(6)} s`],
     ],
   },
   gps: {
@@ -78,6 +149,7 @@ const CALCS = {
         key: "altitude",
         label: "Orbit altitude",
         value: "20200 km",
+        optional: true,
         hint: "above Earth's mean radius; leave empty to give the orbit radius",
       },
       {
@@ -90,9 +162,32 @@ const CALCS = {
         key: "latitude",
         label: "Ground clock latitude (°)",
         value: "",
+        optional: true,
         hint: "empty: non-rotating Earth",
       },
     ],
+    async compute(ask, v) {
+      const fields = {};
+      if (v.altitude.trim()) fields.altitude = v.altitude;
+      else fields.orbit_radius = v.orbit_radius;
+      if (v.latitude.trim()) fields.latitude_deg = numberOrText(v.latitude);
+      const g = await ask("gps", fields);
+      const { altitude: _a, orbit_radius: _r, ...ground } = fields;
+      const earth = g.outputs.ground_radius;
+      const plot = { param: "orbit_radius", x: "orbit_radius", y: "net_us_per_day" };
+      const curve = await ask("gps", ground, { ...plot, start: earth * 1.02, stop: earth * 12 });
+      return {
+        outputs: g.outputs,
+        plot: {
+          ...curve.plot,
+          marker: [g.outputs.orbit_radius, g.outputs.net_us_per_day],
+          xlabel: "orbit radius / m",
+          ylabel: "net μs/day",
+          logx: true,
+          logy: false,
+        },
+      };
+    },
     rows: (r) => [
       ["orbit radius", `${(r.orbit_radius / 1000).toFixed(3)} km`],
       ["orbital speed √(GM/r)", `${r.orbital_speed.toFixed(3)} m/s`],
@@ -188,12 +283,15 @@ class QtRelativity extends QtElement {
   async compute() {
     const gen = ++this.gen;
     const inputs = this.values();
+    /** @type {(calculator: string, fields: object, plot?: object) => Promise<import("./protocol.js").RelativityReply>} */
+    const ask = (calculator, fields, plot) =>
+      this.rt.request("relativity", plot ? { calculator, fields, plot } : { calculator, fields });
     try {
-      const r = await this.rt.request("relativity", { calc: this.calc, inputs });
+      const { outputs, plot: p } = await CALCS[this.calc].compute(ask, inputs);
       if (gen !== this.gen) return;
-      this.result = r;
+      this.result = outputs;
       renderError(this.error, null);
-      const rows = CALCS[this.calc].rows(r);
+      const rows = CALCS[this.calc].rows(outputs);
       this.table.replaceChildren(
         h(
           "tbody",
@@ -203,7 +301,6 @@ class QtRelativity extends QtElement {
           ),
         ),
       );
-      const p = r.plot;
       linePlot(this.plot, [{ x: p.x, y: p.y }], {
         xlabel: p.xlabel,
         ylabel: p.ylabel,
@@ -213,7 +310,7 @@ class QtRelativity extends QtElement {
         title: `${p.ylabel} against ${p.xlabel}; the dot marks your input`,
       });
       writeState(this.wid, inputs);
-      this.dispatchEvent(new CustomEvent("qt-result", { detail: r }));
+      this.dispatchEvent(new CustomEvent("qt-result", { detail: outputs }));
     } catch (err) {
       if (gen !== this.gen) return;
       this.result = null;

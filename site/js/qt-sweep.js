@@ -1,8 +1,10 @@
 // <qt-sweep qasm="..." param="theta" start="0" stop="6.2832" num="25" shots="400" seed="7"
 //           target="1" expected="sin(x/2)**2">: sweep a circuit parameter with a progress bar
 // and a live plot of P(target) with 95 % Wilson intervals. Cancel terminates the worker.
+// The boxes are sent as typed: qtcore validates them and says which box is wrong.
 
 import { linePlot } from "./plots.js";
+import { publishControl, sweepRunPayload } from "./publish.js";
 import { renderError } from "./runtime.js";
 import { readState, writeState } from "./urlstate.js";
 import {
@@ -63,6 +65,7 @@ class QtSweep extends QtElement {
       disabled: true,
       onclick: () => this.cancel(),
     });
+    this.publish = publishControl(this, sweepRunPayload);
     this.progress = h("progress", { max: "1", value: "0", "aria-label": "Sweep progress" });
     this.progressText = h("span", { class: "qt-progress-text", "aria-live": "polite" });
     this.status = statusLine("Loading…");
@@ -92,9 +95,11 @@ class QtSweep extends QtElement {
         { class: "qt-toolbar" },
         this.runBtn,
         this.cancelBtn,
+        this.publish.button,
         this.progress,
         this.progressText,
       ),
+      this.publish.panel,
       this.error,
       this.plotFig,
       this.table,
@@ -103,13 +108,14 @@ class QtSweep extends QtElement {
     whenRuntimeReady(this, () => (this.hasAttribute("autorun") || saved.ran ? this.run() : null));
   }
 
+  /** The boxes as typed (validated by qtcore, which names the box that is wrong). */
   spec() {
     return {
-      start: Number(this.startInput.value),
-      stop: Number(this.stopInput.value),
-      num: Number(this.numInput.value),
-      shots: Number(this.shotsInput.value),
-      seed: Number(this.seedInput.value),
+      start: this.startInput.value,
+      stop: this.stopInput.value,
+      num: this.numInput.value,
+      shots: this.shotsInput.value,
+      seed: this.seedInput.value,
     };
   }
 
@@ -119,15 +125,16 @@ class QtSweep extends QtElement {
     const series = [
       {
         x: pts.map((p) => p.value),
-        y: pts.map((p) => p.estimate),
-        low: pts.map((p) => p.low),
-        high: pts.map((p) => p.high),
+        y: pts.map((p) => p.estimate.value),
+        low: pts.map((p) => p.estimate.low),
+        high: pts.map((p) => p.estimate.high),
         points: true,
       },
     ];
-    if (this.expected) {
-      const s = this.spec();
-      const xs = Array.from({ length: 101 }, (_, i) => s.start + ((s.stop - s.start) * i) / 100);
+    const a = Number(this.startInput.value);
+    const b = Number(this.stopInput.value);
+    if (this.expected && Number.isFinite(a) && Number.isFinite(b)) {
+      const xs = Array.from({ length: 101 }, (_, i) => a + ((b - a) * i) / 100);
       series.unshift({ x: xs, y: xs.map((x) => this.expected(x)) });
     }
     const target = this.getAttribute("target") || "0";
@@ -147,19 +154,23 @@ class QtSweep extends QtElement {
     this.progressText.textContent = "starting…";
     this.cancelBtn.disabled = false;
     this.runBtn.disabled = true;
-    writeState(this.wid, {
-      ...Object.fromEntries(Object.entries(s).map(([k, v]) => [k, String(v)])),
-      ran: true,
-    });
+    this.result = null;
+    const t0 = performance.now();
+    writeState(this.wid, { ...s, ran: true });
     this.draw();
     try {
+      /** @type {import("./protocol.js").SweepReply} */
       const r = await this.rt.request(
         "sweep",
         {
           qasm: this.getAttribute("qasm"),
           param: this.getAttribute("param") || "theta",
           target: this.getAttribute("target") || undefined,
-          ...s,
+          start: s.start,
+          stop: s.stop,
+          points: s.num,
+          shots: s.shots,
+          seed: s.seed,
         },
         {
           onProgress: (m) => {
@@ -172,14 +183,20 @@ class QtSweep extends QtElement {
       );
       this.points = r.points;
       this.result = r;
+      this.runtimeMs = performance.now() - t0;
       this.draw();
       renderError(this.error, null);
-      this.progressText.textContent = `done: ${r.points.length} points, ${r.shots} shots each, ${r.kernel} kernel, ${r.interval} intervals`;
+      const kernel = r.result.provenance.kernel;
+      this.progressText.textContent = `done: ${r.points.length} points, ${r.shots} shots each, ${kernel} kernel, 95 % Wilson intervals`;
       const rows = r.points.map((p) =>
         h(
           "tr",
           {},
-          ...[p.value, p.estimate, p.low, p.high].map((v) => h("td", { text: v.toPrecision(5) })),
+          h("td", { text: String(Number(p.value.toPrecision(6))) }),
+          h("td", { text: String(p.k) }),
+          ...[p.estimate.value, p.estimate.low, p.estimate.high].map((v) =>
+            h("td", { text: v.toFixed(4) }),
+          ),
         ),
       );
       this.table.hidden = false;
@@ -191,12 +208,19 @@ class QtSweep extends QtElement {
           h(
             "thead",
             {},
-            h("tr", {}, ...["value", "estimate", "low", "high"].map((t) => h("th", { text: t }))),
+            h(
+              "tr",
+              {},
+              ...[r.param, `k (of ${r.shots})`, `P(${r.target})`, "95 % low", "95 % high"].map(
+                (t) => h("th", { text: t }),
+              ),
+            ),
           ),
           h("tbody", {}, ...rows),
         ),
       );
     } catch (err) {
+      this.table.hidden = true; // no stale table under a new error
       renderRunError(this.error, err, "Sweep", "Sweep cancelled; the Python runtime restarted.");
       this.progressText.textContent = err.code === "QT-CANCELLED" ? "cancelled" : "failed";
     } finally {

@@ -31,7 +31,10 @@ export function scenarioIndex() {
   return indexPromise;
 }
 
-/** Open scenario `name` through the worker: {title, kind, circuit?, qasm?, shots, seed, data}. */
+/**
+ * Open (or run) scenario `name` through the worker.
+ * @returns {Promise<import("./protocol.js").ScenarioReply>} `{scenario, circuit?, qasm?, result?}`
+ */
 export async function loadScenario(rt, name, op = "load", options = {}) {
   const index = await scenarioIndex();
   const entry = index.find((e) => e.name === name);
@@ -164,7 +167,7 @@ class QtScenarioRunner extends QtElement {
       renderError(this.error, null);
       writeState(this.wid, { ran: true });
       this.runtimeMs = performance.now() - t0;
-      this.scenario = r;
+      this.scenario = r.scenario;
       this.result = r.result;
       const res = r.result;
       const table = res.outputs?.table;
@@ -228,7 +231,7 @@ class QtScenarioLoader extends QtElement {
     if (!name) return;
     writeState(this.wid, { name });
     try {
-      const s = await loadScenario(this.rt, name);
+      const { scenario: s, circuit } = await loadScenario(this.rt, name);
       renderError(this.error, null);
       const head = h(
         "p",
@@ -240,12 +243,12 @@ class QtScenarioLoader extends QtElement {
           text: "scenario page",
         }),
       );
-      if (s.circuit) {
+      if (circuit) {
         const c = h("qt-circuit", {
           id: `${this.wid}-circuit`,
-          circuit: JSON.stringify(s.circuit),
-          shots: String(s.shots ?? 1024),
-          seed: String(s.seed ?? 7),
+          circuit: JSON.stringify(circuit),
+          shots: String(s.shots),
+          seed: String(s.seed),
         });
         this.slot_.replaceChildren(head, c);
       } else {
