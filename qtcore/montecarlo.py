@@ -25,6 +25,7 @@ from typing import Any
 
 from qtcore.rng import derive_seed
 from qtcore.sweep import CancelCheck, is_cancelled
+from qtcore.wire import js_safe
 
 __all__ = [
     "Estimate",
@@ -263,7 +264,7 @@ class MonteCarloResult:
             "repetitions": self.repetitions,
             "status": self.status,
             "targetWidth": self.target_width,
-            "seed": self.seed,
+            "seed": js_safe(self.seed),
         }
         if samples:
             out["samples"] = list(self.samples)

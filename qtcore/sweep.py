@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from qtcore._stable import dumps_stable
 from qtcore.rng import Rng, derive_seed
+from qtcore.wire import js_safe
 
 __all__ = [
     "Axis",
@@ -269,12 +270,14 @@ class SweepResult:
         return [row.point[c] if c in row.point else row.outputs.get(c) for c in cols]
 
     def to_wire(self) -> dict[str, Any]:
-        """The site's wire form: the :meth:`to_dict` table (its keys are already single words).
+        """The site's wire form: the :meth:`to_dict` table (its keys are already single words)
+        with the 63-bit point seeds as decimal strings (:func:`qtcore.wire.js_safe`).
 
         Column names are values, not keys: parameter paths and output paths as a scenario
         file writes them (``"theta"``, ``"counts.01"``).
         """
-        return self.to_dict()
+        safe: dict[str, Any] = js_safe(self.to_dict())
+        return safe
 
     def to_json(self) -> str:
         """Stable JSON (see :func:`qtcore.scenario.dumps_stable`)."""

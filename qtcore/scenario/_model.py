@@ -35,6 +35,7 @@ from qtcore.scenario._sections import (
     build_sandbox_section,
 )
 from qtcore.scenario._sweeps import build_axes
+from qtcore.wire import js_safe
 
 __all__ = [
     "KINDS",
@@ -136,9 +137,10 @@ class Scenario:
 
         ``document`` is the normalized scenario exactly as a scenario file holds it (what
         the content hash covers, what the registry stores and what :func:`scenario_from_dict`
-        reads back), so it keeps the file format's names.
+        reads back), so it keeps the file format's names. Integers beyond 2**53 - 1 are
+        decimal strings (:func:`qtcore.wire.js_safe`): a browser would round them.
         """
-        return {
+        wire = {
             "name": self.name,
             "title": self.title,
             "kind": self.kind,
@@ -149,6 +151,8 @@ class Scenario:
             "contentHash": self.content_hash,
             "document": self.data,
         }
+        safe: dict[str, Any] = js_safe(wire)
+        return safe
 
 
 def set_path(data: dict[str, Any], path: str, value: Any, source: str = "<input>") -> None:

@@ -26,6 +26,7 @@ from qtcore.scenario._sections import (
 )
 from qtcore.sim import get_kernel, interpreter, simulate
 from qtcore.sweep import Axis, CancelCheck, SweepRow, run_sweep
+from qtcore.wire import js_safe
 
 __all__ = ["ScenarioResult", "run_scenario"]
 
@@ -69,11 +70,12 @@ class ScenarioResult:
     def to_wire(self) -> dict[str, Any]:
         """The site's wire form: :meth:`to_dict` with camelCase keys.
 
-        ``outputs`` travel verbatim: they are named as the scenario file's ``expected``
-        paths and ``sweep.columns`` address them, and as ``python -m qtcore run`` prints them.
+        ``outputs`` keep their names: the scenario file's ``expected`` paths and
+        ``sweep.columns`` address them, and ``python -m qtcore run`` prints them. Integers
+        beyond 2**53 - 1 (derived seeds) are decimal strings (:func:`qtcore.wire.js_safe`).
         """
         prov = self.provenance
-        return {
+        wire = {
             "scenario": self.scenario.name,
             "title": self.scenario.title,
             "kind": self.scenario.kind,
@@ -92,6 +94,8 @@ class ScenarioResult:
                 "schema": prov.get("schema"),
             },
         }
+        safe: dict[str, Any] = js_safe(wire)
+        return safe
 
     def to_json(self) -> str:
         """Stable JSON (sorted keys, shortest round-trip floats)."""

@@ -25,6 +25,7 @@ from qtcore.rng import Rng, fresh_seed
 from qtcore.sim._apply import apply_gates
 from qtcore.sim._backend import get_kernel
 from qtcore.sim._statevector import StateVector
+from qtcore.wire import js_safe
 
 if TYPE_CHECKING:
     from qtcore.noise import NoiseModel
@@ -93,7 +94,8 @@ class Result:
         return out
 
     def to_wire(self, amplitudes: bool = False) -> dict[str, Any]:
-        """The result as the site's worker protocol carries it (camelCase keys).
+        """The result as the site's worker protocol carries it (camelCase keys, see
+        :mod:`qtcore.wire`: a seed beyond 2**53 - 1 is a decimal string).
 
         ``numQubits``, ``numClbits``, ``shots``, ``seed``, ``kernel``, ``method``,
         ``counts``, ``clbits``; ``probabilities`` up to 12 qubits; ``amplitudes`` as
@@ -103,7 +105,7 @@ class Result:
             "numQubits": self.circuit.num_qubits,
             "numClbits": self.circuit.num_clbits,
             "shots": self.shots,
-            "seed": self.seed,
+            "seed": js_safe(self.seed),
             "kernel": self.kernel,
             "method": self.method,
             "counts": dict(self.counts),

@@ -5,7 +5,8 @@ go through ``site/worker/bridge.py`` under the pinned Pyodide in Node.js, with t
 installed as the browser's worker installs it. The same sweep -- the scenario document the
 bridge reports -- and the same scenario files then run through ``python -m qtcore sweep`` and
 ``python -m qtcore run`` here in CPython (its default kernel). Counts and every other
-non-float value must be identical; floats must agree to 1e-12.
+non-float value must be identical; floats must agree to 1e-12. (The wire writes 63-bit seeds
+as decimal strings, ``qtcore.wire.js_safe``; the CLI's JSON gets the same treatment here.)
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 import pytest
 
 from qtcore.montecarlo import wilson_interval
+from qtcore.wire import js_safe
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [
@@ -115,7 +117,7 @@ def test_sweep_widget_request_equals_cli_sweep(worker: dict[str, Any], tmp_path:
     doc.write_text(json.dumps(reply["scenario"]["document"]))
     cli = _cli("sweep", str(doc), "--format", "json")
     table = cli["outputs"]["table"]
-    _same(reply["result"]["outputs"]["table"], table)
+    _same(reply["result"]["outputs"]["table"], js_safe(table))
     assert cli["provenance"]["scenario_hash"] == reply["scenario"]["contentHash"]
     # The widget's points are the CLI table's counts of the target, with qtcore's interval.
     cols = table["columns"]
@@ -130,7 +132,7 @@ def test_sweep_widget_request_equals_cli_sweep(worker: dict[str, Any], tmp_path:
 def test_scenario_runner_request_equals_cli_run(worker: dict[str, Any], name: str) -> None:
     result = worker[name]["result"]
     cli = _cli("run", SCENARIOS[name], "--format", "json")
-    _same(result["outputs"], cli["outputs"])
+    _same(result["outputs"], js_safe(cli["outputs"]))
     _same(result["checks"], cli["checks"])
     assert result["passed"] is cli["passed"] is True
     prov, ref = result["provenance"], cli["provenance"]

@@ -115,3 +115,18 @@ def test_wire_scenario_and_result_keep_outputs_and_document_verbatim() -> None:
     assert rw["outputs"] == res.outputs  # named as the file's `expected` paths address them
     assert rw["provenance"]["scenarioHash"] == res.provenance["scenario_hash"]
     assert rw["passed"] is True and rw["checks"][0]["passed"] is True
+
+
+def test_wire_integers_a_browser_would_round_become_strings() -> None:
+    from qtcore.wire import JS_MAX_SAFE_INTEGER, js_safe
+
+    big = JS_MAX_SAFE_INTEGER + 2  # a double cannot hold it: float(big) == big - 1
+    assert float(big) != big
+    assert js_safe({"a": [big, -big, JS_MAX_SAFE_INTEGER, True, 1.5], "b": (1,)}) == {
+        "a": [str(big), str(-big), JS_MAX_SAFE_INTEGER, True, 1.5],
+        "b": [1],
+    }
+    # Sweep point seeds are 63-bit: on the wire they are exact decimal strings.
+    res = run_sweep(lambda p, s: {"y": 1.0}, [Axis.grid("x", [1.0])], seed=0)
+    (row,) = res.to_wire()["rows"]
+    assert row[1] == str(res.rows[0].seed) and res.rows[0].seed > JS_MAX_SAFE_INTEGER
