@@ -12,6 +12,7 @@ import { CircuitEditor } from "./circuit-editor.js";
 import { fromDict, ordered, toDict } from "./circuit-model.js";
 import { FramePlayerElement } from "./frame-views.js";
 import { decodeFrames } from "./frames.js";
+import { NoiseControls } from "./noise-controls.js";
 import { drawBars, palette } from "./plots.js";
 import { circuitRunPayload, publishControl } from "./publish.js";
 import { quirkToCircuit } from "./quirk.js";
@@ -115,6 +116,7 @@ export class QtCircuit extends FramePlayerElement {
       onChange: (source) => this.refreshSoon(source),
       currentItem: () => this.currentItem(),
     });
+    this.noise = new NoiseControls(() => this.refreshSoon("noise"));
 
     this.qasmText = h("textarea", {
       class: "qt-qasm-text",
@@ -192,6 +194,7 @@ export class QtCircuit extends FramePlayerElement {
       this.editor.gridWrap,
       this.editor.editRow,
       this.editor.inspector,
+      this.noise.element,
       this.error,
       player,
       views,
@@ -229,6 +232,7 @@ export class QtCircuit extends FramePlayerElement {
       this.editor.model = fromDict(saved.circuit);
       if (saved.shots != null) this.shotsInput.value = saved.shots;
       if (saved.seed != null) this.seedInput.value = saved.seed;
+      if (saved.noise) this.noise.value = saved.noise;
       if (saved.fps) this.fps = saved.fps;
       restoreFrame = saved.frame ?? null;
     } else if (quirk) {
@@ -239,11 +243,12 @@ export class QtCircuit extends FramePlayerElement {
       const r = await this.rt.request("qasm", { op: "loads", text: this.getAttribute("qasm") });
       this.editor.model = fromDict(r.circuit);
     } else if (this.getAttribute("scenario")) {
-      const s = await loadScenario(this.rt, this.getAttribute("scenario"));
-      if (!s.circuit) throw new Error(`scenario ${this.getAttribute("scenario")} has no circuit`);
-      this.editor.model = fromDict(s.circuit);
-      if (!this.hasAttribute("shots") && s.shots != null) this.shotsInput.value = s.shots;
-      if (!this.hasAttribute("seed") && s.seed != null) this.seedInput.value = s.seed;
+      const { scenario: s, circuit } = await loadScenario(this.rt, this.getAttribute("scenario"));
+      if (!circuit) throw new Error(`scenario ${this.getAttribute("scenario")} has no circuit`);
+      this.editor.model = fromDict(circuit);
+      if (!this.hasAttribute("shots")) this.shotsInput.value = s.shots;
+      if (!this.hasAttribute("seed")) this.seedInput.value = s.seed;
+      if (s.document.noise) this.noise.value = s.document.noise;
     } else {
       this.editor.model = { n: Number(this.getAttribute("qubits") || 2), c: 0, items: [] };
     }
@@ -279,34 +284,45 @@ export class QtCircuit extends FramePlayerElement {
     this.toggleAttribute("busy", busy);
   }
 
+  /** The scenario name the run is published under: the widget's scenario or id. */
+  scenarioName() {
+    const name = this.getAttribute("scenario") || this.id || "circuit";
+    return name.replace(/[^A-Za-z0-9_.-]/g, "-").replace(/^[^A-Za-z0-9]/, "c");
+  }
+
+  /** One request per edit: counts and every frame of the seeded trajectory, as a scenario. */
   async refresh(source, restoreFrame = null) {
     const gen = ++this.gen;
-    const circuit = toDict(this.editor.model);
-    const seed = Number(this.seedInput.value) || 0;
-    const shots = Math.max(0, Number(this.shotsInput.value) || 0);
     this.setBusy(true);
     try {
-      const fr = await this.rt.request("frames", { circuit, seed });
+      const t0 = performance.now();
+      /** @type {import("./protocol.js").RunReply} */
+      const reply = await this.rt.request("run", {
+        circuit: toDict(this.editor.model),
+        shots: this.shotsInput.value, // as typed: qtcore validates
+        seed: this.seedInput.value,
+        noise: this.noise.value,
+        name: this.scenarioName(),
+        frames: true,
+      });
       if (gen !== this.gen) return;
-      this.frames = decodeFrames(fr.buffer);
-      this.frameBuffer = fr.buffer;
-      this.kernel = fr.kernel;
+      this.runtimeMs = performance.now() - t0;
+      this.frames = decodeFrames(reply.buffer);
+      this.frameBuffer = reply.buffer;
+      this.kernel = reply.result.kernel;
       this.scrub.max = String(Math.max(0, this.frames.length - 1));
       const at = restoreFrame != null ? restoreFrame : this.frames.length - 1;
       this.showFrame(Math.min(at, this.frames.length - 1));
-      const t0 = performance.now();
-      const res = await this.rt.request("run", { circuit, shots, seed });
-      if (gen !== this.gen) return;
-      this.runtimeMs = performance.now() - t0;
-      this.lastResult = res;
+      this.lastResult = reply.result;
+      this.lastScenario = reply.scenario;
       this.drawCounts();
       if (source !== "qasm" || document.activeElement !== this.qasmText) {
-        this.qasmText.value = res.qasm;
+        this.qasmText.value = reply.qasm;
         renderError(this.qasmError, null);
       }
       renderError(this.error, null);
       this.saveState();
-      this.dispatchEvent(new CustomEvent("qt-result", { detail: res }));
+      this.dispatchEvent(new CustomEvent("qt-result", { detail: reply.result }));
     } catch (err) {
       if (gen !== this.gen) return;
       if (err.code === "QT-CANCELLED") {
@@ -426,8 +442,9 @@ export class QtCircuit extends FramePlayerElement {
   state() {
     return {
       circuit: toDict(this.editor.model),
-      shots: Number(this.shotsInput.value),
-      seed: Number(this.seedInput.value),
+      shots: this.shotsInput.value,
+      seed: this.seedInput.value,
+      noise: this.noise.value,
       frame: this.frameIndex,
       fps: this.fps,
     };

@@ -194,7 +194,9 @@ def _plot(name: str, fields: Mapping[str, Any], spec: Any) -> dict[str, Any]:
     num = read_integer("plot.num", spec.get("num", 60), minimum=2, maximum=500)
     axis = (Axis.logspace if spec.get("log") else Axis.linspace)(param, start, stop, num)
     table = run_sweep(
-        lambda point, _seed: calculate(name, {**fields, param: point[param]}), [axis], seed=0
+        lambda point, _seed: calculate(name, {**fields, param: point[param]}, source=name),
+        [axis],
+        seed=0,
     ).to_wire()
     return {"x": table_column(table, x), "y": table_column(table, y), "param": param}
 
@@ -205,7 +207,7 @@ def h_relativity(payload: Payload, _: ProgressFn | None) -> dict[str, Any]:
     fields = payload.get("fields", {})
     if not isinstance(fields, Mapping):
         raise BridgeError(f"fields: expected an object, got {fields!r}")
-    out: dict[str, Any] = {"calculator": name, "outputs": calculate(name, fields)}
+    out: dict[str, Any] = {"calculator": name, "outputs": calculate(name, fields, source=name)}
     if payload.get("plot") is not None:
         out["plot"] = _plot(name, fields, payload["plot"])
     return out

@@ -146,7 +146,10 @@ def test_gps_calculator_matches_qtcore(page: Any, base_url: str) -> None:
     page.locator("#gps-altitude").fill("12 parsecs per fortnight")
     err = page.locator("#gps .qt-error")
     err.wait_for(state="visible", timeout=20_000)
-    assert "UnitError" in err.inner_text()
+    # qtcore's scenario calculator names the field and the units it allows.
+    text = err.inner_text()
+    assert "gps: relativity.altitude: unit 'parsecs per fortnight'" in text, text
+    assert "allowed length units: m, mm, cm, km" in text
     assert err.locator("details summary").inner_text() == "Python traceback"
 
 
