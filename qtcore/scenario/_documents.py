@@ -154,6 +154,8 @@ def circuit_scenario(
             f"{len(parsed.instructions)} operation(s)"
         )
     doc["title"] = title
+    if noise is not None and not isinstance(noise, Mapping):
+        raise ScenarioError(f"noise: expected a table of channels, got {type(noise).__name__}")
     if noise:
         doc["noise"] = dict(noise)
     return scenario_from_dict(doc, "<editor>")

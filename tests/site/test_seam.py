@@ -141,8 +141,14 @@ def test_defect12_editor_noise_controls_use_qtcores_noise_model(page: Any, base_
     w.get_by_role("textbox", name="On which qubits (indices, comma separated; empty: all)").press(
         "Enter"
     )
+    # Each edit re-runs: wait for the run of the finished entry (bit flip 0.25 on qubit 1).
     page.wait_for_function(
-        "document.getElementById('bell').lastResult.method === 'trajectories'", timeout=30_000
+        """() => {
+          const ch = document.getElementById('bell').lastScenario?.document.noise?.channels;
+          return ch?.length === 1 && ch[0].type === 'bit_flip' && ch[0].p === 0.25
+            && JSON.stringify(ch[0].qubits) === '[1]';
+        }""",
+        timeout=30_000,
     )
     res = page.evaluate("document.getElementById('bell').lastResult")
     noise = {"channels": [{"type": "bit_flip", "p": 0.25, "qubits": [1]}]}

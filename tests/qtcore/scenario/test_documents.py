@@ -131,6 +131,8 @@ def test_circuit_scenario_reruns_to_the_same_counts_with_noise() -> None:
 def test_circuit_scenario_rejects_bad_noise_and_shots() -> None:
     with pytest.raises(ScenarioError, match="noise"):
         circuit_scenario(BELL, shots=1, seed=0, noise={"channels": [{"type": "nope", "p": 0.1}]})
+    with pytest.raises(ScenarioError, match="noise: expected a table of channels, got list"):
+        circuit_scenario(BELL, shots=1, seed=0, noise=[{"type": "bit_flip"}])  # type: ignore[arg-type]
     with pytest.raises(ScenarioError, match="shots: expected a whole number >= 0, got '-'"):
         circuit_scenario(BELL, shots="-", seed=0)
 
