@@ -155,7 +155,8 @@ export class NoiseControls {
   /** Show a [noise] table (from a scenario or a shared link); readout errors are kept as is. */
   set value(doc) {
     this.rows.replaceChildren();
-    this.readout = doc?.readout ? [...doc.readout] : [];
+    const readout = doc?.readout;
+    this.readout = Array.isArray(readout) ? [...readout] : readout ? [readout] : [];
     const channels = [...(doc?.channels || [])];
     for (const [type] of Object.entries(CHANNELS)) {
       // shorthand form {depolarizing: {p, ...}} or a list of them
@@ -163,7 +164,7 @@ export class NoiseControls {
       for (const e of Array.isArray(v) ? v : v ? [v] : []) channels.push({ type, ...e });
     }
     for (const ch of channels) this.addRow(ch);
-    this.element.open = channels.length > 0;
+    this.element.open = channels.length > 0 || this.readout.length > 0;
     this.updateSummary();
   }
 }

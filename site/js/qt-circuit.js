@@ -5,6 +5,7 @@
 //   <qt-circuit id="bell" scenario="bell" shots="1024" seed="7"></qt-circuit>
 //   <qt-circuit qasm="OPENQASM 2.0; ..."></qt-circuit>
 //   <qt-circuit circuit='{"num_qubits": 2, "ops": [...]}'></qt-circuit>
+//   <qt-circuit circuit='...' noise='{"channels": [{"type": "depolarizing", "p": 0.01}]}'>
 //
 // The whole view (circuit, shots, seed, current frame) round-trips through the URL hash.
 
@@ -239,6 +240,7 @@ export class QtCircuit extends FramePlayerElement {
       this.importQuirk(quirk, false);
     } else if (this.getAttribute("circuit")) {
       this.editor.model = fromDict(JSON.parse(this.getAttribute("circuit")));
+      if (this.getAttribute("noise")) this.noise.value = JSON.parse(this.getAttribute("noise"));
     } else if (this.getAttribute("qasm")) {
       const r = await this.rt.request("qasm", { op: "loads", text: this.getAttribute("qasm") });
       this.editor.model = fromDict(r.circuit);

@@ -247,6 +247,7 @@ class QtScenarioLoader extends QtElement {
         const c = h("qt-circuit", {
           id: `${this.wid}-circuit`,
           circuit: JSON.stringify(circuit),
+          noise: s.document.noise ? JSON.stringify(s.document.noise) : null,
           shots: String(s.shots),
           seed: String(s.seed),
         });

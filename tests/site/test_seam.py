@@ -199,3 +199,23 @@ def test_published_scenario_and_sweep_runs_rerun_in_qtcore(page: Any, base_url: 
         row[again.outputs["table"]["columns"].index("counts.1")] or 0
         for row in again.outputs["table"]["rows"]
     ]
+
+
+def test_defect12_scenario_opened_in_the_editor_keeps_its_noise(page: Any, base_url: str) -> None:
+    open_page(page, base_url + "sandbox/")
+    page.locator("#open select").select_option("noisy_bell")
+    page.locator("#open").get_by_role("button", name="Open").click()
+    editor = "document.querySelector('#open qt-circuit')"
+    page.wait_for_function(f"{editor}?.lastResult", timeout=60_000)
+    res = page.evaluate(f"{editor}.lastResult")
+    doc = page.evaluate(f"{editor}.lastScenario.document")
+    from pathlib import Path
+
+    from qtcore.scenario import load_scenario
+
+    ref = load_scenario(str(Path(__file__).resolve().parents[2] / "scenarios/noisy_bell.toml"))
+    assert NoiseModel.from_dict(doc["noise"]) == ref.noise()
+    assert res["method"] == "trajectories"
+    counts = simulate(ref.circuit(), ref.shots, seed=ref.seed, noise=ref.noise()).counts
+    assert res["counts"] == counts
+    assert page.locator("#open .qt-noise summary").inner_text() == "Noise: readout errors"
