@@ -85,8 +85,8 @@ def worker(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     assert node, "Node.js is required (the README lists it)"
     assert (ROOT / "node_modules" / "pyodide").is_dir(), "run `npm ci` first (make test does)"
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [sys.executable, "build/build_wheel.py", "--out-dir", str(out)],
+    subprocess.run(  # as `make wheel` builds it
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), "."],
         cwd=ROOT,
         check=True,
         capture_output=True,
