@@ -155,6 +155,7 @@ class QtSweep extends QtElement {
     this.cancelBtn.disabled = false;
     this.runBtn.disabled = true;
     this.result = null;
+    renderError(this.error, null); // no stale message while the new run starts
     const t0 = performance.now();
     writeState(this.wid, { ...s, ran: true });
     this.draw();

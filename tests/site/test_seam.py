@@ -46,12 +46,16 @@ def _payload(page: Any, builder: str, widget: str) -> dict[str, Any]:
 
 
 def _sweep_error(page: Any, box: str, value: str) -> str:
+    """Runs the sweep with ``box`` set to ``value``; the error of *that* run."""
     w = page.locator("#ry-sweep")
     w.locator(f'input[name="{box}"]').fill(value)
     w.get_by_role("button", name="Run sweep").click()
-    err = w.locator(".qt-error")
-    err.wait_for(state="visible", timeout=30_000)
-    return str(err.inner_text())
+    page.wait_for_function(  # the run has ended (the button is enabled again) with an error
+        """() => { const w = document.getElementById('ry-sweep');
+          return !w.runBtn.disabled && !w.querySelector('.qt-error').hidden; }""",
+        timeout=30_000,
+    )
+    return str(w.locator(".qt-error").inner_text())
 
 
 def test_defect8_sweep_inputs_get_specific_messages(page: Any, base_url: str) -> None:
