@@ -110,8 +110,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_http(url: str, timeout: float = 20.0, proc: subprocess.Popen[bytes] | None = None) -> None:
-    """Poll ``url`` until it answers 200."""
+def wait_http(url: str, timeout: float = 60.0, proc: subprocess.Popen[bytes] | None = None) -> None:
+    """Poll ``url`` until it answers 200.
+
+    The deadline is generous because a loaded CI machine can take tens of seconds to
+    import and start a server; polling returns as soon as it is ready.
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
@@ -137,9 +141,14 @@ async def start_in_process(app: Any, **config: Any) -> tuple[Any, asyncio.Task[N
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **config)
     )
     task = asyncio.create_task(server.serve())
-    for _ in range(200):
-        if server.started:
-            break
+    deadline = time.monotonic() + 60.0
+    while not server.started:
+        if task.done():
+            task.result()  # raises what stopped the server
+            raise RuntimeError("uvicorn exited before it started")
+        if time.monotonic() > deadline:
+            server.should_exit = True
+            raise TimeoutError("uvicorn did not start in 60 s")
         await asyncio.sleep(0.05)
     return server, task, port
 
