@@ -46,7 +46,7 @@ _MEAN_AD_K = 1.2533  # sqrt(pi/2): the same for the mean absolute deviation
 def extract_features(results: dict[str, Any], runtime_ms: float) -> dict[str, float]:
     """Flatten the numeric leaves of ``results`` (plus ``runtimeMs``) into ``{path: value}``.
 
-    Booleans and non-finite numbers are ignored; at most :data:`MAX_FEATURES` result paths are
+    Booleans, non-finite numbers and integers beyond the float range are ignored; at most :data:`MAX_FEATURES` result paths are
     kept (in sorted order) so a huge result cannot make scoring expensive.
     """
     out: dict[str, float] = {}
@@ -57,8 +57,12 @@ def extract_features(results: dict[str, Any], runtime_ms: float) -> dict[str, fl
         if isinstance(value, bool):
             return
         if isinstance(value, int | float):
-            if math.isfinite(value):
-                out[prefix] = float(value)
+            try:
+                number = float(value)  # an int beyond ~1.8e308 overflows
+            except OverflowError:
+                return
+            if math.isfinite(number):
+                out[prefix] = number
         elif isinstance(value, dict):
             for key in sorted(value):
                 walk(f"{prefix}.{key}" if prefix else str(key), value[key])
@@ -71,18 +75,36 @@ def extract_features(results: dict[str, Any], runtime_ms: float) -> dict[str, fl
     return out
 
 
-def _robust_z(x: float, values: list[float]) -> tuple[float, bool]:
+def _as_float(value: Any) -> float | None:
+    """A finite float, or ``None``. Stored features come back from ``jsonb`` as numerics:
+    ``1.7e308`` is read as a 309-digit ``int``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _robust_z(x: float, values: list[float]) -> tuple[float, bool] | None:
+    """``(z, constant history?)``, or ``None`` when an intermediate value overflows."""
     med = median(values)
     deviations = [abs(v - med) for v in values]
+    if not all(math.isfinite(d) for d in deviations) or not math.isfinite(x - med):
+        return None
     mad = median(deviations)
     if mad > 0:
-        return _K * (x - med) / mad, False
-    mean_ad = sum(deviations) / len(deviations)
-    if mean_ad > 0:
-        return (x - med) / (_MEAN_AD_K * mean_ad), False
-    if math.isclose(x, med, rel_tol=1e-12, abs_tol=1e-300):
-        return 0.0, False
-    return math.copysign(CONSTANT_HISTORY_SCORE, x - med), True
+        z = _K * (x - med) / mad
+    else:
+        mean_ad = sum(deviations) / len(deviations)
+        if mean_ad > 0:
+            z = (x - med) / (_MEAN_AD_K * mean_ad)
+        elif math.isclose(x, med, rel_tol=1e-12, abs_tol=1e-300):
+            return 0.0, False
+        else:
+            return math.copysign(CONSTANT_HISTORY_SCORE, x - med), True
+    return (z, False) if math.isfinite(z) else None
 
 
 def score_run(
@@ -95,11 +117,16 @@ def score_run(
     """
     zs: dict[str, float] = {}
     constant: list[str] = []
+    unscored: list[str] = []
     for name, x in features.items():
-        values = [h[name] for h in history if isinstance(h.get(name), int | float)]
-        if len(values) < MIN_HISTORY:
+        values = [v for h in history if (v := _as_float(h.get(name))) is not None]
+        if len(values) < MIN_HISTORY or not math.isfinite(x):
             continue
-        z, is_constant = _robust_z(x, values)
+        scored = _robust_z(x, values)
+        if scored is None:  # x - median, the MAD or z overflowed
+            unscored.append(name)
+            continue
+        z, is_constant = scored
         zs[name] = z
         if is_constant:
             constant.append(name)
@@ -115,4 +142,6 @@ def score_run(
     }
     if constant:
         detail["constantHistory"] = sorted(constant)
+    if unscored:
+        detail["unscoredFields"] = sorted(unscored)
     return score, detail

@@ -56,6 +56,19 @@ def _data_error(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str,
     )
 
 
+def _too_deep(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    """JSON nested deeper than the interpreter's recursion limit: the client's fault, 400.
+
+    msgspec (decoding), ``json`` (content hash) and the feature walk all stop at Python's
+    recursion limit; whichever reaches it first raises ``RecursionError`` before any write.
+    """
+    return Response(
+        {"status_code": 400, "detail": "JSON body is nested too deeply"},
+        status_code=400,
+        media_type=MediaType.JSON,
+    )
+
+
 def _redis_down(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     _log.warning("redis unavailable", extra={"error": repr(exc)})
     return Response(
@@ -71,6 +84,7 @@ _HANDLERS: ExceptionHandlersMap = {
     ValidationException: validation_error_handler,
     RedisConnectionError: _redis_down,
     RedisTimeoutError: _redis_down,
+    RecursionError: _too_deep,
 }
 #: errors a handler above turns into a response (logged there, if at all)
 _EXPECTED_ERRORS = tuple(k for k in _HANDLERS if isinstance(k, type))
