@@ -7,7 +7,12 @@ from typing import Annotated, Any
 
 import asyncpg
 from litestar import Controller, Request, delete, get, patch, post
-from litestar.exceptions import ClientException, NotAuthorizedException, NotFoundException
+from litestar.exceptions import (
+    ClientException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+)
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import FromPath, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_409_CONFLICT
@@ -45,6 +50,26 @@ class ConflictError(ClientException):
     """409: the request conflicts with current state."""
 
     status_code = HTTP_409_CONFLICT
+
+
+async def _keep_an_admin(
+    conn: asyncpg.Connection, me: AuthUser, target: int, *, loses_admin: bool
+) -> None:
+    """Serialise admin-changing writes and refuse one that would leave no active admin.
+
+    Locks every active admin row (in id order, so concurrent callers queue instead of
+    deadlocking). A caller that waited re-reads the rows as committed meanwhile: if it was
+    demoted or deactivated by the write it waited for, it is no longer an admin (403); if the
+    target is the last active admin, 409. Two admins demoting each other thus end with one.
+    """
+    rows = await conn.fetch(
+        "SELECT id FROM users WHERE role = 'admin' AND active ORDER BY id FOR UPDATE"
+    )
+    admins = {r["id"] for r in rows}
+    if me.id not in admins:
+        raise PermissionDeniedException("your account is no longer an active admin")
+    if loses_admin and target in admins and len(admins) == 1:
+        raise ConflictError("the registry must keep at least one active admin")
 
 
 def _user(row: asyncpg.Record) -> User:
@@ -172,7 +197,9 @@ class UserController(Controller):
         ):
             raise ConflictError("admins cannot demote or deactivate their own account")
         hashed = await hash_password(data.password) if data.password is not None else None
+        loses_admin = (data.role is not None and data.role != "admin") or data.active is False
         async with db.transaction() as conn:
+            await _keep_an_admin(conn, me, user_id, loses_admin=loses_admin)
             row = await conn.fetchrow(  # a new password revokes older tokens (token_version)
                 "UPDATE users SET role = COALESCE($2, role), active = COALESCE($3, active),"
                 " password_hash = COALESCE($4, password_hash),"
@@ -200,6 +227,7 @@ class UserController(Controller):
             raise ConflictError("admins cannot delete their own account")
         try:
             async with db.transaction() as conn:
+                await _keep_an_admin(conn, request.user, user_id, loses_admin=True)
                 name = await conn.fetchval(
                     "DELETE FROM users WHERE id = $1 RETURNING username", user_id
                 )

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import time
-from typing import Any
+from datetime import datetime, timedelta, tzinfo
+from typing import Any, cast
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from litestar import Litestar
+from litestar.security.jwt import token as litestar_token
 from litestar.testing import AsyncTestClient
 
 from registry_api import Settings
@@ -114,14 +115,30 @@ async def test_token_bad_claims_rejected(
 
 
 async def test_token_expiry_checked_at_request_time(
-    client: AsyncTestClient[Litestar], settings: Settings, user_ids: dict[str, int]
+    client: AsyncTestClient[Litestar],
+    settings: Settings,
+    user_ids: dict[str, int],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """A token valid when issued is refused once the clock passes ``exp`` (no restart, no cache).
+
+    The clock that PyJWT and Litestar read is moved two minutes on instead of sleeping.
+    """
     now = int(time.time())
-    token = jwt.encode(_claims(user_ids["vic"], iat=now - 1, exp=now + 1),
+    token = jwt.encode(_claims(user_ids["vic"], iat=now - 1, exp=now + 60),
                        settings.jwt_secret, algorithm="HS256")  # fmt: skip
     assert await _me(client, token) == 200
-    await asyncio.sleep(2.1)
+
+    class _Later(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> _Later:
+            return cast("_Later", super().now(tz) + timedelta(seconds=120))
+
+    monkeypatch.setattr(jwt.api_jwt, "datetime", _Later)
+    monkeypatch.setattr(litestar_token, "datetime", _Later)
     assert await _me(client, token) == 401
+    monkeypatch.undo()
+    assert await _me(client, token) == 200
 
 
 async def test_token_alg_none_rejected(

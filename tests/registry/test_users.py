@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import AsyncIterator
+from typing import Any
 
+import asyncpg
+import httpx
 import pytest
+import pytest_asyncio
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from ._support import run_body
-from .conftest import auth
+from registry_api import create_app
+from registry_api._db import apply_migrations
+from registry_api._security import ISSUER, make_jwt_auth
+
+from ._support import run_body, start_in_process
+from .conftest import ADMIN_DSN, auth
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -114,3 +124,77 @@ async def test_password_change_revokes_earlier_tokens(
     login["password"] = "second-pass-2"
     new = (await client.post("/api/v1/token", json=login)).json()["accessToken"]
     assert (await client.get("/api/v1/me", headers=auth(new))).status_code == 200
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def two_admin_registry(replace_settings: Any) -> AsyncIterator[Any]:
+    """A client on a fresh database whose only admins are two new accounts (and their tokens)."""
+    name = f"qt_test_admins_{uuid.uuid4().hex[:8]}"
+    admin_conn = await asyncpg.connect(ADMIN_DSN)
+    await admin_conn.execute(f'CREATE DATABASE "{name}"')
+    await admin_conn.close()
+    dsn = ADMIN_DSN.rsplit("/", 1)[0] + f"/{name}"
+    conn = await asyncpg.connect(dsn)
+    try:
+        await apply_migrations(conn)
+        ids = [
+            await conn.fetchval(
+                "INSERT INTO users (username, password_hash, role) VALUES ($1, 'x', 'admin')"
+                " RETURNING id",
+                who,
+            )
+            for who in ("root1", "root2")
+        ]
+    finally:
+        await conn.close()
+    settings = replace_settings(database_url=dsn)
+    jwt = make_jwt_auth(settings.jwt_secret, 900)
+    toks = [
+        jwt.create_token(identifier=str(i), token_issuer=ISSUER, token_audience=ISSUER) for i in ids
+    ]
+    # a real server: the in-process test client runs requests one after the other
+    server, task, port = await start_in_process(create_app(settings))
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as c:
+            yield c, [str(i) for i in ids], toks, dsn
+    finally:
+        server.should_exit = True
+        await task
+        admin_conn = await asyncpg.connect(ADMIN_DSN)
+        await admin_conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin_conn.close()
+
+
+@pytest.mark.parametrize("change", [{"role": "researcher"}, {"active": False}, None])
+async def test_two_admins_demoting_each_other_leave_one_admin(
+    two_admin_registry: Any, change: dict[str, Any] | None
+) -> None:
+    """Both requests race 15 times; every time exactly one wins and one admin is left."""
+    c, ids, toks, dsn = two_admin_registry
+    conn = await asyncpg.connect(dsn)
+    try:
+        for _ in range(15):
+            await conn.execute("UPDATE users SET role = 'admin', active = true")
+
+            async def act(me: int) -> int:
+                other, h = ids[1 - me], auth(toks[me])
+                if change is None:
+                    r = await c.delete(f"/api/v1/users/{other}", headers=h)
+                else:
+                    r = await c.patch(f"/api/v1/users/{other}", json=change, headers=h)
+                return int(r.status_code)
+
+            codes = sorted(await asyncio.gather(act(0), act(1)))
+            left = await conn.fetchval("SELECT count(*) FROM users WHERE role = 'admin' AND active")
+            assert left == 1, codes
+            assert codes[0] in (200, 204) and codes[1] in (401, 403, 409), codes
+            if change is None:  # re-create the deleted admin for the next round
+                await conn.execute("DELETE FROM audit_events")
+                for i, who in enumerate(("root1", "root2")):
+                    await conn.execute(
+                        "INSERT INTO users (id, username, password_hash, role) VALUES"
+                        " ($1, $2, 'x', 'admin') ON CONFLICT (id) DO NOTHING",
+                        int(ids[i]), who,
+                    )  # fmt: skip
+    finally:
+        await conn.close()
