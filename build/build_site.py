@@ -123,22 +123,12 @@ def stage_pyodide(distribution: str | None) -> dict[str, object]:
         _log("node_modules/pyodide missing: running npm ci")
         _run(["npm", "ci", "--no-audit", "--no-fund"], "npm ci")
     dest = VENDOR / "pyodide"
-    py_script = ROOT / "build" / "vendor_pyodide.py"
-    mjs_script = ROOT / "build" / "vendor_pyodide.mjs"
-    if py_script.is_file():
-        cmd = [sys.executable, str(py_script), str(dest)]
-        if distribution:
-            cmd += ["--distribution", distribution]
-    elif mjs_script.is_file():
-        cmd = ["node", str(mjs_script), str(dest)]
-    else:
-        raise SiteBuildError("neither build/vendor_pyodide.py nor build/vendor_pyodide.mjs exists")
+    cmd = [sys.executable, str(ROOT / "build" / "vendor_pyodide.py"), str(dest)]
+    if distribution:
+        cmd += ["--distribution", distribution]
     for line in _run(cmd, "Pyodide vendoring").splitlines():
         _log(line)
     manifest = dest / "qt-vendor.json"
-    if not manifest.is_file():  # the .mjs variant may not write one: record what we have
-        version = json.loads((ROOT / "node_modules/pyodide/package.json").read_text())["version"]
-        manifest.write_text(json.dumps({"pyodide_version": version, "numpy": False}) + "\n")
     info: dict[str, object] = json.loads(manifest.read_text(encoding="utf-8"))
     kernel = "NumPy" if info.get("numpy") else "pure-Python (NumPy wasm wheel not vendored)"
     _log(f"Pyodide {info.get('pyodide_version')}: pages will run the {kernel} kernel")

@@ -1,4 +1,4 @@
-"""Shared pytest configuration: seeds are logged so any failure can be replayed."""
+"""Shared pytest configuration: tests marked `numpy` are skipped where NumPy is absent."""
 
 from __future__ import annotations
 
