@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: serve test test-py lint typecheck test-pyodide bench bench-site site wheel clean deps \
-	browser scenarios serve-static bench-registry bench-small
+	browser scenarios serve-static bench-registry bench-small test-js
 
 # `pip install --group` (PEP 735 dependency groups in pyproject.toml) needs pip >= 25.1.
 $(STAMP): pyproject.toml
@@ -46,6 +46,10 @@ typecheck: $(STAMP)
 test-py: deps
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
+# Unit tests of the site's pure modules (frames, circuit model, Quirk import, URL state).
+test-js:
+	node --test tests/js/
+
 # qtcore's tests again, under Pyodide (Python 3.14) in Node.js, from the built wheel.
 test-pyodide: node_modules/.installed .cache/test-wheels/manifest.json wheel
 	node build/pyodide_test.mjs --wheel
@@ -56,7 +60,7 @@ bench-small: deps site
 	$(BIN)/python benchmarks/bench_registry.py --small
 	$(BIN)/python benchmarks/bench_site.py --repeat 1
 
-test: lint typecheck test-py test-pyodide bench-small
+test: lint typecheck test-js test-py test-pyodide bench-small
 
 # The static site (MkDocs Material + self-hosted Pyodide + the qtcore wheel) in public/.
 site: node_modules/.installed $(STAMP)
