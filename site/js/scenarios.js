@@ -4,7 +4,7 @@
 import { linePlot } from "./plots.js";
 import { publishControl, scenarioRunPayload } from "./publish.js";
 import { renderError } from "./runtime.js";
-import { readState, writeState } from "./urlstate.js";
+import { clearState, readState, writeState } from "./urlstate.js";
 import {
   bindRuntime,
   errorPanel,
@@ -203,7 +203,7 @@ class QtScenarioLoader extends QtElement {
       type: "button",
       class: "md-button qt-btn",
       text: "Open",
-      onclick: () => this.open(this.select.value),
+      onclick: () => this.open(this.select.value, true),
     });
     this.error = errorPanel();
     this.slot_ = h("div", { class: "qt-loader-slot" });
@@ -227,8 +227,18 @@ class QtScenarioLoader extends QtElement {
       .finally(() => this._resolveReady());
   }
 
-  async open(name) {
+  /**
+   * Show scenario `name`. `fresh` (the Open button) drops the edits saved for the circuit
+   * shown before, which would otherwise replace the new scenario's circuit; restoring from
+   * the URL keeps them.
+   */
+  async open(name, fresh = false) {
     if (!name) return;
+    const circuitId = `${this.wid}-circuit`;
+    if (fresh) {
+      document.getElementById(circuitId)?.remove();
+      clearState(circuitId);
+    }
     writeState(this.wid, { name });
     try {
       const { scenario: s, circuit } = await loadScenario(this.rt, name);
@@ -245,7 +255,8 @@ class QtScenarioLoader extends QtElement {
       );
       if (circuit) {
         const c = h("qt-circuit", {
-          id: `${this.wid}-circuit`,
+          id: circuitId,
+          "data-scenario": name,
           circuit: JSON.stringify(circuit),
           noise: s.document.noise ? JSON.stringify(s.document.noise) : null,
           shots: String(s.shots),

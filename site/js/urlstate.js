@@ -45,6 +45,15 @@ export function writeState(id, state) {
   history.replaceState(history.state, "", `${location.pathname}${location.search}#${hash}`);
 }
 
+/** Forget the saved state of widget `id` (a widget about to show something new). */
+export function clearState(id) {
+  const params = hashParams();
+  if (!params.delete(`qt-${id}`)) return;
+  const hash = [...params].map(([k, v]) => `${k}=${v}`).join("&");
+  const url = `${location.pathname}${location.search}${hash ? `#${hash}` : ""}`;
+  history.replaceState(history.state, "", url);
+}
+
 /** The raw Quirk circuit JSON in the fragment (`#circuit=...`), or null. */
 export function readQuirkFragment(hash = location.hash) {
   const m = /(?:^#|&)circuit=([^&]*)/.exec(hash);

@@ -1,7 +1,13 @@
 // Unit tests of site/js/urlstate.js with a minimal location/history stand-in.
 import assert from "node:assert/strict";
 import { beforeEach, test } from "node:test";
-import { readQuirkFragment, readState, widgetId, writeState } from "../../site/js/urlstate.js";
+import {
+  clearState,
+  readQuirkFragment,
+  readState,
+  widgetId,
+  writeState,
+} from "../../site/js/urlstate.js";
 
 beforeEach(() => {
   globalThis.location = { pathname: "/sandbox/", search: "?x=1", hash: "" };
@@ -58,4 +64,15 @@ test("widgetId keeps an id, else names the element by tag and index", () => {
   assert.equal(widgetId(b), "qt-circuit-1");
   assert.equal(b.id, "qt-circuit-1");
   assert.equal(widgetId(a), "qt-circuit-0");
+});
+
+test("clearState forgets one widget and leaves the others", () => {
+  writeState("a", { v: 1 });
+  writeState("b", { v: 2 });
+  clearState("a");
+  assert.equal(readState("a"), null);
+  assert.deepEqual(readState("b"), { v: 2 });
+  clearState("b");
+  assert.equal(history.last, "/sandbox/?x=1");
+  assert.equal(location.hash, "");
 });
