@@ -95,6 +95,7 @@ def _run_qasm(args: argparse.Namespace, out: TextIO) -> int:
     provenance = {
         "qtcore_version": __version__,
         "kernel": res.kernel,
+        "method": res.method,
         "seed": seed,
         "shots": shots,
         "interpreter": interpreter(),

@@ -17,10 +17,13 @@ from __future__ import annotations
 import hashlib
 import random
 from collections.abc import Sequence
+from typing import TypeVar
 
 __all__ = ["MAX_SEED", "Rng", "derive_seed", "fresh_seed"]
 
 MAX_SEED = 2**63 - 1
+_T = TypeVar("_T")
+_TAIL = 2.0**-64  # binomial terms below this fraction of the mode are left out
 
 
 def _check_seed(seed: int) -> int:
@@ -88,6 +91,105 @@ class Rng:
             if u < acc:
                 return i
         return len(weights) - 1
+
+    def binomial(self, n: int, p: float) -> int:
+        """A draw from Binomial(``n``, ``p``) by inversion, with exactly one uniform.
+
+        Portable: only IEEE additions, multiplications and divisions in a fixed order
+        (no ``exp``/``lgamma``, whose last bits differ between C libraries), so every
+        interpreter maps the same uniform to the same count. The probability mass is
+        built outward from the mode as ratios to it, up to where the terms fall below
+        2**-64 of the mode (the tails beyond weigh less than a uniform can resolve);
+        the count is the first whose running sum exceeds ``u`` times the total.
+        ``p`` above 1/2 draws the complement from ``1 - p``. ``n == 0`` draws nothing.
+
+        Raises:
+            ValueError: ``n`` negative or ``p`` outside [0, 1].
+        """
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise ValueError(f"binomial: n must be a non-negative int, got {n!r}")
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"binomial: p must be in [0, 1], got {p!r}")
+        if n == 0:
+            return 0
+        u = self._random.random()
+        flip = p > 0.5
+        q = 1.0 - p if flip else p
+        if q <= 0.0:
+            return n if flip else 0
+        odds = q / (1.0 - q)
+        mode = min(int((n + 1) * q), n)
+        down: list[float] = []
+        w = 1.0
+        k = mode
+        while k > 0:
+            w = w * k / ((n - k + 1) * odds)
+            if w < _TAIL:
+                break
+            down.append(w)
+            k -= 1
+        up: list[float] = []
+        w = 1.0
+        k = mode
+        while k < n:
+            w = w * (n - k) * odds / (k + 1)
+            if w < _TAIL:
+                break
+            up.append(w)
+            k += 1
+        weights = [*reversed(down), 1.0, *up]
+        total = 0.0
+        for w in weights:
+            total += w
+        target = u * total
+        lo = mode - len(down)
+        acc = 0.0
+        k = lo + len(weights) - 1
+        for i, w in enumerate(weights):
+            acc += w
+            if target < acc:
+                k = lo + i
+                break
+        return n - k if flip else k
+
+    def multinomial(self, n: int, weights: Sequence[float]) -> list[int]:
+        """Splits ``n`` among outcomes with probabilities ``weights / sum(weights)``.
+
+        Sequential binomials in outcome order: outcome ``i`` gets
+        ``Binomial(remaining, w_i / (w_i + ... + w_last))``; the last outcome takes what
+        is left. One uniform per binomial while shots remain, so the stream stays aligned
+        across kernels whose weights differ in the last bits.
+
+        Raises:
+            ValueError: a negative or non-finite weight, or weights that sum to zero.
+        """
+        ws = [float(w) for w in weights]
+        if not ws or any(not 0.0 <= w < float("inf") for w in ws):
+            raise ValueError(f"multinomial: weights must be finite and >= 0, got {weights!r}")
+        tails = [0.0] * len(ws)
+        acc = 0.0
+        for i in range(len(ws) - 1, -1, -1):
+            acc += ws[i]
+            tails[i] = acc
+        if acc <= 0.0:
+            raise ValueError("multinomial: the weights sum to zero")
+        out = [0] * len(ws)
+        left = n
+        for i in range(len(ws) - 1):
+            if left == 0:
+                break
+            p = ws[i] / tails[i] if tails[i] > 0.0 else 0.0
+            k = self.binomial(left, min(p, 1.0))
+            out[i] = k
+            left -= k
+        out[-1] += left
+        return out
+
+    def shuffle(self, items: list[_T]) -> None:
+        """Shuffles ``items`` in place (Fisher-Yates with :meth:`randrange`)."""
+        for i in range(len(items) - 1, 0, -1):
+            j = self._random.randrange(i + 1)
+            items[i], items[j] = items[j], items[i]
 
     def child(self, *key: object) -> Rng:
         """A new independent stream derived from this stream's seed and ``key``."""

@@ -129,6 +129,32 @@ class Channel:
         """
         raise NotImplementedError
 
+    def num_outcomes(self) -> int:
+        """How many Kraus branches :meth:`outcome_weights` lists."""
+        raise NotImplementedError
+
+    def outcome_weights(
+        self, kernel: Kernel[Any], s: Any, n: int, qubits: Sequence[int]
+    ) -> list[float]:
+        """The probability of each Kraus branch for the state ``s`` (they sum to 1).
+
+        What shot branching splits a branch's shots by (:mod:`qtcore.sim._branching`).
+        """
+        raise NotImplementedError
+
+    def apply_outcome(
+        self,
+        kernel: Kernel[Any],
+        s: Any,
+        n: int,
+        qubits: Sequence[int],
+        outcome: int,
+        weights: Sequence[float],
+    ) -> Any:
+        """Applies Kraus branch ``outcome`` (of probability ``weights[outcome]``, from
+        :meth:`outcome_weights` of the same state) and renormalises; returns the state."""
+        raise NotImplementedError
+
     def to_dict(self) -> dict[str, Any]:
         """``{"type": name, **params}``."""
         return {"type": self.name, **self.params()}
@@ -183,6 +209,30 @@ class PauliChannel(Channel):
         ops += [_scaled(_pauli_matrix(label), math.sqrt(p)) for label, p in self.errors if p > 0]
         return ops
 
+    def num_outcomes(self) -> int:
+        return 1 + len(self.errors)
+
+    def outcome_weights(
+        self, kernel: Kernel[Any], s: Any, n: int, qubits: Sequence[int]
+    ) -> list[float]:
+        return [self._p_identity, *(p for _, p in self.errors)]
+
+    def apply_outcome(
+        self,
+        kernel: Kernel[Any],
+        s: Any,
+        n: int,
+        qubits: Sequence[int],
+        outcome: int,
+        weights: Sequence[float],
+    ) -> Any:
+        if outcome:
+            label = self.errors[outcome - 1][0]
+            for j, ch in enumerate(reversed(label)):
+                if ch != "I":
+                    s = kernel.apply_gate(s, n, _PAULI_GATES[ch], (qubits[j],))
+        return s
+
     def apply(self, kernel: Kernel[Any], s: Any, n: int, qubits: Sequence[int], rng: Rng) -> Any:
         u = rng.random()
         for (label, _), c in zip(self.errors, self._cum):
@@ -226,6 +276,35 @@ class DampingChannel(Channel):
         else:
             k1 = ((0j, 0j), (0j, complex(r)))
         return [self._k0, k1]
+
+    def num_outcomes(self) -> int:
+        return 2
+
+    def outcome_weights(
+        self, kernel: Kernel[Any], s: Any, n: int, qubits: Sequence[int]
+    ) -> list[float]:
+        p1 = min(max(float(kernel.prob_one(s, n, qubits[0])), 0.0), 1.0)  # rounding only
+        p_jump = self.rate * p1
+        return [1.0 - p_jump, p_jump]
+
+    def apply_outcome(
+        self,
+        kernel: Kernel[Any],
+        s: Any,
+        n: int,
+        qubits: Sequence[int],
+        outcome: int,
+        weights: Sequence[float],
+    ) -> Any:
+        q = qubits[0]
+        if outcome:
+            p1 = weights[1] / self.rate  # the jump weight is rate * P(1), rate > 0 here
+            if self.name == "phase_damping":
+                return kernel.collapse(s, n, q, 1, p1)
+            s = kernel.apply_matrix(s, n, self._LOWER, (q,))
+            return kernel.scale(s, 1.0 / math.sqrt(p1))
+        s = kernel.apply_matrix(s, n, self._k0, (q,))
+        return kernel.scale(s, 1.0 / math.sqrt(weights[0]))
 
     def apply(self, kernel: Kernel[Any], s: Any, n: int, qubits: Sequence[int], rng: Rng) -> Any:
         q = qubits[0]

@@ -240,6 +240,12 @@ class NoiseModel:
         self._plan[key] = plan
         return plan
 
+    def channels_after(
+        self, gate: Gate, qubits: Sequence[int]
+    ) -> list[tuple[Channel, tuple[int, ...]]]:
+        """The channels applied after ``gate`` on ``qubits``, in order, with their qubits."""
+        return list(self._targets(gate, tuple(qubits)))
+
     def after_gate(
         self, kernel: Kernel[Any], s: Any, n: int, gate: Gate, qubits: Sequence[int], rng: Rng
     ) -> Any:

@@ -39,7 +39,8 @@ class ScenarioResult:
         scenario: the scenario that ran.
         outputs: nested JSON-ready outputs (what ``expected`` paths refer to).
         checks: one :class:`CheckResult` per expected check.
-        provenance: qtcore version, kernel, seed, shots, interpreter, scenario hash.
+        provenance: qtcore version, kernel, seed, shots, interpreter, scenario hash and,
+            for a circuit, the simulation method (counts for a seed depend on it).
         status: ``"completed"`` or ``"cancelled"`` (sweeps and Monte-Carlo).
     """
 
@@ -92,6 +93,7 @@ class ScenarioResult:
                 "interpreter": prov.get("interpreter"),
                 "scenarioHash": prov.get("scenario_hash"),
                 "schema": prov.get("schema"),
+                "method": prov.get("method"),
             },
         }
         safe: dict[str, Any] = js_safe(wire)
@@ -144,7 +146,7 @@ def _run_circuit(
         out["counts"] = dict(res.counts)
     if "estimates" in report and shots:
         out["estimates"] = _estimates(res.counts, shots)
-    exact = res.method != "trajectories"
+    exact = res.method in ("statevector", "sampled")  # one final state for every shot
     if "probabilities" in report and exact:
         out["probabilities"] = _exact_distribution(circ, res.state.probabilities())
     if "statevector" in report and exact and circ.num_qubits <= 10:
@@ -240,6 +242,8 @@ def run_scenario(
         "scenario_hash": scenario.content_hash,
         "schema": scenario.data.get("schema", 1),
     }
+    if "method" in outputs:  # counts for a seed depend on it (branching or trajectories)
+        provenance["method"] = outputs["method"]
     # Expected checks describe the scenario as written: a sweep over axes the file does not
     # declare (the CLI's --param) is a different experiment, so its checks are not applied.
     checks = [] if axes else run_checks(scenario.expected, outputs)

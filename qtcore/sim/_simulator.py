@@ -1,10 +1,17 @@
-"""Running circuits: exact evolution, sampled shots and per-shot trajectories.
+"""Running circuits: exact evolution, sampled shots, shot branching and trajectories.
 
 * No mid-circuit measurement, reset, classical control or noise: the circuit's gates
-  run once and every shot is sampled from the final distribution in one pass.
-* Otherwise each shot is one trajectory: measurement outcomes, resets, conditions
-  and noise branches are drawn from qtcore's portable :class:`~qtcore.rng.Rng`, in a
-  fixed order, so a seed gives the same counts with either kernel.
+  run once and every shot is sampled from the final distribution in one pass
+  (method ``"sampled"``).
+* Otherwise the shots run as branches (method ``"branching"``, see
+  :mod:`qtcore.sim._branching`): a branch holds a state and a number of shots, split
+  among the outcomes at each measurement, reset or noise site by exact multinomial
+  draws. Past the memory budget, or when asked, each shot is one trajectory (method
+  ``"trajectories"``).
+
+Either way every random choice comes from qtcore's portable :class:`~qtcore.rng.Rng`,
+in a fixed order, so a seed gives the same counts with either kernel and interpreter
+(for the same method and qtcore version).
 
 Counts keys are classical-bit strings with bit 0 rightmost. A circuit with no
 measurement reports counts over all qubits (qubit 0 rightmost).
@@ -24,6 +31,7 @@ from qtcore.ops._matrix import Matrix
 from qtcore.rng import Rng, fresh_seed
 from qtcore.sim._apply import apply_gates
 from qtcore.sim._backend import get_kernel
+from qtcore.sim._branching import branch_memory, compile_program, run_branches, tally_leaf
 from qtcore.sim._statevector import StateVector
 from qtcore.wire import js_safe
 
@@ -31,9 +39,21 @@ if TYPE_CHECKING:
     from qtcore.noise import NoiseModel
     from qtcore.sim._kernel import Kernel
 
-__all__ = ["Result", "Step", "iter_steps", "simulate", "unitary_of"]
+__all__ = [
+    "DEFAULT_MEMORY_BUDGET",
+    "METHODS",
+    "Result",
+    "Step",
+    "iter_steps",
+    "simulate",
+    "unitary_of",
+]
 
 MAX_QUBITS = 34
+METHODS = ("auto", "branching", "trajectories")
+"""What :func:`simulate` accepts as ``method`` (``"auto"``: branching within the budget)."""
+DEFAULT_MEMORY_BUDGET = 1 << 30
+"""Bytes of states shot branching may hold at once before ``"auto"`` runs trajectories."""
 
 
 @dataclass
@@ -42,10 +62,12 @@ class Result:
 
     Attributes:
         counts: ``{bitstring: count}`` sorted by bitstring (empty when ``shots == 0``).
-        state: the final state (of the last trajectory when trajectories ran).
-        clbits: classical bits at the end (of the last trajectory), bit 0 first.
-        memory: per-shot bitstrings in shot order, when asked for.
-        method: ``"statevector"`` (no shots), ``"sampled"`` or ``"trajectories"``.
+        state: the final state (of the last branch or trajectory when those ran).
+        clbits: classical bits at the end (of the last shot), bit 0 first.
+        memory: per-shot bitstrings in shot order, when asked for (with branching, the
+            shots of all branches in an order shuffled by the run's RNG).
+        method: ``"statevector"`` (no shots), ``"sampled"``, ``"branching"`` or
+            ``"trajectories"``.
         kernel: ``"numpy"`` or ``"python"``.
         seed: the seed used (drawn from the OS when none was given).
     """
@@ -259,6 +281,8 @@ def simulate(
     initial_state: StateVector | Sequence[complex] | str | None = None,
     memory: bool = False,
     precision: str = "double",
+    method: str = "auto",
+    memory_budget: int = DEFAULT_MEMORY_BUDGET,
 ) -> Result:
     """Runs ``circuit`` and returns its :class:`Result`.
 
@@ -267,16 +291,27 @@ def simulate(
         shots: number of samples (0: just evolve the state, one trajectory).
         seed: seed of qtcore's portable RNG (drawn from the OS when ``None``).
         backend: ``"auto"``, ``"numpy"``, ``"python"`` or a kernel object.
-        noise: a :class:`~qtcore.noise.NoiseModel` (forces per-shot trajectories).
+        noise: a :class:`~qtcore.noise.NoiseModel`.
         initial_state: a state, amplitudes or a label such as ``"01+"``.
         memory: also return each shot's bitstring in order.
         precision: ``"double"`` (complex128) or, with the NumPy kernel, ``"single"``
             (complex64: half the memory, about 1e-7 accuracy; 31 qubits fit in 24 GiB).
+        method: for circuits with mid-circuit measurement, reset, classical control or
+            noise: ``"branching"``, ``"trajectories"`` (one per shot) or ``"auto"``
+            (branching unless it could need more than ``memory_budget`` bytes of states).
+        memory_budget: bytes of states shot branching may hold at once.
 
     Raises:
         UnboundParameterError: a parameter is still symbolic.
-        SimulationError: bad shots/seed/backend/initial state.
+        SimulationError: bad shots/seed/backend/initial state/method, or ``"branching"``
+            asked for beyond ``memory_budget``.
     """
+    if method not in METHODS:
+        raise SimulationError(f"method must be one of {list(METHODS)}, got {method!r}")
+    if isinstance(memory_budget, bool) or not isinstance(memory_budget, int) or memory_budget < 0:
+        raise SimulationError(
+            f"memory_budget must be a non-negative number of bytes, got {memory_budget!r}"
+        )
     seed, kernel, noise, s0 = _prepare(
         circuit, shots, seed, backend, precision, noise, initial_state
     )
@@ -325,6 +360,20 @@ def simulate(
             mem,
         )
 
+    if shots and method != "trajectories":
+        program = compile_program(circuit.instructions, noise)
+        itemsize = 8 if precision == "single" else 16
+        need = branch_memory(program, n, shots, itemsize)
+        if need <= memory_budget:
+            return _branching(
+                circuit, shots, seed, kernel, s0, rng, program, bool(measures), width, memory
+            )
+        if method == "branching":
+            raise SimulationError(
+                f"shot branching could hold up to {need} bytes of states, beyond the "
+                f"memory_budget of {memory_budget}; raise it or use method='trajectories'"
+            )
+
     runner = _Runner(kernel, n, rng, noise)
     tally: Counter[str] = Counter()
     mem = [] if memory else None
@@ -352,6 +401,45 @@ def simulate(
         StateVector(s, _kernel=kernel),
         dict(sorted(tally.items())),
         bits,
+        mem,
+    )
+
+
+def _branching(
+    circuit: Circuit,
+    shots: int,
+    seed: int,
+    kernel: Kernel[Any],
+    s0: Any,
+    rng: Rng,
+    program: Any,
+    measured: bool,
+    width: int,
+    memory: bool,
+) -> Result:
+    tally: Counter[str] = Counter()
+    mem: list[str] | None = [] if memory else None
+    sample = tally_leaf(kernel, program, rng, width, measured, tally, mem)
+    last: list[Any] = [s0, [0] * circuit.num_clbits]
+
+    def leaf(s: Any, k: int, bits: list[int]) -> None:
+        last[0] = s
+        last[1] = sample(s, k, bits)
+
+    n = circuit.num_qubits
+    run_branches(kernel, n, program, s0, shots, [0] * circuit.num_clbits, rng, leaf)
+    if mem:
+        rng.shuffle(mem)
+        last[1] = [int(ch) for ch in reversed(mem[-1])] if measured else last[1]
+    return Result(
+        circuit,
+        shots,
+        seed,
+        kernel.name,
+        "branching",
+        StateVector(last[0], _kernel=kernel),
+        dict(sorted(tally.items())),
+        last[1],
         mem,
     )
 

@@ -153,7 +153,7 @@ export const ERROR_CODES = Object.freeze([
  * @property {number} shots
  * @property {number} seed
  * @property {string} kernel "numpy" | "python"
- * @property {"statevector"|"sampled"|"trajectories"} method
+ * @property {"statevector"|"sampled"|"branching"|"trajectories"} method
  * @property {Record<string, number>} counts bit string (bit 0 rightmost) -> count
  * @property {number[]} clbits classical bits after the last shot, bit 0 first
  * @property {number[]} [probabilities] final state, up to 12 qubits
@@ -188,7 +188,7 @@ export const ERROR_CODES = Object.freeze([
  * @property {Record<string, unknown>} outputs outputs, named as the file's `expected` paths (a sweep: `outputs.table`, a SweepTable)
  * @property {{index: number, check: string, target: string, passed: boolean, detail: string}[]} checks
  * @property {boolean} passed
- * @property {{qtcoreVersion: string, kernel: string|null, backend: string, seed: number, shots: number, interpreter: string, scenarioHash: string, schema: number}} provenance
+ * @property {{qtcoreVersion: string, kernel: string|null, backend: string, seed: number, shots: number, interpreter: string, scenarioHash: string, schema: number, method?: string}} provenance
  */
 
 /**

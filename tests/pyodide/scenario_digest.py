@@ -39,7 +39,25 @@ def main() -> None:
         }
         for f in frames
     ]
+    out["_branching"] = _branching()
     print(json.dumps(out, sort_keys=True))
+
+
+def _branching() -> dict[str, object]:
+    """Shot branching with every kind of site: measurement, reset, condition, readout error,
+    Pauli and damping channels (counts and memory must match exactly)."""
+    from qtcore import simulate
+    from qtcore.noise import NoiseModel, ReadoutError, amplitude_damping, depolarizing
+
+    c = Circuit(3, 3).h(0).measure(0, 0).x(1).c_if(0, 1).ry(0.7, 2).measure(2, 2).reset(2)
+    c.h(2).cx(2, 1).measure(1, 1).measure(2, 0)
+    noise = NoiseModel().add(depolarizing(0.05)).add(amplitude_damping(0.1), gates=["h"])
+    noise.add_readout_error(ReadoutError(0.02, 0.04))
+    out: dict[str, object] = {}
+    for label, nm in (("ideal", None), ("noisy", noise)):
+        res = simulate(c, 5000, seed=21, backend="python", noise=nm, memory=True)
+        out[label] = {"method": res.method, "counts": res.counts, "memory": res.memory}
+    return out
 
 
 if __name__ == "__main__":

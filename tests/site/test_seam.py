@@ -219,7 +219,7 @@ def test_defect12_scenario_opened_in_the_editor_keeps_its_noise(page: Any, base_
 
     ref = load_scenario(str(Path(__file__).resolve().parents[2] / "scenarios/noisy_bell.toml"))
     assert NoiseModel.from_dict(doc["noise"]) == ref.noise()
-    assert res["method"] == "trajectories"
+    assert res["method"] == "branching"
     counts = simulate(ref.circuit(), ref.shots, seed=ref.seed, noise=ref.noise()).counts
     assert res["counts"] == counts
     assert page.locator("#open .qt-noise summary").inner_text() == "Noise: readout errors"

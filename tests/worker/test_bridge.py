@@ -151,7 +151,7 @@ def test_run_with_noise_publishes_a_scenario_that_reruns_identically(bridge: Mod
     r = _ok(bridge, "run", {"circuit": BELL, "shots": 500, "seed": 3, "noise": noise})
     direct = simulate(Circuit.from_dict(BELL), 500, seed=3, noise=NoiseModel.from_dict(noise))
     assert r["result"]["counts"] == direct.counts
-    assert r["result"]["method"] == "trajectories"
+    assert r["result"]["method"] == "branching"
     # P(01) + P(10) = 0.25 for a flip on one qubit of a Bell pair: 6 sigma around 125 of 500.
     odd = r["result"]["counts"].get("01", 0) + r["result"]["counts"].get("10", 0)
     assert abs(odd - 125) < 6 * math.sqrt(500 * 0.25 * 0.75)

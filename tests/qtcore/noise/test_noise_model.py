@@ -103,7 +103,7 @@ def test_model_empty_keeps_the_fast_sampled_path() -> None:
     c = Circuit(1, 1).h(0).measure(0, 0)
     assert NoiseModel().is_empty()
     assert simulate(c, 10, seed=1, noise=NoiseModel()).method == "sampled"
-    assert simulate(c, 10, seed=1, noise=NoiseModel().add(bit_flip(0.0))).method == "trajectories"
+    assert simulate(c, 10, seed=1, noise=NoiseModel().add(bit_flip(0.0))).method == "branching"
 
 
 def test_model_certain_errors_are_deterministic() -> None:
