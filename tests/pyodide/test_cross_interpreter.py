@@ -63,5 +63,7 @@ def test_cross_interpreter_scenarios_and_frames_agree() -> None:
     diffs: list[str] = []
     _compare(cpython, pyodide, "", diffs)
     assert not diffs, "\n".join(diffs[:20])
-    counts = [v["outputs"].get("counts") for k, v in cpython.items() if k != "_frames"]
+    counts = [v["outputs"].get("counts") for k, v in cpython.items() if not k.startswith("_")]
     assert sum(1 for c in counts if c) >= 10  # the comparison covered real sampled counts
+    for run in cpython["_branching"].values():  # and shot branching, with noise
+        assert run["method"] == "branching" and len(run["counts"]) >= 4
