@@ -46,7 +46,13 @@ sys.path.insert(0, str(ROOT))
 from registry_api._db import apply_migrations  # noqa: E402
 from registry_api._security import ISSUER, hash_password, make_jwt_auth  # noqa: E402
 from tests.registry._servers import ThrowawayRedis  # noqa: E402
-from tests.registry._support import UvicornServer, peak_rss_mib, rss_mib, scrape  # noqa: E402
+from tests.registry._support import (  # noqa: E402
+    BELL_SCENARIO,
+    UvicornServer,
+    peak_rss_mib,
+    rss_mib,
+    scrape,
+)
 from tests.registry._ws import StalledViewer  # noqa: E402
 
 
@@ -121,7 +127,7 @@ async def bench_publish(
     def body(i: int) -> bytes:
         return json.dumps(
             {
-                "scenario": {"qubits": 2, "circuit": ["h 0", "cx 0 1"], "shots": 1024},
+                "scenario": BELL_SCENARIO,
                 "scenarioName": f"bench-{i % 20}",
                 "seed": i,
                 "qtcoreVersion": "0.1.0",

@@ -8,6 +8,7 @@ A session-level advisory lock makes concurrent start-ups of several instances sa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 from collections.abc import AsyncIterator
@@ -43,6 +44,19 @@ class ServiceUnavailableError(HTTPException):
     """503: a backing service (Postgres or Redis) is unavailable; nothing was written."""
 
     status_code = 503
+
+
+def _unavailable(exc: BaseException, *, written: bool | None) -> ServiceUnavailableError:
+    """The 503 for ``exc``; ``written=None`` when the change may have been committed."""
+    _log.warning("database unavailable", extra={"error": repr(exc)})
+    if written is False:
+        detail = "database unavailable; nothing was written, retry later"
+    else:
+        detail = (
+            "database unavailable or too slow; the change may or may not have been stored:"
+            " read it back, or retry (publishing the same run again is safe)"
+        )
+    return ServiceUnavailableError(detail=detail, headers={"Retry-After": "2"})
 
 
 def list_migrations() -> list[tuple[str, str]]:
@@ -161,22 +175,51 @@ class Database:
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[asyncpg.Connection]:
-        """Yield a pooled connection; connectivity failures become :class:`ServiceUnavailableError`."""
+        """Yield a pooled connection; connectivity failures become :class:`ServiceUnavailableError`.
+
+        The 503 says "nothing was written" only when that is known: the pool gave no
+        connection, or a transaction (see :meth:`transaction`) was rolled back. A statement
+        outside a transaction that fails in flight (a timeout, a dropped connection) may have
+        committed, and the reply says so. A failure while *returning* the connection to the
+        pool, after the work succeeded, is logged and not turned into an error.
+        """
         try:
-            async with self.pool.acquire(timeout=5) as conn:
-                yield conn
+            conn = await self.pool.acquire(timeout=5)
         except UNAVAILABLE_ERRORS as exc:
-            _log.warning("database unavailable", extra={"error": repr(exc)})
-            raise ServiceUnavailableError(
-                detail="database unavailable; nothing was written, retry later",
-                headers={"Retry-After": "2"},
-            ) from exc
+            raise _unavailable(exc, written=False) from exc
+        try:
+            yield conn
+        except UNAVAILABLE_ERRORS as exc:
+            raise _unavailable(exc, written=None) from exc
+        finally:
+            try:
+                await self.pool.release(conn)
+            except UNAVAILABLE_ERRORS as exc:  # the work is done; the pool drops the conn
+                _log.warning("connection release failed", extra={"error": repr(exc)})
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[asyncpg.Connection]:
-        """Yield a connection inside a transaction (rolled back on any error)."""
-        async with self.connection() as conn, conn.transaction():
-            yield conn
+        """Yield a connection inside a transaction (rolled back on any error).
+
+        A connectivity failure before ``COMMIT`` is a 503 "nothing was written"; one during
+        ``COMMIT`` is a 503 that says the change may or may not have been stored.
+        """
+        async with self.connection() as conn:
+            tx = conn.transaction()
+            await tx.start()
+            try:
+                yield conn
+            except BaseException as exc:
+                # the server rolls back a transaction whose connection is gone
+                with contextlib.suppress(*UNAVAILABLE_ERRORS):
+                    await tx.rollback()
+                if isinstance(exc, UNAVAILABLE_ERRORS):
+                    raise _unavailable(exc, written=False) from exc
+                raise
+            try:
+                await tx.commit()
+            except UNAVAILABLE_ERRORS as exc:
+                raise _unavailable(exc, written=None) from exc
 
     async def fetchval(self, query: str, *args: Any) -> Any:
         """Run ``query`` and return the first column of the first row."""

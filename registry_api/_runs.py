@@ -1,30 +1,36 @@
-"""Runs: publish (idempotent by content hash), list with filters, fetch, frames, delete."""
+"""Runs: publish (idempotent by content hash), list with filters, fetch, frames, delete.
+
+The controller validates and maps; the publish transaction is :mod:`registry_api._run_store`.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-import asyncpg
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import State
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException, PermissionDeniedException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from qtcore.errors import ScenarioError
+from qtcore.scenario import scenario_from_dict
 from registry_api import _audit
-from registry_api._anomaly import HISTORY_LIMIT, THRESHOLD, extract_features, score_run
+from registry_api._anomaly import THRESHOLD, extract_features
 from registry_api._db import Database
 from registry_api._metrics import ANOMALOUS_RUNS, RUNS_PUBLISHED
+from registry_api._run_store import fetch_full, publish_run
 from registry_api._schemas import Run, RunCreate, RunPage, RunSummary
 from registry_api._security import AuthUser, require_researcher, require_viewer, role_at_least
 
-__all__ = ["RunController", "content_hash"]
+__all__ = ["RunController", "check_scenario", "content_hash"]
 
 _SORTS = {
     "createdAt": "r.created_at",
@@ -65,7 +71,7 @@ def content_hash(body: RunCreate) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _summary(row: asyncpg.Record) -> RunSummary:
+def _summary(row: Mapping[str, Any]) -> RunSummary:
     score = row["anomaly_score"]
     return RunSummary(
         id=row["id"],
@@ -84,7 +90,7 @@ def _summary(row: asyncpg.Record) -> RunSummary:
     )
 
 
-def _full(row: asyncpg.Record) -> Run:
+def _full(row: Mapping[str, Any]) -> Run:
     s = _summary(row)
     return Run(
         **{f: getattr(s, f) for f in s.__struct_fields__},
@@ -94,12 +100,19 @@ def _full(row: asyncpg.Record) -> Run:
     )
 
 
-async def _fetch_full(conn: asyncpg.Connection, run_id: UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        f"SELECT {_SUMMARY_COLS}, r.scenario, r.results, r.anomaly_detail, r.owner_id"
-        " FROM runs r JOIN users u ON u.id = r.owner_id WHERE r.id = $1",
-        run_id,
-    )
+def check_scenario(scenario: dict[str, Any]) -> None:
+    """Refuse a scenario that qtcore cannot load (so anyone can re-run a published run).
+
+    Raises:
+        ValidationException: 400 naming ``scenario`` and qtcore's reason.
+    """
+    try:
+        scenario_from_dict(scenario, source="scenario")
+    except ScenarioError as exc:
+        raise ValidationException(
+            detail="scenario is not one qtcore loads",
+            extra=[{"message": str(exc), "key": "scenario", "source": "body"}],
+        ) from None
 
 
 def provide_db(state: State) -> Database:
@@ -124,86 +137,31 @@ class RunController(Controller):
         responses={
             200: ResponseSpec(Run, description="the same content was published before"),
             413: ResponseSpec(None, description="body larger than MAX_BODY_BYTES"),
-            503: ResponseSpec(None, description="database unavailable; nothing was written"),
+            503: ResponseSpec(
+                None,
+                description="database unavailable (the detail says whether anything was written)",
+            ),
         },
     )
     async def publish(
         self, request: Request[AuthUser, Any, Any], data: RunCreate, db: Database
     ) -> Response[Run]:
         """Publish a run; idempotent by content hash."""
-        user = request.user
-        digest = content_hash(data)
-        features = extract_features(data.results, data.runtime_ms)
-        run_id = uuid.uuid4()
-        audit_detail = {"scenarioName": data.scenario_name, "contentHash": digest}
-        async with db.connection() as conn:
-            rows = await conn.fetch(
-                "SELECT features FROM runs WHERE scenario_name = $1"
-                " ORDER BY created_at DESC LIMIT $2",
-                data.scenario_name,
-                HISTORY_LIMIT,
-            )
-            score, detail = score_run(features, [r["features"] for r in rows])
-            # One statement = one transaction: the run and its audit row commit together
-            # (or neither does), in a single round trip.
-            created_at = await conn.fetchval(
-                "WITH r AS (INSERT INTO runs (id, owner_id, scenario_name, scenario, seed,"
-                " qtcore_version, kernel, results, tags, runtime_ms, frames, frames_bytes,"
-                " content_hash, features, anomaly_score, anomaly_detail)"
-                " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)"
-                " ON CONFLICT (content_hash) DO NOTHING RETURNING id, created_at),"
-                " a AS (INSERT INTO audit_events (actor_id, actor_username, action,"
-                " target_type, target_id, detail)"
-                " SELECT $2, $17, 'run.publish', 'run', r.id::text, $18 FROM r)"
-                " SELECT created_at FROM r",
-                run_id,
-                user.id,
-                data.scenario_name,
-                data.scenario,
-                data.seed,
-                data.qtcore_version,
-                data.kernel,
-                data.results,
-                list(data.tags),
-                data.runtime_ms,
-                data.frames,
-                len(data.frames or b""),
-                digest,
-                features,
-                score,
-                detail,
-                user.username,
-                audit_detail,
-            )
-            if created_at is None:  # same content published before: return that run
-                existing = await conn.fetchval(
-                    "SELECT id FROM runs WHERE content_hash = $1", digest
-                )
-                row = await _fetch_full(conn, existing)
-                assert row is not None
-                return Response(_full(row), status_code=HTTP_200_OK)
-        RUNS_PUBLISHED.inc()
-        anomalous = score is not None and score >= THRESHOLD
-        if anomalous:
-            ANOMALOUS_RUNS.inc()
-        run = Run(
-            id=run_id,
-            owner=user.username,
-            scenario_name=data.scenario_name,
-            seed=data.seed,
-            qtcore_version=data.qtcore_version,
-            kernel=data.kernel,
-            tags=list(data.tags),
-            runtime_ms=data.runtime_ms,
-            content_hash=digest,
-            frames_bytes=len(data.frames or b""),
-            anomaly_score=score,
-            anomalous=anomalous,
-            created_at=created_at,
-            scenario=data.scenario,
-            results=data.results,
-            anomaly_detail=detail,
+        check_scenario(data.scenario)
+        published = await publish_run(
+            db,
+            request.user,
+            data,
+            run_id=uuid.uuid4(),
+            digest=content_hash(data),
+            features=extract_features(data.results, data.runtime_ms),
         )
+        run = _full(published.row)
+        if not published.created:  # same content published before: that run, 200
+            return Response(run, status_code=HTTP_200_OK)
+        RUNS_PUBLISHED.inc()
+        if run.anomalous:
+            ANOMALOUS_RUNS.inc()
         return Response(run, status_code=HTTP_201_CREATED)
 
     @get("/", guards=[require_viewer], summary="List runs")
@@ -266,7 +224,7 @@ class RunController(Controller):
     async def get_run(self, run_id: FromPath[UUID], db: Database) -> Run:
         """Return one run with its scenario, results and anomaly detail."""
         async with db.connection() as conn:
-            row = await _fetch_full(conn, run_id)
+            row = await fetch_full(conn, run_id)
         if row is None:
             raise NotFoundException(f"run {run_id} not found")
         return _full(row)

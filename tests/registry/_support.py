@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 __all__ = [
+    "BELL_SCENARIO",
     "ROOT",
     "UvicornServer",
     "eventually",
@@ -39,10 +40,29 @@ def make_frame(step: int, payload: bytes | None = None) -> bytes:
     return b"QTFR" + struct.pack("<HHII", 1, 0, len(header), len(data)) + header + data
 
 
+#: a scenario qtcore loads (the registry refuses others)
+BELL_SCENARIO: dict[str, Any] = {
+    "name": "bell",
+    "title": "Bell state",
+    "kind": "circuit",
+    "seed": 2024,
+    "shots": 1024,
+    "circuit": {
+        "num_qubits": 2,
+        "num_clbits": 2,
+        "ops": [
+            {"op": "h", "qubits": [0]},
+            {"op": "cx", "qubits": [0, 1]},
+            {"op": "measure", "qubits": [0, 1], "clbits": [0, 1]},
+        ],
+    },
+}
+
+
 def run_body(scenario_name: str, **over: Any) -> dict[str, Any]:
     """A valid publish body (override any field by keyword)."""
     body: dict[str, Any] = {
-        "scenario": {"qubits": 2, "circuit": ["h 0", "cx 0 1"]},
+        "scenario": dict(BELL_SCENARIO),
         "scenarioName": scenario_name,
         "seed": int.from_bytes(os.urandom(6), "big"),
         "qtcoreVersion": "0.1.0",

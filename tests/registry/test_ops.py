@@ -81,7 +81,7 @@ async def test_unexpected_error_is_500_and_logged_with_request_id(
     def boom(*_: Any) -> Any:
         raise RuntimeError("scorer exploded")
 
-    monkeypatch.setattr("registry_api._runs.score_run", boom)
+    monkeypatch.setattr("registry_api._run_store.score_run", boom)
     with captured_logs() as buf:
         r = await client.post(
             "/api/v1/runs", json=run_body("ops-500"), headers=auth(tokens["alice"])
