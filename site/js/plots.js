@@ -185,7 +185,7 @@ function niceTicks(lo, hi, log) {
     const a = Math.floor(Math.log10(lo));
     const b = Math.ceil(Math.log10(hi));
     const step = Math.max(1, Math.ceil((b - a) / 6));
-    const mults = b - a <= 2 ? [1, 2, 5] : [1];
+    const mults = b - a <= 3 ? [1, 2, 5] : [1];
     for (let e = a; e <= b; e += step) for (const m of mults) out.push(m * 10 ** e);
     return out;
   }
@@ -201,8 +201,7 @@ function niceTicks(lo, hi, log) {
 export function fmtNum(v) {
   if (v === 0) return "0";
   const a = Math.abs(v);
-  if (a >= 1e4 || a < 1e-3)
-    return v.toExponential(a >= 1e4 && Number.isInteger(Math.log10(a)) ? 0 : 1).replace("e+", "e");
+  if (a >= 1e4 || a < 1e-3) return v.toExponential(1).replace("e+", "e").replace(".0e", "e");
   return String(Number(v.toPrecision(4)));
 }
 

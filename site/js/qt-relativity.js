@@ -26,6 +26,11 @@ const BODIES = [
 
 const C = 299792458; // m/s, exact
 
+/** A radius in metres as the unit string the boxes accept, in km. */
+function km(metres) {
+  return `${Number((metres / 1000).toPrecision(10))} km`;
+}
+
 /** A field's value as the calculator reads it: a number where it wants one, else the text. */
 function numberOrText(text) {
   const t = text.trim();
@@ -95,8 +100,8 @@ const CALCS = {
       {
         key: "radius_at",
         label: "Clock radius r",
-        value: "6371 km",
-        hint: "distance from the centre, e.g. 6371 km, 1 AU",
+        value: "6371.0088 km",
+        hint: "distance from the centre, at or above the body's surface, e.g. 7000 km, 1 AU",
       },
       { key: "mass", label: "Mass (custom body)", value: "5.972e24 kg" },
       { key: "radius", label: "Body radius (custom body)", value: "6371 km" },
@@ -110,11 +115,18 @@ const CALCS = {
       const rs = field.outputs.schwarzschild_radius;
       const r = clock.outputs.radius;
       const big = field.outputs.radius;
+      if (r < big) {
+        // The exterior (Schwarzschild) field holds only outside the body's matter.
+        throw new Error(
+          `r = ${km(r)} is inside ${field.outputs.body} (radius ${km(big)}): the static-clock ` +
+            `formula holds only outside the body; choose r ≥ ${km(big)}.`,
+        );
+      }
       const plot = {
         param: "radius",
         x: "radius",
-        y: "rate",
-        start: Math.max(rs * 1.0001, Math.min(r, big) / 10),
+        y: "deficit",
+        start: big,
         stop: Math.max(r, big) * 100,
         num: 80,
         log: true,
@@ -125,13 +137,23 @@ const CALCS = {
         outputs,
         plot: {
           ...curve.plot,
-          marker: [r, outputs.rate],
+          // The rate is 1 − deficit with a deficit of 1e-9 to 1e-4: on a linear axis every
+          // tick of the rate reads "1", so the plot shows the deficit on a log axis.
+          marker: [r, outputs.deficit],
           xlabel: "r / m",
-          ylabel: "dτ/dt",
+          ylabel: "1 − dτ/dt",
           logx: true,
-          logy: false,
+          logy: true,
         },
       };
+    },
+    /** A new body resets r to its surface, not a radius inside it left from the last body. */
+    async onInput(key, widget, ask) {
+      if (key !== "body" && key !== "radius") return;
+      const v = widget.values();
+      if (key === "radius" && v.body !== "custom") return;
+      const field = await ask("schwarzschild", { body: bodyField(v) });
+      widget.inputs.radius_at.value = km(field.outputs.radius);
     },
     rows: (r) => [
       ["body", r.body],
@@ -246,7 +268,7 @@ class QtRelativity extends QtElement {
         });
       }
       input.addEventListener("input", () => this.computeSoon());
-      input.addEventListener("change", () => this.computeSoon());
+      input.addEventListener("change", () => this.inputChanged(f.key));
       this.inputs[f.key] = input;
       form.append(
         h(
@@ -262,14 +284,31 @@ class QtRelativity extends QtElement {
     this.table = h("table", { class: "qt-results" });
     this.plot = svgPlot();
     this.error = errorPanel();
+    this.out = h("div", { class: "qt-rel-out" }, this.table, h("figure", {}, this.plot));
     this.append(
       h("p", { class: "qt-head" }, h("strong", { text: def.title }), " · ", this.status),
       form,
       this.error,
-      h("div", { class: "qt-rel-out" }, this.table, h("figure", {}, this.plot)),
+      this.out,
     );
     whenRuntimeReady(this, () => this.compute());
   }
+
+  /** A box changed: let the calculator adjust dependent boxes (`onInput`), then recompute. */
+  async inputChanged(key) {
+    const hook = CALCS[this.calc].onInput;
+    if (hook) {
+      try {
+        await hook(key, this, this.ask);
+      } catch (_) {
+        /* the recomputation below reports the bad input */
+      }
+    }
+    this.computeSoon();
+  }
+
+  ask = (calculator, fields, plot) =>
+    this.rt.request("relativity", plot ? { calculator, fields, plot } : { calculator, fields });
 
   computeSoon() {
     clearTimeout(this._t);
@@ -283,14 +322,12 @@ class QtRelativity extends QtElement {
   async compute() {
     const gen = ++this.gen;
     const inputs = this.values();
-    /** @type {(calculator: string, fields: object, plot?: object) => Promise<import("./protocol.js").RelativityReply>} */
-    const ask = (calculator, fields, plot) =>
-      this.rt.request("relativity", plot ? { calculator, fields, plot } : { calculator, fields });
     try {
-      const { outputs, plot: p } = await CALCS[this.calc].compute(ask, inputs);
+      const { outputs, plot: p } = await CALCS[this.calc].compute(this.ask, inputs);
       if (gen !== this.gen) return;
       this.result = outputs;
       renderError(this.error, null);
+      this.out.hidden = false;
       const rows = CALCS[this.calc].rows(outputs);
       this.table.replaceChildren(
         h(
@@ -314,6 +351,10 @@ class QtRelativity extends QtElement {
     } catch (err) {
       if (gen !== this.gen) return;
       this.result = null;
+      // No stale numbers under a new error: the table and plot belong to the last good input.
+      this.table.replaceChildren();
+      this.plot.replaceChildren();
+      this.out.hidden = true;
       renderError(this.error, err, "Input");
     }
   }
