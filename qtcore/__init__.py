@@ -5,7 +5,8 @@ imports, otherwise a pure-Python kernel gives the same results.
 
 Subpackages: :mod:`qtcore.qasm` (OpenQASM 2/3), :mod:`qtcore.relativity`,
 :mod:`qtcore.units`, :mod:`qtcore.sandbox`, :mod:`qtcore.sweep`,
-:mod:`qtcore.montecarlo`, :mod:`qtcore.scenario`, :mod:`qtcore.noise`,
+:mod:`qtcore.montecarlo`, :mod:`qtcore.parallel` (executors, shot batches),
+:mod:`qtcore.scenario`, :mod:`qtcore.noise`,
 :mod:`qtcore.frames`; ``python -m qtcore`` is the command line.
 
 Qubit order: qubit 0 is the least significant bit of a basis index and the

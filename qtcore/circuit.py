@@ -198,6 +198,10 @@ class CompositeGate(Gate):
     def __hash__(self) -> int:
         return hash(("composite", self.name, self.params))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The spec's matrix function is a closure: rebuild from the definition instead.
+        return (CompositeGate, (self.name, self.definition, self.params, self.param_names))
+
 
 def expand_composites(instructions: Iterable[Instruction]) -> Iterator[Instruction]:
     """The instructions with every unconditioned composite gate replaced, recursively,

@@ -9,6 +9,11 @@ Subcommands::
     scenarios       list the scenario library
     gates           list the gate registry
 
+``run`` and ``sweep`` take ``--workers N`` (a local pool of N processes) or
+``--scheduler ADDRESS`` (a Dask distributed scheduler, e.g. ``tcp://10.0.0.5:8786``): sweep
+points, Monte-Carlo batches and shot batches (``run FILE.qasm --shot-batch N``) then run
+there, with the same results as in one process.
+
 User errors (bad files, bad values, QASM syntax) print ``qtcore: error: ...`` on stderr
 and exit with status 2, never a traceback; a scenario whose expected checks fail exits 1.
 The library code never exits: :func:`main` returns the status.
@@ -17,14 +22,18 @@ The library code never exits: :func:`main` returns the status.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
-from typing import Any, NoReturn, TextIO
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from qtcore._version import __version__
 from qtcore.errors import QasmError, QtcoreError, ScenarioError
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 __all__ = ["default_library", "main"]
 
@@ -63,6 +72,74 @@ def _kv_table(data: dict[str, Any], out: TextIO, indent: str = "") -> None:
         out.write(f"{indent}{k:<{width}}  {_fmt(v)}\n")
 
 
+# --------------------------------------------------------------------------- executors
+_EXECUTOR_HELP = """\
+where sweep points, Monte-Carlo batches and shot batches run (results are the same
+everywhere): by default one after another in this process; --workers N starts a local
+pool of N processes; --scheduler ADDRESS sends them to a Dask distributed cluster
+(`dask scheduler` on one machine, `dask worker ADDRESS` on each of the others, all with
+the same qtcore wheel and Python version installed; this machine needs the
+`distributed` package too)."""
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not 0.0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}")
+    return value
+
+
+@contextlib.contextmanager
+def _executor(args: argparse.Namespace) -> Iterator[Executor | None]:
+    """The executor ``--workers``/``--scheduler`` ask for (None: run here), closed after."""
+    if args.workers is not None and args.scheduler is not None:
+        raise _UsageError("give --workers or --scheduler, not both")
+    if args.workers is not None:
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(max_workers=args.workers)
+        try:
+            yield pool
+        except BaseException:  # Ctrl-C or an error: drop what has not started
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+        return
+    if args.scheduler is None:
+        yield None
+        return
+    import importlib
+
+    try:  # imported here, and untyped: qtcore does not depend on Dask
+        client_class: Any = importlib.import_module("distributed").Client
+    except ImportError:
+        raise QtcoreError(
+            "--scheduler needs Dask's 'distributed' package here "
+            "(pip install distributed); qtcore itself does not depend on it"
+        ) from None
+    try:
+        client = client_class(args.scheduler, timeout=args.connect_timeout, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as e:
+        raise QtcoreError(f"--scheduler {args.scheduler}: cannot connect: {e}") from None
+    try:
+        yield client.get_executor(pure=False)
+    finally:
+        client.close()
+
+
 # --------------------------------------------------------------------------- run
 def _resolve(path: str, library: str) -> str:
     if os.path.exists(path):
@@ -91,6 +168,13 @@ def _run_qasm(args: argparse.Namespace, out: TextIO) -> int:
         raise ScenarioError(f"{where}: {e.message}") from None
     shots = 1024 if args.shots is None else args.shots
     seed = 0 if args.seed is None else args.seed
+    if args.shot_batch is not None:
+        return _run_qasm_batches(args, circ, shots, seed, out)
+    if args.workers is not None or args.scheduler is not None:
+        raise _UsageError(
+            "a .qasm run is one task: give --shot-batch N to split its shots into batches "
+            "for --workers/--scheduler"
+        )
     res = simulate(circ, shots, seed=seed, backend=args.kernel)
     provenance = {
         "qtcore_version": __version__,
@@ -125,6 +209,54 @@ def _run_qasm(args: argparse.Namespace, out: TextIO) -> int:
     else:
         for k, p in res.state.probabilities_dict().items():
             out.write(f"{k}  {p:.12g}\n")
+    return 0
+
+
+def _run_qasm_batches(
+    args: argparse.Namespace, circ: Any, shots: int, seed: int, out: TextIO
+) -> int:
+    from qtcore.montecarlo import wilson_interval
+    from qtcore.parallel import run_shot_batches
+    from qtcore.sim import interpreter
+
+    if shots < 1:
+        raise _UsageError("--shot-batch needs --shots >= 1")
+    with _executor(args) as executor:
+        res = run_shot_batches(
+            circ,
+            shots,
+            seed=seed,
+            batch_shots=args.shot_batch,
+            backend=args.kernel,
+            executor=executor,
+        )
+    provenance = {
+        "qtcore_version": __version__,
+        "kernel": res.kernel,
+        "seed": seed,
+        "shots": shots,
+        "shot_batch": args.shot_batch,
+        "interpreter": interpreter(),
+        "source": os.path.basename(args.file),
+    }
+    if args.format == "json":
+        from qtcore.scenario import dumps_stable
+
+        out.write(dumps_stable({"result": res.to_dict(), "provenance": provenance}))
+        return 0
+    out.write(
+        f"{os.path.basename(args.file)}: {circ.num_qubits} qubit(s), "
+        f"{circ.num_clbits} clbit(s), {len(circ.instructions)} op(s)\n"
+    )
+    out.write(
+        f"kernel {res.kernel}, seed {seed}, shots {shots} in {res.batches} batch(es) of "
+        f"{args.shot_batch}, method {res.method}\n"
+    )
+    width = max(7, circ.num_clbits)
+    out.write(f"{'outcome':>{width}}  {'count':>7}  {'freq':>7}  95% Wilson\n")
+    for k, c in res.counts.items():
+        w = wilson_interval(c, shots)
+        out.write(f"{k:>{width}}  {c:>7}  {c / shots:>7.4f}  [{w.low:.4f}, {w.high:.4f}]\n")
     return 0
 
 
@@ -170,8 +302,13 @@ def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return _run_qasm(args, out)
     from qtcore.scenario import load_scenario, run_scenario
 
+    if args.shot_batch is not None:
+        raise _UsageError("--shot-batch applies to .qasm files")
     sc = load_scenario(_resolve(args.file, args.library))
-    result = run_scenario(sc, seed=args.seed, shots=args.shots, backend=args.kernel)
+    with _executor(args) as executor:
+        result = run_scenario(
+            sc, seed=args.seed, shots=args.shots, backend=args.kernel, executor=executor
+        )
     if args.format == "json":
         out.write(result.to_json())
     else:
@@ -212,14 +349,17 @@ def _cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for ax in axes:  # validate every name against the scenario now, not mid-sweep
             sc.with_value(ax.name, ax.values[0])
     show = args.progress if args.progress is not None else err.isatty()
-    result = run_scenario(
-        sc,
-        seed=args.seed,
-        shots=args.shots,
-        backend=args.kernel,
-        axes=axes,
-        progress=_ProgressBar(err, show),
-    )
+    with _executor(args) as executor:
+        result = run_scenario(
+            sc,
+            seed=args.seed,
+            shots=args.shots,
+            backend=args.kernel,
+            axes=axes,
+            progress=_ProgressBar(err, show),
+            executor=executor,
+            chunksize=args.chunksize,
+        )
     table = result.outputs["table"]
     if args.format == "csv":
         text = table_csv(table)
@@ -411,11 +551,34 @@ def _parser() -> _Parser:
         sp.add_argument("--seed", type=int, default=None, help="override the seed")
         sp.add_argument("--kernel", choices=("auto", "numpy", "python"), default="auto")
         sp.add_argument("--library", default=default_library(), help="scenario library folder")
+        ex = sp.add_argument_group("workers", _EXECUTOR_HELP)
+        ex.add_argument(
+            "--workers", type=_positive, metavar="N", help="run on a local pool of N processes"
+        )
+        ex.add_argument(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="run on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786)",
+        )
+        ex.add_argument(
+            "--connect-timeout",
+            type=_seconds,
+            default=10.0,
+            metavar="SECONDS",
+            help="how long to wait for the scheduler (default 10)",
+        )
 
     run = sub.add_parser("run", help="run a QASM or scenario file")
     run.add_argument("file", help="a .qasm, .toml or .json file, or a library scenario name")
     common(run)
     run.add_argument("--format", choices=("table", "json"), default="table")
+    run.add_argument(
+        "--shot-batch",
+        type=_positive,
+        metavar="N",
+        help="(.qasm) run the shots in seeded batches of N, in parallel with --workers or "
+        "--scheduler; counts depend on the seed and N, not on where the batches ran",
+    )
 
     sw = sub.add_parser("sweep", help="sweep scenario parameters")
     sw.add_argument("file")
@@ -428,6 +591,13 @@ def _parser() -> _Parser:
     common(sw)
     sw.add_argument("--format", choices=("table", "json", "csv"), default="json")
     sw.add_argument("--output", "-o", help="write to this file instead of stdout")
+    sw.add_argument(
+        "--chunksize",
+        type=_positive,
+        default=1,
+        metavar="N",
+        help="sweep points per task sent to the workers (default 1; more: less overhead)",
+    )
     sw.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,

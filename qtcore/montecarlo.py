@@ -12,7 +12,8 @@ Intervals (each :class:`Estimate` names its ``method``):
 *z* is :class:`statistics.NormalDist`'s inverse CDF; the Student-t quantile inverts the
 t CDF, written with the regularized incomplete beta function (continued fraction), to
 ~1e-12. Every repetition ``i`` gets its own seed ``derive_seed(seed, "repetition", i)``,
-so results do not depend on batch sizes and are the same on every interpreter.
+so results do not depend on batch sizes (in fixed-repetition mode) and are the same on every
+interpreter, and on any executor with any number of workers.
 """
 
 from __future__ import annotations
@@ -21,11 +22,14 @@ import math
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from qtcore.parallel import CancelCheck, run_ordered
 from qtcore.rng import derive_seed
-from qtcore.sweep import CancelCheck, is_cancelled
 from qtcore.wire import js_safe
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 __all__ = [
     "Estimate",
@@ -271,6 +275,17 @@ class MonteCarloResult:
         return out
 
 
+@dataclass(frozen=True)
+class _Repetitions:
+    """Runs repetitions ``start .. stop - 1`` of a trial (picklable when ``trial`` is)."""
+
+    trial: Callable[[int], float | bool]
+    seed: int
+
+    def __call__(self, span: tuple[int, int]) -> list[float | bool]:
+        return [self.trial(derive_seed(self.seed, "repetition", i)) for i in range(*span)]
+
+
 def monte_carlo(
     trial: Callable[[int], float | bool],
     *,
@@ -284,12 +299,20 @@ def monte_carlo(
     kind: str = "proportion",
     progress: Callable[[int, int, Any], None] | None = None,
     cancel: CancelCheck | None = None,
+    executor: Executor | None = None,
 ) -> MonteCarloResult:
     """Repeats ``trial(seed_i)`` and estimates its mean with a confidence interval.
+
+    Each batch of repetitions is one task; with an ``executor`` several batches run at once
+    and are taken in order, and in target-width mode the batches after the one that reached
+    the target are dropped -- so the samples, estimate and status are the same whatever the
+    executor and its number of workers.
 
     Args:
         trial: called with repetition ``i``'s seed ``derive_seed(seed, "repetition", i)``;
             returns a bool/0-1 outcome (``kind="proportion"``) or a number (``"mean"``).
+            With an executor that runs other processes it must be picklable (a
+            module-level function or an instance of a module-level class).
         seed: parent seed.
         repetitions: fixed number of repetitions (exclusive with ``target_width``).
         target_width: repeat until the interval's full width is at most this (checked
@@ -297,13 +320,15 @@ def monte_carlo(
             ``max_repetitions``.
         max_repetitions: cap for the target-width mode.
         min_repetitions: least repetitions before the width is trusted.
-        batch: repetitions between width checks, progress reports and cancel checks.
+        batch: repetitions between width checks, progress reports and cancel checks; also
+            the repetitions per task sent to an executor.
         confidence: interval confidence level.
         kind: ``"proportion"`` (Wilson) or ``"mean"`` (Student-t).
         progress: ``progress(done, total, estimate_or_None)`` after each batch (total is
-            ``max_repetitions`` in target-width mode).
+            ``max_repetitions`` in target-width mode), in this thread.
         cancel: a callable returning True, or a :class:`~qtcore.sweep.CancelToken`,
-            checked between batches.
+            checked between batches (with an executor also while waiting for one).
+        executor: any :class:`concurrent.futures.Executor`; ``None`` runs the batches here.
 
     Raises:
         ValueError: for inconsistent arguments or a proportion trial returning other
@@ -321,20 +346,15 @@ def monte_carlo(
         raise ValueError("batch and max_repetitions must be >= 1")
     total = repetitions if repetitions is not None else max_repetitions
     samples: list[float] = []
-    estimate: Estimate | None = None
-    status = "completed"
-    while len(samples) < total:
-        if is_cancelled(cancel):
-            status = "cancelled"
-            break
-        stop = min(total, len(samples) + batch)
-        for i in range(len(samples), stop):
-            x = trial(derive_seed(seed, "repetition", i))
+    state: dict[str, Any] = {"estimate": None, "status": "completed"}
+
+    def take(_: int, outcomes: list[float | bool]) -> bool:
+        for x in outcomes:
             v = float(x)
             if kind == "proportion" and v not in (0.0, 1.0):
                 raise ValueError(f"a proportion trial must return 0/1 or a bool, got {x!r}")
             samples.append(v)
-        estimate = _estimate(samples, kind, confidence)
+        estimate = state["estimate"] = _estimate(samples, kind, confidence)
         if progress is not None:
             progress(len(samples), total, estimate)
         if (
@@ -343,11 +363,20 @@ def monte_carlo(
             and len(samples) >= min_repetitions
             and estimate.width <= target_width
         ):
-            status = "target_reached"
-            break
+            state["status"] = "target_reached"
+            return True
+        return False
+
+    spans = [(i, min(total, i + batch)) for i in range(0, total, batch)]
+    if run_ordered(
+        _Repetitions(trial, seed), spans, executor=executor, on_result=take, cancel=cancel
+    ):
+        status = "cancelled"
+    elif state["status"] == "target_reached":
+        status = "target_reached"
     else:
         status = "completed" if target_width is None else "max_repetitions"
-    return MonteCarloResult(estimate, len(samples), status, target_width, seed, samples)
+    return MonteCarloResult(state["estimate"], len(samples), status, target_width, seed, samples)
 
 
 def _estimate(samples: list[float], kind: str, confidence: float) -> Estimate | None:

@@ -9,7 +9,9 @@ An :class:`Axis` is one parameter's values (an explicit grid, ``linspace``,
 Progress is reported as ``progress(done, total, point)`` after each point; cancellation
 (a callable returning True, or a :class:`CancelToken`) is checked *between* points, and a
 cancelled sweep returns the rows finished so far with ``status == "cancelled"``.
-No threads: the caller's event loop (the browser worker) decides when to cancel.
+By default no threads: the caller's event loop (the browser worker) decides when to cancel.
+Given an ``executor`` (a process pool, a Dask cluster), the points run there and come back
+in sweep order (:func:`qtcore.parallel.run_ordered`); the table is the same as without one.
 """
 
 from __future__ import annotations
@@ -20,11 +22,15 @@ import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from qtcore._stable import dumps_stable
+from qtcore.parallel import CancelCheck, CancelToken, is_cancelled, run_ordered
 from qtcore.rng import Rng, derive_seed
 from qtcore.wire import js_safe
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 __all__ = [
     "Axis",
@@ -34,44 +40,12 @@ __all__ = [
     "SweepRow",
     "flatten",
     "is_cancelled",
+    "point_seed",
     "run_sweep",
     "sweep_points",
     "table_column",
     "table_csv",
 ]
-
-
-class _Cancellable(Protocol):
-    @property
-    def cancelled(self) -> bool: ...
-
-
-CancelCheck = Callable[[], bool] | _Cancellable
-
-
-class CancelToken:
-    """A flag another part of the program sets to stop a sweep or Monte-Carlo run."""
-
-    def __init__(self) -> None:
-        self._cancelled = False
-
-    def cancel(self) -> None:
-        """Asks the run to stop before its next point."""
-        self._cancelled = True
-
-    @property
-    def cancelled(self) -> bool:
-        """True once :meth:`cancel` was called."""
-        return self._cancelled
-
-
-def is_cancelled(cancel: CancelCheck | None) -> bool:
-    """Evaluates a cancel callable or token (None = never cancelled)."""
-    if cancel is None:
-        return False
-    if callable(cancel):
-        return bool(cancel())
-    return bool(cancel.cancelled)
 
 
 def _finite(name: str, x: object) -> float:
@@ -321,6 +295,22 @@ def _csv_cell(v: Any) -> str:
     return str(v)
 
 
+@dataclass(frozen=True)
+class _PointChunk:
+    """Runs a sweep's function on a chunk of points (picklable when ``func`` is)."""
+
+    func: Callable[[dict[str, float], int], Mapping[str, Any]]
+
+    def __call__(self, chunk: Sequence[tuple[dict[str, float], int]]) -> list[dict[str, Any]]:
+        return [flatten(self.func(dict(point), point_seed)) for point, point_seed in chunk]
+
+
+def point_seed(seed: int, point: Mapping[str, float]) -> int:
+    """The seed of one sweep point: derived from the parent seed and the point's values."""
+    key = tuple((name, repr(point[name])) for name in sorted(point))
+    return derive_seed(seed, "point", key)
+
+
 def run_sweep(
     func: Callable[[dict[str, float], int], Mapping[str, Any]],
     axes: Sequence[Axis],
@@ -330,35 +320,59 @@ def run_sweep(
     progress: Callable[[int, int, dict[str, float]], None] | None = None,
     cancel: CancelCheck | None = None,
     on_row: Callable[[SweepRow], None] | None = None,
+    executor: Executor | None = None,
+    chunksize: int = 1,
 ) -> SweepResult:
     """Runs ``func(point, point_seed)`` at every point of the sweep.
 
+    Every point's seed is derived from ``seed`` and the point's values alone, so the table
+    is the same whether the points run here one after another or on an ``executor`` with
+    any number of workers, and whatever the ``chunksize``.
+
     Args:
         func: returns the point's outputs (nested mappings are flattened to dotted names).
+            With an executor that runs other processes it must be picklable: a
+            module-level function or an instance of a module-level class.
         axes: the swept parameters.
         seed: parent seed; each point's seed is derived from it and the point's values.
         combine: ``"product"`` or ``"zip"``.
-        progress: called as ``progress(done, total, point)`` after each point.
-        cancel: callable or :class:`CancelToken`, checked before each point.
+        progress: called as ``progress(done, total, point)`` after each point, in sweep
+            order (in this thread, also with an executor).
+        cancel: callable or :class:`CancelToken`, checked before each point (with an
+            executor: before each chunk is submitted and while waiting for results).
         on_row: called with each finished :class:`SweepRow` (before ``progress``), for
             callers that show results as they arrive.
+        executor: any :class:`concurrent.futures.Executor` (a process pool, a Dask
+            cluster's ``client.get_executor()``); ``None`` runs the points here.
+        chunksize: points per task sent to the executor (more points per task, less
+            overhead per point; ignored without an executor).
 
     Returns:
-        a :class:`SweepResult` (``status == "cancelled"`` if stopped early).
+        a :class:`SweepResult` (``status == "cancelled"`` if stopped early; its rows are
+        the points finished in sweep order up to the first one not finished).
+
+    Raises:
+        ValueError: bad axes, ``combine`` or ``chunksize``.
     """
+    if isinstance(chunksize, bool) or not isinstance(chunksize, int) or chunksize < 1:
+        raise ValueError(f"chunksize must be an int >= 1, got {chunksize!r}")
     pts = sweep_points(axes, combine)
     result = SweepResult(list(axes), combine, seed, len(pts))
-    for i, point in enumerate(pts):
-        if is_cancelled(cancel):
-            result.status = "cancelled"
-            break
-        key = tuple((name, repr(point[name])) for name in sorted(point))
-        point_seed = derive_seed(seed, "point", key)
-        outputs = flatten(func(dict(point), point_seed))
-        row = SweepRow(i, dict(point), point_seed, outputs)
-        result.rows.append(row)
-        if on_row is not None:
-            on_row(row)
-        if progress is not None:
-            progress(i + 1, len(pts), dict(point))
+    seeded = [(point, point_seed(seed, point)) for point in pts]
+    size = chunksize if executor is not None else 1
+    chunks = [seeded[i : i + size] for i in range(0, len(seeded), size)]
+
+    def take(c: int, outputs: list[dict[str, Any]]) -> None:
+        for j, out in enumerate(outputs):
+            i = c * size + j
+            point, p_seed = seeded[i]
+            row = SweepRow(i, dict(point), p_seed, out)
+            result.rows.append(row)
+            if on_row is not None:
+                on_row(row)
+            if progress is not None:
+                progress(i + 1, len(pts), dict(point))
+
+    if run_ordered(_PointChunk(func), chunks, executor=executor, on_result=take, cancel=cancel):
+        result.status = "cancelled"
     return result

@@ -582,6 +582,11 @@ class Gate:
     def __hash__(self) -> int:
         return hash((self.name, self.params, self.num_controls))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt by name: the spec's matrix functions are closures, which do not pickle,
+        # and a circuit travels to worker processes by pickling (qtcore.parallel).
+        return (Gate, (self.name, self.params, self.num_controls if self.spec.variadic else None))
+
 
 class UnitaryGate(Gate):
     """An arbitrary k-qubit unitary given as a matrix (checked for unitarity).
@@ -652,6 +657,10 @@ class UnitaryGate(Gate):
     def __hash__(self) -> int:
         return hash(("unitary", self.base_matrix()))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The matrix was checked when the gate was made; pickling keeps its exact floats.
+        return (UnitaryGate, (self.base_matrix(), self.label, math.inf))
+
 
 class InverseGate(Gate):
     """The inverse of a gate that has no named inverse (``inv @ g`` in OpenQASM 3)."""
@@ -688,6 +697,9 @@ class InverseGate(Gate):
 
     def __hash__(self) -> int:
         return hash(("inv", self.base_gate))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (InverseGate, (self.base_gate,))
 
 
 def gate(name: str, *params: ParamValue, num_controls: int | None = None) -> Gate:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qtcore._stable import dumps_stable
 from qtcore._version import __version__
@@ -27,6 +27,11 @@ from qtcore.scenario._sections import (
 from qtcore.sim import get_kernel, interpreter, simulate
 from qtcore.sweep import Axis, CancelCheck, SweepRow, run_sweep
 from qtcore.wire import js_safe
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
+    from qtcore.noise import NoiseModel
 
 __all__ = ["ScenarioResult", "run_scenario"]
 
@@ -131,8 +136,30 @@ def _estimates(counts: Mapping[str, int], shots: int) -> dict[str, Any]:
     return {k: wilson_interval(c, shots).to_dict() for k, c in counts.items()}
 
 
+@dataclass(frozen=True)
+class _EventTrial:
+    """One Monte-Carlo repetition: a one-shot run, True when its outcome is an event.
+
+    A module-level class, not a closure, so it pickles to a process pool's workers.
+    """
+
+    circuit: Circuit
+    noise: NoiseModel | None
+    backend: str
+    events: frozenset[str]
+
+    def __call__(self, seed: int) -> bool:
+        one = simulate(self.circuit, 1, seed=seed, backend=self.backend, noise=self.noise)
+        return next(iter(one.counts)) in self.events
+
+
 def _run_circuit(
-    sec: CircuitSection, seed: int, shots: int, backend: str, cancel: CancelCheck | None
+    sec: CircuitSection,
+    seed: int,
+    shots: int,
+    backend: str,
+    cancel: CancelCheck | None,
+    executor: Executor | None = None,
 ) -> tuple[dict[str, Any], str]:
     circ, noise, report = sec.circuit, sec.noise, sec.report
     res = simulate(circ, shots, seed=seed, backend=backend, noise=noise)
@@ -156,14 +183,9 @@ def _run_circuit(
     status = "completed"
     mc = sec.montecarlo
     if mc is not None:
-        events = set(mc.event)
-
-        def trial(s: int) -> bool:
-            one = simulate(circ, 1, seed=s, backend=backend, noise=noise)
-            return next(iter(one.counts)) in events
-
+        events = frozenset(mc.event)
         result = monte_carlo(
-            trial,
+            _EventTrial(circ, noise, backend, events),
             seed=seed,
             repetitions=mc.repetitions,
             target_width=mc.target_width,
@@ -171,6 +193,7 @@ def _run_circuit(
             batch=mc.batch,
             confidence=mc.confidence,
             cancel=cancel,
+            executor=executor,
         )
         out["montecarlo"] = {**result.to_dict(), "event": sorted(events)}
         if result.status == "cancelled":
@@ -205,6 +228,8 @@ def run_scenario(
     cancel: CancelCheck | None = None,
     axes: list[Axis] | None = None,
     on_row: Callable[[SweepRow], None] | None = None,
+    executor: Executor | None = None,
+    chunksize: int = 1,
 ) -> ScenarioResult:
     """Runs a scenario and checks its expected outcomes.
 
@@ -218,6 +243,9 @@ def run_scenario(
             points and Monte-Carlo batches.
         axes: sweep axes replacing the scenario's (or sweeping a non-sweep scenario).
         on_row: called with each finished sweep row (see :func:`qtcore.sweep.run_sweep`).
+        executor: runs sweep points and Monte-Carlo batches there (a process pool, a Dask
+            cluster's ``client.get_executor()``); the result is the same as without one.
+        chunksize: sweep points per task sent to the executor.
 
     Returns:
         a :class:`ScenarioResult` (``passed`` tells whether every check held).
@@ -227,9 +255,11 @@ def run_scenario(
     kernel = get_kernel(backend).name if scenario.point_kind != "relativity" else None
     status = "completed"
     if isinstance(scenario.section, SweepSection) or axes:
-        outputs, status = _run_sweep(scenario, seed, shots, backend, progress, cancel, axes, on_row)
+        outputs, status = _run_sweep(
+            scenario, seed, shots, backend, progress, cancel, axes, on_row, executor, chunksize
+        )
     elif isinstance(scenario.section, CircuitSection):
-        outputs, status = _run_circuit(scenario.section, seed, shots, backend, cancel)
+        outputs, status = _run_circuit(scenario.section, seed, shots, backend, cancel, executor)
     else:
         outputs = _run_point(scenario, seed, shots, backend)
     provenance = {
@@ -250,6 +280,39 @@ def run_scenario(
     return ScenarioResult(scenario, outputs, checks, provenance, status)
 
 
+@dataclass(frozen=True)
+class _SweepPoint:
+    """One sweep point: the base scenario with the point's values set, run and picked.
+
+    A module-level class holding plain data, so it pickles to a process pool's workers.
+    """
+
+    base: dict[str, Any]
+    source: str
+    columns: tuple[str, ...] | None
+    shots: int
+    backend: str
+
+    def __call__(self, values: dict[str, float], point_seed: int) -> dict[str, Any]:
+        data = copy.deepcopy(self.base)
+        for name, v in values.items():
+            set_path(data, name, v, self.source)
+        psc = scenario_from_dict(data, self.source)
+        out = _run_point(psc, point_seed, self.shots, self.backend)
+        if self.columns:
+            picked = {}
+            for col in self.columns:
+                try:
+                    picked[col] = lookup(out, col)
+                except KeyError:
+                    raise ScenarioError(
+                        f"{self.source}: sweep.columns: output {col!r} not produced by a "
+                        f"{psc.kind} run"
+                    ) from None
+            return picked
+        return {k: v for k, v in out.items() if k not in ("parameters", "seed", "kernel")}
+
+
 def _run_sweep(
     sc: Scenario,
     seed: int,
@@ -259,6 +322,8 @@ def _run_sweep(
     cancel: CancelCheck | None,
     axes: list[Axis] | None,
     on_row: Callable[[SweepRow], None] | None = None,
+    executor: Executor | None = None,
+    chunksize: int = 1,
 ) -> tuple[dict[str, Any], str]:
     sec = sc.section
     if isinstance(sec, SweepSection):
@@ -269,27 +334,15 @@ def _run_sweep(
         assert axes is not None
         base = {k: v for k, v in sc.data.items() if k != "expected"}
         columns, combine, run_axes = None, "product", axes
-
-    def point(values: dict[str, float], point_seed: int) -> dict[str, Any]:
-        data = copy.deepcopy(dict(base))
-        for name, v in values.items():
-            set_path(data, name, v, sc.source)
-        psc = scenario_from_dict(data, sc.source)
-        out = _run_point(psc, point_seed, shots, backend)
-        if columns:
-            picked = {}
-            for col in columns:
-                try:
-                    picked[col] = lookup(out, col)
-                except KeyError:
-                    raise ScenarioError(
-                        f"{sc.source}: sweep.columns: output {col!r} not produced by a "
-                        f"{psc.kind} run"
-                    ) from None
-            return picked
-        return {k: v for k, v in out.items() if k not in ("parameters", "seed", "kernel")}
-
     result = run_sweep(
-        point, run_axes, seed=seed, combine=combine, progress=progress, cancel=cancel, on_row=on_row
+        _SweepPoint(dict(base), sc.source, columns, shots, backend),
+        run_axes,
+        seed=seed,
+        combine=combine,
+        progress=progress,
+        cancel=cancel,
+        on_row=on_row,
+        executor=executor,
+        chunksize=chunksize,
     )
     return {"table": result.to_dict()}, result.status

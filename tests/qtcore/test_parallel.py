@@ -1,0 +1,289 @@
+"""Sweeps, Monte-Carlo runs and shot batches on executors: same results as in one process.
+
+The reference for every executor run is the sequential run (``executor=None``), whose
+seeds are derived per point / repetition / batch; the shot-batch counts are also checked
+against the ``simulate`` calls they are defined to add up. Dask's cluster is in
+``test_parallel_dask.py``.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import pickle
+import sys
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from qtcore import Circuit, NoiseModel, ReadoutError, SimulationError, simulate
+from qtcore.cli import main
+from qtcore.montecarlo import monte_carlo
+from qtcore.ops import Gate, UnitaryGate
+from qtcore.ops._gates import InverseGate
+from qtcore.parallel import CancelToken, run_ordered, run_shot_batches
+from qtcore.rng import Rng, derive_seed
+from qtcore.scenario import load_scenario, run_scenario
+from qtcore.sweep import Axis, run_sweep
+
+needs_processes = pytest.mark.skipif(
+    sys.platform == "emscripten", reason="Pyodide has no threads or processes"
+)
+
+
+# Module-level task functions: a process pool's workers import them by name.
+def biased_coin(seed: int) -> bool:
+    return Rng(seed).random() < 0.3
+
+
+def noisy_point(point: dict[str, float], seed: int) -> dict[str, Any]:
+    rng = Rng(seed)
+    return {"y": math.sin(point["x"]) * point["k"], "noise": {"u": rng.random()}}
+
+
+def failing_point(point: dict[str, float], seed: int) -> dict[str, Any]:
+    if point["x"] == 3.0:
+        raise ValueError(f"no point at x = {point['x']}")
+    return {"x2": point["x"] ** 2}
+
+
+def _bell_noisy() -> tuple[Circuit, NoiseModel]:
+    c = Circuit(2, 2)
+    c.h(0).cx(0, 1).measure([0, 1], [0, 1])
+    noise = NoiseModel()
+    noise.add_readout_error(ReadoutError(0.05, 0.05))
+    return c, noise
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[ProcessPoolExecutor]:
+    with ProcessPoolExecutor(max_workers=2) as p:
+        yield p
+
+
+AXES = [Axis.linspace("x", 0.0, 3.0, 7), Axis.grid("k", [1.0, -2.0, 0.5])]
+
+
+@needs_processes
+@pytest.mark.parametrize("chunksize", [1, 4])
+def test_sweep_on_process_pool_equals_sequential(pool: ProcessPoolExecutor, chunksize: int) -> None:
+    seq_progress: list[tuple[int, int, dict[str, float]]] = []
+    par_progress: list[tuple[int, int, dict[str, float]]] = []
+    seq = run_sweep(noisy_point, AXES, seed=17, progress=lambda *a: seq_progress.append(a))
+    par = run_sweep(
+        noisy_point,
+        AXES,
+        seed=17,
+        executor=pool,
+        chunksize=chunksize,
+        progress=lambda *a: par_progress.append(a),
+    )
+    assert par.to_dict() == seq.to_dict()
+    assert par_progress == seq_progress  # in sweep order, one call per point
+    assert [d for d, _, _ in par_progress] == list(range(1, 22))
+    # and the outputs are the function's at the documented seeds
+    row = par.rows[5]
+    assert row.seed == derive_seed(17, "point", (("k", "0.5"), ("x", "0.5")))
+    assert row.outputs["noise.u"] == Rng(row.seed).random()
+
+
+@needs_processes
+def test_monte_carlo_on_process_pool_equals_sequential(pool: ProcessPoolExecutor) -> None:
+    for kwargs in (
+        {"repetitions": 1000, "batch": 64},
+        {"target_width": 0.06, "batch": 50},  # stops at a batch boundary, later ones dropped
+        {"target_width": 1e-4, "max_repetitions": 700, "batch": 100},
+    ):
+        seq = monte_carlo(biased_coin, seed=5, **kwargs)  # type: ignore[arg-type]
+        par = monte_carlo(biased_coin, seed=5, executor=pool, **kwargs)  # type: ignore[arg-type]
+        assert par.samples == seq.samples
+        assert (par.status, par.repetitions, par.estimate) == (
+            seq.status,
+            seq.repetitions,
+            seq.estimate,
+        )
+    assert seq.status == "max_repetitions" and seq.repetitions == 700
+
+
+@needs_processes
+def test_shot_batches_sum_their_simulate_calls(pool: ProcessPoolExecutor) -> None:
+    circ, noise = _bell_noisy()
+    seq = run_shot_batches(circ, 2500, seed=3, batch_shots=400, noise=noise)
+    par = run_shot_batches(circ, 2500, seed=3, batch_shots=400, noise=noise, executor=pool)
+    assert par.to_dict() == seq.to_dict()
+    expected: Counter[str] = Counter()
+    for b in range(7):  # 6 batches of 400 and one of 100
+        n = 400 if b < 6 else 100
+        expected.update(simulate(circ, n, seed=derive_seed(3, "shots", b), noise=noise).counts)
+    assert seq.counts == dict(sorted(expected.items()))
+    assert seq.batches == 7 and seq.done == 2500 and seq.method == "trajectories"
+    # readout error 5 %: the bits disagree with probability 2 * 0.95 * 0.05 = 0.095
+    disagree = (seq.counts.get("01", 0) + seq.counts.get("10", 0)) / 2500
+    assert abs(disagree - 0.095) < 6 * math.sqrt(0.095 * 0.905 / 2500)
+
+
+def test_shot_batches_bad_input_and_cancel() -> None:
+    circ, _ = _bell_noisy()
+    with pytest.raises(SimulationError, match="batch_shots must be an integer >= 1"):
+        run_shot_batches(circ, 10, seed=1, batch_shots=0)
+    with pytest.raises(SimulationError, match="shots must be an integer >= 1, got True"):
+        run_shot_batches(circ, True, seed=1, batch_shots=5)
+    token = CancelToken()
+    seen: list[int] = []
+
+    def progress(done: int, total: int, counts: dict[str, int]) -> None:
+        seen.append(done)
+        assert sum(counts.values()) == done
+        if done >= 20:
+            token.cancel()
+
+    res = run_shot_batches(circ, 100, seed=1, batch_shots=10, progress=progress, cancel=token)
+    assert res.status == "cancelled" and res.done == 20 and seen == [10, 20]
+    assert sum(res.counts.values()) == 20
+
+
+@needs_processes
+def test_scenarios_on_process_pool_equal_sequential(pool: ProcessPoolExecutor) -> None:
+    for name in ("sweep_rotation_angle", "sweep_interferometer_height", "noisy_bell"):
+        sc = load_scenario(f"scenarios/{name}.toml")
+        seq = run_scenario(sc)
+        par = run_scenario(sc, executor=pool, chunksize=3)
+        assert par.to_json() == seq.to_json()
+        assert par.passed
+
+
+@needs_processes
+def test_cancel_stops_submitting_and_keeps_the_finished_prefix(
+    pool: ProcessPoolExecutor,
+) -> None:
+    for executor in (None, pool):
+        token = CancelToken()
+
+        def progress(done: int, total: int, point: dict[str, float], t: Any = token) -> None:
+            if done == 3:
+                t.cancel()
+
+        res = run_sweep(
+            noisy_point, AXES, seed=1, executor=executor, progress=progress, cancel=token
+        )
+        assert res.status == "cancelled" and [r.index for r in res.rows] == [0, 1, 2]
+
+
+@needs_processes
+def test_cancel_while_every_task_is_still_running() -> None:
+    """A cancel set by another thread ends the wait; the blocked tasks are left running."""
+    release = threading.Event()
+    started = threading.Semaphore(0)
+    token = CancelToken()
+
+    def blocked(_: int) -> int:
+        started.release()
+        release.wait(timeout=60)
+        return 0
+
+    def cancel_when_started() -> None:
+        started.acquire(timeout=60)
+        started.acquire(timeout=60)
+        token.cancel()
+
+    canceller = threading.Thread(target=cancel_when_started)
+    canceller.start()
+    with ThreadPoolExecutor(max_workers=2) as threads:
+        results: list[int] = []
+        stopped = run_ordered(
+            blocked,
+            list(range(10)),
+            executor=threads,
+            cancel=token,
+            on_result=lambda i, r: results.append(i),
+            window=2,
+        )
+        assert stopped and results == []
+        assert not release.is_set()  # returned while both tasks were still blocked
+        release.set()
+    canceller.join()
+
+
+@needs_processes
+def test_failing_point_raises_in_sweep_order(pool: ProcessPoolExecutor) -> None:
+    axes = [Axis.linspace("x", 0.0, 5.0, 6)]
+    rows: list[int] = []
+    for executor in (None, pool):
+        rows.clear()
+        with pytest.raises(ValueError, match=r"no point at x = 3\.0"):
+            run_sweep(
+                failing_point,
+                axes,
+                seed=1,
+                executor=executor,
+                on_row=lambda r: rows.append(r.index),
+            )
+        assert rows == [0, 1, 2]
+
+
+@needs_processes
+def test_bad_window_and_chunksize() -> None:
+    with (
+        ThreadPoolExecutor(max_workers=1) as threads,
+        pytest.raises(ValueError, match="window must be an int >= 1, got 0"),
+    ):
+        run_ordered(abs, [1], executor=threads, window=0)
+    with pytest.raises(ValueError, match="chunksize must be an int >= 1, got 0"):
+        run_sweep(noisy_point, AXES, seed=1, chunksize=0)
+
+
+def test_gates_pickle_to_workers() -> None:
+    c = Circuit(3)
+    c.h(0).rx(0.25, 1).cx(0, 2)
+    c.append(Gate("mcx", (), num_controls=2), [0, 1, 2])
+    c.append(UnitaryGate([[0, 1j], [1j, 0]], label="ix"), [1])
+    c.append(InverseGate(Gate("iswap")), [0, 1])
+    sub = Circuit(2)
+    sub.h(0).cx(0, 1)
+    c.append(sub.to_gate("bell"), [1, 2])
+    back = pickle.loads(pickle.dumps(c))
+    assert back == c
+    a = simulate(c).state_vector
+    b = simulate(back).state_vector
+    assert max(abs(x - y) for x, y in zip(a, b)) == 0.0
+
+
+@needs_processes
+def test_cli_workers_equal_sequential(tmp_path: Any) -> None:
+    def run(*argv: str) -> str:
+        out, err = io.StringIO(), io.StringIO()
+        assert main(list(argv), stdout=out, stderr=err) == 0, err.getvalue()
+        return out.getvalue()
+
+    sweep = ["sweep", "sweep_rotation_angle", "--format", "csv"]
+    assert run(*sweep, "--workers", "2", "--chunksize", "3") == run(*sweep)
+    assert run("run", "noisy_bell", "--format", "json", "--workers", "2") == run(
+        "run", "noisy_bell", "--format", "json"
+    )
+    qasm = tmp_path / "bell.qasm"
+    qasm.write_text(
+        'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\n'
+        "h q[0];\ncx q[0],q[1];\nmeasure q -> c;\n"
+    )
+    batched = ["run", str(qasm), "--shots", "3000", "--shot-batch", "700", "--format", "json"]
+    assert run(*batched, "--workers", "2") == run(*batched)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "noisy_bell", "--workers", "0"], "--workers: expected a whole number >= 1"),
+        (["run", "noisy_bell", "--workers", "2", "--scheduler", "x:1"], "not both"),
+        (["run", "noisy_bell", "--shot-batch", "10"], "--shot-batch applies to .qasm files"),
+        (["sweep", "sweep_rotation_angle", "--chunksize", "-1"], "--chunksize: expected"),
+        (["run", "noisy_bell", "--scheduler", "x", "--connect-timeout", "0"], "seconds > 0"),
+    ],
+)
+def test_cli_worker_options_reject_bad_values(argv: list[str], message: str) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    assert main(argv, stdout=out, stderr=err) == 2
+    assert message in err.getvalue() and "Traceback" not in err.getvalue()
