@@ -594,9 +594,10 @@ def _parser() -> _Parser:
     sw.add_argument(
         "--chunksize",
         type=_positive,
-        default=1,
+        default=None,
         metavar="N",
-        help="sweep points per task sent to the workers (default 1; more: less overhead)",
+        help="sweep points per task sent to the workers (default: about 8 tasks per "
+        "worker; more points per task, less overhead)",
     )
     sw.add_argument(
         "--progress",

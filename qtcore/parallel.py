@@ -41,6 +41,7 @@ __all__ = [
     "CancelCheck",
     "CancelToken",
     "ShotBatchResult",
+    "auto_chunksize",
     "default_window",
     "is_cancelled",
     "run_ordered",
@@ -84,12 +85,7 @@ def is_cancelled(cancel: CancelCheck | None) -> bool:
     return bool(cancel.cancelled)
 
 
-def default_window(executor: cf.Executor) -> int:
-    """How many tasks to keep in flight on ``executor``: twice its workers, at least 4.
-
-    The worker count is read where an executor exposes it (``_max_workers`` of the
-    standard pools, the client's thread count for Dask's executor); otherwise 16.
-    """
+def _workers(executor: cf.Executor) -> int | None:
     workers = getattr(executor, "_max_workers", None)
     if not isinstance(workers, int):
         client = getattr(executor, "_client", None)
@@ -97,9 +93,27 @@ def default_window(executor: cf.Executor) -> int:
             workers = sum(client.nthreads().values()) if client is not None else None
         except Exception:  # a client that cannot answer: fall back to the default
             workers = None
-    if not isinstance(workers, int) or workers < 1:
-        return 16
-    return max(4, 2 * workers)
+    return workers if isinstance(workers, int) and workers >= 1 else None
+
+
+def default_window(executor: cf.Executor) -> int:
+    """How many tasks to keep in flight on ``executor``: twice its workers, at least 4.
+
+    The worker count is read where an executor exposes it (``_max_workers`` of the
+    standard pools, the client's thread count for Dask's executor); otherwise 16.
+    """
+    workers = _workers(executor)
+    return 16 if workers is None else max(4, 2 * workers)
+
+
+def auto_chunksize(executor: cf.Executor, items: int) -> int:
+    """Items per task so that each worker gets about eight tasks (at least one item).
+
+    Fewer, larger tasks cost less dispatch per item (a Dask task costs milliseconds);
+    eight per worker still balance uneven items and keep progress moving.
+    """
+    workers = _workers(executor) or 8
+    return max(1, -(-items // (8 * workers)))
 
 
 def run_ordered(

@@ -25,7 +25,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from qtcore._stable import dumps_stable
-from qtcore.parallel import CancelCheck, CancelToken, is_cancelled, run_ordered
+from qtcore.parallel import (
+    CancelCheck,
+    CancelToken,
+    auto_chunksize,
+    is_cancelled,
+    run_ordered,
+)
 from qtcore.rng import Rng, derive_seed
 from qtcore.wire import js_safe
 
@@ -321,7 +327,7 @@ def run_sweep(
     cancel: CancelCheck | None = None,
     on_row: Callable[[SweepRow], None] | None = None,
     executor: Executor | None = None,
-    chunksize: int = 1,
+    chunksize: int | None = None,
 ) -> SweepResult:
     """Runs ``func(point, point_seed)`` at every point of the sweep.
 
@@ -344,8 +350,9 @@ def run_sweep(
             callers that show results as they arrive.
         executor: any :class:`concurrent.futures.Executor` (a process pool, a Dask
             cluster's ``client.get_executor()``); ``None`` runs the points here.
-        chunksize: points per task sent to the executor (more points per task, less
-            overhead per point; ignored without an executor).
+        chunksize: points per task sent to the executor: more points per task, less
+            overhead per point, coarser progress. ``None``: about eight tasks per worker
+            (:func:`qtcore.parallel.auto_chunksize`). Ignored without an executor.
 
     Returns:
         a :class:`SweepResult` (``status == "cancelled"`` if stopped early; its rows are
@@ -354,12 +361,17 @@ def run_sweep(
     Raises:
         ValueError: bad axes, ``combine`` or ``chunksize``.
     """
-    if isinstance(chunksize, bool) or not isinstance(chunksize, int) or chunksize < 1:
-        raise ValueError(f"chunksize must be an int >= 1, got {chunksize!r}")
+    if chunksize is not None and (
+        isinstance(chunksize, bool) or not isinstance(chunksize, int) or chunksize < 1
+    ):
+        raise ValueError(f"chunksize must be an int >= 1 or None, got {chunksize!r}")
     pts = sweep_points(axes, combine)
     result = SweepResult(list(axes), combine, seed, len(pts))
     seeded = [(point, point_seed(seed, point)) for point in pts]
-    size = chunksize if executor is not None else 1
+    if executor is None:
+        size = 1
+    else:
+        size = auto_chunksize(executor, len(pts)) if chunksize is None else chunksize
     chunks = [seeded[i : i + size] for i in range(0, len(seeded), size)]
 
     def take(c: int, outputs: list[dict[str, Any]]) -> None:

@@ -229,7 +229,7 @@ def run_scenario(
     axes: list[Axis] | None = None,
     on_row: Callable[[SweepRow], None] | None = None,
     executor: Executor | None = None,
-    chunksize: int = 1,
+    chunksize: int | None = None,
 ) -> ScenarioResult:
     """Runs a scenario and checks its expected outcomes.
 
@@ -245,7 +245,8 @@ def run_scenario(
         on_row: called with each finished sweep row (see :func:`qtcore.sweep.run_sweep`).
         executor: runs sweep points and Monte-Carlo batches there (a process pool, a Dask
             cluster's ``client.get_executor()``); the result is the same as without one.
-        chunksize: sweep points per task sent to the executor.
+        chunksize: sweep points per task sent to the executor (None: automatic, see
+            :func:`qtcore.sweep.run_sweep`).
 
     Returns:
         a :class:`ScenarioResult` (``passed`` tells whether every check held).
@@ -323,7 +324,7 @@ def _run_sweep(
     axes: list[Axis] | None,
     on_row: Callable[[SweepRow], None] | None = None,
     executor: Executor | None = None,
-    chunksize: int = 1,
+    chunksize: int | None = None,
 ) -> tuple[dict[str, Any], str]:
     sec = sc.section
     if isinstance(sec, SweepSection):

@@ -25,7 +25,13 @@ from qtcore.cli import main
 from qtcore.montecarlo import monte_carlo
 from qtcore.ops import Gate, UnitaryGate
 from qtcore.ops._gates import InverseGate
-from qtcore.parallel import CancelToken, run_ordered, run_shot_batches
+from qtcore.parallel import (
+    CancelToken,
+    auto_chunksize,
+    default_window,
+    run_ordered,
+    run_shot_batches,
+)
 from qtcore.rng import Rng, derive_seed
 from qtcore.scenario import load_scenario, run_scenario
 from qtcore.sweep import Axis, run_sweep
@@ -160,7 +166,9 @@ def test_scenarios_on_process_pool_equal_sequential(pool: ProcessPoolExecutor) -
 def test_cancel_stops_submitting_and_keeps_the_finished_prefix(
     pool: ProcessPoolExecutor,
 ) -> None:
-    for executor in (None, pool):
+    # (executor, chunksize, rows kept): a cancel is seen between tasks, so with chunks of 2
+    # the chunk that was being handed back when it came is kept whole.
+    for executor, chunksize, kept in ((None, None, 3), (pool, 1, 3), (pool, 2, 4)):
         token = CancelToken()
 
         def progress(done: int, total: int, point: dict[str, float], t: Any = token) -> None:
@@ -168,9 +176,15 @@ def test_cancel_stops_submitting_and_keeps_the_finished_prefix(
                 t.cancel()
 
         res = run_sweep(
-            noisy_point, AXES, seed=1, executor=executor, progress=progress, cancel=token
+            noisy_point,
+            AXES,
+            seed=1,
+            executor=executor,
+            chunksize=chunksize,
+            progress=progress,
+            cancel=token,
         )
-        assert res.status == "cancelled" and [r.index for r in res.rows] == [0, 1, 2]
+        assert res.status == "cancelled" and [r.index for r in res.rows] == list(range(kept))
 
 
 @needs_processes
@@ -232,8 +246,17 @@ def test_bad_window_and_chunksize() -> None:
         pytest.raises(ValueError, match="window must be an int >= 1, got 0"),
     ):
         run_ordered(abs, [1], executor=threads, window=0)
-    with pytest.raises(ValueError, match="chunksize must be an int >= 1, got 0"):
+    with pytest.raises(ValueError, match="chunksize must be an int >= 1 or None, got 0"):
         run_sweep(noisy_point, AXES, seed=1, chunksize=0)
+
+
+@needs_processes
+def test_auto_chunksize_gives_each_worker_about_eight_tasks(pool: ProcessPoolExecutor) -> None:
+    assert auto_chunksize(pool, 200) == 13  # ceil(200 / 16): 16 tasks for 2 workers
+    assert auto_chunksize(pool, 5) == 1
+    assert default_window(pool) == 4
+    with ThreadPoolExecutor(max_workers=3) as threads:
+        assert auto_chunksize(threads, 240) == 10 and default_window(threads) == 6
 
 
 def test_gates_pickle_to_workers() -> None:
