@@ -102,11 +102,16 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _check_executor_options(args: argparse.Namespace) -> None:
+    """Usage errors of ``--workers``/``--scheduler``, found before any file is read."""
+    if args.workers is not None and args.scheduler is not None:
+        raise _UsageError("give --workers or --scheduler, not both")
+
+
 @contextlib.contextmanager
 def _executor(args: argparse.Namespace) -> Iterator[Executor | None]:
     """The executor ``--workers``/``--scheduler`` ask for (None: run here), closed after."""
-    if args.workers is not None and args.scheduler is not None:
-        raise _UsageError("give --workers or --scheduler, not both")
+    _check_executor_options(args)
     if args.workers is not None:
         from concurrent.futures import ProcessPoolExecutor
 
@@ -298,6 +303,7 @@ def _write_table(table: dict[str, Any], out: TextIO) -> None:
 
 
 def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    _check_executor_options(args)
     if args.file.lower().endswith(".qasm"):
         return _run_qasm(args, out)
     from qtcore.scenario import load_scenario, run_scenario
@@ -338,6 +344,7 @@ class _ProgressBar:
 
 
 def _cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    _check_executor_options(args)
     from qtcore.scenario import load_scenario, parse_axis, run_scenario
     from qtcore.sweep import table_csv
 
