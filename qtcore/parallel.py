@@ -199,7 +199,7 @@ class ShotBatchResult:
         counts: ``{bitstring: count}`` over the finished batches, sorted by bitstring.
         done: shots in the finished batches.
         kernel: the kernel the batches ran on.
-        method: the simulator's method (``"sampled"``, ``"trajectories"``, ...).
+        method: the simulator's method (``"sampled"``, ``"branching"``, ...).
         status: ``"completed"`` or ``"cancelled"``.
     """
 
@@ -256,12 +256,20 @@ class _ShotBatch:
     circuit: Circuit
     backend: str
     noise: NoiseModel | None
+    method: str
 
     def __call__(self, task: tuple[int, int]) -> tuple[dict[str, int], str, str]:
         from qtcore.sim import simulate
 
         seed, shots = task
-        res = simulate(self.circuit, shots, seed=seed, backend=self.backend, noise=self.noise)
+        res = simulate(
+            self.circuit,
+            shots,
+            seed=seed,
+            backend=self.backend,
+            noise=self.noise,
+            method=self.method,
+        )
         return res.counts, res.kernel, res.method
 
 
@@ -273,6 +281,7 @@ def run_shot_batches(
     batch_shots: int,
     backend: str = "auto",
     noise: NoiseModel | None = None,
+    method: str = "auto",
     executor: cf.Executor | None = None,
     progress: Callable[[int, int, dict[str, int]], None] | None = None,
     cancel: CancelCheck | None = None,
@@ -291,6 +300,7 @@ def run_shot_batches(
         batch_shots: shots per batch (>= 1); the last batch takes the remainder.
         backend: ``"auto"``, ``"numpy"`` or ``"python"`` (by name: it travels to workers).
         noise: a noise model, as for :func:`~qtcore.sim.simulate`.
+        method: the simulator's method for each batch, as for :func:`~qtcore.sim.simulate`.
         executor: where the batches run (``None``: here, one after another).
         progress: ``progress(done_shots, shots, counts_so_far)`` after each batch, in order.
         cancel: a callable returning True, or a :class:`CancelToken`, checked between
@@ -321,7 +331,7 @@ def run_shot_batches(
             progress(result.done, shots, dict(sorted(tally.items())))
 
     stopped = run_ordered(
-        _ShotBatch(circuit, backend, noise),
+        _ShotBatch(circuit, backend, noise, method),
         tasks,
         executor=executor,
         on_result=take,

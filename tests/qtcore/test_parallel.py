@@ -126,7 +126,11 @@ def test_shot_batches_sum_their_simulate_calls(pool: ProcessPoolExecutor) -> Non
         n = 400 if b < 6 else 100
         expected.update(simulate(circ, n, seed=derive_seed(3, "shots", b), noise=noise).counts)
     assert seq.counts == dict(sorted(expected.items()))
-    assert seq.batches == 7 and seq.done == 2500 and seq.method == "trajectories"
+    assert seq.batches == 7 and seq.done == 2500 and seq.method == "branching"
+    per_shot = run_shot_batches(
+        circ, 2500, seed=3, batch_shots=400, noise=noise, method="trajectories", executor=pool
+    )
+    assert per_shot.method == "trajectories" and sum(per_shot.counts.values()) == 2500
     # readout error 5 %: the bits disagree with probability 2 * 0.95 * 0.05 = 0.095
     disagree = (seq.counts.get("01", 0) + seq.counts.get("10", 0)) / 2500
     assert abs(disagree - 0.095) < 6 * math.sqrt(0.095 * 0.905 / 2500)
