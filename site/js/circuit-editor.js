@@ -376,11 +376,11 @@ export class CircuitEditor {
   // ------------------------------------------------------------------ grid
   cellText(it, q) {
     const spec = this.specs[it.op];
-    if (it.op === "measure") return { text: `M→c${it.clbits[0]}`, role: "gate" };
-    if (it.op === "barrier") return { text: "┆", role: "gate" };
-    if (it.op === "reset") return { text: "|0⟩", role: "gate" };
     if (!it.qubits.includes(q)) return { text: "", role: "wire" };
     const idx = it.qubits.indexOf(q);
+    if (it.op === "measure") return { text: `M→c${it.clbits[idx]}`, role: "gate" };
+    if (it.op === "barrier") return { text: "┆", role: "gate" };
+    if (it.op === "reset") return { text: "|0⟩", role: "gate" };
     const nc = spec ? (spec.variadic ? it.qubits.length - spec.numTargets : spec.numControls) : 0;
     if (idx < nc) return { text: "●", role: "ctrl" };
     const base = it.op.replace(/^(mc|cc|c)/, "");
@@ -461,11 +461,11 @@ export class CircuitEditor {
     );
     for (let t = 0; t < cols; t++)
       header.append(
-        h("div", {
-          class: `qt-step${cur && cur.t === t ? " qt-current-col" : ""}`,
-          role: "columnheader",
-          text: String(t),
-        }),
+        h(
+          "div",
+          { class: `qt-step${cur && cur.t === t ? " qt-current-col" : ""}`, role: "columnheader" },
+          h("span", { text: String(t) }),
+        ),
       );
     this.grid.replaceChildren(header, ...rows);
   }

@@ -23,12 +23,32 @@ export function ordered(items) {
   return [...items].sort((a, b) => a.t - b.t || Math.min(...a.qubits) - Math.min(...b.qubits));
 }
 
+/**
+ * One op per qubit for measure and reset, as qtcore's Circuit.from_dict splits them: a grid
+ * item is then exactly one step of the frames the worker returns, and each row of a
+ * multi-qubit measure shows its own classical bit.
+ */
+function splitPerQubit(ops) {
+  const out = [];
+  for (const op of ops) {
+    const qs = op.qubits || [];
+    if ((op.op === "measure" || op.op === "reset") && qs.length > 1) {
+      qs.forEach((q, i) => {
+        const one = { ...op, qubits: [q] };
+        if (op.op === "measure") one.clbits = [(op.clbits || [])[i]];
+        out.push(one);
+      });
+    } else out.push(op);
+  }
+  return out;
+}
+
 /** Place ops as early as their qubits and classical bits allow (ASAP layering). */
 export function layout(ops) {
   const free = new Map();
   const cfree = new Map();
   const items = [];
-  for (const op of ops) {
+  for (const op of splitPerQubit(ops)) {
     const item = {
       op: op.op,
       qubits: [...(op.qubits || [])],

@@ -119,3 +119,27 @@ test("width and itemAt read the grid, including the wires a gate spans", () => {
   assert.equal(itemAt(model, 0, 1), null);
   assert.equal(width(fromDict({ num_qubits: 1, ops: [] })), 0);
 });
+
+test("a multi-qubit measure or reset becomes one item per qubit, as qtcore splits it", () => {
+  const model = fromDict({
+    num_qubits: 3,
+    num_clbits: 3,
+    ops: [
+      { op: "h", qubits: [0] },
+      { op: "measure", qubits: [0, 1, 2], clbits: [2, 0, 1] },
+      { op: "reset", qubits: [0, 2] },
+    ],
+  });
+  assert.deepEqual(
+    model.items.map((it) => [it.op, it.qubits, it.clbits, it.t]),
+    [
+      ["h", [0], [], 0],
+      ["measure", [0], [2], 1],
+      ["measure", [1], [0], 0],
+      ["measure", [2], [1], 0],
+      ["reset", [0], [], 2],
+      ["reset", [2], [], 1],
+    ],
+  );
+  assert.equal(toDict(model).ops.length, 6);
+});

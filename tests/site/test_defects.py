@@ -126,3 +126,85 @@ def test_schwarzschild_plot_shows_the_deficit_and_sun_resets_radius(
     message = page.locator("#gr .qt-error").inner_text()
     assert "inside Sun" in message and "695700 km" in message, message
     assert page.locator("#gr table tr").count() == 0
+
+
+GRID_GEOMETRY = """(sel) => {
+  const grid = document.querySelector(sel + ' .qt-grid');
+  const heads = [...grid.querySelectorAll('.qt-step')].map((e) => e.getBoundingClientRect());
+  const cells = [...grid.querySelectorAll('.qt-cell[data-q="0"]')]
+    .map((e) => e.getBoundingClientRect());
+  return heads.map((r, t) => [r.left + r.width / 2, cells[t].left + cells[t].width / 2]);
+}"""
+
+
+def test_step_numbers_sit_over_their_columns_and_measures_name_their_bit(
+    page: Any, base_url: str
+) -> None:
+    """Defect 6: step numbers drifted up to 42 px; a 3-qubit measure read M→c0 on every row."""
+    open_page(page, base_url + "tutorials/circuits/")
+    centres = page.evaluate(GRID_GEOMETRY, "#ghz")
+    assert len(centres) >= 6
+    for t, (head, cell) in enumerate(centres):
+        assert abs(head - cell) <= 1.0, (t, head, cell)
+    labels = page.evaluate(
+        "[...document.querySelectorAll('#ghz .qt-cell')]"
+        ".filter((c) => c.textContent.startsWith('M→'))"
+        ".map((c) => [Number(c.dataset.q), c.textContent])"
+    )
+    assert sorted(labels) == [[0, "M→c0"], [1, "M→c1"], [2, "M→c2"]]
+    # One grid item per frame step: every frame's op is the grid item the player marks.
+    pairs = page.evaluate(
+        """(() => { const w = document.getElementById('ghz');
+          return w.frames.slice(1).map((f, i) => { w.frameIndex = i + 1;
+            const it = w.currentItem();
+            return [[f.header.opName, f.header.qubits], it && [it.op, it.qubits]]; }); })()"""
+    )
+    assert len(pairs) == 6
+    for frame_op, grid_op in pairs:
+        assert frame_op == grid_op
+
+
+CONTRAST = """(el) => {
+  const rgba = (s) => {
+    const m = s.match(/rgba?\\(([^)]+)\\)/);
+    if (!m) return null;
+    const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number);
+    return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+  };
+  const over = (top, bottom) => top.slice(0, 3).map((c, i) => c * top[3] + bottom[i] * (1 - top[3]));
+  // The background under el: composite every ancestor's background, bottom (white) up.
+  const chain = [];
+  for (let e = el; e; e = e.parentElement) chain.push(rgba(getComputedStyle(e).backgroundColor));
+  let bg = [255, 255, 255];
+  for (const c of chain.reverse()) if (c && c[3] > 0) bg = over(c, bg);
+  const style = getComputedStyle(el);
+  const fg = over(rgba(style.color), bg);
+  const lum = (c) => {
+    const [r, g, b] = c.map((v) => {
+      const s = v / 255;
+      return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["dark", "light"])
+def test_buttons_and_step_numbers_meet_wcag_aa_contrast(
+    context: Any, base_url: str, scheme: str
+) -> None:
+    """Defect 9: in dark mode the outlined Run button was 2.35:1 and step numbers ~2.5:1."""
+    page = context.new_page()
+    page.emulate_media(color_scheme=scheme)
+    page.goto(base_url + "sandbox/")
+    page.wait_for_selector("html.qt-ready", state="attached", timeout=60_000)
+    expected = "slate" if scheme == "dark" else "default"
+    assert page.evaluate("document.body.dataset.mdColorScheme") == expected
+    run = page.locator("#play button.qt-btn", has_text="Run").first
+    assert run.evaluate(CONTRAST) >= 4.5
+    for button in page.locator("#play button.qt-btn:not([disabled])").all():
+        assert button.evaluate(CONTRAST) >= 4.5, button.inner_text()
+    step = page.locator("#play .qt-step > span").first
+    assert step.evaluate(CONTRAST) >= 4.5
