@@ -5,7 +5,7 @@ Subcommands::
     run FILE        run an OpenQASM file (.qasm) or a scenario file (.toml/.json)
     sweep FILE      sweep scenario parameters: --param name=start:stop:num[:log]
     rel CALC ...    quick relativity answers (gamma, dilation, redshift, static, orbit,
-                    gps, twin, schwarzschild)
+                    gps, twin, schwarzschild, clock)
     scenarios       list the scenario library
     gates           list the gate registry
 
@@ -431,6 +431,19 @@ _REL: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
         ],
     ),
     "schwarzschild": ("schwarzschild", [("--body", "body", "preset body")]),
+    "clock": (
+        "clock",
+        [
+            ("--r", "radius", "distance from the centre, e.g. '6371 km'"),
+            ("--height", "height", "height above the mean radius (or the ellipsoid)"),
+            ("--v", "speed", "speed through the body's non-rotating frame, e.g. '7.66 km/s'"),
+            ("--latitude", "latitude_deg", "latitude in degrees: a clock on the rotating body"),
+            ("--ground-speed", "ground_speed_east", "with --latitude: eastward ground speed"),
+            ("--north-speed", "ground_speed_north", "with --latitude: northward ground speed"),
+            ("--duration", "duration", "coordinate duration for the accumulated loss"),
+            ("--body", "body", "preset body"),
+        ],
+    ),
 }
 _NUMERIC = {"gamma", "latitude_deg"}
 
@@ -467,9 +480,14 @@ def _cmd_rel(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             value = getattr(args, opt.lstrip("-").replace("-", "_"))
             if value is not None:
                 fields[field] = _number_or_text(field, value)
-        if name == "redshift" and "emitter_height" not in fields:
-            raise ScenarioError("rel redshift: give --height (emitter above the receiver)")
-        if name == "redshift" and "receiver_height" in fields:
+        far = name == "redshift" and args.to_infinity
+        if far:
+            fields["receiver_at_infinity"] = True
+        if name == "redshift" and "emitter_height" not in fields and not far:
+            raise ScenarioError(
+                "rel redshift: give --height (emitter above the receiver) or --to-infinity"
+            )
+        if name == "redshift" and "receiver_height" in fields and not far:
             fields["emitter_height"] = _sum_lengths(
                 fields["emitter_height"], fields["receiver_height"]
             )
@@ -621,6 +639,12 @@ def _parser() -> _Parser:
             rp.add_argument("speed", help="speed, e.g. 0.9c or '7.66 km/s'")
         for opt, _, hlp in options:
             rp.add_argument(opt, help=hlp)
+        if name == "redshift":
+            rp.add_argument(
+                "--to-infinity",
+                action="store_true",
+                help="receiver far away (--height is then the emitter's height, default 0)",
+            )
         rp.add_argument("--json", action="store_true")
     tw = rsub.add_parser("twin", help="twin paradox: out and back at constant speed")
     tw.add_argument("--speed", required=True, help="cruise speed, e.g. 0.8c")

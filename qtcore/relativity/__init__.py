@@ -14,6 +14,14 @@ Example:
 
 from __future__ import annotations
 
+from qtcore.relativity._clocks import (
+    ClockComparison,
+    SurfaceClock,
+    clock_comparison,
+    clock_rate,
+    clock_rate_deficit,
+    surface_clock,
+)
 from qtcore.relativity._constants import (
     ASTRONOMICAL_UNIT,
     BODIES,
@@ -88,15 +96,20 @@ __all__ = [
     "SUN",
     "Accelerate",
     "Body",
+    "ClockComparison",
     "Coast",
     "GpsClockOffsets",
     "GravitationalRedshift",
     "Kinematics",
     "SegmentResult",
+    "SurfaceClock",
     "TrajectoryResult",
     "circular_orbit_speed",
     "circular_orbit_time_dilation_deficit",
     "circular_orbit_time_dilation_factor",
+    "clock_comparison",
+    "clock_rate",
+    "clock_rate_deficit",
     "dilated_duration",
     "doppler_factor",
     "gamma_minus_one",
@@ -115,6 +128,7 @@ __all__ = [
     "speed_from_lorentz_factor",
     "static_time_dilation_deficit",
     "static_time_dilation_factor",
+    "surface_clock",
     "time_dilation",
     "time_dilation_difference",
     "total_energy",

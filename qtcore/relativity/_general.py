@@ -151,6 +151,10 @@ class GravitationalRedshift:
         z: redshift, lambda_received / lambda_emitted - 1 (> 0: redshift, light climbed).
         velocity_equivalent: c z in m/s (how astronomers quote white-dwarf redshifts).
         weak_field_fractional_frequency_shift: GM/c^2 (1/r_receiver - 1/r_emitter).
+        weak_field_relative_error: weak-field estimate / exact shift - 1 (0 when both are 0).
+
+    ``receiver_radius`` is ``math.inf`` for a receiver far away; :meth:`to_dict` (JSON has
+    no infinity) gives ``None`` there and ``receiver_at_infinity: True``.
     """
 
     emitter_radius: float
@@ -160,10 +164,16 @@ class GravitationalRedshift:
     z: float
     velocity_equivalent: float
     weak_field_fractional_frequency_shift: float
+    weak_field_relative_error: float
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dictionary of all fields."""
-        return asdict(self)
+        """A JSON-ready dictionary of all fields (plus ``receiver_at_infinity``)."""
+        d = asdict(self)
+        far = math.isinf(self.receiver_radius)
+        d["receiver_at_infinity"] = far
+        if far:
+            d["receiver_radius"] = None
+        return d
 
     def describe(self) -> str:
         """A short human-readable summary."""
@@ -179,6 +189,11 @@ class GravitationalRedshift:
         )
 
 
+def _relative_error(estimate: float, exact: float) -> float:
+    # exact == 0 only for equal radii, where the estimate is 0 too.
+    return 0.0 if exact == 0.0 else (estimate - exact) / exact
+
+
 def gravitational_redshift(
     mass: float | Body, emitter_radius: float, receiver_radius: float
 ) -> GravitationalRedshift:
@@ -191,13 +206,25 @@ def gravitational_redshift(
     Args:
         mass: kg (> 0) or a :class:`Body`.
         emitter_radius: radius of the source in m, > r_s.
-        receiver_radius: radius of the receiver in m, > r_s.
+        receiver_radius: radius of the receiver in m, > r_s, or ``math.inf`` for a
+            receiver far away (the redshift to infinity, z = 1/sqrt(1 - r_s/r_e) - 1).
+
+    Raises:
+        RelativityDomainError: for a radius <= r_s, a non-finite emitter radius, a NaN or
+            -inf receiver radius, or mass <= 0.
     """
     rs = schwarzschild_radius(mass)
     re = _outside_horizon("emitter_radius", emitter_radius, rs)
-    rr = _outside_horizon("receiver_radius", receiver_radius, rs)
-    # ln(f_r/f_e) = 0.5 ln((1 - rs/re)/(1 - rs/rr)) = 0.5 log1p(rs (re - rr)/(re (rr - rs)))
-    log_ratio = 0.5 * math.log1p(rs * (re - rr) / (re * (rr - rs)))
+    if isinstance(receiver_radius, int | float) and receiver_radius == math.inf:
+        # Receiver far away: ln(f_r/f_e) = 0.5 log1p(-rs/re), weak field -GM/(re c^2).
+        rr = math.inf
+        log_ratio = 0.5 * math.log1p(-rs / re)
+        weak = -0.5 * rs / re
+    else:
+        rr = _outside_horizon("receiver_radius", receiver_radius, rs)
+        # ln(f_r/f_e) = 0.5 ln((1 - rs/re)/(1 - rs/rr)) = 0.5 log1p(rs (re - rr)/(re (rr - rs)))
+        log_ratio = 0.5 * math.log1p(rs * (re - rr) / (re * (rr - rs)))
+        weak = 0.5 * rs * (re - rr) / (re * rr)
     z = math.expm1(-log_ratio)
     return GravitationalRedshift(
         emitter_radius=re,
@@ -206,5 +233,6 @@ def gravitational_redshift(
         fractional_frequency_shift=math.expm1(log_ratio),
         z=z,
         velocity_equivalent=_C * z,
-        weak_field_fractional_frequency_shift=0.5 * rs * (re - rr) / (re * rr),
+        weak_field_fractional_frequency_shift=weak,
+        weak_field_relative_error=_relative_error(weak, math.expm1(log_ratio)),
     )

@@ -19,10 +19,15 @@ calculator         fields                                                      r
                    ...}``); ``initial_velocity``
 ``schwarzschild``  ``body``                                                    radii
 =================  ==========================================================  ============
+
+``redshift`` also takes ``receiver_at_infinity = true`` (instead of a receiver height or
+radius) for the redshift to infinity. Clocks moving in a field (``clock``, ``clock_offset``)
+are in :mod:`qtcore.scenario._clock_calculators`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -50,6 +55,7 @@ from qtcore.relativity import (
     time_dilation_difference,
     weak_field_time_dilation_deficit,
 )
+from qtcore.scenario._clock_calculators import CLOCK_CALCULATORS
 from qtcore.scenario._fields import FieldReader
 
 __all__ = ["CALCULATORS", "calculate"]
@@ -121,7 +127,14 @@ def _radius(r: FieldReader, prefix: str, body_radius: float, default_height: flo
 def _redshift(r: FieldReader) -> dict[str, Any]:
     body = r.body()
     re = _radius(r, "emitter_", body.radius, 0.0)
-    rr = _radius(r, "receiver_", body.radius, 0.0)
+    if r.boolean("receiver_at_infinity"):
+        for key in ("receiver_height", "receiver_radius"):
+            if r.has(key):
+                raise r.error(key, "not with receiver_at_infinity = true")
+        r.used.update(("receiver_height", "receiver_radius"))
+        rr = math.inf
+    else:
+        rr = _radius(r, "receiver_", body.radius, 0.0)
     return {"body": body.name, **gravitational_redshift(body, re, rr).to_dict()}
 
 
@@ -230,6 +243,7 @@ CALCULATORS: dict[str, Callable[[FieldReader], dict[str, Any]]] = {
     "schwarzschild": _schwarzschild,
     "static_clock": _static,
     "trajectory": _trajectory,
+    **CLOCK_CALCULATORS,
 }
 """Calculator name -> function of a :class:`FieldReader`."""
 

@@ -135,3 +135,35 @@ def test_scenarios_and_gates_lists() -> None:
     assert gates["cx"]["num_controls"] == 1 and gates["cx"]["qasm2"] == "cx"
     code, out, _ = run("gates")
     assert code == 0 and "rx(theta)" in out
+
+
+def test_rel_clock_moving_in_a_field() -> None:
+    code, out, err = run("rel", "clock", "--r", "6771 km", "--v", "7.66 km/s", "--json")
+    assert code == 0, err
+    res = json.loads(out)["result"]
+    # 1 - sqrt(1 - r_s/r - v^2/c^2) to first order: GM/(r c^2) + v^2/(2 c^2)
+    c2 = 299_792_458.0**2
+    first = 3.986004e14 / (6.771e6 * c2) + 7660.0**2 / (2 * c2)
+    assert res["deficit"] == pytest.approx(first, rel=1e-8)
+    assert res["speed"] == 7660.0 and res["radius"] == 6.771e6
+
+
+def test_rel_clock_on_the_rotating_earth_and_errors() -> None:
+    code, out, err = run("rel", "clock", "--latitude", "0", "--duration", "1 day", "--json")
+    assert code == 0, err
+    res = json.loads(out)["result"]
+    assert res["rotation_speed"] == pytest.approx(465.1, abs=0.1)
+    assert res["seconds_lost"] == pytest.approx(res["deficit"] * 86400.0, rel=1e-15)
+    code, _, err = run("rel", "clock", "--r", "6371 km", "--v", "1c")
+    assert code == 2 and "v^2 < c^2 (1 - r_s/r)" in err and "Traceback" not in err
+    code, _, err = run("rel", "clock", "--r", "7000 km", "--latitude", "3")
+    assert code == 2 and "latitude_deg" in err
+
+
+def test_rel_redshift_to_infinity() -> None:
+    code, out, err = run("rel", "redshift", "--body", "sun", "--to-infinity", "--json")
+    assert code == 0, err
+    res = json.loads(out)["result"]
+    assert res["receiver_at_infinity"] is True and res["receiver_radius"] is None
+    # z = 1/sqrt(1 - r_s/R) - 1 = 2.1225093e-6 for the IAU nominal Sun: 636.3 m/s
+    assert res["velocity_equivalent"] == pytest.approx(636.31, abs=0.01)
