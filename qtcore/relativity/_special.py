@@ -195,7 +195,14 @@ def velocity_addition(u: float, v: float) -> float:
     """
     a = check_velocity("u", u)
     b = check_velocity("v", v)
-    w = (a + b) / (1.0 + (a / _C) * (b / _C))
+    if a * b < 0.0:
+        # 1 - |a||b|/c^2 = ((c - |a|) + |a| (c - |b|)/c) / c: no cancellation when both
+        # are near c in opposite directions (the naive form loses ~1e-11 there).
+        pa, pb = abs(a), abs(b)
+        den = ((_C - pa) + pa * ((_C - pb) / _C)) / _C
+    else:
+        den = 1.0 + (a / _C) * (b / _C)
+    w = (a + b) / den
     return _below_c("velocity_addition", w, f"u = {a!r} m/s, v = {b!r} m/s")
 
 

@@ -269,3 +269,12 @@ def test_domain_error_message_repeats_the_value() -> None:
     with pytest.raises(RelativityDomainError, match=r"300000000\.0") as info:
         lorentz_factor(3e8)
     assert isinstance(info.value, ValueError)
+
+
+def test_velocity_addition_opposite_near_c_keeps_precision() -> None:
+    # Found by hypothesis: 1 + u v / c^2 = 1e-5 here, and the naive form lost ~2e-12.
+    u, v = 0.99999 * C, -0.9999989999999999 * C
+    mu, mv, mc = mp.mpf(u), mp.mpf(v), mp.mpf(C)
+    with mp.workdps(50):
+        ref = (mu + mv) / (1 + mu * mv / mc**2)
+    assert rel(velocity_addition(u, v), ref) <= 1e-15
