@@ -5,7 +5,8 @@ Subcommands::
     run FILE        run an OpenQASM file (.qasm) or a scenario file (.toml/.json)
     sweep FILE      sweep scenario parameters: --param name=start:stop:num[:log]
     rel CALC ...    quick relativity answers (gamma, dilation, redshift, static, orbit,
-                    gps, twin, schwarzschild, clock)
+                    gps, twin, schwarzschild, clock,
+                    hafele-keating)
     scenarios       list the scenario library
     gates           list the gate registry
 
@@ -443,6 +444,10 @@ _REL: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
             ("--duration", "duration", "coordinate duration for the accumulated loss"),
             ("--body", "body", "preset body"),
         ],
+    ),
+    "hafele-keating": (
+        "hafele_keating",
+        [("--direction", "direction", "east, west or both (default)")],
     ),
 }
 _NUMERIC = {"gamma", "latitude_deg"}

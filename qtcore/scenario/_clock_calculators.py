@@ -9,6 +9,11 @@ calculator         fields                                                      r
                    ``duration`` (coordinate time)
 ``clock_offset``   ``body``; ``clock_a``, ``clock_b`` (tables as for           offset, parts
                    ``clock``); ``coordinate_duration`` or ``proper_duration``
+``flight``         ``segments`` (``{duration, latitude_deg, height,            ns per part,
+                   ground_speed_east, ground_speed_north, label}``);           curve
+                   ``reference_latitude_deg`` (38.92), ``reference_height``,
+                   ``include_j2`` (true), ``body``
+``hafele_keating`` ``direction`` (``east``, ``west``, ``both``)                 ns + published
 =================  ==========================================================  ============
 """
 
@@ -19,12 +24,16 @@ from typing import Any
 
 from qtcore.errors import RelativityDomainError
 from qtcore.relativity import (
+    HAFELE_KEATING_PUBLISHED,
     SECONDS_PER_DAY,
     SPEED_OF_LIGHT,
     Body,
+    FlightSegment,
     clock_comparison,
     clock_rate,
     clock_rate_deficit,
+    flight_offsets,
+    hafele_keating,
     surface_clock,
 )
 from qtcore.scenario._fields import FieldReader
@@ -124,3 +133,61 @@ CLOCK_CALCULATORS: dict[str, Callable[[FieldReader], dict[str, Any]]] = {
     "clock": _clock,
     "clock_offset": _clock_offset,
 }
+
+
+def _flight_segments(r: FieldReader) -> tuple[FlightSegment, ...]:
+    specs = r.raw("segments")
+    if not isinstance(specs, list) or not specs:
+        raise r.error("segments", "must be a non-empty list of segment tables")
+    out: list[FlightSegment] = []
+    for i, spec in enumerate(specs):
+        s = FieldReader(r.source, spec, f"{r.path}.segments[{i}]")
+        t = s.quantity("duration", "time", required=True)
+        lat = s.number("latitude_deg", required=True)
+        h = s.quantity("height", "length") or 0.0
+        ve = s.quantity("ground_speed_east", "velocity") or 0.0
+        vn = s.quantity("ground_speed_north", "velocity") or 0.0
+        label = s.string("label") or ""
+        assert t is not None and lat is not None
+        try:
+            out.append(FlightSegment(t, lat, h, ve, vn, label))
+        except RelativityDomainError as e:
+            raise s.error("duration", str(e)) from None
+        s.finish()
+    return tuple(out)
+
+
+def _flight(r: FieldReader) -> dict[str, Any]:
+    body = r.body()
+    segs = _flight_segments(r)
+    lat0 = r.number("reference_latitude_deg", default=38.92)
+    h0 = r.quantity("reference_height", "length") or 0.0
+    j2 = r.boolean("include_j2", default=True)
+    assert lat0 is not None
+    res = flight_offsets(
+        segs, body=body, reference_latitude_deg=lat0, reference_height=h0, include_j2=j2
+    )
+    return res.to_dict()
+
+
+def _published(direction: str) -> dict[str, Any]:
+    return {
+        k: {"value": v, "uncertainty": u}
+        for k, (v, u) in HAFELE_KEATING_PUBLISHED[direction].items()
+    }
+
+
+def _hafele_keating(r: FieldReader) -> dict[str, Any]:
+    direction = r.string("direction", choices=("east", "west", "both")) or "both"
+    out: dict[str, Any] = {}
+    for d in ("east", "west"):
+        if direction in (d, "both"):
+            out[d] = {**hafele_keating(d).to_dict(), "published": _published(d)}
+    out["source"] = (
+        "predictions: Hafele & Keating, Science 177 (1972) 166-168; measurements: Science "
+        "177 (1972) 168-170; flight profile: illustrative (round numbers, not the flight log)"
+    )
+    return out
+
+
+CLOCK_CALCULATORS.update({"flight": _flight, "hafele_keating": _hafele_keating})

@@ -167,3 +167,15 @@ def test_rel_redshift_to_infinity() -> None:
     assert res["receiver_at_infinity"] is True and res["receiver_radius"] is None
     # z = 1/sqrt(1 - r_s/R) - 1 = 2.1225093e-6 for the IAU nominal Sun: 636.3 m/s
     assert res["velocity_equivalent"] == pytest.approx(636.31, abs=0.01)
+
+
+def test_rel_hafele_keating() -> None:
+    code, out, err = run("rel", "hafele-keating", "--direction", "east", "--json")
+    assert code == 0, err
+    res = json.loads(out)["result"]
+    assert set(res) == {"east", "source"}
+    east = res["east"]
+    assert east["net_ns"] == pytest.approx(east["curve_ns"][-1], rel=1e-15)
+    assert east["published"]["measured_net_ns"] == {"value": -59.0, "uncertainty": 10.0}
+    code, _, err = run("rel", "hafele-keating", "--direction", "north")
+    assert code == 2 and "east" in err

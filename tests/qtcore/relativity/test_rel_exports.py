@@ -9,7 +9,16 @@ import pytest
 import qtcore.relativity as rel
 from qtcore.relativity import BODIES, Body
 
-MODULES = ["_clocks", "_constants", "_general", "_gps", "_special", "_trajectory", "_validate"]
+MODULES = [
+    "_clocks",
+    "_constants",
+    "_flights",
+    "_general",
+    "_gps",
+    "_special",
+    "_trajectory",
+    "_validate",
+]
 
 
 def _isort_key(name: str) -> tuple[int, str]:
