@@ -8,10 +8,11 @@ import dataclasses
 import getpass
 import sys
 from pathlib import Path
+from typing import Any
 
 from registry_api._settings import Settings
 
-__all__ = ["main"]
+__all__ = ["main", "server_options"]
 
 
 def _resolve(settings: Settings) -> tuple[Settings, object | None]:
@@ -129,6 +130,17 @@ def main(argv: list[str] | None = None) -> int:
     return _serve(settings, args, emb)
 
 
+def server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn options that bound request heads and pick who may set ``X-Forwarded-For``."""
+    proxies = list(settings.trusted_proxies)
+    return {
+        "http": "h11",
+        "h11_max_incomplete_event_size": settings.max_header_bytes,
+        "proxy_headers": bool(proxies),
+        "forwarded_allow_ips": proxies or None,
+    }
+
+
 def _serve(settings: Settings, args: argparse.Namespace, emb: object | None) -> int:
     import uvicorn
 
@@ -164,9 +176,11 @@ def _serve(settings: Settings, args: argparse.Namespace, emb: object | None) -> 
 
     # No permessage-deflate: frames are binary and barely compress, and compressing a large
     # frame for every viewer that asks for it would let one viewer spend a core.
+    # h11 bounds the request head (httptools buffers headers of any size), and forwarding
+    # headers are believed only from TRUSTED_PROXIES (uvicorn trusts 127.0.0.1 by default).
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning",
                 log_config=uvicorn_log_config(), timeout_graceful_shutdown=10,
-                ws_per_message_deflate=False)  # fmt: skip
+                ws_per_message_deflate=False, **server_options(settings))  # fmt: skip
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Structured (JSON lines) logging for the ``registry_api`` loggers.
+"""Structured (JSON lines) logging for the ``registry_api`` loggers, with tokens redacted.
 
 Every HTTP request and WebSocket gets a request id: the client's ``X-Request-ID`` when it is
 a short token (``[A-Za-z0-9._:-]{1,64}``), otherwise a new random one. It is returned in the
@@ -18,9 +18,13 @@ from contextvars import ContextVar
 from typing import Any
 
 __all__ = [
+    "REDACTED_LOGGERS",
     "JsonFormatter",
+    "RedactTokens",
     "access_log_middleware",
     "configure_logging",
+    "install_redaction",
+    "redact",
     "uvicorn_log_config",
 ]
 
@@ -55,13 +59,68 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, default=str)
 
 
+_SECRET_PATTERNS = (
+    # ?token=… / &token=… in a logged URL (WebSocket paths, the HTTP query fallback)
+    (re.compile(r"(?i)((?:^|[?&\s\"'])(?:access_?)?token=)[^&\s\"']+"), r"\1[redacted]"),
+    # Authorization: Bearer … (uvicorn's trace log prints raw header tuples)
+    (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9\-._~+/]+=*"), r"\1[redacted]"),
+    # any bare JWT (three base64url parts, the first starting with '{"' encoded)
+    (re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+"), "[redacted-jwt]"),
+)
+
+
+def redact(text: str) -> str:
+    """``text`` with bearer tokens (``?token=``, ``Bearer …``, bare JWTs) replaced."""
+    for pattern, repl in _SECRET_PATTERNS:
+        text = pattern.sub(repl, text)
+    return text
+
+
+class RedactTokens(logging.Filter):
+    """Logging filter that removes bearer tokens from a record's rendered message.
+
+    uvicorn's access log writes the full request path, query string included, so a WebSocket
+    ``?token=`` would be logged; its trace log writes raw headers. The record's message is
+    rendered once, redacted, and stored without arguments.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Redact ``record`` in place; never drops it."""
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record is logged as it is
+            return True
+        cleaned = redact(message)
+        if cleaned != message or record.args:
+            record.msg, record.args = cleaned, ()
+        return True
+
+
+#: loggers that write request lines or raw ASGI messages
+REDACTED_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi", "registry_api")
+
+
+def install_redaction() -> None:
+    """Attach :class:`RedactTokens` to the uvicorn and registry loggers (idempotent)."""
+    for name in REDACTED_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactTokens) for f in logger.filters):
+            logger.addFilter(RedactTokens())
+
+
 def configure_logging(level: str = "INFO") -> None:
-    """Attach a JSON stderr handler to the ``registry_api`` logger (idempotent)."""
+    """Attach a JSON stderr handler to the ``registry_api`` logger (idempotent).
+
+    Also installs :class:`RedactTokens` on uvicorn's loggers, so a server started as
+    ``uvicorn --factory registry_api:create_app`` does not log bearer tokens either.
+    """
+    install_redaction()
     logger = logging.getLogger("registry_api")
     if any(isinstance(h.formatter, JsonFormatter) for h in logger.handlers):
         return
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
+    handler.addFilter(RedactTokens())
     logger.addHandler(handler)
     logger.setLevel(level)
     logger.propagate = False
@@ -73,16 +132,18 @@ def uvicorn_log_config(level: str = "WARNING") -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"json": {"()": JsonFormatter}},
+        "filters": {"redact": {"()": RedactTokens}},
         "handlers": {
             "json": {
                 "class": "logging.StreamHandler",
                 "formatter": "json",
+                "filters": ["redact"],
                 "stream": "ext://sys.stderr",
             }
         },
         "loggers": {
             name: {"handlers": ["json"], "level": level, "propagate": False}
-            for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
+            for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi")
         },
     }
 

@@ -7,6 +7,7 @@ which makes a missing ``JWT_SECRET`` an error instead of generating one.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -27,6 +28,22 @@ def _int_env(name: str, default: int, *, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"{name}={value} must be >= {minimum}")
     return value
+
+
+def _proxies(raw: str) -> tuple[str, ...]:
+    """Parse ``TRUSTED_PROXIES``: comma-separated IP addresses or networks."""
+    out = []
+    for item in (x.strip() for x in raw.split(",")):
+        if not item:
+            continue
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ValueError(
+                f"TRUSTED_PROXIES entry {item!r} is not an IP address or network"
+            ) from None
+        out.append(item)
+    return tuple(out)
 
 
 def load_or_create_secret(data_dir: Path) -> str:
@@ -75,6 +92,9 @@ class Settings:
         session_idle_seconds: An open session with no frame for this long is ended.
         max_open_sessions: Open sessions one account may own at once.
         ws_recheck_seconds: Interval of the re-check of open sockets' accounts.
+        max_header_bytes: Largest request head (request line + headers) ``serve`` accepts.
+        trusted_proxies: Addresses/networks whose ``X-Forwarded-For`` is believed (``serve``);
+            empty: the peer address is the client, whatever the headers say.
         data_dir: Folder for the dev JWT secret and embedded servers' data.
         pool_min: asyncpg pool minimum size.
         pool_max: asyncpg pool maximum size.
@@ -97,6 +117,8 @@ class Settings:
     session_idle_seconds: int = 3600
     max_open_sessions: int = 5
     ws_recheck_seconds: int = 5
+    max_header_bytes: int = 64 * 1024
+    trusted_proxies: tuple[str, ...] = ()
     data_dir: Path = field(default_factory=lambda: Path("var"))
     pool_min: int = 2
     pool_max: int = 10
@@ -143,6 +165,8 @@ class Settings:
             session_idle_seconds=_int_env("SESSION_IDLE_SECONDS", 3600),
             max_open_sessions=_int_env("MAX_OPEN_SESSIONS", 5),
             ws_recheck_seconds=_int_env("WS_RECHECK_SECONDS", 5),
+            max_header_bytes=_int_env("MAX_HEADER_BYTES", 64 * 1024, minimum=4096),
+            trusted_proxies=_proxies(os.environ.get("TRUSTED_PROXIES", "")),
             data_dir=data_dir,
             pool_min=_int_env("DB_POOL_MIN", 2),
             pool_max=_int_env("DB_POOL_MAX", 10),
