@@ -31,6 +31,7 @@ from registry_api._db import Database, apply_migrations
 from registry_api._errors import validation_error_handler
 from registry_api._live import LiveRegistry, LiveSupervisor
 from registry_api._logging import access_log_middleware, configure_logging
+from registry_api._login import HashLimiter, LoginThrottle
 from registry_api._ops import VERSION, health, ready, service_info
 from registry_api._runs import RunController, provide_db
 from registry_api._security import make_jwt_auth
@@ -139,6 +140,13 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
         open_ttl=2 * settings.session_idle_seconds,
     )
     live = LiveRegistry()
+    app.state.login_throttle = LoginThrottle(
+        redis,
+        settings.redis_prefix,
+        ip_failures=settings.login_ip_failures,
+        free_failures=settings.login_free_failures,
+        max_backoff=settings.login_max_backoff_seconds,
+    )
     app.state.db, app.state.redis, app.state.hub, app.state.live = db, redis, hub, live
     supervisor = LiveSupervisor(app.state)
     supervisor.start()
@@ -197,7 +205,8 @@ class RegistryCore(InitPluginProtocol):
         app_config.exception_handlers.update(_HANDLERS)
         app_config.lifespan.append(_lifespan)
         app_config.after_exception.append(_log_unexpected)
-        app_config.state = State({"settings": s, "jwt_auth": jwt_auth})
+        limiter = HashLimiter(s.password_hash_concurrency, s.password_hash_queue)
+        app_config.state = State({"settings": s, "jwt_auth": jwt_auth, "hash_limiter": limiter})
         app_config.openapi_config = OpenAPIConfig(
             title="QuantumTime registry",
             version=VERSION,

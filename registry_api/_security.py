@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from litestar.handlers.base import BaseRouteHandler
 
     from registry_api._db import Database
+    from registry_api._login import HashLimiter
 
 __all__ = [
     "ISSUER",
@@ -57,25 +58,31 @@ class AuthUser(Struct, frozen=True):
     token_version: int = 0
 
 
-async def hash_password(password: str) -> str:
-    """Hash ``password`` with Argon2id off the event loop."""
-    return await asyncio.to_thread(_hasher.hash, password)
+async def hash_password(password: str, limiter: HashLimiter | None = None) -> str:
+    """Hash ``password`` with Argon2id off the event loop (through ``limiter`` if given)."""
+    if limiter is None:
+        return await asyncio.to_thread(_hasher.hash, password)
+    return await limiter.run(_hasher.hash, password)
 
 
-async def verify_password(stored_hash: str | None, password: str) -> bool:
+def _verify(stored_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+async def verify_password(
+    stored_hash: str | None, password: str, limiter: HashLimiter | None = None
+) -> bool:
     """Check ``password`` against ``stored_hash`` in constant-ish time.
 
     A missing account still pays for one verification so response time does not reveal
     whether a username exists.
     """
-
-    def _verify() -> bool:
-        try:
-            return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
-        except (VerificationError, InvalidHashError):
-            return False
-
-    return await asyncio.to_thread(_verify)
+    if limiter is None:
+        return await asyncio.to_thread(_verify, stored_hash, password)
+    return await limiter.run(_verify, stored_hash, password)
 
 
 def role_at_least(role: str, needed: str) -> bool:

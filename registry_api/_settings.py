@@ -92,6 +92,11 @@ class Settings:
         session_idle_seconds: An open session with no frame for this long is ended.
         max_open_sessions: Open sessions one account may own at once.
         ws_recheck_seconds: Interval of the re-check of open sockets' accounts.
+        login_ip_failures: Failed sign-ins a minute per client address before it is limited.
+        login_free_failures: Consecutive failures of an account before back-off starts.
+        login_max_backoff_seconds: Longest per-account back-off interval.
+        password_hash_concurrency: Argon2 computations at once (per instance).
+        password_hash_queue: Sign-ins that may wait for a hashing slot; more get 503.
         max_header_bytes: Largest request head (request line + headers) ``serve`` accepts.
         trusted_proxies: Addresses/networks whose ``X-Forwarded-For`` is believed (``serve``);
             empty: the peer address is the client, whatever the headers say.
@@ -117,6 +122,11 @@ class Settings:
     session_idle_seconds: int = 3600
     max_open_sessions: int = 5
     ws_recheck_seconds: int = 5
+    login_ip_failures: int = 30
+    login_free_failures: int = 5
+    login_max_backoff_seconds: int = 60
+    password_hash_concurrency: int = 1
+    password_hash_queue: int = 16
     max_header_bytes: int = 64 * 1024
     trusted_proxies: tuple[str, ...] = ()
     data_dir: Path = field(default_factory=lambda: Path("var"))
@@ -165,6 +175,11 @@ class Settings:
             session_idle_seconds=_int_env("SESSION_IDLE_SECONDS", 3600),
             max_open_sessions=_int_env("MAX_OPEN_SESSIONS", 5),
             ws_recheck_seconds=_int_env("WS_RECHECK_SECONDS", 5),
+            login_ip_failures=_int_env("LOGIN_IP_FAILURES", 30),
+            login_free_failures=_int_env("LOGIN_FREE_FAILURES", 5),
+            login_max_backoff_seconds=_int_env("LOGIN_MAX_BACKOFF_SECONDS", 60),
+            password_hash_concurrency=_int_env("PASSWORD_HASH_CONCURRENCY", 1),
+            password_hash_queue=_int_env("PASSWORD_HASH_QUEUE", 16, minimum=0),
             max_header_bytes=_int_env("MAX_HEADER_BYTES", 64 * 1024, minimum=4096),
             trusted_proxies=_proxies(os.environ.get("TRUSTED_PROXIES", "")),
             data_dir=data_dir,

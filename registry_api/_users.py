@@ -7,19 +7,20 @@ from typing import Annotated, Any
 
 import asyncpg
 from litestar import Controller, Request, delete, get, patch, post
+from litestar.datastructures import CacheControlHeader
 from litestar.exceptions import (
     ClientException,
     NotAuthorizedException,
     NotFoundException,
     PermissionDeniedException,
 )
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import FromPath, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_409_CONFLICT
 
 from registry_api import _audit
 from registry_api._db import Database
 from registry_api._live import announce
+from registry_api._login import LoginThrottle
 from registry_api._schemas import (
     AuditEvent,
     AuditPage,
@@ -42,8 +43,6 @@ __all__ = ["AuditController", "AuthController", "UserController"]
 
 _log = logging.getLogger("registry_api.auth")
 _USER_COLS = "id, username, role, active, created_at"
-# Per client address and instance: slows password guessing and bounds Argon2's memory use.
-_LOGIN_LIMIT = RateLimitConfig(rate_limit=("minute", 30), set_rate_limit_headers=True)
 
 
 class ConflictError(ClientException):
@@ -91,25 +90,36 @@ class AuthController(Controller):
     @post(
         "/token",
         exclude_from_auth=True,
-        middleware=[_LOGIN_LIMIT.middleware],
         status_code=HTTP_200_OK,
+        cache_control=CacheControlHeader(no_store=True),
         summary="Exchange username and password for a bearer token",
         security=[],
     )
     async def token(
         self, request: Request[Any, Any, Any], data: TokenRequest, db: Database
     ) -> Token:
-        """Issue a short-lived HS256 JWT (401 on bad credentials or inactive account)."""
+        """Issue a short-lived HS256 JWT (401 on bad credentials or inactive account).
+
+        Sign-in attempts are throttled per account and per client address (429 with
+        ``Retry-After``) and password hashing is bounded (503), see :mod:`registry_api._login`.
+        """
+        throttle: LoginThrottle = request.app.state.login_throttle
+        ip = request.client.host if request.client else "unknown"
+        await throttle.admit(ip, data.username)
         async with db.connection() as conn:
             row = await conn.fetchrow(
                 "SELECT id, username, password_hash, role, active, token_version FROM users"
                 " WHERE username = $1",
                 data.username,
             )
-        ok = await verify_password(row["password_hash"] if row else None, data.password)
+        ok = await verify_password(
+            row["password_hash"] if row else None, data.password, request.app.state.hash_limiter
+        )
         if row is None or not ok or not row["active"]:
-            _log.info("login failed", extra={"username": data.username})
+            await throttle.failed(ip, data.username)
+            _log.info("login failed", extra={"username": data.username, "client": ip})
             raise NotAuthorizedException("invalid username or password")
+        await throttle.succeeded(ip, data.username)
         jwt_auth = request.app.state.jwt_auth
         from registry_api._security import ISSUER
 
@@ -154,7 +164,7 @@ class UserController(Controller):
         self, request: Request[AuthUser, Any, Any], data: UserCreate, db: Database
     ) -> User:
         """Create an account (409 if the username is taken)."""
-        hashed = await hash_password(data.password)
+        hashed = await hash_password(data.password, request.app.state.hash_limiter)
         try:
             async with db.transaction() as conn:
                 row = await conn.fetchrow(
@@ -196,7 +206,8 @@ class UserController(Controller):
             (data.role is not None and data.role != "admin") or data.active is False
         ):
             raise ConflictError("admins cannot demote or deactivate their own account")
-        hashed = await hash_password(data.password) if data.password is not None else None
+        limiter = request.app.state.hash_limiter
+        hashed = await hash_password(data.password, limiter) if data.password is not None else None
         loses_admin = (data.role is not None and data.role != "admin") or data.active is False
         async with db.transaction() as conn:
             await _keep_an_admin(conn, me, user_id, loses_admin=loses_admin)

@@ -66,7 +66,9 @@ def readme_server(settings: Settings, tmp_path: Path) -> Iterator[tuple[int, Pat
     cmd[cmd.index("--host") + 1] = "127.0.0.1"
     cmd[0:1] = [sys.executable]
     log = tmp_path / "server.log"
-    proc = _start(cmd, server_env(settings, QT_LOG_LEVEL="INFO"), log, port)
+    env = server_env(settings, QT_LOG_LEVEL="INFO", LOGIN_IP_FAILURES="3",
+                     REDIS_KEY_PREFIX=f"qt_test_{uuid.uuid4().hex[:12]}:")  # fmt: skip
+    proc = _start(cmd, env, log, port)
     try:
         yield port, log
     finally:
@@ -84,6 +86,16 @@ def _raw_request(port: int, head: bytes) -> bytes:
             return b""
 
 
+def _assert_forwarded_for_ignored(port: int) -> None:
+    """With LOGIN_IP_FAILURES=3: failures claiming other addresses still count for the peer."""
+    names = [f"nobody{uuid.uuid4().hex[:8]}" for _ in range(3)]
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as c:
+        for i, name in enumerate([*names, names[0]]):
+            r = c.post("/api/v1/token", json={"username": name, "password": "guess"},
+                       headers={"X-Forwarded-For": f"203.0.113.{i + 1}"})  # fmt: skip
+            assert r.status_code == (429 if i == 3 else 401), r.text
+
+
 def _assert_head_bounded(port: int, token: str) -> None:
     small = (f"GET /api/v1/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
              f"X-Pad: {'a' * 8000}\r\nConnection: close\r\n\r\n").encode()  # fmt: skip
@@ -95,12 +107,13 @@ def _assert_head_bounded(port: int, token: str) -> None:
     assert httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200  # still serving
 
 
-async def test_readme_command_bounds_headers_and_redacts_tokens(
+async def test_readme_command_bounds_headers_ignores_xff_redacts_tokens(
     readme_server: tuple[int, Path], tokens: dict[str, str]
 ) -> None:
     port, log = readme_server
     token = tokens["vic"]
     _assert_head_bounded(port, token)
+    _assert_forwarded_for_ignored(port)
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as c:
         assert (await c.get("/api/v1/me", headers=auth(token))).status_code == 200
         assert (await c.get(f"/api/v1/me?token={token}")).status_code == 200
@@ -116,12 +129,17 @@ async def test_readme_command_bounds_headers_and_redacts_tokens(
     assert token not in text and signature not in text
 
 
-def test_serve_bounds_headers(settings: Settings, tokens: dict[str, str], tmp_path: Path) -> None:
-    """``serve`` (uvicorn.run with the service's options) bounds request heads too."""
+def test_serve_bounds_headers_and_ignores_forwarded_for(
+    settings: Settings, tokens: dict[str, str], tmp_path: Path
+) -> None:
+    """``serve`` (uvicorn.run with the service's options): heads bounded, XFF not believed."""
     port = free_port()
     cmd = [sys.executable, "-m", "registry_api", "serve", "--port", str(port)]
-    proc = _start(cmd, server_env(settings), tmp_path / "serve.log", port)
+    env = server_env(settings, LOGIN_IP_FAILURES="3",
+                     REDIS_KEY_PREFIX=f"qt_test_{uuid.uuid4().hex[:12]}:")  # fmt: skip
+    proc = _start(cmd, env, tmp_path / "serve.log", port)
     try:
         _assert_head_bounded(port, tokens["vic"])
+        _assert_forwarded_for_ignored(port)
     finally:
         _stop(proc)
