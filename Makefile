@@ -58,6 +58,7 @@ test-pyodide: node_modules/.installed .cache/test-wheels/manifest.json wheel
 bench-small: deps site
 	$(BIN)/python benchmarks/bench_statevector.py --small
 	$(BIN)/python benchmarks/bench_branching.py --small
+	$(BIN)/python benchmarks/bench_parallel.py --small
 	$(BIN)/python benchmarks/bench_registry.py --small
 	$(BIN)/python benchmarks/bench_site.py --repeat 1
 
