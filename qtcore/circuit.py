@@ -13,15 +13,40 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qtcore._expr import parse_param
 from qtcore._parameter import ParamValue, is_symbolic
+from qtcore.control import (
+    Assign,
+    For,
+    IfElse,
+    Switch,
+    While,
+    block_qubits,
+    bodies,
+    describe_block,
+    map_gates,
+    walk,
+)
 from qtcore.errors import CircuitError
 from qtcore.ops import Gate, UnitaryGate
 from qtcore.ops._matrix import Matrix, apply_on_qubits
 
-__all__ = ["Circuit", "CompositeGate", "Condition", "Instruction", "expand_composites"]
+if TYPE_CHECKING:
+    from qtcore.control import Block
+
+CONTROL_KINDS = ("assign", "if", "while", "for", "switch")
+"""Instruction kinds that carry a :mod:`qtcore.control` block."""
+
+__all__ = [
+    "CONTROL_KINDS",
+    "Circuit",
+    "CompositeGate",
+    "Condition",
+    "Instruction",
+    "expand_composites",
+]
 
 
 @dataclass(frozen=True)
@@ -45,11 +70,14 @@ class Instruction:
     """One step of a circuit.
 
     Attributes:
-        kind: ``"gate"``, ``"measure"``, ``"reset"`` or ``"barrier"``.
-        qubits: the qubits acted on (for a gate: in the gate's argument order).
+        kind: ``"gate"``, ``"measure"``, ``"reset"``, ``"barrier"`` or a control-flow
+            kind (:data:`CONTROL_KINDS`: ``assign``, ``if``, ``while``, ``for``, ``switch``).
+        qubits: the qubits acted on (for a gate: in the gate's argument order; for a
+            control-flow block: every qubit its bodies touch).
         gate: the gate, for ``kind == "gate"``.
         clbits: for ``measure``, the classical bits written (one per qubit).
         condition: classical control, or ``None``.
+        block: the :mod:`qtcore.control` block of a control-flow instruction.
     """
 
     kind: str
@@ -57,6 +85,7 @@ class Instruction:
     gate: Gate | None = None
     clbits: tuple[int, ...] = ()
     condition: Condition | None = None
+    block: Block | None = None
 
     @property
     def name(self) -> str:
@@ -67,6 +96,8 @@ class Instruction:
 
     def describe(self) -> str:
         """A short human-readable form such as ``rx(0.5) q[1]`` or ``measure q[0] -> c[0]``."""
+        if self.block is not None:
+            return describe_block(self.kind, self.block)
         head = self.name
         if self.gate is not None and self.gate.params:
             head += "(" + ", ".join(_fmt_param(p) for p in self.gate.params) + ")"
@@ -515,6 +546,32 @@ class Circuit:
             self.num_clbits = self.num_qubits
         return self.measure(list(range(self.num_qubits)), list(range(self.num_qubits)))
 
+    def control(self, kind: str, block: Block) -> Circuit:
+        """Appends a control-flow instruction (see :mod:`qtcore.control`).
+
+        Its qubits are those its bodies touch; bodies are checked against this circuit.
+
+        Raises:
+            CircuitError: a kind that does not match the block, or a body that names a
+                qubit or classical bit the circuit does not have.
+        """
+        expected = {Assign: "assign", IfElse: "if", While: "while", For: "for", Switch: "switch"}
+        if expected.get(type(block)) != kind:
+            raise CircuitError(
+                f"a {type(block).__name__} block needs kind {expected.get(type(block))!r}"
+            )
+        for body in bodies(block):
+            for ins in walk(body):
+                for q in ins.qubits:
+                    self._qubit(q)
+                for c in ins.clbits:
+                    self._clbit(c)
+        if isinstance(block, Assign) and not isinstance(block.target, str):
+            for c in block.target:
+                self._clbit(c)
+        self.instructions.append(Instruction(kind, block_qubits(block), block=block))
+        return self
+
     def reset(self, qubit: int) -> Circuit:
         """Resets ``qubit`` to |0> (a non-unitary operation)."""
         self.instructions.append(Instruction("reset", (self._qubit(qubit),)))
@@ -561,12 +618,29 @@ class Circuit:
 
     @property
     def parameters(self) -> frozenset[str]:
-        """Names of all free parameters."""
+        """Names of all free parameters (classical variables of control flow excluded:
+        a gate parameter that names one is bound when the gate runs)."""
         out: set[str] = set()
-        for ins in self.instructions:
+        for ins in walk(self.instructions):
             if ins.gate is not None:
                 out |= ins.gate.parameters
+        return frozenset(out - self.classical_variables)
+
+    @property
+    def classical_variables(self) -> frozenset[str]:
+        """Names of the classical variables that control-flow instructions set."""
+        out: set[str] = set()
+        for ins in walk(self.instructions):
+            if isinstance(ins.block, Assign) and isinstance(ins.block.target, str):
+                out.add(ins.block.target)
+            elif isinstance(ins.block, For):
+                out.add(ins.block.var)
         return frozenset(out)
+
+    @property
+    def has_control_flow(self) -> bool:
+        """True if the circuit holds structured control flow (:mod:`qtcore.control`)."""
+        return any(i.block is not None for i in self.instructions)
 
     def count_ops(self) -> dict[str, int]:
         """Instruction counts by name, most frequent first."""
@@ -590,7 +664,10 @@ class Circuit:
     @property
     def has_nonunitary(self) -> bool:
         """True if the circuit measures, resets or uses classical control."""
-        return any(i.kind in ("measure", "reset") or i.condition for i in self.instructions)
+        return any(
+            i.kind in ("measure", "reset") or i.condition or i.block is not None
+            for i in self.instructions
+        )
 
     @property
     def has_mid_circuit_measurement(self) -> bool:
@@ -598,7 +675,7 @@ class Circuit:
         and there is no reset or classical control)."""
         measured: set[int] = set()
         for ins in self.instructions:
-            if ins.kind == "reset" or ins.condition is not None:
+            if ins.kind == "reset" or ins.condition is not None or ins.block is not None:
                 return True
             if ins.kind == "barrier":
                 continue
@@ -639,6 +716,9 @@ class Circuit:
     def bind_expressions(self, vals: Mapping[str, Any]) -> Circuit:
         """Substitutes values (numbers or expressions) without checking names."""
         out = self.copy()
+        if self.has_control_flow:
+            out.instructions = list(map_gates(self.instructions, lambda g: g.bind(vals)))
+            return out
         out.instructions = [
             replace(i, gate=i.gate.bind(vals)) if i.gate is not None else i
             for i in self.instructions
@@ -670,6 +750,8 @@ class Circuit:
         clbits: Sequence[int] | None = None,
     ) -> Circuit:
         """A new circuit: this one followed by ``other`` mapped onto ``qubits``/``clbits``."""
+        if other.has_control_flow:
+            raise CircuitError("compose cannot map control-flow blocks yet; build them in place")
         qmap = list(qubits) if qubits is not None else list(range(other.num_qubits))
         cmap = list(clbits) if clbits is not None else list(range(other.num_clbits))
         if len(qmap) != other.num_qubits:
@@ -710,6 +792,11 @@ class Circuit:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready description (the gate-list form used by scenario files)."""
         ops: list[dict[str, Any]] = []
+        if self.has_control_flow:
+            raise CircuitError(
+                "to_dict cannot write control flow (if/while/for/switch, classical "
+                "variables) as a gate list; export it with qtcore.qasm.dumps(circuit, 3)"
+            )
         for ins in self.instructions:
             d: dict[str, Any] = {
                 "op": ins.kind if ins.gate is None else ins.gate.name,

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from qtcore.circuit import CompositeGate, Condition, Instruction
+from qtcore.control import Assign, For, IfElse, Switch, While, bodies, evaluate
+from qtcore.errors import CircuitError, SimulationError
 from qtcore.ops import X
 from qtcore.sim._apply import apply_gates
 
@@ -58,6 +60,11 @@ class _Op:
     qubits: tuple[int, ...] = ()
     clbit: int = 0
     readout: ReadoutError | None = None
+    block: Any = None  # assign/if/while/for/switch: the qtcore.control block
+    bodies: tuple[
+        tuple[_Op, ...], ...
+    ] = ()  # compiled bodies (if: then, else; switch: cases, default)
+    source: Instruction | None = None  # the circuit's instruction (for steps and errors)
 
 
 @dataclass(frozen=True)
@@ -106,10 +113,31 @@ def _tail_start(instructions: Sequence[Instruction]) -> int:
     return start
 
 
-def compile_program(instructions: Sequence[Instruction], noise: NoiseModel | None) -> Program:
-    """Flattens composite gates, attaches noise after each gate, groups runs of plain gates
-    and splits off the terminal measurements."""
-    start = _tail_start(instructions)
+def compile_program(
+    instructions: Sequence[Instruction],
+    noise: NoiseModel | None,
+    variables: frozenset[str] = frozenset(),
+    sample_tail: bool = True,
+) -> Program:
+    """Flattens composite gates, attaches noise after each gate, groups runs of plain gates,
+    compiles control-flow bodies and (``sample_tail``) splits off the terminal measurements.
+
+    ``variables``: classical variable names; a gate whose parameters name one is bound
+    when it runs.
+    """
+    start = _tail_start(instructions) if sample_tail else len(instructions)
+    ops, splits = _compile(instructions[:start], noise, variables)
+    tail = tuple(
+        (ins.qubits[0], ins.clbits[0], noise.readout_error(ins.qubits[0]) if noise else None)
+        for ins in instructions[start:]
+        if ins.kind == "measure"
+    )
+    return Program(tuple(ops), tail, splits)
+
+
+def _compile(
+    instructions: Sequence[Instruction], noise: NoiseModel | None, variables: frozenset[str]
+) -> tuple[list[_Op], int]:
     ops: list[_Op] = []
     run: list[Instruction] = []
     splits = 0
@@ -119,42 +147,60 @@ def compile_program(instructions: Sequence[Instruction], noise: NoiseModel | Non
             ops.append(_Op("gates", gates=tuple(run)))
             run.clear()
 
-    for ins in instructions[:start]:
+    for ins in instructions:
         if ins.kind == "barrier":
+            continue
+        if ins.block is not None:
+            flush()
+            b = ins.block
+            subs: list[tuple[Instruction, ...]] = bodies(b)
+            compiled = []
+            inner = 0
+            for body in subs:
+                body_ops, body_splits = _compile(body, noise, variables)
+                compiled.append(tuple(body_ops))
+                inner = max(inner, body_splits)
+            if isinstance(b, While):
+                inner *= b.max_iterations
+            elif isinstance(b, For):
+                inner *= max(1, len(b.values) if b.values is not None else 64)
+            splits += inner
+            ops.append(_Op(ins.kind, ins.condition, block=b, bodies=tuple(compiled), source=ins))
             continue
         if ins.kind == "gate":
             for g in _primitive(ins):
                 assert g.gate is not None
                 plan = noise.channels_after(g.gate, g.qubits) if noise is not None else []
-                if g.condition is None and not plan:
+                dynamic = bool(variables and g.gate.parameters & variables)
+                if g.condition is None and not plan and not dynamic:
                     run.append(g)
                     continue
                 flush()
-                if g.condition is None:
-                    run.append(g)
-                    flush()
-                else:
-                    ops.append(_Op("gate", g.condition, gates=(g,)))
+                ops.append(_Op("cgate" if dynamic else "gate", g.condition, gates=(g,), source=g))
                 for ch, qs in plan:
-                    ops.append(_Op("channel", g.condition, channel=ch, qubits=qs))
+                    ops.append(_Op("channel", g.condition, channel=ch, qubits=qs, source=g))
                     splits += ch.num_outcomes() - 1
             continue
         flush()
         q = ins.qubits[0]
         if ins.kind == "measure":
             ro = noise.readout_error(q) if noise is not None else None
-            ops.append(_Op("measure", ins.condition, qubits=(q,), clbit=ins.clbits[0], readout=ro))
+            ops.append(
+                _Op(
+                    "measure",
+                    ins.condition,
+                    qubits=(q,),
+                    clbit=ins.clbits[0],
+                    readout=ro,
+                    source=ins,
+                )
+            )
             splits += 1 if ro is None else 3
         else:  # reset
-            ops.append(_Op("reset", ins.condition, qubits=(q,)))
+            ops.append(_Op("reset", ins.condition, qubits=(q,), source=ins))
             splits += 1
     flush()
-    tail = tuple(
-        (ins.qubits[0], ins.clbits[0], noise.readout_error(ins.qubits[0]) if noise else None)
-        for ins in instructions[start:]
-        if ins.kind == "measure"
-    )
-    return Program(tuple(ops), tail, splits)
+    return ops, splits
 
 
 def branch_memory(program: Program, n: int, shots: int, itemsize: int = 16) -> int:
@@ -164,6 +210,12 @@ def branch_memory(program: Program, n: int, shots: int, itemsize: int = 16) -> i
 
 
 Leaf = Callable[[Any, int, list[int]], None]
+Step = Callable[[Any, Any, list[int], bool, "int | None"], None]
+"""``on_step(instruction, state, clbits, executed, outcome)`` after each operation."""
+
+# A frame of the continuation: (ops, next pc, loop, parent frame). ``loop`` is None for
+# the top level, an if or a switch body, ("while", op, passes) or ("for", op, values, i).
+Frame = tuple[tuple[_Op, ...], int, Any, Any]
 
 
 def run_branches(
@@ -175,29 +227,54 @@ def run_branches(
     bits0: list[int],
     rng: Rng,
     leaf: Leaf,
+    on_step: Step | None = None,
 ) -> None:
     """Runs ``shots`` shots of ``program`` from ``s0`` as branches, depth first.
 
     ``leaf(state, shots, clbits)`` is called once per final branch, in a fixed order.
+    A branch carries its continuation (the frames of the blocks it is inside), its
+    classical bits and its classical variables; all three are copied when it splits.
+
+    Raises:
+        SimulationError: a while loop past its iteration cap, or a classical expression
+            that cannot be evaluated (a division by zero, a variable read before set).
     """
-    ops = program.ops
-    end = len(ops)
-    stack: list[tuple[int, Any, int, list[int]]] = [(0, s0, shots, bits0)]
+    top: Frame = (program.ops, 0, None, None)
+    stack: list[tuple[Frame, Any, int, list[int], dict[str, Any]]] = [(top, s0, shots, bits0, {})]
     while stack:
-        pc, s, k, bits = stack.pop()
-        while pc < end:
+        frame, s, k, bits, env = stack.pop()
+        while frame is not None:
+            ops, pc, loop, parent = frame
+            if pc == len(ops):
+                frame = _end_of_body(frame, bits, env)
+                continue
             op = ops[pc]
-            pc += 1
+            frame = (ops, pc + 1, loop, parent)
             if op.condition is not None and not op.condition.holds(bits):
+                if on_step is not None and op.source is not None:
+                    on_step(op.source, s, bits, False, None)
                 continue
             kind = op.kind
             if kind == "gates":
                 s = apply_gates(kernel, s, n, op.gates)
+                if on_step is not None:
+                    for g in op.gates:
+                        on_step(g, s, bits, True, None)
                 continue
-            if kind == "gate":
+            if kind == "gate" or kind == "cgate":
                 g = op.gates[0]
-                assert g.gate is not None
-                s = kernel.apply_gate(s, n, g.gate, g.qubits)
+                gate = g.gate
+                assert gate is not None
+                if kind == "cgate":
+                    gate = gate.bind({v: float(env[v]) for v in gate.parameters if v in env})
+                s = kernel.apply_gate(s, n, gate, g.qubits)
+                if on_step is not None:
+                    on_step(g, s, bits, True, None)
+                continue
+            if kind in _BLOCKS:
+                frame = _enter(op, frame, bits, env)
+                if on_step is not None and op.source is not None:
+                    on_step(op.source, s, bits, True, None)
                 continue
             if kind == "channel":
                 assert op.channel is not None
@@ -207,7 +284,7 @@ def run_branches(
                 live = [i for i, c in enumerate(split) if c]
                 for i in reversed(live[1:]):
                     t = ch.apply_outcome(kernel, kernel.copy(s), n, op.qubits, i, weights)
-                    stack.append((pc, t, split[i], list(bits)))
+                    stack.append((frame, t, split[i], list(bits), dict(env)))
                 s = ch.apply_outcome(kernel, s, n, op.qubits, live[0], weights)
                 k = split[live[0]]
                 continue
@@ -216,7 +293,7 @@ def run_branches(
             k1 = rng.binomial(k, p1)
             parts = [(0, k - k1, 1.0 - p1), (1, k1, p1)]
             live_parts = [t for t in parts if t[1]]
-            children: list[tuple[Any, int, list[int]]] = []
+            children: list[tuple[Any, int, list[int], int]] = []
             for j, (outcome, count, prob) in enumerate(live_parts):
                 t = s if j == len(live_parts) - 1 else kernel.copy(s)
                 t = kernel.collapse(t, n, q, outcome, prob)
@@ -224,12 +301,12 @@ def run_branches(
                 if kind == "reset":
                     if outcome:
                         t = kernel.apply_gate(t, n, X, (q,))
-                    children.append((t, count, b))
+                    children.append((t, count, b, outcome))
                     continue
                 ro = op.readout
                 if ro is None:
                     b[op.clbit] = outcome
-                    children.append((t, count, b))
+                    children.append((t, count, b, outcome))
                     continue
                 flip = ro.p01 if outcome == 0 else ro.p10
                 flipped = rng.binomial(count, flip)
@@ -238,14 +315,96 @@ def run_branches(
                     b2 = list(b)
                     b[op.clbit] = outcome
                     b2[op.clbit] = 1 - outcome
-                    children += [(t, kept, b), (kernel.copy(t), flipped, b2)]
+                    children += [(t, kept, b, outcome), (kernel.copy(t), flipped, b2, 1 - outcome)]
                 else:
                     b[op.clbit] = outcome if kept else 1 - outcome
-                    children.append((t, count, b))
-            for t, count, b in reversed(children[1:]):
-                stack.append((pc, t, count, b))
-            s, k, bits = children[0]
+                    children.append((t, count, b, b[op.clbit]))
+            for t, count, b, _ in reversed(children[1:]):
+                stack.append((frame, t, count, b, dict(env)))
+            s, k, bits, recorded = children[0]
+            if on_step is not None and op.source is not None:
+                on_step(op.source, s, bits, True, recorded)
         leaf(s, k, bits)
+
+
+_BLOCKS = ("assign", "if", "while", "for", "switch")
+
+
+def _eval(e: Any, bits: list[int], env: dict[str, Any]) -> Any:
+    try:
+        return evaluate(e, bits, env)
+    except CircuitError as err:
+        raise SimulationError(str(err)) from None
+
+
+def _enter(op: _Op, frame: Frame, bits: list[int], env: dict[str, Any]) -> Frame:
+    """The frame to continue with after control-flow instruction ``op``."""
+    b = op.block
+    if isinstance(b, Assign):
+        v = _eval(b.value, bits, env)
+        if isinstance(b.target, str):
+            if b.type is not None:
+                v = b.type.coerce(v)
+            elif b.target in env:  # keep the declared type's wrapping
+                t = env.get(_TYPE_KEY + b.target)
+                v = t.coerce(v) if t is not None else v
+            env[b.target] = v
+            if b.type is not None:
+                env[_TYPE_KEY + b.target] = b.type
+        else:
+            iv = int(v)
+            for i, c in enumerate(b.target):
+                bits[c] = (iv >> i) & 1
+        return frame
+    if isinstance(b, IfElse):
+        body = op.bodies[0] if _eval(b.condition, bits, env) else op.bodies[1]
+        return (body, 0, None, frame) if body else frame
+    if isinstance(b, While):
+        if not _eval(b.condition, bits, env):
+            return frame
+        return (op.bodies[0], 0, ("while", op, 1), frame)
+    if isinstance(b, For):
+        values = (
+            b.iterate(bits, env) if b.values is None else [_eval(v, bits, env) for v in b.values]
+        )
+        if not values:
+            return frame
+        env[b.var] = b.type.coerce(values[0])
+        return (op.bodies[0], 0, ("for", op, values, 0), frame)
+    assert isinstance(b, Switch)
+    target = _eval(b.target, bits, env)
+    for i, (vals, _) in enumerate(b.cases):
+        if any(_eval(v, bits, env) == target for v in vals):
+            body = op.bodies[i]
+            return (body, 0, None, frame) if body else frame
+    body = op.bodies[-1]
+    return (body, 0, None, frame) if body else frame
+
+
+_TYPE_KEY = "\0type:"  # env entries holding a variable's declared type (not a valid name)
+
+
+def _end_of_body(frame: Frame, bits: list[int], env: dict[str, Any]) -> Any:
+    ops, _, loop, parent = frame
+    if loop is None:
+        return parent
+    if loop[0] == "while":
+        op, passes = loop[1], loop[2]
+        b = op.block
+        if not _eval(b.condition, bits, env):
+            return parent
+        if passes >= b.max_iterations:
+            where = op.source.describe() if op.source is not None else "while"
+            raise SimulationError(
+                f"{where}: still looping after {b.max_iterations} iterations (the cap); "
+                "raise While.max_iterations if the loop is meant to run longer"
+            )
+        return (ops, 0, ("while", op, passes + 1), parent)
+    op, values, i = loop[1], loop[2], loop[3]
+    if i + 1 >= len(values):
+        return parent
+    env[op.block.var] = op.block.type.coerce(values[i + 1])
+    return (ops, 0, ("for", op, values, i + 1), parent)
 
 
 def tally_leaf(

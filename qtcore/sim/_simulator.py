@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from qtcore.circuit import Circuit, CompositeGate, Instruction
+from qtcore.control import walk
 from qtcore.errors import SimulationError, UnboundParameterError
 from qtcore.ops._matrix import Matrix
 from qtcore.rng import Rng, fresh_seed
@@ -317,7 +318,7 @@ def simulate(
     )
     n = circuit.num_qubits
     rng = Rng(seed)
-    measures = [i for i in circuit.instructions if i.kind == "measure"]
+    measures = [i for i in walk(circuit.instructions) if i.kind == "measure"]
     width = circuit.num_clbits if measures else n
 
     if noise is None and not circuit.has_mid_circuit_measurement:
@@ -360,8 +361,9 @@ def simulate(
             mem,
         )
 
+    variables = circuit.classical_variables
     if shots and method != "trajectories":
-        program = compile_program(circuit.instructions, noise)
+        program = compile_program(circuit.instructions, noise, variables)
         itemsize = 8 if precision == "single" else 16
         need = branch_memory(program, n, shots, itemsize)
         if need <= memory_budget:
@@ -374,6 +376,8 @@ def simulate(
                 f"memory_budget of {memory_budget}; raise it or use method='trajectories'"
             )
 
+    if circuit.has_control_flow:
+        return _flow_trajectories(circuit, shots, seed, kernel, s0, rng, noise, width, memory)
     runner = _Runner(kernel, n, rng, noise)
     tally: Counter[str] = Counter()
     mem = [] if memory else None
@@ -401,6 +405,52 @@ def simulate(
         StateVector(s, _kernel=kernel),
         dict(sorted(tally.items())),
         bits,
+        mem,
+    )
+
+
+def _flow_trajectories(
+    circuit: Circuit,
+    shots: int,
+    seed: int,
+    kernel: Kernel[Any],
+    s0: Any,
+    rng: Rng,
+    noise: NoiseModel | None,
+    width: int,
+    memory: bool,
+) -> Result:
+    """One trajectory per shot of a circuit with control flow (a branch of one shot)."""
+    n = circuit.num_qubits
+    program = compile_program(circuit.instructions, noise, circuit.classical_variables, False)
+    measured = any(i.kind == "measure" for i in walk(circuit.instructions))
+    tally: Counter[str] = Counter()
+    mem: list[str] | None = [] if memory else None
+    last: list[Any] = [s0, [0] * circuit.num_clbits]
+
+    def leaf(s: Any, k: int, bits: list[int]) -> None:
+        last[0], last[1] = s, bits
+
+    for _ in range(max(shots, 1)):
+        run_branches(kernel, n, program, kernel.copy(s0), 1, [0] * circuit.num_clbits, rng, leaf)
+        if not shots:
+            break
+        if measured:
+            key = "".join(str(b) for b in reversed(last[1]))
+        else:
+            key = format(kernel.sample_state(last[0], 1, rng)[0], f"0{width}b")
+        tally[key] += 1
+        if mem is not None:
+            mem.append(key)
+    return Result(
+        circuit,
+        shots,
+        seed,
+        kernel.name,
+        "trajectories",
+        StateVector(last[0], _kernel=kernel),
+        dict(sorted(tally.items())),
+        last[1],
         mem,
     )
 
@@ -460,12 +510,39 @@ def iter_steps(
     """
     seed, kernel, noise, s = _prepare(circuit, 0, seed, backend, "double", noise, initial_state)
     n = circuit.num_qubits
+    if circuit.has_control_flow:
+        yield from _flow_steps(circuit, kernel, s, Rng(seed), noise)
+        return
     runner = _Runner(kernel, n, Rng(seed), noise)
     bits = [0] * circuit.num_clbits
     yield Step(-1, None, StateVector(s, _kernel=kernel), list(bits))
     for i, ins in enumerate(circuit.instructions):
         s, executed, outcome = runner.run(s, ins, bits)
         yield Step(i, ins, StateVector(s, _kernel=kernel), list(bits), executed, outcome)
+
+
+def _flow_steps(
+    circuit: Circuit, kernel: Kernel[Any], s: Any, rng: Rng, noise: NoiseModel | None
+) -> Iterator[Step]:
+    """Steps of one trajectory through control flow: one per operation as it runs.
+
+    A block (``if``, ``while``, ``for``, ``switch``, an assignment) is a step when it is
+    entered, then each operation inside its body is a step of its own, every pass of a
+    loop again; ``index`` counts steps in the order they ran (not instruction positions,
+    which a loop revisits). The states are copies (the run completes first).
+    """
+    n = circuit.num_qubits
+    program = compile_program(circuit.instructions, noise, circuit.classical_variables, False)
+    steps: list[Step] = [
+        Step(-1, None, StateVector(kernel.copy(s), _kernel=kernel), [0] * circuit.num_clbits)
+    ]
+
+    def on_step(ins: Any, st: Any, bits: list[int], executed: bool, outcome: int | None) -> None:
+        state = StateVector(kernel.copy(st), _kernel=kernel)
+        steps.append(Step(len(steps) - 1, ins, state, list(bits), executed, outcome))
+
+    run_branches(kernel, n, program, s, 1, [0] * circuit.num_clbits, rng, lambda *_: None, on_step)
+    yield from steps
 
 
 def unitary_of(circuit: Circuit) -> Matrix:
