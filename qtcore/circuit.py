@@ -22,6 +22,7 @@ from qtcore.control import (
     For,
     IfElse,
     Switch,
+    VarBit,
     While,
     block_qubits,
     bodies,
@@ -96,6 +97,8 @@ class Instruction:
 
     def describe(self) -> str:
         """A short human-readable form such as ``rx(0.5) q[1]`` or ``measure q[0] -> c[0]``."""
+        if isinstance(self.block, VarBit):
+            return describe_block(str(self.qubits[0]), self.block)
         if self.block is not None:
             return describe_block(self.kind, self.block)
         head = self.name
@@ -633,7 +636,7 @@ class Circuit:
         for ins in walk(self.instructions):
             if isinstance(ins.block, Assign) and isinstance(ins.block.target, str):
                 out.add(ins.block.target)
-            elif isinstance(ins.block, For):
+            elif isinstance(ins.block, For | VarBit):
                 out.add(ins.block.var)
         return frozenset(out)
 

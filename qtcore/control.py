@@ -49,6 +49,7 @@ __all__ = [
     "Switch",
     "Unary",
     "Var",
+    "VarBit",
     "While",
     "block_qubits",
     "bodies",
@@ -326,7 +327,16 @@ class Switch:
     default: tuple[Instruction, ...] = ()
 
 
-Block = Assign | IfElse | While | For | Switch
+@dataclass(frozen=True)
+class VarBit:
+    """The target of a measurement into a classical variable: bit ``index`` of ``var``
+    (a ``measure`` instruction with this block and no classical bits)."""
+
+    var: str
+    index: int = 0
+
+
+Block = Assign | IfElse | While | For | Switch | VarBit
 """What a control-flow instruction carries."""
 
 
@@ -384,6 +394,8 @@ def describe_block(kind: str, block: Block) -> str:
     def ops(body: tuple[Instruction, ...]) -> str:
         return f"{{{len(body)} op{'s' if len(body) != 1 else ''}}}"
 
+    if isinstance(block, VarBit):
+        return f"measure q[{kind}] -> {block.var}[{block.index}]"
     if isinstance(block, Assign):
         target = block.target if isinstance(block.target, str) else format_expr(Bits(block.target))
         decl = f"{block.type} " if block.type is not None else ""

@@ -150,7 +150,7 @@ def _compile(
     for ins in instructions:
         if ins.kind == "barrier":
             continue
-        if ins.block is not None:
+        if ins.block is not None and ins.kind != "measure":
             flush()
             b = ins.block
             subs: list[tuple[Instruction, ...]] = bodies(b)
@@ -293,7 +293,7 @@ def run_branches(
             k1 = rng.binomial(k, p1)
             parts = [(0, k - k1, 1.0 - p1), (1, k1, p1)]
             live_parts = [t for t in parts if t[1]]
-            children: list[tuple[Any, int, list[int], int]] = []
+            children: list[tuple[Any, int, list[int], int]] = []  # state, shots, bits, read
             for j, (outcome, count, prob) in enumerate(live_parts):
                 t = s if j == len(live_parts) - 1 else kernel.copy(s)
                 t = kernel.collapse(t, n, q, outcome, prob)
@@ -305,22 +305,29 @@ def run_branches(
                     continue
                 ro = op.readout
                 if ro is None:
-                    b[op.clbit] = outcome
                     children.append((t, count, b, outcome))
                     continue
                 flip = ro.p01 if outcome == 0 else ro.p10
                 flipped = rng.binomial(count, flip)
                 kept = count - flipped
                 if kept and flipped:
-                    b2 = list(b)
-                    b[op.clbit] = outcome
-                    b2[op.clbit] = 1 - outcome
-                    children += [(t, kept, b, outcome), (kernel.copy(t), flipped, b2, 1 - outcome)]
+                    children += [
+                        (t, kept, b, outcome),
+                        (kernel.copy(t), flipped, list(b), 1 - outcome),
+                    ]
                 else:
-                    b[op.clbit] = outcome if kept else 1 - outcome
-                    children.append((t, count, b, b[op.clbit]))
-            for t, count, b, _ in reversed(children[1:]):
-                stack.append((frame, t, count, b, dict(env)))
+                    children.append((t, count, b, outcome if kept else 1 - outcome))
+            envs = [env] + [dict(env) for _ in children[1:]]
+            if kind == "measure":
+                for (_, _, b, read), e in zip(children, envs, strict=True):
+                    if op.clbit >= 0:
+                        b[op.clbit] = read
+                    else:  # into bit `index` of a classical variable
+                        vb = op.block
+                        old = int(e.get(vb.var, 0))
+                        e[vb.var] = old | (1 << vb.index) if read else old & ~(1 << vb.index)
+            for (t, count, b, _), e in reversed(list(zip(children[1:], envs[1:], strict=True))):
+                stack.append((frame, t, count, b, e))
             s, k, bits, recorded = children[0]
             if on_step is not None and op.source is not None:
                 on_step(op.source, s, bits, True, recorded)
