@@ -6,7 +6,7 @@ Subcommands::
     sweep FILE      sweep scenario parameters: --param name=start:stop:num[:log]
     rel CALC ...    quick relativity answers (gamma, dilation, redshift, static, orbit,
                     gps, twin, schwarzschild, clock,
-                    hafele-keating)
+                    hafele-keating, kepler, galileo)
     scenarios       list the scenario library
     gates           list the gate registry
 
@@ -445,12 +445,21 @@ _REL: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
             ("--body", "body", "preset body"),
         ],
     ),
+    "kepler": (
+        "kepler_orbit",
+        [
+            ("--a", "semi_major_axis", "semi-major axis, e.g. '26561.75 km'"),
+            ("--e", "eccentricity", "eccentricity, 0 <= e < 1"),
+            ("--body", "body", "preset body"),
+        ],
+    ),
+    "galileo": ("galileo_redshift", []),
     "hafele-keating": (
         "hafele_keating",
         [("--direction", "direction", "east, west or both (default)")],
     ),
 }
-_NUMERIC = {"gamma", "latitude_deg"}
+_NUMERIC = {"gamma", "latitude_deg", "eccentricity"}
 
 
 def _number_or_text(field: str, text: str) -> Any:

@@ -61,6 +61,7 @@ from qtcore.relativity._general import (
     weak_field_time_dilation_deficit,
 )
 from qtcore.relativity._gps import GPS_ORBIT_RADIUS, GpsClockOffsets, gps_clock_offsets
+from qtcore.relativity._kepler import GALILEO_ECCENTRIC, KeplerOrbitClock, kepler_orbit_clock
 from qtcore.relativity._special import (
     Kinematics,
     dilated_duration,
@@ -93,6 +94,7 @@ __all__ = [
     "ASTRONOMICAL_UNIT",
     "BODIES",
     "EARTH",
+    "GALILEO_ECCENTRIC",
     "GPS_ORBIT_RADIUS",
     "GRAVITATIONAL_CONSTANT",
     "HAFELE_KEATING_EAST",
@@ -115,6 +117,7 @@ __all__ = [
     "FlightSegment",
     "GpsClockOffsets",
     "GravitationalRedshift",
+    "KeplerOrbitClock",
     "Kinematics",
     "SegmentOffset",
     "SegmentResult",
@@ -133,6 +136,7 @@ __all__ = [
     "gps_clock_offsets",
     "gravitational_redshift",
     "hafele_keating",
+    "kepler_orbit_clock",
     "kinematics",
     "kinetic_energy",
     "length_contraction",

@@ -14,6 +14,10 @@ calculator         fields                                                      r
                    ``reference_latitude_deg`` (38.92), ``reference_height``,
                    ``include_j2`` (true), ``body``
 ``hafele_keating`` ``direction`` (``east``, ``west``, ``both``)                 ns + published
+``kepler_orbit``   ``semi_major_axis``, ``eccentricity``, ``body``, ``points``  mean rate,
+                                                                               e-effect
+``galileo_redshift``  none: Galileo 5/6's eccentric orbit                      e-effect +
+                                                                               published
 =================  ==========================================================  ============
 """
 
@@ -24,6 +28,7 @@ from typing import Any
 
 from qtcore.errors import RelativityDomainError
 from qtcore.relativity import (
+    GALILEO_ECCENTRIC,
     HAFELE_KEATING_PUBLISHED,
     SECONDS_PER_DAY,
     SPEED_OF_LIGHT,
@@ -34,6 +39,7 @@ from qtcore.relativity import (
     clock_rate_deficit,
     flight_offsets,
     hafele_keating,
+    kepler_orbit_clock,
     surface_clock,
 )
 from qtcore.scenario._fields import FieldReader
@@ -190,4 +196,33 @@ def _hafele_keating(r: FieldReader) -> dict[str, Any]:
     return out
 
 
-CLOCK_CALCULATORS.update({"flight": _flight, "hafele_keating": _hafele_keating})
+def _kepler(r: FieldReader) -> dict[str, Any]:
+    body = r.body()
+    a = r.quantity("semi_major_axis", "length", required=True)
+    e = r.number("eccentricity", required=True)
+    pts = r.integer("points", default=73, minimum=2)
+    assert a is not None and e is not None
+    out = kepler_orbit_clock(a, e, body=body, points=pts).to_dict()
+    out["eccentricity_amplitude_ns"] = out["eccentricity_amplitude"] * 1e9
+    out["eccentricity_peak_to_peak_ns"] = out["eccentricity_peak_to_peak"] * 1e9
+    return out
+
+
+def _galileo(r: FieldReader) -> dict[str, Any]:
+    g = GALILEO_ECCENTRIC
+    out = kepler_orbit_clock(g["semi_major_axis"], g["eccentricity"]).to_dict()
+    out["eccentricity_amplitude_ns"] = out["eccentricity_amplitude"] * 1e9
+    out["eccentricity_peak_to_peak_ns"] = out["eccentricity_peak_to_peak"] * 1e9
+    out["orbit_source"] = g["source"]
+    out["published"] = g["published"]
+    return out
+
+
+CLOCK_CALCULATORS.update(
+    {
+        "flight": _flight,
+        "galileo_redshift": _galileo,
+        "hafele_keating": _hafele_keating,
+        "kepler_orbit": _kepler,
+    }
+)

@@ -179,3 +179,15 @@ def test_rel_hafele_keating() -> None:
     assert east["published"]["measured_net_ns"] == {"value": -59.0, "uncertainty": 10.0}
     code, _, err = run("rel", "hafele-keating", "--direction", "north")
     assert code == 2 and "east" in err
+
+
+def test_rel_kepler_and_galileo() -> None:
+    code, out, err = run("rel", "kepler", "--a", "26561.75 km", "--e", "0.01", "--json")
+    assert code == 0, err
+    res = json.loads(out)["result"]
+    assert res["eccentricity_peak_to_peak_ns"] == pytest.approx(45.795, abs=0.001)
+    code, _, err = run("rel", "kepler", "--a", "26561.75 km", "--e", "1")
+    assert code == 2 and "0 <= e < 1" in err
+    code, out, err = run("rel", "galileo", "--json")
+    assert code == 0, err
+    assert json.loads(out)["result"]["published"]["delva_2018"]["uncertainty"] == 2.48e-5
