@@ -7,7 +7,7 @@ kernel with :func:`qtcore.testing.assert_kernel_consistent`.
 
 from __future__ import annotations
 
-from qtcore.sim._backend import BACKENDS, get_kernel, numpy_available
+from qtcore.sim._backend import BACKENDS, available_kernels, get_kernel, numpy_available
 from qtcore.sim._kernel import FusionProfile, Kernel
 from qtcore.sim._simulator import Result, Step, interpreter, iter_steps, simulate, unitary_of
 from qtcore.sim._statevector import StateVector
@@ -19,6 +19,7 @@ __all__ = [
     "Result",
     "StateVector",
     "Step",
+    "available_kernels",
     "get_kernel",
     "interpreter",
     "iter_steps",

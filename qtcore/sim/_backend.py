@@ -1,23 +1,61 @@
-"""Kernel selection: NumPy when it imports, otherwise pure Python.
+"""Kernel selection: the fastest kernel this interpreter can run.
 
-``backend="auto"`` picks NumPy when it imports; ``"numpy"`` or ``"python"`` forces one.
-The environment variable ``QTCORE_KERNEL`` (``numpy`` or ``python``) overrides
-``"auto"``, so a whole test run or page can be pinned to one kernel.
+``backend="auto"`` picks, under Pyodide, the WebAssembly kernel (when the JavaScript engine
+compiles its SIMD128 module), then NumPy, then pure Python; in CPython, NumPy when it
+imports, otherwise pure Python. ``"wasm"``, ``"numpy"`` or ``"python"`` forces one. The
+environment variable ``QTCORE_KERNEL`` (one of those names) overrides ``"auto"``, so a
+whole test run or page can be pinned to one kernel. :func:`available_kernels` says which
+kernels run here and, for the others, why not.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 from qtcore.errors import SimulationError
 from qtcore.sim._kernel import Kernel
 
-__all__ = ["BACKENDS", "PRECISIONS", "get_kernel", "numpy_available"]
+__all__ = ["BACKENDS", "PRECISIONS", "available_kernels", "get_kernel", "numpy_available"]
 
-BACKENDS = ("auto", "numpy", "python")
+BACKENDS = ("auto", "numpy", "python", "wasm")
 PRECISIONS = ("double", "single")
 _CACHE: dict[str, Kernel[Any]] = {}
+_WASM_ERROR: list[str] = []  # why the wasm kernel cannot run here (found once)
+
+
+def _wasm_kernel() -> Kernel[Any]:
+    """The WebAssembly kernel, instantiated once; raises SimulationError where it cannot run."""
+    if "wasm-double" in _CACHE:
+        return _CACHE["wasm-double"]
+    if _WASM_ERROR:
+        raise SimulationError(_WASM_ERROR[0])
+    from qtcore.sim._kernel_wasm import WasmKernel, load_pyodide_module
+
+    try:
+        kernel: Kernel[Any] = WasmKernel(load_pyodide_module())
+    except SimulationError as e:
+        _WASM_ERROR.append(str(e))
+        raise
+    _CACHE["wasm-double"] = kernel
+    return kernel
+
+
+def available_kernels() -> dict[str, str | None]:
+    """Each kernel name mapped to ``None`` if it runs here, else the reason it does not.
+
+    What a page shows when it falls back (no WebAssembly SIMD, no NumPy).
+    """
+    out: dict[str, str | None] = {}
+    try:
+        _wasm_kernel()
+        out["wasm"] = None
+    except SimulationError as e:
+        out["wasm"] = str(e)
+    out["numpy"] = None if numpy_available() else "NumPy is not installed"
+    out["python"] = None
+    return out
 
 
 def numpy_available() -> bool:
@@ -33,7 +71,7 @@ def get_kernel(backend: str | Kernel[Any] = "auto", precision: str = "double") -
     """The kernel object for ``backend``.
 
     Args:
-        backend: ``"auto"``, ``"numpy"`` or ``"python"``; or a kernel object, which is
+        backend: ``"auto"``, ``"wasm"``, ``"numpy"`` or ``"python"``; or a kernel object, which is
             returned as it is (so a state's own kernel, whatever its precision, can be
             passed on).
         precision: ``"double"`` (complex128) or ``"single"`` (complex64, NumPy only); only
@@ -41,6 +79,7 @@ def get_kernel(backend: str | Kernel[Any] = "auto", precision: str = "double") -
 
     Raises:
         SimulationError: unknown name, ``"numpy"`` asked where NumPy is missing,
+            ``"wasm"`` outside Pyodide or where WebAssembly SIMD is missing,
             single precision asked of the pure-Python kernel, or a precision given with
             a kernel object.
     """
@@ -61,13 +100,15 @@ def get_kernel(backend: str | Kernel[Any] = "auto", precision: str = "double") -
         raise SimulationError(f"unknown precision {precision!r}; choose one of {PRECISIONS}")
     if backend == "auto":
         env = os.environ.get("QTCORE_KERNEL", "").strip().lower()
-        if env and env not in ("numpy", "python"):
-            raise SimulationError(f"QTCORE_KERNEL must be 'numpy' or 'python', got {env!r}")
-        backend = env or ("numpy" if numpy_available() else "python")
+        if env and env not in BACKENDS[1:]:
+            raise SimulationError(f"QTCORE_KERNEL must be one of {BACKENDS[1:]}, got {env!r}")
+        backend = env or _auto(precision)
     if precision == "single" and backend != "numpy":
         raise SimulationError(
-            "single precision needs the NumPy kernel (the pure-Python kernel is complex128 only)"
+            f"single precision needs the NumPy kernel (the {backend} kernel is complex128 only)"
         )
+    if backend == "wasm":
+        return _wasm_kernel()
     key = f"{backend}-{precision}"
     if key in _CACHE:
         return _CACHE[key]
@@ -85,3 +126,13 @@ def get_kernel(backend: str | Kernel[Any] = "auto", precision: str = "double") -
         kernel = PythonKernel()
     _CACHE[key] = kernel
     return kernel
+
+
+def _auto(precision: str) -> str:
+    if precision == "double" and sys.platform == "emscripten":
+        try:
+            _wasm_kernel()
+            return "wasm"
+        except SimulationError:
+            pass
+    return "numpy" if numpy_available() else "python"

@@ -1,0 +1,515 @@
+/* qtcore's state-vector kernel in C, compiled to WebAssembly with SIMD128.
+ *
+ * A state is 2**n complex doubles (re, im interleaved; qubit q = bit q of the index) in this
+ * module's own memory. Python (qtcore.sim._kernel_wasm) owns the handles: it allocates with
+ * qt_alloc, writes matrices and tables next to the state, calls one function per operation
+ * and copies out only what it needs. No libc, no Emscripten: the same file builds natively
+ * (ctypes, for CPython's tests) with malloc as the allocator.
+ *
+ * Every complex product is (ar*xr - ai*xi, ar*xi + ai*xr) and every sum runs in the order
+ * the pure-Python kernel uses where that is cheap, with no fused multiply-adds
+ * (-ffp-contract=off): a one-qubit gate gives the pure-Python kernel's bits exactly.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+typedef double v2d __attribute__((vector_size(16), aligned(16)));
+typedef uint32_t u32;
+
+#define EXPORT __attribute__((visibility("default")))
+#define MAX_K 12                 /* widest matrix, diagonal or table applied in one call */
+#define EXACT_MAX_QUBITS 12      /* Bloch vectors use exactly rounded sums up to this width */
+
+static inline v2d cmul(v2d a, v2d x) {
+  /* a * x for complex a = (ar, ai), x = (xr, xi) */
+  v2d ar = {a[0], a[0]};
+  v2d ai = {-a[1], a[1]};
+  v2d xs = __builtin_shufflevector(x, x, 1, 0);
+  return ar * x + ai * xs;
+}
+
+static inline double dabs(double x) { return x < 0 ? -x : x; }
+
+/* ------------------------------------------------------------------ memory */
+#ifdef __wasm__
+extern unsigned char __heap_base;
+
+typedef struct block {
+  size_t size; /* bytes after the header */
+  size_t free;
+  struct block *next;
+  size_t pad;
+} block;
+
+static block *first_block = 0;
+static size_t heap_end = 0;
+
+static int grow(size_t bytes) {
+  size_t pages = (bytes + 65535) / 65536;
+  if (__builtin_wasm_memory_grow(0, pages) == (size_t)-1) return 0;
+  heap_end += pages * 65536;
+  return 1;
+}
+
+EXPORT void *qt_alloc(u32 nbytes) {
+  size_t size = ((size_t)nbytes + 15) & ~(size_t)15;
+  if (heap_end == 0) heap_end = __builtin_wasm_memory_size(0) * 65536;
+  block *b = first_block, *last = 0;
+  for (; b; last = b, b = b->next) {
+    if (b->free && b->size >= size) {
+      if (b->size >= size + sizeof(block) + 4096) { /* split off the rest */
+        block *rest = (block *)((unsigned char *)(b + 1) + size);
+        rest->size = b->size - size - sizeof(block);
+        rest->free = 1;
+        rest->next = b->next;
+        b->next = rest;
+        b->size = size;
+      }
+      b->free = 0;
+      return b + 1;
+    }
+  }
+  size_t start = last ? (size_t)((unsigned char *)(last + 1) + last->size)
+                      : (((size_t)&__heap_base + 15) & ~(size_t)15);
+  if (last && last->free) { /* extend the free block at the end instead of adding one */
+    size_t need = (size_t)(last + 1) + size;
+    if (need > heap_end && !grow(need - heap_end)) return 0;
+    last->size = size;
+    last->free = 0;
+    return last + 1;
+  }
+  size_t need = start + sizeof(block) + size;
+  if (need < start) return 0;
+  if (need > heap_end && !grow(need - heap_end)) return 0;
+  b = (block *)start;
+  b->size = size;
+  b->free = 0;
+  b->next = 0;
+  if (last) last->next = b; else first_block = b;
+  return b + 1;
+}
+
+EXPORT void qt_free(void *p) {
+  if (!p) return;
+  block *b = (block *)p - 1;
+  b->free = 1;
+  for (block *c = first_block; c; c = c->next) { /* merge runs of free neighbours */
+    while (c->free && c->next && c->next->free) {
+      c->size += sizeof(block) + c->next->size;
+      c->next = c->next->next;
+    }
+  }
+}
+
+/* Bytes this module can still grow to (wasm32: 4 GiB address space, 65536 pages). */
+EXPORT double qt_memory_bytes(void) { return (double)__builtin_wasm_memory_size(0) * 65536.0; }
+#else
+#include <stdlib.h>
+EXPORT void *qt_alloc(u32 nbytes) { return aligned_alloc(16, ((size_t)nbytes + 15) & ~(size_t)15); }
+EXPORT void qt_free(void *p) { free(p); }
+EXPORT double qt_memory_bytes(void) { return 0.0; }
+#endif
+
+/* ------------------------------------------------------------------ index helpers */
+typedef struct {
+  int nfixed;
+  u32 fixed[64];   /* sorted bit positions held fixed (targets and controls) */
+  size_t cmask;    /* control bits, set in every base */
+  size_t count;    /* number of bases */
+} bases;
+
+static void make_bases(bases *b, u32 n, const u32 *targets, u32 k, size_t cmask) {
+  size_t all = cmask;
+  for (u32 j = 0; j < k; j++) all |= (size_t)1 << targets[j];
+  b->nfixed = 0;
+  for (u32 q = 0; q < n; q++)
+    if (all >> q & 1) b->fixed[b->nfixed++] = q;
+  b->cmask = cmask;
+  b->count = (size_t)1 << (n - b->nfixed);
+}
+
+static inline size_t base_at(const bases *b, size_t i) {
+  for (int j = 0; j < b->nfixed; j++) {
+    u32 p = b->fixed[j];
+    i = ((i >> p) << (p + 1)) | (i & (((size_t)1 << p) - 1));
+  }
+  return i | b->cmask;
+}
+
+static void make_offsets(size_t *offs, const u32 *targets, u32 k) {
+  for (size_t idx = 0; idx < ((size_t)1 << k); idx++) {
+    size_t o = 0;
+    for (u32 j = 0; j < k; j++) o |= ((idx >> j) & 1) << targets[j];
+    offs[idx] = o;
+  }
+}
+
+static v2d scratch_in[1 << MAX_K];
+static size_t scratch_offs[1 << MAX_K];
+
+/* ------------------------------------------------------------------ gates */
+static void dense1(v2d *s, u32 n, const v2d *m, u32 q) {
+  v2d a = m[0], b = m[1], c = m[2], d = m[3];
+  size_t stride = (size_t)1 << q, size = (size_t)1 << n;
+  for (size_t start = 0; start < size; start += stride << 1) {
+    v2d *lo = s + start, *hi = lo + stride;
+    for (size_t i = 0; i < stride; i++) {
+      v2d u = lo[i], v = hi[i];
+      lo[i] = cmul(a, u) + cmul(b, v);
+      hi[i] = cmul(c, u) + cmul(d, v);
+    }
+  }
+}
+
+/* s <- M s on `targets` (targets[0] = bit 0 of M's index), where every control bit is 1. */
+EXPORT void qt_apply_dense(v2d *s, u32 n, const v2d *m, const u32 *targets, u32 k, u32 cmask) {
+  if (k == 1 && cmask == 0) {
+    dense1(s, n, m, targets[0]);
+    return;
+  }
+  bases b;
+  make_bases(&b, n, targets, k, cmask);
+  size_t dim = (size_t)1 << k;
+  size_t *offs = scratch_offs;
+  make_offsets(offs, targets, k);
+  v2d *x = scratch_in;
+  for (size_t i = 0; i < b.count; i++) {
+    v2d *base = s + base_at(&b, i);
+    for (size_t c = 0; c < dim; c++) x[c] = base[offs[c]];
+    for (size_t r = 0; r < dim; r++) {
+      const v2d *row = m + r * dim;
+      v2d acc = cmul(row[0], x[0]);
+      for (size_t c = 1; c < dim; c++) acc += cmul(row[c], x[c]);
+      base[offs[r]] = acc;
+    }
+  }
+}
+
+/* s <- diag(d) s on `targets`, where every control bit is 1; entries equal to 1 are skipped. */
+EXPORT void qt_apply_diagonal(v2d *s, u32 n, const v2d *d, const u32 *targets, u32 k,
+                              u32 cmask) {
+  bases b;
+  make_bases(&b, n, targets, k, cmask);
+  size_t dim = (size_t)1 << k;
+  size_t *offs = scratch_offs;
+  make_offsets(offs, targets, k);
+  for (size_t j = 0; j < dim; j++) {
+    if (d[j][0] == 1.0 && d[j][1] == 0.0) continue;
+    v2d dj = d[j];
+    size_t o = offs[j];
+    if (k == 1 && cmask == 0) { /* contiguous half blocks */
+      size_t stride = (size_t)1 << targets[0], size = (size_t)1 << n;
+      for (size_t start = o; start < size; start += stride << 1)
+        for (size_t i = 0; i < stride; i++) s[start + i] = cmul(dj, s[start + i]);
+      continue;
+    }
+    for (size_t i = 0; i < b.count; i++) {
+      size_t at = base_at(&b, i) + o;
+      s[at] = cmul(dj, s[at]);
+    }
+  }
+}
+
+/* new[base + offs[i]] = old[base + offs[src[i]]] on `targets`, where every control bit is 1. */
+EXPORT void qt_apply_permutation(v2d *s, u32 n, const u32 *src, const u32 *targets, u32 k,
+                                 u32 cmask) {
+  bases b;
+  make_bases(&b, n, targets, k, cmask);
+  size_t dim = (size_t)1 << k;
+  size_t *offs = scratch_offs;
+  make_offsets(offs, targets, k);
+  v2d *x = scratch_in;
+  if (k == 1) { /* a swap, or nothing */
+    if (src[0] == 0) return;
+    for (size_t i = 0; i < b.count; i++) {
+      v2d *base = s + base_at(&b, i);
+      v2d t = base[0];
+      base[0] = base[offs[1]];
+      base[offs[1]] = t;
+    }
+    return;
+  }
+  for (size_t i = 0; i < b.count; i++) {
+    v2d *base = s + base_at(&b, i);
+    for (size_t c = 0; c < dim; c++) x[c] = base[offs[c]];
+    for (size_t r = 0; r < dim; r++) base[offs[r]] = x[src[r]];
+  }
+}
+
+EXPORT void qt_scale(v2d *s, u32 n, double re, double im) {
+  v2d f = {re, im};
+  for (size_t i = 0; i < ((size_t)1 << n); i++) s[i] = cmul(f, s[i]);
+}
+
+EXPORT void qt_copy(v2d *dst, const v2d *src, u32 n) {
+  for (size_t i = 0; i < ((size_t)1 << n); i++) dst[i] = src[i];
+}
+
+EXPORT void qt_basis_state(v2d *s, u32 n, u32 index) {
+  v2d zero = {0.0, 0.0}, one = {1.0, 0.0};
+  for (size_t i = 0; i < ((size_t)1 << n); i++) s[i] = zero;
+  s[index] = one;
+}
+
+/* ------------------------------------------------------------------ measurement */
+static inline double prob(v2d z) { return z[0] * z[0] + z[1] * z[1]; }
+
+EXPORT double qt_prob_one(const v2d *s, u32 n, u32 q) {
+  size_t stride = (size_t)1 << q, size = (size_t)1 << n;
+  v2d acc = {0.0, 0.0};
+  for (size_t start = stride; start < size; start += stride << 1)
+    for (size_t i = 0; i < stride; i++) acc += s[start + i] * s[start + i];
+  return acc[0] + acc[1];
+}
+
+EXPORT void qt_collapse(v2d *s, u32 n, u32 q, u32 outcome, double factor) {
+  size_t stride = (size_t)1 << q, size = (size_t)1 << n;
+  v2d zero = {0.0, 0.0}, f = {factor, factor};
+  size_t keep = outcome ? stride : 0, drop = outcome ? 0 : stride;
+  for (size_t start = 0; start < size; start += stride << 1)
+    for (size_t i = 0; i < stride; i++) {
+      s[start + drop + i] = zero;
+      s[start + keep + i] = f * s[start + keep + i];
+    }
+}
+
+EXPORT double qt_norm_sq(const v2d *s, u32 n) {
+  v2d acc = {0.0, 0.0};
+  for (size_t i = 0; i < ((size_t)1 << n); i++) acc += s[i] * s[i];
+  return acc[0] + acc[1];
+}
+
+/* out[0] + i out[1] = <a|b> */
+EXPORT void qt_inner(const v2d *a, const v2d *b, u32 n, double *out) {
+  double re = 0.0, im = 0.0;
+  for (size_t i = 0; i < ((size_t)1 << n); i++) {
+    re += a[i][0] * b[i][0] + a[i][1] * b[i][1];
+    im += a[i][0] * b[i][1] - a[i][1] * b[i][0];
+  }
+  out[0] = re;
+  out[1] = im;
+}
+
+EXPORT void qt_probabilities(const v2d *s, u32 n, double *out) {
+  for (size_t i = 0; i < ((size_t)1 << n); i++) out[i] = prob(s[i]);
+}
+
+/* Sorts idx[0..count) by u[idx[.]] ascending (heap sort: no libc, no recursion). */
+static void sort_by(u32 *idx, const double *u, size_t count) {
+  if (count < 2) return;
+  for (size_t start = count / 2; start-- > 0;) {
+    size_t root = start;
+    for (;;) {
+      size_t child = 2 * root + 1;
+      if (child >= count) break;
+      if (child + 1 < count && u[idx[child]] < u[idx[child + 1]]) child++;
+      if (u[idx[root]] >= u[idx[child]]) break;
+      u32 t = idx[root]; idx[root] = idx[child]; idx[child] = t;
+      root = child;
+    }
+  }
+  for (size_t end = count - 1; end > 0; end--) {
+    u32 t = idx[0]; idx[0] = idx[end]; idx[end] = t;
+    size_t root = 0;
+    for (;;) {
+      size_t child = 2 * root + 1;
+      if (child >= end) break;
+      if (child + 1 < end && u[idx[child]] < u[idx[child + 1]]) child++;
+      if (u[idx[root]] >= u[idx[child]]) break;
+      u32 t2 = idx[root]; idx[root] = idx[child]; idx[child] = t2;
+      root = child;
+    }
+  }
+}
+
+/* For each uniform u[j], the first index whose sequential running sum of probabilities
+ * exceeds u[j] * total (the last index if none does); `order` is scratch of `shots` u32. */
+EXPORT void qt_sample(const v2d *s, u32 n, double *u, u32 shots, u32 *order, u32 *out) {
+  size_t size = (size_t)1 << n;
+  double total = 0.0;
+  for (size_t i = 0; i < size; i++) total += prob(s[i]);
+  for (u32 j = 0; j < shots; j++) {
+    u[j] = u[j] * total;
+    order[j] = j;
+  }
+  sort_by(order, u, shots);
+  size_t i = 0;
+  double running = size ? prob(s[0]) : 0.0;
+  for (u32 j = 0; j < shots; j++) {
+    double x = u[order[j]];
+    while (i < size && running <= x) {
+      i++;
+      if (i < size) running += prob(s[i]);
+    }
+    out[order[j]] = (u32)(i < size ? i : size - 1);
+  }
+}
+
+EXPORT void qt_marginal(const v2d *s, u32 n, const u32 *qargs, u32 k, double *out) {
+  for (size_t j = 0; j < ((size_t)1 << k); j++) out[j] = 0.0;
+  for (size_t i = 0; i < ((size_t)1 << n); i++) {
+    size_t key = 0;
+    for (u32 j = 0; j < k; j++) key |= ((i >> qargs[j]) & 1) << j;
+    out[key] += prob(s[i]);
+  }
+}
+
+/* rho[a][b] = sum over the other bits r of psi[a, r] conj(psi[b, r]); out is dim*dim complex */
+EXPORT void qt_reduced_density_matrix(const v2d *s, u32 n, const u32 *qargs, u32 k, v2d *out) {
+  size_t dim = (size_t)1 << k;
+  v2d zero = {0.0, 0.0};
+  for (size_t j = 0; j < dim * dim; j++) out[j] = zero;
+  bases b;
+  make_bases(&b, n, qargs, k, 0);
+  size_t *offs = scratch_offs;
+  make_offsets(offs, qargs, k);
+  v2d *x = scratch_in;
+  for (size_t i = 0; i < b.count; i++) {
+    const v2d *base = s + base_at(&b, i);
+    for (size_t c = 0; c < dim; c++) x[c] = base[offs[c]];
+    for (size_t r = 0; r < dim; r++)
+      for (size_t c = 0; c < dim; c++) {
+        v2d y = {x[c][0], -x[c][1]};
+        out[r * dim + c] += cmul(x[r], y);
+      }
+  }
+}
+
+/* ------------------------------------------------------------------ frames */
+/* Exactly rounded sums (Shewchuk's algorithm, as CPython's math.fsum), so Bloch vectors of
+ * small states are the pure-Python kernel's bits. */
+typedef struct {
+  int n;
+  double p[64];
+} fsum_t;
+
+static inline void fsum_add(fsum_t *f, double x) {
+  int i = 0;
+  for (int j = 0; j < f->n; j++) {
+    double y = f->p[j];
+    if (dabs(x) < dabs(y)) { double t = x; x = y; y = t; }
+    double hi = x + y;
+    double lo = y - (hi - x);
+    if (lo != 0.0) f->p[i++] = lo;
+    x = hi;
+  }
+  f->p[i] = x;
+  f->n = i + 1;
+}
+
+static double fsum_result(fsum_t *f) {
+  int n = f->n;
+  double hi = 0.0, lo = 0.0;
+  if (n > 0) {
+    hi = f->p[--n];
+    while (n > 0) {
+      double x = hi, y = f->p[--n];
+      hi = x + y;
+      double yr = hi - x;
+      lo = y - yr;
+      if (lo != 0.0) break;
+    }
+    if (n > 0 && ((lo < 0.0 && f->p[n - 1] < 0.0) || (lo > 0.0 && f->p[n - 1] > 0.0))) {
+      double y = lo * 2.0;
+      double x = hi + y;
+      double yr = x - hi;
+      if (y == yr) hi = x;
+    }
+  }
+  return hi;
+}
+
+/* out[4q .. 4q+3] = Bloch x, y, z and P(1) of qubit q. */
+EXPORT void qt_bloch(const v2d *s, u32 n, double *out) {
+  for (u32 q = 0; q < n; q++) {
+    size_t stride = (size_t)1 << q, size = (size_t)1 << n;
+    double p0, p1, x, y;
+    if (n <= EXACT_MAX_QUBITS) {
+      fsum_t f0, f1, fx, fy;
+      f0.n = f1.n = fx.n = fy.n = 0;
+      for (size_t start = 0; start < size; start += stride << 1)
+        for (size_t i = 0; i < stride; i++) {
+          v2d a = s[start + i], b = s[start + stride + i];
+          fsum_add(&f0, prob(a));
+          fsum_add(&f1, prob(b));
+          fsum_add(&fx, a[0] * b[0] + a[1] * b[1]);
+          fsum_add(&fy, a[0] * b[1] - a[1] * b[0]);
+        }
+      p0 = fsum_result(&f0); p1 = fsum_result(&f1);
+      x = fsum_result(&fx); y = fsum_result(&fy);
+    } else {
+      v2d a0 = {0.0, 0.0}, a1 = {0.0, 0.0}, ax = {0.0, 0.0}, ay = {0.0, 0.0};
+      for (size_t start = 0; start < size; start += stride << 1)
+        for (size_t i = 0; i < stride; i++) {
+          v2d a = s[start + i], b = s[start + stride + i];
+          a0 += a * a;
+          a1 += b * b;
+          ax += a * b;
+          ay += a * __builtin_shufflevector(b, b, 1, 0);
+        }
+      p0 = a0[0] + a0[1]; p1 = a1[0] + a1[1];
+      x = ax[0] + ax[1]; y = ay[0] - ay[1];
+    }
+    out[4 * q] = 2.0 * x;
+    out[4 * q + 1] = 2.0 * y;
+    out[4 * q + 2] = p0 - p1;
+    out[4 * q + 3] = p1;
+  }
+}
+
+/* The k most probable basis states with non-zero probability, by decreasing probability,
+ * ties by increasing index; returns how many. `idx` holds k entries (a min-heap while
+ * scanning, where the "smallest" is the lowest probability, then the highest index). */
+static inline int worse(const double *pr, const u32 *idx, size_t a, size_t b) {
+  double pa = pr[a], pb = pr[b];
+  return pa < pb || (pa == pb && idx[a] > idx[b]);
+}
+
+static void heap_down(double *pr, u32 *idx, size_t count, size_t root) {
+  for (;;) {
+    size_t child = 2 * root + 1;
+    if (child >= count) return;
+    if (child + 1 < count && worse(pr, idx, child + 1, child)) child++;
+    if (!worse(pr, idx, child, root)) return;
+    double tp = pr[root]; pr[root] = pr[child]; pr[child] = tp;
+    u32 ti = idx[root]; idx[root] = idx[child]; idx[child] = ti;
+    root = child;
+  }
+}
+
+EXPORT u32 qt_top_states(const v2d *s, u32 n, u32 k, u32 *idx, double *pr) {
+  size_t size = (size_t)1 << n, count = 0;
+  if (k == 0) return 0;
+  for (size_t i = 0; i < size; i++) {
+    double p = prob(s[i]);
+    if (!(p > 0.0)) continue;
+    if (count < k) { /* sift up */
+      size_t c = count++;
+      pr[c] = p;
+      idx[c] = (u32)i;
+      while (c > 0) {
+        size_t parent = (c - 1) / 2;
+        if (!worse(pr, idx, c, parent)) break;
+        double tp = pr[c]; pr[c] = pr[parent]; pr[parent] = tp;
+        u32 ti = idx[c]; idx[c] = idx[parent]; idx[parent] = ti;
+        c = parent;
+      }
+    } else if (p > pr[0]) { /* a later index never beats an equal probability */
+      pr[0] = p;
+      idx[0] = (u32)i;
+      heap_down(pr, idx, count, 0);
+    }
+  }
+  /* pop the worst to the back: best first */
+  for (size_t end = count; end > 1; end--) {
+    double tp = pr[0]; pr[0] = pr[end - 1]; pr[end - 1] = tp;
+    u32 ti = idx[0]; idx[0] = idx[end - 1]; idx[end - 1] = ti;
+    heap_down(pr, idx, end - 1, 0);
+  }
+  return (u32)count;
+}
+
+/* out[j] = s[idx[j]] */
+EXPORT void qt_gather(const v2d *s, const u32 *idx, u32 count, v2d *out) {
+  for (u32 j = 0; j < count; j++) out[j] = s[idx[j]];
+}

@@ -1,0 +1,170 @@
+"""The WebAssembly kernel (``backend="wasm"``) against the kernel contract and the pure-Python kernel.
+
+Under Pyodide (``node build/pyodide_test.mjs --wheel``) the kernel is the real thing: the
+``.wasm`` module shipped in the wheel, instantiated through the ``js`` module. In CPython,
+where there is no JavaScript engine, the same C file is compiled as a native shared library
+(host clang or cc) and driven through ctypes by the same ``WasmKernel`` class, so the C code
+and the Python side are checked on every run; without a C compiler those tests skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from qtcore import Circuit, simulate
+from qtcore.errors import SimulationError
+from qtcore.frames import iter_frames
+from qtcore.noise import NoiseModel, amplitude_damping, bit_flip, depolarizing
+from qtcore.ops import Gate
+from qtcore.rng import Rng
+from qtcore.sim import available_kernels, get_kernel
+from qtcore.sim._kernel_python import PythonKernel
+from qtcore.sim._kernel_wasm import NativeModule, WasmKernel
+from qtcore.testing import assert_kernel_consistent, assert_states_close, random_circuit
+
+PYODIDE = sys.platform == "emscripten"
+SOURCE = Path(__file__).resolve().parents[3] / "kernels" / "wasm" / "qtkernel.c"
+
+
+@pytest.fixture(scope="module")
+def kernel(tmp_path_factory: pytest.TempPathFactory) -> WasmKernel:
+    if PYODIDE:
+        k = get_kernel("wasm")  # must work: the wheel ships the module, Node has SIMD
+        assert isinstance(k, WasmKernel)
+        return k
+    cc = next((c for c in ("clang", "cc", "gcc") if shutil.which(c)), None)
+    if cc is None:
+        pytest.skip("no C compiler to build the kernel natively (make deps installs clang)")
+    lib = tmp_path_factory.mktemp("wasm-native") / "qtkernel.so"
+    cmd = [cc, "-O2", "-ffp-contract=off", "-shared", "-fPIC", "-o", str(lib), str(SOURCE)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    return WasmKernel(NativeModule(str(lib)))
+
+
+@pytest.mark.parametrize("num_qubits", [3, 4, 7])
+def test_wasm_kernel_satisfies_the_contract(kernel: WasmKernel, num_qubits: int) -> None:
+    assert_kernel_consistent(kernel, num_qubits=num_qubits)
+
+
+def _noisy(c: Circuit, rng: Rng) -> Circuit:
+    """``c`` with a mid-circuit measurement, a reset and a conditioned gate spliced in."""
+    n = c.num_qubits
+    out = Circuit(n, n)
+    half = len(c.instructions) // 2
+    for ins in c.instructions[:half]:
+        out.append(ins.gate, ins.qubits)
+    q = rng.randrange(n)
+    out.measure(q, q)
+    out.reset(rng.randrange(n))
+    out.append(Gate("h"), [q])
+    out.c_if(q, 1)
+    for ins in c.instructions[half:]:
+        out.append(ins.gate, ins.qubits)
+    out.measure_all()
+    return out
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_wasm_matches_python_on_random_circuits(kernel: WasmKernel, seed: int) -> None:
+    rng = Rng(1000 + seed)
+    n = 1 + seed % 7
+    c = random_circuit(n, 40, rng)
+    a = simulate(c, 64, seed=seed, backend=kernel)
+    b = simulate(c, 64, seed=seed, backend=PythonKernel())
+    assert a.kernel == "wasm" and b.kernel == "python"
+    assert_states_close(a.state.to_list(), b.state.to_list(), 1e-12)
+    assert a.counts == b.counts
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_wasm_matches_python_with_mid_circuit_measurement_and_noise(
+    kernel: WasmKernel, seed: int
+) -> None:
+    rng = Rng(2000 + seed)
+    n = 2 + seed % 4
+    c = _noisy(random_circuit(n, 16, rng), rng)
+    noise = (
+        NoiseModel()
+        .add(depolarizing(0.05))
+        .add(amplitude_damping(0.1), gates=["h", "x"])
+        .add(bit_flip(0.02), gates=["cx"])
+    )
+    for model in (None, noise):
+        a = simulate(c, 48, seed=seed, backend=kernel, noise=model, memory=True)
+        b = simulate(c, 48, seed=seed, backend=PythonKernel(), noise=model, memory=True)
+        assert a.counts == b.counts
+        assert a.memory == b.memory
+        assert_states_close(a.state.to_list(), b.state.to_list(), 1e-12)
+
+
+def test_wasm_frames_match_python_frames(kernel: WasmKernel) -> None:
+    """Frames are the same, field by field: Bloch vectors bit for bit up to 12 qubits."""
+    c = _noisy(random_circuit(5, 20, Rng(7)), Rng(8))
+    fa = list(iter_frames(c, seed=3, backend=kernel))  # type: ignore[arg-type]
+    fb = list(iter_frames(c, seed=3, backend=PythonKernel()))  # type: ignore[arg-type]
+    assert len(fa) == len(fb) == len(c.instructions) + 1
+    for x, y in zip(fa, fb, strict=True):
+        assert x.kernel == "wasm"
+        assert x.outcome == y.outcome and x.clbits == y.clbits
+        assert x.bloch == y.bloch and x.marginals == y.marginals
+        assert x.probabilities == y.probabilities
+        assert_states_close(x.amplitudes or [], y.amplitudes or [], 1e-12)
+
+
+def test_wasm_summary_frames_at_14_qubits(kernel: WasmKernel) -> None:
+    """Above the probability limit, frames list the top states: the same ones as Python's."""
+    c = Circuit(14)
+    for q in range(14):
+        c.ry(0.3 + 0.1 * q, q)
+    for q in range(13):
+        c.cx(q, q + 1)
+    (fa,) = list(iter_frames(c, seed=1, backend=kernel, prob_limit=12, amp_limit=10))[-1:]  # type: ignore[arg-type]
+    (fb,) = list(iter_frames(c, seed=1, backend=PythonKernel(), prob_limit=12, amp_limit=10))[-1:]  # type: ignore[arg-type]
+    assert fa.top_indices == fb.top_indices and fa.top_indices
+    assert max(abs(p - q) for p, q in zip(fa.top_probabilities, fb.top_probabilities)) < 1e-12
+    for ba, bb in zip(fa.bloch, fb.bloch, strict=True):
+        assert max(abs(p - q) for p, q in zip(ba, bb)) < 1e-12
+
+
+def test_wasm_kernel_rejects_bad_arguments(kernel: WasmKernel) -> None:
+    s = kernel.zeros(3)
+    with pytest.raises(SimulationError, match="not distinct qubits"):
+        kernel.apply_matrix(s, 3, ((0, 1), (1, 0)), [3])
+    with pytest.raises(SimulationError, match="must be 4x4"):
+        kernel.apply_matrix(s, 3, ((0, 1), (1, 0)), [0, 1])
+    with pytest.raises(SimulationError, match="each index of its window once"):
+        kernel.apply_permutation(s, 3, [0, 0], 1)
+    with pytest.raises(SimulationError, match="basis index 8 out of range"):
+        kernel.basis_state(3, 8)
+    with pytest.raises(SimulationError, match="0 to 27 qubits"):
+        kernel.zeros(28)
+
+
+def test_wasm_states_are_freed_and_reused(kernel: WasmKernel) -> None:
+    """Dropped handles return their memory: a loop of 1 MiB states does not grow the heap."""
+    ptrs = set()
+    for _ in range(20):
+        s = kernel.zeros(16)
+        ptrs.add(s.ptr)
+        del s
+    assert len(ptrs) <= 2
+
+
+def test_backend_wasm_outside_pyodide_says_where_it_runs() -> None:
+    if PYODIDE:
+        assert available_kernels()["wasm"] is None
+        if os.environ.get("QTCORE_KERNEL", "") == "":
+            assert get_kernel("auto").name == "wasm"
+        return
+    with pytest.raises(SimulationError, match="runs under Pyodide"):
+        get_kernel("wasm")
+    reason = available_kernels()["wasm"]
+    assert reason is not None and "Pyodide" in reason
+    assert get_kernel("auto").name in ("numpy", "python")
