@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: serve test test-py lint typecheck test-pyodide bench bench-site site wheel clean deps \
-	browser scenarios serve-static bench-registry bench-small test-js
+	browser compiler scenarios serve-static bench-registry bench-small test-js
 
 # `pip install --group` (PEP 735 dependency groups in pyproject.toml) needs pip >= 25.1.
 $(STAMP): pyproject.toml
@@ -24,16 +24,21 @@ node_modules/.installed: package.json package-lock.json
 .cache/test-wheels/manifest.json: build/fetch_test_wheels.py $(STAMP)
 	$(BIN)/python build/fetch_test_wheels.py
 
-# The qtcore wheel with hatchling, reproducibly: the same tree gives the same bytes.
+# The qtcore wheel with hatchling, reproducibly: the same tree gives the same bytes. Its build
+# hook (hatch_build.py) compiles the WebAssembly kernel with clang + lld first.
 SOURCE_DATE_EPOCH ?= 315532800
-wheel: $(STAMP)
+wheel: $(STAMP) compiler
 	SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) $(BIN)/python -m build --wheel --no-isolation --outdir dist .
 
 # Debian's Chromium for the browser tests (CI runs as root).
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
-deps: $(STAMP) node_modules/.installed browser
+# Debian's clang + lld (wasm-ld) for the WebAssembly kernel, installed the same way.
+compiler:
+	@command -v clang >/dev/null && command -v wasm-ld >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang lld; }
+
+deps: $(STAMP) node_modules/.installed browser compiler
 
 lint: $(STAMP) node_modules/.installed
 	$(BIN)/ruff check .
@@ -65,7 +70,7 @@ bench-small: deps site
 test: lint typecheck test-js test-py test-pyodide bench-small
 
 # The static site (MkDocs Material + self-hosted Pyodide + the qtcore wheel) in public/.
-site: node_modules/.installed $(STAMP)
+site: node_modules/.installed $(STAMP) compiler
 	$(BIN)/python build/build_site.py
 
 # The site and the registry on one origin. With no DATABASE_URL/REDIS_URL the registry

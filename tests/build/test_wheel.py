@@ -1,7 +1,7 @@
 """The qtcore wheel as ``make wheel`` builds it: hatchling through ``python -m build``.
 
 Each build runs on a copy of the files the build reads (pyproject.toml, README.md,
-.gitignore, qtcore/), offline (``--no-isolation``: hatchling comes from the test group).
+.gitignore, hatch_build.py, kernels/, qtcore/), offline (``--no-isolation``: hatchling comes from the test group).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import base64
 import csv
 import hashlib
 import io
+import json
 import os
 import re
 import shutil
@@ -41,9 +42,11 @@ DIST_INFO = f"qtcore-{VERSION}.dist-info/"
 
 def _copy_tree(dest: Path) -> Path:
     dest.mkdir(parents=True)
-    for name in ("pyproject.toml", "README.md", ".gitignore"):
+    for name in ("pyproject.toml", "README.md", ".gitignore", "hatch_build.py"):
         shutil.copy2(ROOT / name, dest / name)
-    shutil.copytree(ROOT / "qtcore", dest / "qtcore", ignore=shutil.ignore_patterns("__pycache__"))
+    ignore = shutil.ignore_patterns("__pycache__", "*.wasm")  # the build compiles its own
+    shutil.copytree(ROOT / "qtcore", dest / "qtcore", ignore=ignore)
+    shutil.copytree(ROOT / "kernels", dest / "kernels")
     return dest
 
 
@@ -104,6 +107,26 @@ def test_wheel_contains_only_qtcore(wheel: Path) -> None:
         "WHEEL",
         "entry_points.txt",
     ]
+
+
+def test_wheel_ships_the_compiled_webassembly_kernel(wheel: Path) -> None:
+    """The build hook compiled kernels/wasm/qtkernel.c: a wasm module with SIMD, no imports."""
+    with zipfile.ZipFile(wheel) as archive:
+        data = archive.read("qtcore/sim/_qtkernel.wasm")
+    assert data[:8] == b"\0asm\x01\0\0\0", "not a WebAssembly 1.0 binary"
+    assert len(data) <= 100 * 1024, f"{len(data)} bytes: the page's extra download is capped"
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is needed to inspect the module's imports and exports")
+    script = (
+        "const b = require('fs').readFileSync(0); const m = new WebAssembly.Module(b);"
+        "console.log(JSON.stringify([WebAssembly.Module.imports(m).length,"
+        " WebAssembly.Module.exports(m).map(e => e.name)]));"
+    )
+    proc = subprocess.run([node, "-e", script], input=data, capture_output=True, check=True)
+    imports, exports = json.loads(proc.stdout)
+    assert imports == 0
+    assert {"memory", "qt_alloc", "qt_apply_dense", "qt_bloch", "qt_sample"} <= set(exports)
 
 
 def test_wheel_record_hashes_verify(wheel: Path) -> None:
