@@ -50,6 +50,7 @@ function parseArgs(argv) {
 
 const PYTEST_DRIVER = `
 import importlib.util, json, os, site, sys
+import js  # Pyodide's module, cached now: pytest puts tests/ on sys.path, where tests/js would shadow it
 import qtcore
 print(f"python {sys.version.split()[0]} on {sys.platform}; "
       f"qtcore {qtcore.__version__} from {os.path.dirname(qtcore.__file__)}; "
