@@ -62,6 +62,7 @@ test-pyodide: node_modules/.installed .cache/test-wheels/manifest.json wheel
 # Benchmarks print tables; CI runs them at small sizes so they keep working.
 bench-small: deps site
 	$(BIN)/python benchmarks/bench_statevector.py --small
+	$(BIN)/python benchmarks/bench_wasm.py --small
 	$(BIN)/python benchmarks/bench_branching.py --small
 	$(BIN)/python benchmarks/bench_parallel.py --small
 	$(BIN)/python benchmarks/bench_registry.py --small

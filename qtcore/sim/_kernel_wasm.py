@@ -101,6 +101,10 @@ class WasmModule(Protocol):
         """Copies ``data`` into the module's memory at ``ptr``."""
         ...
 
+    def grew(self) -> None:
+        """Called after every allocation (which may have grown the memory)."""
+        ...
+
 
 class PyodideModule:
     """The ``.wasm`` module instantiated by the JavaScript engine Pyodide runs in."""
@@ -114,6 +118,7 @@ class PyodideModule:
         self._exports = js.WebAssembly.Instance.new(module).exports
         self._memory = self._exports.memory
         self._functions: dict[str, Callable[..., Any]] = {}
+        self._views: dict[tuple[int, int], Any] = {}
 
     def function(self, name: str) -> Callable[..., Any]:
         got = self._functions.get(name)
@@ -130,8 +135,19 @@ class PyodideModule:
         return got
 
     def _view(self, ptr: int, nbytes: int) -> Any:
-        # the buffer is replaced whenever memory grows: take it afresh every time
-        return self._js.Uint8Array.new(self._memory.buffer, ptr, nbytes)
+        """A Uint8Array over ``[ptr, ptr + nbytes)``, cached: creating one costs ~50 us
+        through the FFI, assigning into a cached one ~2 us."""
+        key = (ptr, nbytes)
+        view = self._views.get(key)
+        if view is None:
+            if len(self._views) >= 256:
+                self._views.clear()
+            view = self._views[key] = self._js.Uint8Array.new(self._memory.buffer, ptr, nbytes)
+        return view
+
+    def grew(self) -> None:
+        """Forgets every view: growing memory replaces (detaches) the buffer they cover."""
+        self._views.clear()
 
     def read(self, ptr: int, nbytes: int) -> bytes:
         return bytes(self._view(ptr, nbytes).to_bytes())
@@ -157,6 +173,9 @@ class NativeModule:
 
     def function(self, name: str) -> Callable[..., Any]:
         return getattr(self._lib, name)  # type: ignore[no-any-return]
+
+    def grew(self) -> None:
+        """Nothing to forget: native memory never moves."""
 
     def read(self, ptr: int, nbytes: int) -> bytes:
         return self._ctypes.string_at(ptr, nbytes)
@@ -218,6 +237,9 @@ class WasmState:
         return f"<WasmState of {self.n} qubits at {self.ptr:#x}>"
 
 
+_Call = tuple[str, bytes, int, int, int]  # function, payload, targets' offset, k, control mask
+
+
 def _u32(values: Sequence[int]) -> bytes:
     return array("I", [int(v) for v in values]).tobytes()
 
@@ -252,7 +274,6 @@ class WasmKernel:
     """State-vector operations on :class:`WasmState` handles, run by the C kernel."""
 
     name = "wasm"
-    fusion: FusionProfile | None = WASM_FUSION
 
     def __init__(self, module: WasmModule) -> None:
         if array("I").itemsize != 4 or sys.byteorder != "little":
@@ -264,10 +285,23 @@ class WasmKernel:
         self._fn = {name: fn(name) for name in SIGNATURES}
         self._scratch = 0
         self._scratch_size = 0
+        self._gates: dict[tuple[Any, ...], _Call] = {}
+        try:  # gate fusion builds its matrices with NumPy (Pyodide has it only when vendored)
+            import numpy  # noqa: F401
+
+            self._fusion: FusionProfile | None = WASM_FUSION
+        except ImportError:
+            self._fusion = None
+
+    @property
+    def fusion(self) -> FusionProfile | None:
+        """:data:`WASM_FUSION` where NumPy imports (fusion needs it), else ``None``."""
+        return self._fusion
 
     # ------------------------------------------------------------ memory
     def _allocate(self, nbytes: int, what: str) -> int:
         ptr = int(self._alloc(nbytes)) if nbytes < 1 << 32 else 0
+        self.module.grew()
         if not ptr:
             raise SimulationError(
                 f"the WebAssembly kernel cannot grow its memory by {nbytes / 2**20:.0f} MiB "
@@ -352,21 +386,43 @@ class WasmKernel:
         self._fn[fn](s.ptr, n, pd, pt, len(targets), cmask)
         return s
 
+    def _prepared(self, n: int, gate: Gate, qubits: Sequence[int]) -> _Call:
+        """The C function, scratch payload, k and control mask of ``gate`` on ``qubits``,
+        cached (the simulator applies the same few gates over and over)."""
+        key = (type(gate), gate, tuple(qubits), n)
+        got = self._gates.get(key)
+        if got is None:
+            qs = self._targets(n, qubits)
+            nc = gate.num_controls
+            base = gate.base_matrix()
+            dim = len(base)
+            if gate.structure == "diagonal":
+                fn, data = "qt_apply_diagonal", _complex_bytes(base[i][i] for i in range(dim))
+            elif gate.structure == "permutation":
+                src = [next(c for c in range(dim) if base[r][c] != 0) for r in range(dim)]
+                fn, data = "qt_apply_permutation", _u32(src)
+            else:
+                fn, data = "qt_apply_dense", _complex_bytes(z for row in base for z in row)
+            pad = -len(data) % 16
+            targets = qs[nc:]
+            got = (
+                fn,
+                data + bytes(pad) + _u32(targets),
+                len(data) + pad,
+                len(targets),
+                sum(1 << c for c in qs[:nc]),
+            )
+            if len(self._gates) >= 4096:
+                self._gates.clear()
+            self._gates[key] = got
+        return got
+
     def apply_gate(self, s: WasmState, n: int, gate: Gate, qubits: Sequence[int]) -> WasmState:
-        qs = self._targets(n, qubits)
-        nc = gate.num_controls
-        cmask = sum(1 << c for c in qs[:nc])
-        targets = qs[nc:]
-        base = gate.base_matrix()
-        dim = len(base)
-        if gate.structure == "diagonal":
-            data = _complex_bytes(base[i][i] for i in range(dim))
-            return self._call("qt_apply_diagonal", s, n, data, targets, cmask)
-        if gate.structure == "permutation":
-            src = [next(c for c in range(dim) if base[r][c] != 0) for r in range(dim)]
-            return self._call("qt_apply_permutation", s, n, _u32(src), targets, cmask)
-        flat = [z for row in base for z in row]
-        return self._call("qt_apply_dense", s, n, _complex_bytes(flat), targets, cmask)
+        fn, payload, at, k, cmask = self._prepared(n, gate, qubits)
+        base = self._scratch_for(len(payload))
+        self.module.write(base, payload)
+        self._fn[fn](s.ptr, n, base, base + at, k, cmask)
+        return s
 
     def apply_matrix(self, s: WasmState, n: int, m: Any, qubits: Sequence[int]) -> WasmState:
         """Applies a (not necessarily unitary) matrix on ``qubits`` (first = LSB)."""

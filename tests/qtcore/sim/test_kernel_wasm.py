@@ -83,6 +83,36 @@ def test_wasm_matches_python_on_random_circuits(kernel: WasmKernel, seed: int) -
     assert a.counts == b.counts
 
 
+@pytest.mark.parametrize("family", ["rand", "qft"])
+def test_wasm_matches_python_at_14_qubits_fused_where_numpy_is(
+    kernel: WasmKernel, family: str
+) -> None:
+    """From ``fusion.min_qubits`` on (with NumPy), the kernel gets fused matrices, diagonals
+    and permutation windows; without NumPy, gate by gate."""
+    n = 14
+    c = Circuit(n)
+    rng = Rng(5)
+    if family == "rand":
+        for _ in range(3):
+            for q in range(n):
+                c.ry(rng.random() * 6, q).rz(rng.random() * 6, q)
+            for q in range(n - 1):
+                c.cx(q, q + 1)
+    else:
+        for j in reversed(range(n)):
+            c.h(j)
+            for k in reversed(range(j)):
+                c.cp(3.141592653589793 / 2 ** (j - k), k, j)
+        for q in range(n // 2):
+            c.swap(q, n - 1 - q)
+    if kernel.fusion is not None:
+        assert n >= kernel.fusion.min_qubits
+    a = simulate(c, 100, seed=2, backend=kernel)
+    b = simulate(c, 100, seed=2, backend=PythonKernel())
+    assert_states_close(a.state.to_list(), b.state.to_list(), 1e-12)
+    assert a.counts == b.counts
+
+
 @pytest.mark.parametrize("seed", range(8))
 def test_wasm_matches_python_with_mid_circuit_measurement_and_noise(
     kernel: WasmKernel, seed: int
