@@ -392,8 +392,23 @@ export class CircuitEditor {
     return { text: label, sub: params, role: "gate" };
   }
 
+  /** Focus the grid's current cell (the skip link, and after every re-render that had focus). */
+  focusGrid() {
+    const q = Math.min(Math.max(0, this.focusCell.q), this.model.n - 1);
+    const t = Math.max(0, this.focusCell.t);
+    this.focusCell = { q, t };
+    const cell = this.grid.querySelector(`.qt-cell[data-q="${q}"][data-t="${t}"]`);
+    if (!cell) return;
+    for (const c of this.grid.querySelectorAll('.qt-cell[tabindex="0"]')) c.tabIndex = -1;
+    cell.tabIndex = 0;
+    cell.focus();
+  }
+
   renderGrid() {
+    // Re-rendering replaces every cell: a keyboard user editing in the grid keeps focus there.
+    const hadFocus = this.grid.contains(document.activeElement);
     const { n } = this.model;
+    if (this.focusCell.q >= n) this.focusCell = { ...this.focusCell, q: n - 1 };
     const cols = Math.max(width(this.model) + 1, 6);
     this.grid.style.setProperty("--qt-cols", cols);
     const rows = [];
@@ -468,6 +483,7 @@ export class CircuitEditor {
         ),
       );
     this.grid.replaceChildren(header, ...rows);
+    if (hadFocus) this.focusGrid();
   }
 
   onKey(e) {
@@ -487,6 +503,12 @@ export class CircuitEditor {
     if (e.key === "Escape" && this.pending) {
       this.pending = null;
       this.hint.textContent = "placement cancelled";
+      this.renderGrid();
+      return;
+    }
+    if (e.key === "Escape" && this.selected) {
+      this.selected = null;
+      this.renderInspector();
       this.renderGrid();
       return;
     }

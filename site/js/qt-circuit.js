@@ -187,7 +187,14 @@ export class QtCircuit extends FramePlayerElement {
     );
     this.error = errorPanel();
 
+    const skip = h("button", {
+      type: "button",
+      class: "qt-skip",
+      text: "Skip to the circuit grid",
+      onclick: () => this.editor.focusGrid(),
+    });
     this.replaceChildren(
+      skip,
       h("div", { class: "qt-head" }, this.stageBar, this.status),
       toolbar,
       this.publish.panel,

@@ -208,3 +208,76 @@ def test_buttons_and_step_numbers_meet_wcag_aa_contrast(
         assert button.evaluate(CONTRAST) >= 4.5, button.inner_text()
     step = page.locator("#play .qt-step > span").first
     assert step.evaluate(CONTRAST) >= 4.5
+
+
+ACTIVE_CELL = """() => { const a = document.activeElement;
+  return a && a.matches('#play .qt-cell') ? [Number(a.dataset.q), Number(a.dataset.t)] : null; }"""
+ITEMS = "document.getElementById('play').editor.model.items.map((it) => [it.op, it.qubits, it.t])"
+
+
+def test_keyboard_only_editing_keeps_focus_in_the_grid(page: Any, base_url: str) -> None:
+    """Defect 2: no way to skip the palette; after Enter or Delete focus fell to the body."""
+    open_page(page, base_url + "sandbox/")
+    first_stop = page.evaluate(
+        "[...document.querySelectorAll('#play button, #play input, #play select,"
+        " #play textarea, #play a[href], #play summary')]"
+        ".find((e) => e.tabIndex >= 0 && !e.disabled).className"
+    )
+    assert first_stop == "qt-skip"
+    page.focus("#play .qt-skip")
+    assert page.locator("#play .qt-skip").bounding_box()["width"] > 0
+    page.keyboard.press("Enter")
+    assert page.evaluate(ACTIVE_CELL) == [0, 0]
+    page.keyboard.press("Enter")  # the default tool, H, on q0
+    assert page.evaluate(ACTIVE_CELL) == [0, 0]
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    assert page.evaluate(ACTIVE_CELL) == [1, 0]
+    assert sorted(page.evaluate(ITEMS)) == [["h", [0], 0], ["h", [1], 0]]
+    page.keyboard.press("Control+z")
+    assert page.evaluate(ITEMS) == [["h", [0], 0]]
+    assert page.evaluate(ACTIVE_CELL) == [1, 0]
+    # Enter on an op selects it; Esc closes the inspector and focus stays.
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("Enter")
+    assert page.locator("#play .qt-inspector").is_visible()
+    page.keyboard.press("Escape")
+    assert not page.locator("#play .qt-inspector").is_visible()
+    assert page.evaluate(ACTIVE_CELL) == [0, 0]
+    # Choose CX in the palette with Shift+Tab / Enter, come back with Tab, place it.
+    for _ in range(120):
+        page.keyboard.press("Shift+Tab")
+        if page.evaluate("document.activeElement.dataset.tool") == "cx":
+            break
+    else:
+        pytest.fail("Shift+Tab from the grid never reached the CX tool")
+    page.keyboard.press("Enter")
+    for _ in range(120):
+        page.keyboard.press("Tab")
+        if page.evaluate(ACTIVE_CELL) is not None:
+            break
+    else:
+        pytest.fail("Tab from the palette never reached the grid")
+    assert page.evaluate(ACTIVE_CELL) == [0, 0]
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")  # control on q0
+    page.keyboard.press("Escape")  # cancel, then again for real
+    assert page.evaluate("document.getElementById('play').editor.pending") is None
+    assert page.evaluate(ACTIVE_CELL) == [0, 1]
+    page.keyboard.press("Enter")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")  # target on q1
+    assert page.evaluate(ACTIVE_CELL) == [1, 1]
+    assert sorted(page.evaluate(ITEMS)) == [["cx", [0, 1], 1], ["h", [0], 0]]
+    page.keyboard.press("Delete")
+    assert page.evaluate(ITEMS) == [["h", [0], 0]]
+    assert page.evaluate(ACTIVE_CELL) == [1, 1]
+    page.keyboard.press("Control+z")
+    assert sorted(page.evaluate(ITEMS)) == [["cx", [0, 1], 1], ["h", [0], 0]]
+    # The circuit the worker ran is the one built by keyboard: H then CX is a Bell pair.
+    page.wait_for_function(
+        "() => { const w = document.getElementById('play');"
+        " return !w.busy && w.lastResult && /cx q\\[0\\], ?q\\[1\\]/.test(w.qasmText.value); }",
+        timeout=60_000,
+    )
+    assert not page.qt_errors, page.qt_errors
