@@ -102,9 +102,39 @@ export function toDict(model) {
   return { num_qubits: model.n, num_clbits: model.c, ops };
 }
 
-/** A model from a gate-list dict. */
-export function fromDict(d) {
-  return { n: d.num_qubits, c: d.num_clbits || 0, items: layout(d.ops || []) };
+/**
+ * A model from a gate-list dict. `steps` (from `steps(model)`, saved beside the dict in a
+ * shared link) puts every op back in its column; without it, or if it does not fit the ops
+ * (wrong length, not integers, out of order, two ops on one wire in a column), ops are laid
+ * out as early as possible.
+ */
+export function fromDict(d, steps = null) {
+  const items = layout(d.ops || []);
+  if (steps != null && fitsSteps(items, steps)) items.forEach((it, i) => (it.t = steps[i]));
+  return { n: d.num_qubits, c: d.num_clbits || 0, items };
+}
+
+/** The column of each op, in toDict's op order (saved in links so the layout survives). */
+export function steps(model) {
+  return ordered(model.items).map((it) => it.t);
+}
+
+function fitsSteps(items, steps) {
+  if (!Array.isArray(steps) || steps.length !== items.length) return false;
+  const used = new Set();
+  for (let i = 0; i < items.length; i++) {
+    const t = steps[i];
+    if (!Number.isInteger(t) || t < 0 || t > 10000 || (i && t < steps[i - 1])) return false;
+    for (const w of span(items[i])) {
+      if (used.has(`${w}@${t}`)) return false;
+      used.add(`${w}@${t}`);
+    }
+    for (const c of [...items[i].clbits, ...(items[i].cond ? items[i].cond.clbits : [])]) {
+      if (used.has(`c${c}@${t}`)) return false;
+      used.add(`c${c}@${t}`);
+    }
+  }
+  return true;
 }
 
 /** Number of grid columns in use. */

@@ -10,7 +10,7 @@
 // The whole view (circuit, shots, seed, current frame) round-trips through the URL hash.
 
 import { CircuitEditor } from "./circuit-editor.js";
-import { fromDict, ordered, toDict } from "./circuit-model.js";
+import { fromDict, ordered, steps, toDict } from "./circuit-model.js";
 import { FramePlayerElement } from "./frame-views.js";
 import { decodeFrames } from "./frames.js";
 import { NoiseControls } from "./noise-controls.js";
@@ -237,7 +237,7 @@ export class QtCircuit extends FramePlayerElement {
     const quirk = this.isFirstCircuit() ? readQuirkFragment() : null;
     let restoreFrame = null;
     if (saved?.circuit) {
-      this.editor.model = fromDict(saved.circuit);
+      this.editor.model = fromDict(saved.circuit, saved.steps);
       if (saved.shots != null) this.shotsInput.value = saved.shots;
       if (saved.seed != null) this.seedInput.value = saved.seed;
       if (saved.noise) this.noise.value = saved.noise;
@@ -451,6 +451,7 @@ export class QtCircuit extends FramePlayerElement {
   state() {
     return {
       circuit: toDict(this.editor.model),
+      steps: steps(this.editor.model), // the column of each op: a link keeps the layout
       shots: this.shotsInput.value,
       seed: this.seedInput.value,
       noise: this.noise.value,

@@ -9,6 +9,7 @@ import {
   layout,
   ordered,
   span,
+  steps,
   toDict,
   width,
 } from "../../site/js/circuit-model.js";
@@ -142,4 +143,54 @@ test("a multi-qubit measure or reset becomes one item per qubit, as qtcore split
     ],
   );
   assert.equal(toDict(model).ops.length, 6);
+});
+
+test("steps() saved beside the dict restores the exact columns", () => {
+  const model = {
+    n: 2,
+    c: 0,
+    items: [
+      { op: "h", qubits: [1], params: [], clbits: [], cond: null, t: 3 },
+      { op: "x", qubits: [0], params: [], clbits: [], cond: null, t: 5 },
+      { op: "cx", qubits: [0, 1], params: [], clbits: [], cond: null, t: 1 },
+    ],
+  };
+  const d = toDict(model);
+  const cols = steps(model);
+  assert.deepEqual(cols, [1, 3, 5]);
+  const back = fromDict(d, cols);
+  assert.deepEqual(
+    back.items.map((it) => [it.op, it.t]),
+    [
+      ["cx", 1],
+      ["h", 3],
+      ["x", 5],
+    ],
+  );
+  // Without steps the same dict is laid out as early as possible.
+  assert.deepEqual(
+    fromDict(d).items.map((it) => it.t),
+    [0, 1, 1],
+  );
+});
+
+test("steps that do not fit the ops fall back to the early layout", () => {
+  const d = {
+    num_qubits: 2,
+    ops: [
+      { op: "h", qubits: [0] },
+      { op: "cx", qubits: [0, 1] },
+    ],
+  };
+  for (const bad of [[0], [0, 0], [2, 1], [0, 1.5], [-1, 0], "01", null]) {
+    assert.deepEqual(
+      fromDict(d, bad).items.map((it) => it.t),
+      [0, 1],
+      JSON.stringify(bad),
+    );
+  }
+  assert.deepEqual(
+    fromDict(d, [2, 7]).items.map((it) => it.t),
+    [2, 7],
+  );
 });

@@ -281,3 +281,42 @@ def test_keyboard_only_editing_keeps_focus_in_the_grid(page: Any, base_url: str)
         timeout=60_000,
     )
     assert not page.qt_errors, page.qt_errors
+
+
+def test_shared_link_reproduces_the_exact_layout(page: Any, context: Any, base_url: str) -> None:
+    """Defect 3: a link re-laid the gates out, so a frame number showed another operation."""
+    open_page(page, base_url + "sandbox/")
+    grid = page.locator("#play .qt-grid")
+
+    def put(tool: str, q: int, t: int) -> None:
+        page.locator(f'#play .qt-tool[data-tool="{tool}"]').click()
+        grid.locator(f'.qt-cell[data-q="{q}"][data-t="{t}"]').click()
+
+    put("h", 2, 3)
+    put("x", 0, 0)
+    put("h", 1, 1)
+    put("x", 2, 5)
+    placed = sorted(page.evaluate(ITEMS))
+    assert placed == [["h", [1], 1], ["h", [2], 3], ["x", [0], 0], ["x", [2], 5]]
+    page.wait_for_function(
+        "() => { const w = document.getElementById('play');"
+        " return !w.busy && w.lastResult && w.frames.length === 5; }",
+        timeout=60_000,
+    )
+    page.locator("#play").get_by_role("button", name="Copy link").click()
+    url = page.url
+    other = context.new_page()
+    other.qt_errors = []
+    other.on("pageerror", lambda e: other.qt_errors.append(str(e)))
+    open_page(other, url)
+    assert sorted(other.evaluate(ITEMS)) == placed
+    shown = (
+        "(() => { const w = document.getElementById('play');"
+        " return w.frames.map((f, i) => { w.frameIndex = i; const it = w.currentItem();"
+        " return [f.header.opName, f.header.qubits, it && it.t]; }); })()"
+    )
+    frames = other.evaluate(shown)
+    assert frames == page.evaluate(shown)
+    # Frame k applies the k-th op in column order: x@0, h@1, h@3, x@5.
+    assert frames[1:] == [["x", [0], 0], ["h", [1], 1], ["h", [2], 3], ["x", [2], 5]]
+    other.close()
