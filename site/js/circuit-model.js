@@ -110,7 +110,9 @@ export function toDict(model) {
  */
 export function fromDict(d, steps = null) {
   const items = layout(d.ops || []);
-  if (steps != null && fitsSteps(items, steps)) items.forEach((it, i) => (it.t = steps[i]));
+  if (steps != null && fitsSteps(items, steps)) {
+    for (const [i, it] of items.entries()) it.t = steps[i];
+  }
   return { n: d.num_qubits, c: d.num_clbits || 0, items };
 }
 

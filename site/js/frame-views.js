@@ -163,7 +163,9 @@ export class FramePlayerElement extends QtElement {
     const probs = f.arrays.probabilities;
     if (probs) {
       const labels =
-        probs.length <= 32 ? Array.from({ length: probs.length }, (_, i) => bitstring(i, n)) : null;
+        probs.length <= 256
+          ? Array.from({ length: probs.length }, (_, i) => bitstring(i, n))
+          : null;
       drawBars(this.probCanvas, { values: probs, labels, max: 1 }, pal);
       this.summaryNote.hidden = !f.summarised;
       if (f.summarised) this.summaryNote.textContent = "Summarised state (see the frame header).";

@@ -36,18 +36,45 @@ export function bitstring(i, n) {
 }
 
 /**
- * Bar chart of values (0..max) with bitstring labels.
+ * How to label bars `bw` px wide without overlap (`widths[i](px)`: label i's width at px): across when the widest label fits,
+ * else rotated upright (10 or 9 px type), else every `step`-th bar. Returns the font size,
+ * the orientation, the stride and the room the labels need under the bars.
+ */
+export function labelLayout(widths, bw) {
+  const widest = (px) => Math.max(0, ...widths.map((w) => w(px)));
+  if (widest(11) + 4 <= bw) return { px: 11, vertical: false, step: 1, room: 18 };
+  for (const px of [10, 9]) {
+    if (px + 2 <= bw) return { px, vertical: true, step: 1, room: widest(px) + 8 };
+  }
+  const step = Math.ceil(11 / Math.max(bw, 1e-9));
+  return { px: 9, vertical: true, step, room: widest(9) + 8 };
+}
+
+/**
+ * Bar chart of values (0..max) with bitstring labels. The labels never overlap: they turn
+ * upright, then thin out, as bars narrow (see `labelLayout`); the boxes drawn are recorded
+ * on `canvas.qtLabels` ({text, x, y, w, h} in CSS px) for tests and tooling.
  * @param {HTMLCanvasElement} canvas
  * @param {{values: ArrayLike<number>, labels?: string[], colors?: string[], max?: number,
  *   highlight?: number}} data
  */
 export function drawBars(canvas, data, pal) {
-  const { ctx, w, h } = setupCanvas(canvas, 150);
   const vals = data.values;
   const n = vals.length;
-  const bottom = h - 22;
-  const top = 8;
   const left = 34;
+  const top = 8;
+  const plotH = 128;
+  const probe = canvas.getContext("2d");
+  const cssW = canvas.clientWidth || canvas.parentElement.clientWidth || 300;
+  const bw0 = (cssW - left) / Math.max(1, n);
+  const labels = data.labels && data.labels.length === n ? data.labels : null;
+  const widthAt = (text) => (px) => {
+    probe.font = `${px}px monospace`;
+    return probe.measureText(text).width;
+  };
+  const lay = labels ? labelLayout(labels.map(widthAt), bw0) : { room: 18 };
+  const { ctx, w, h } = setupCanvas(canvas, Math.ceil(plotH + lay.room));
+  const bottom = h - lay.room;
   const max = data.max || Math.max(1e-12, ...Array.from(vals));
   ctx.strokeStyle = pal.fgLighter;
   ctx.fillStyle = pal.fgLight;
@@ -75,18 +102,36 @@ export function drawBars(canvas, data, pal) {
       bh,
     );
   }
-  if (data.labels && n <= 32) {
+  const boxes = [];
+  if (labels) {
     ctx.fillStyle = pal.fg;
-    ctx.textAlign = "center";
-    ctx.textBaseline = "top";
-    ctx.font = `${n > 16 ? 9 : 11}px monospace`;
-    for (let i = 0; i < n; i++) ctx.fillText(data.labels[i], left + (i + 0.5) * bw, bottom + 4);
+    ctx.font = `${lay.px}px monospace`;
+    for (let i = 0; i < n; i += lay.step) {
+      const cx = left + (i + 0.5) * bw;
+      const tw = ctx.measureText(labels[i]).width;
+      if (lay.vertical) {
+        ctx.save();
+        ctx.translate(cx, bottom + 4);
+        ctx.rotate(-Math.PI / 2);
+        ctx.textAlign = "right";
+        ctx.textBaseline = "middle";
+        ctx.fillText(labels[i], 0, 0);
+        ctx.restore();
+        boxes.push({ text: labels[i], x: cx - lay.px / 2, y: bottom + 4, w: lay.px, h: tw });
+      } else {
+        ctx.textAlign = "center";
+        ctx.textBaseline = "top";
+        ctx.fillText(labels[i], cx, bottom + 4);
+        boxes.push({ text: labels[i], x: cx - tw / 2, y: bottom + 4, w: tw, h: lay.px });
+      }
+    }
   } else {
     ctx.fillStyle = pal.fgLight;
     ctx.textAlign = "left";
     ctx.textBaseline = "top";
     ctx.fillText(`${n} outcomes (index 0 … ${n - 1})`, left, bottom + 4);
   }
+  canvas.qtLabels = boxes;
 }
 
 /** Hue for a phase in (-π, π]. */

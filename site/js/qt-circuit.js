@@ -32,6 +32,9 @@ function debounce(fn, ms) {
   };
 }
 
+/** Outcomes listed and plotted before "show all". */
+const COUNTS_TOP = 16;
+
 export class QtCircuit extends FramePlayerElement {
   constructor() {
     super();
@@ -175,7 +178,16 @@ export class QtCircuit extends FramePlayerElement {
       role: "img",
       "aria-label": "Measurement counts",
     });
-    this.countsText = h("p", { class: "qt-counts-text" });
+    this.countsText = h("p", { class: "qt-counts-text", tabindex: "0" });
+    this.countsMore = h("button", {
+      type: "button",
+      class: "qt-btn-small qt-counts-more",
+      hidden: true,
+      onclick: () => {
+        this.showAllCounts = !this.showAllCounts;
+        this.drawCounts();
+      },
+    });
     const views = this.buildStateViews(
       h(
         "figure",
@@ -183,6 +195,7 @@ export class QtCircuit extends FramePlayerElement {
         h("figcaption", { text: "Measurement counts" }),
         this.countsCanvas,
         this.countsText,
+        this.countsMore,
       ),
     );
     this.error = errorPanel();
@@ -419,23 +432,35 @@ export class QtCircuit extends FramePlayerElement {
   drawCounts() {
     const res = this.lastResult;
     if (!res) return;
-    const entries = Object.entries(res.counts || {}).sort(([a], [b]) =>
-      a < b ? -1 : a > b ? 1 : 0,
+    // Most frequent first, ties by bitstring: the top COUNTS_TOP unless "show all" is on.
+    const entries = Object.entries(res.counts || {}).sort(([a, x], [b, y]) =>
+      y !== x ? y - x : a < b ? -1 : a > b ? 1 : 0,
     );
     const pal = palette(this);
     if (!entries.length) {
       drawBars(this.countsCanvas, { values: [], labels: [] }, pal);
       this.countsText.textContent = "No shots (shots = 0): the views show the exact state.";
+      this.countsMore.hidden = true;
       return;
     }
+    const all = this.showAllCounts || entries.length <= COUNTS_TOP;
+    const shown = all ? entries : entries.slice(0, COUNTS_TOP);
+    const bars = all ? [...shown].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : shown;
     drawBars(
       this.countsCanvas,
-      { values: entries.map(([, v]) => v), labels: entries.map(([k]) => k) },
+      { values: bars.map(([, v]) => v), labels: bars.map(([k]) => k) },
       pal,
     );
-    this.countsText.textContent =
-      `${res.shots} shots, seed ${res.seed}, ${res.kernel} kernel: ` +
-      entries.map(([k, v]) => `${k}: ${v}`).join(", ");
+    const head =
+      `${res.shots} shots, seed ${res.seed}, ${res.kernel} kernel` +
+      (all ? ": " : `; the ${COUNTS_TOP} most frequent of ${entries.length} outcomes: `);
+    this.countsText.textContent = head + shown.map(([k, v]) => `${k}: ${v}`).join(", ");
+    this.countsText.classList.toggle("qt-counts-text--all", all && entries.length > COUNTS_TOP);
+    this.countsMore.hidden = entries.length <= COUNTS_TOP;
+    this.countsMore.textContent = all
+      ? `Show the top ${COUNTS_TOP}`
+      : `Show all ${entries.length} outcomes`;
+    this.countsMore.setAttribute("aria-expanded", String(all));
   }
 
   redraw() {

@@ -7,6 +7,7 @@ page against qtcore run here in CPython, or against a property computed from the
 
 from __future__ import annotations
 
+import itertools
 import math
 from pathlib import Path
 from typing import Any
@@ -320,3 +321,63 @@ def test_shared_link_reproduces_the_exact_layout(page: Any, context: Any, base_u
     # Frame k applies the k-th op in column order: x@0, h@1, h@3, x@5.
     assert frames[1:] == [["x", [0], 0], ["h", [1], 1], ["h", [2], 3], ["x", [2], 5]]
     other.close()
+
+
+def h_all_qasm(n: int) -> str:
+    return (
+        f'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[{n}];\ncreg c[{n}];\nh q;\nmeasure q -> c;\n'
+    )
+
+
+def load_qasm(page: Any, n: int) -> dict[str, Any]:
+    page.fill("#play .qt-qasm-text", h_all_qasm(n))
+    page.wait_for_function(
+        "(n) => { const w = document.getElementById('play'); const r = w.lastResult;"
+        " return !w.busy && r && Object.keys(r.counts)[0]?.length === n; }",
+        arg=n,
+        timeout=120_000,
+    )
+    result: dict[str, Any] = page.evaluate("document.getElementById('play').lastResult")
+    return result
+
+
+LABELS = "(name) => document.querySelector(`#play canvas[aria-label='${name}']`).qtLabels"
+
+
+def overlaps(boxes: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    bad = []
+    for a, b in itertools.pairwise(boxes):
+        if a["x"] + a["w"] > b["x"] + 0.01:
+            bad.append((a["text"], b["text"]))
+    return bad
+
+
+def test_counts_show_top_k_with_show_all_and_readable_axes(page: Any, base_url: str) -> None:
+    """Defect 4: counts grew to ~10,700 px; basis-state labels overlapped from 4 qubits."""
+    open_page(page, base_url + "sandbox/")
+    # Four qubits: all 16 basis states labelled on the probability view, none overlapping.
+    load_qasm(page, 4)
+    boxes = page.evaluate(LABELS, "Probability of each basis state")
+    assert [b["text"] for b in boxes] == [format(i, "04b") for i in range(16)]
+    assert overlaps(boxes) == []
+    # Ten qubits, 1024 shots: hundreds of outcomes, the 16 most frequent listed.
+    result = load_qasm(page, 10)
+    counts: dict[str, int] = result["counts"]
+    assert len(counts) > 100
+    top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:16]
+    text = page.locator("#play .qt-counts-text")
+    listed = text.inner_text().split(": ", 1)[1]
+    assert listed == ", ".join(f"{k}: {v}" for k, v in top)
+    assert f"16 most frequent of {len(counts)} outcomes" in text.inner_text()
+    assert text.bounding_box()["height"] < 200
+    bars = page.evaluate(LABELS, "Measurement counts")
+    assert [b["text"] for b in bars] == [k for k, _ in top] and overlaps(bars) == []
+    more = page.locator("#play .qt-counts-more")
+    assert more.inner_text() == f"Show all {len(counts)} outcomes"
+    more.click()
+    assert text.inner_text().count(": ") == len(counts) + 1
+    assert text.bounding_box()["height"] < 300  # it scrolls instead of growing
+    assert overlaps(page.evaluate(LABELS, "Measurement counts")) == []
+    assert more.get_attribute("aria-expanded") == "true"
+    more.click()
+    assert text.inner_text().split(": ", 1)[1] == listed
