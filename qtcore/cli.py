@@ -6,7 +6,8 @@ Subcommands::
     sweep FILE      sweep scenario parameters: --param name=start:stop:num[:log]
     rel CALC ...    quick relativity answers (gamma, dilation, redshift, static, orbit,
                     gps, twin, schwarzschild, clock,
-                    hafele-keating, kepler, galileo)
+                    hafele-keating, kepler, galileo, perihelion,
+                    deflection, shapiro, gravity-probe-a, gravity-probe-b)
     scenarios       list the scenario library
     gates           list the gate registry
 
@@ -454,12 +455,56 @@ _REL: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
         ],
     ),
     "galileo": ("galileo_redshift", []),
+    "perihelion": (
+        "perihelion",
+        [
+            ("--a", "semi_major_axis", "semi-major axis (default Mercury's)"),
+            ("--e", "eccentricity", "eccentricity (default Mercury's)"),
+            ("--period", "period", "orbital period (default Kepler's law)"),
+            ("--body", "body", "central body (default sun)"),
+        ],
+    ),
+    "deflection": (
+        "light_deflection",
+        [
+            ("--b", "impact_parameter", "impact parameter (default the body's radius)"),
+            ("--body", "body", "deflecting body (default sun)"),
+            ("--gamma-ppn", "gamma", "PPN gamma (1 in general relativity)"),
+        ],
+    ),
+    "shapiro": (
+        "shapiro_delay",
+        [
+            ("--emitter", "emitter_distance", "emitter distance from the mass (8.43 AU)"),
+            ("--receiver", "receiver_distance", "receiver distance (1 AU)"),
+            ("--b", "impact_parameter", "closest approach of the ray (1.6 solar radii)"),
+            ("--body", "body", "the mass (default sun)"),
+            ("--gamma-ppn", "gamma", "PPN gamma (1 in general relativity)"),
+        ],
+    ),
+    "gravity-probe-a": (
+        "gravity_probe_a",
+        [("--apex", "apex_altitude", "apex altitude (10000 km)")],
+    ),
+    "gravity-probe-b": (
+        "gravity_probe_b",
+        [
+            ("--a", "semi_major_axis", "orbit semi-major axis (7027.4 km)"),
+            ("--e", "eccentricity", "orbit eccentricity (0.0014)"),
+            ("--declination", "guide_star_declination_deg", "guide star declination (16.84)"),
+        ],
+    ),
     "hafele-keating": (
         "hafele_keating",
         [("--direction", "direction", "east, west or both (default)")],
     ),
 }
-_NUMERIC = {"gamma", "latitude_deg", "eccentricity"}
+_NUMERIC = {
+    "gamma",
+    "latitude_deg",
+    "eccentricity",
+    "guide_star_declination_deg",
+}
 
 
 def _number_or_text(field: str, text: str) -> Any:

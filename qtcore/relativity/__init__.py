@@ -14,6 +14,15 @@ Example:
 
 from __future__ import annotations
 
+from qtcore.relativity._classic import (
+    CLASSIC_TESTS,
+    ClassicTest,
+    gravity_probe_a,
+    gravity_probe_b,
+    light_deflection,
+    perihelion_advance,
+    shapiro_delay,
+)
 from qtcore.relativity._clocks import (
     ClockComparison,
     SurfaceClock,
@@ -93,6 +102,7 @@ from qtcore.relativity._trajectory import (
 __all__ = [
     "ASTRONOMICAL_UNIT",
     "BODIES",
+    "CLASSIC_TESTS",
     "EARTH",
     "GALILEO_ECCENTRIC",
     "GPS_ORBIT_RADIUS",
@@ -111,6 +121,7 @@ __all__ = [
     "SUN",
     "Accelerate",
     "Body",
+    "ClassicTest",
     "ClockComparison",
     "Coast",
     "FlightResult",
@@ -135,18 +146,23 @@ __all__ = [
     "gamma_minus_one",
     "gps_clock_offsets",
     "gravitational_redshift",
+    "gravity_probe_a",
+    "gravity_probe_b",
     "hafele_keating",
     "kepler_orbit_clock",
     "kinematics",
     "kinetic_energy",
     "length_contraction",
+    "light_deflection",
     "longitudinal_doppler_factor",
     "lorentz_factor",
     "momentum",
+    "perihelion_advance",
     "photon_sphere_radius",
     "proper_time_along",
     "rapidity",
     "schwarzschild_radius",
+    "shapiro_delay",
     "speed_from_lorentz_factor",
     "static_time_dilation_deficit",
     "static_time_dilation_factor",

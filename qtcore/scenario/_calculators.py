@@ -22,7 +22,9 @@ calculator         fields                                                      r
 
 ``redshift`` also takes ``receiver_at_infinity = true`` (instead of a receiver height or
 radius) for the redshift to infinity. Clocks moving in a field (``clock``, ``clock_offset``)
-are in :mod:`qtcore.scenario._clock_calculators`.
+are in :mod:`qtcore.scenario._clock_calculators`, the classic tests of general relativity
+(``perihelion``, ``light_deflection``, ``shapiro_delay``, ``gravity_probe_a``,
+``gravity_probe_b``) in :mod:`qtcore.scenario._classic_calculators`.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ from qtcore.relativity import (
     time_dilation_difference,
     weak_field_time_dilation_deficit,
 )
+from qtcore.scenario._classic_calculators import CLASSIC_CALCULATORS
 from qtcore.scenario._clock_calculators import CLOCK_CALCULATORS
 from qtcore.scenario._fields import FieldReader
 
@@ -244,6 +247,7 @@ CALCULATORS: dict[str, Callable[[FieldReader], dict[str, Any]]] = {
     "static_clock": _static,
     "trajectory": _trajectory,
     **CLOCK_CALCULATORS,
+    **CLASSIC_CALCULATORS,
 }
 """Calculator name -> function of a :class:`FieldReader`."""
 

@@ -191,3 +191,28 @@ def test_rel_kepler_and_galileo() -> None:
     code, out, err = run("rel", "galileo", "--json")
     assert code == 0, err
     assert json.loads(out)["result"]["published"]["delva_2018"]["uncertainty"] == 2.48e-5
+
+
+@pytest.mark.parametrize(
+    ("calc", "expected", "tol"),
+    [
+        ("perihelion", 42.98, 0.005),
+        ("deflection", 1.7512, 5e-5),
+        ("gravity-probe-b", 6606.1, 5.0),
+    ],
+)
+def test_rel_classic_tests(calc: str, expected: float, tol: float) -> None:
+    code, out, err = run("rel", calc, "--json")
+    assert code == 0, err
+    res = json.loads(out)["result"]
+    assert res["value"] == pytest.approx(expected, abs=tol)
+    assert res["published"]
+
+
+def test_rel_classic_tests_reject_bad_input() -> None:
+    code, _, err = run("rel", "perihelion", "--e", "1.5")
+    assert code == 2 and "0 <= e < 1" in err
+    code, _, err = run("rel", "shapiro", "--b", "3 AU")
+    assert code == 2 and "closest approach" in err
+    code, _, err = run("rel", "deflection", "--b", "-1 m")
+    assert code == 2 and "impact_parameter" in err

@@ -10,11 +10,13 @@ import qtcore.relativity as rel
 from qtcore.relativity import BODIES, Body
 
 MODULES = [
+    "_classic",
     "_clocks",
     "_constants",
     "_flights",
     "_general",
     "_gps",
+    "_kepler",
     "_special",
     "_trajectory",
     "_validate",
