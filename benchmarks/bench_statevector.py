@@ -2,8 +2,10 @@
 
 Families (see ``README.md``): GHZ(n), QFT(n) and RAND(n) (depth 20: RY/RZ with seeded
 random angles on every qubit, then a CX ladder). Every engine runs single-threaded
-(``OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=1`` is set before NumPy is imported, Aer gets
-``max_parallel_threads=1``). Peers are optional: an engine that does not import is
+(``OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=QTCORE_THREADS=1`` is set before NumPy is imported,
+Aer gets ``max_parallel_threads=1``) -- except with ``--multicore``, which compares qtcore
+on 1 and on ``--threads`` threads with Aer and qulacs at their default threading (every
+core: only BLAS inside qtcore's threads is kept to one thread). Peers are optional: an engine that does not import is
 skipped. Results are checked against qtcore's NumPy state (fidelity > 1 - 1e-9,
 converting Cirq's big-endian order).
 
@@ -13,20 +15,27 @@ Usage::
     python benchmarks/bench_statevector.py --small         # n = 8 10 12 (CI, < 30 s)
     python benchmarks/bench_statevector.py --sizes 20 22 --families rand
     python benchmarks/bench_statevector.py --memory 28     # peak RSS of a 28-qubit run
+    python benchmarks/bench_statevector.py --multicore     # n = 20 22 24, all cores
 """
 
 from __future__ import annotations
 
 import os
+import sys
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "QULACS_NUM_THREADS"):
+MULTICORE = "--multicore" in sys.argv
+# one thread everywhere, except that --multicore leaves Aer's and qulacs' OpenMP alone
+# (they use every core by default) and gives qtcore its threads explicitly
+_PINNED = ["OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"]
+if not MULTICORE:
+    _PINNED += ["OMP_NUM_THREADS", "QULACS_NUM_THREADS", "QTCORE_THREADS"]
+for _var in _PINNED:
     os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
 import contextlib  # noqa: E402
 import math  # noqa: E402
 import random  # noqa: E402
-import sys  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -98,10 +107,10 @@ def to_qtcore(n: int, ops: list[Op]) -> Circuit:
 
 
 # ---------------------------------------------------------------- engines
-def run_qt_numpy(n: int, ops: list[Op]) -> tuple[Any, dict[str, Any]]:
+def run_qt_numpy(n: int, ops: list[Op], threads: int | None = None) -> tuple[Any, dict[str, Any]]:
     """qtcore NumPy kernel, fused from its profile's ``min_qubits`` on (as ``simulate`` does)."""
     c = to_qtcore(n, ops)
-    k = NumpyKernel()
+    k = NumpyKernel(threads=threads)
     s = k.zeros(n)
     assert k.fusion is not None
     if n < k.fusion.min_qubits:
@@ -160,12 +169,13 @@ def run_qiskit(n: int, ops: list[Op]) -> tuple[Any, dict[str, Any]]:
     return np.asarray(Statevector(qc).data), {}
 
 
-def run_aer(n: int, ops: list[Op]) -> tuple[Any, dict[str, Any]]:
+def run_aer(n: int, ops: list[Op], threads: int = 1) -> tuple[Any, dict[str, Any]]:
+    """Aer's statevector method on ``threads`` threads (0: its default, every core)."""
     from qiskit_aer import AerSimulator
 
     qc = _qiskit_circuit(n, ops)
     qc.save_statevector()
-    sim = AerSimulator(method="statevector", max_parallel_threads=1)
+    sim = AerSimulator(method="statevector", max_parallel_threads=threads)
     res = sim.run(qc, shots=1).result()
     return np.asarray(res.get_statevector(qc).data), {}
 
@@ -269,6 +279,18 @@ def run_naive(n: int, ops: list[Op]) -> tuple[Any, dict[str, Any]]:
     return s, {}
 
 
+def run_qt_threads(n: int, ops: list[Op]) -> tuple[Any, dict[str, Any]]:
+    """qtcore's NumPy kernel on ``--threads`` threads (``--multicore``)."""
+    return run_qt_numpy(n, ops, threads=QT_THREADS[0])
+
+
+def run_aer_default(n: int, ops: list[Op]) -> tuple[Any, dict[str, Any]]:
+    """Aer with its default threading (``max_parallel_threads=0``: every core)."""
+    return run_aer(n, ops, threads=0)
+
+
+QT_THREADS = [2]  # set by --threads
+
 ENGINES: dict[str, tuple[Callable[[int, list[Op]], tuple[Any, dict[str, Any]]], int, str]] = {
     # name: (runner, max n, import probe)
     "qt-numpy": (run_qt_numpy, 40, "numpy"),
@@ -279,7 +301,15 @@ ENGINES: dict[str, tuple[Callable[[int, list[Op]], tuple[Any, dict[str, Any]]], 
     "qulacs": (run_qulacs, 40, "qulacs"),
     "cirq": (run_cirq, 40, "cirq"),
     "kron": (run_naive, NAIVE_MAX, "numpy"),
+    # --multicore: qtcore on --threads threads; Aer and qulacs at their default threading
+    "qt-threads": (run_qt_threads, 40, "numpy"),
+    "aer-mt": (run_aer_default, 40, "qiskit_aer"),
+    "qulacs-mt": (run_qulacs, 40, "qulacs"),
 }
+SINGLE_ENGINES = ["qt-numpy", "qt-np-nofuse", "qt-python", "qiskit-sv", "aer", "qulacs", "cirq"]
+SINGLE_ENGINES += ["kron"]
+MULTICORE_ENGINES = ["qt-numpy", "qt-threads", "aer-mt", "qulacs-mt"]
+MULTICORE_SIZES = [20, 22, 24]
 
 
 def available(probe: str) -> bool:
@@ -353,6 +383,7 @@ def run_table(
     gbps: float,
     gflops: float,
     reps: int | None = None,
+    ratio_ref: str = "qt-numpy",
 ) -> int:
     cols = [e for e in engines if available(ENGINES[e][2])]
     missing = [e for e in engines if e not in cols]
@@ -423,14 +454,17 @@ def run_table(
             print(row, flush=True)
             for note in notes:
                 print(f"#   {note}")
-            if qt:
+            ref_time = times.get(ratio_ref)
+            if ref_time:
                 ratios.append(
                     f"{fam:6} {n:>3} "
                     + " ".join(
-                        f"{c}={times[c] / qt:.3g}x" for c in cols if c in times and c != "qt-numpy"
+                        f"{c}={times[c] / ref_time:.3g}x"
+                        for c in cols
+                        if c in times and c != ratio_ref
                     )
                 )
-    print("\nratios (engine time / qt-numpy time; > 1 means qtcore is faster):")
+    print(f"\nratios (engine time / {ratio_ref} time; > 1 means {ratio_ref} is faster):")
     for r in ratios:
         print("  " + r)
     return failures
@@ -538,7 +572,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--small", action="store_true", help="n = 8 10 12 (CI)")
     ap.add_argument("--sizes", type=int, nargs="+", help="qubit counts")
     ap.add_argument("--families", nargs="+", choices=sorted(FAMILIES), default=list(FAMILIES))
-    ap.add_argument("--engines", nargs="+", choices=list(ENGINES), default=list(ENGINES))
+    ap.add_argument("--engines", nargs="+", choices=list(ENGINES), help="columns to run")
+    ap.add_argument(
+        "--multicore",
+        action="store_true",
+        help="qtcore on 1 and --threads threads vs Aer and qulacs on every core (n = 20 22 24)",
+    )
+    ap.add_argument("--threads", type=int, default=2, help="--multicore: qtcore's threads")
     ap.add_argument("--memory", type=int, metavar="N", help="peak-RSS check at N qubits")
     ap.add_argument("--dtype", default="complex128", choices=["complex128", "complex64"])
     ap.add_argument("--depth", type=int, default=2, help="layers of the --memory circuit")
@@ -561,18 +601,31 @@ def main(argv: list[str] | None = None) -> int:
         import subprocess
 
         return subprocess.call(cmd)
-    sizes = args.sizes or (SMALL_SIZES if args.small else DEFAULT_SIZES)
+    engines = args.engines or (MULTICORE_ENGINES if args.multicore else SINGLE_ENGINES)
+    default_sizes = MULTICORE_SIZES if args.multicore else DEFAULT_SIZES
+    sizes = args.sizes or (SMALL_SIZES if args.small else default_sizes)
     bw = bandwidth()
     gflops = blas_gflops()
+    if args.multicore:
+        QT_THREADS[0] = args.threads
+        print(
+            f"# multicore: qt-numpy = qtcore on 1 thread, qt-threads = on {args.threads} "
+            f"threads (threads=); aer-mt and qulacs-mt at their default threading "
+            f"(OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}); "
+            f"{len(os.sched_getaffinity(0))} cpus, load {os.getloadavg()[0]:.1f}"
+        )
     print(
-        f"# numpy {np.__version__}, single thread; measured bandwidth: in-place scale "
+        f"# numpy {np.__version__}, BLAS single thread; measured bandwidth: in-place scale "
         f"{bw['scale']:.1f} GB/s, copy {bw['copy']:.1f} GB/s; bound = 2*16*2^n B at "
         f"{bw['scale']:.1f} GB/s\n# dense pass (zgemm 16x16) {gflops:.1f} GFlop/s; x roof = "
         f"time / sum over passes of max(bound, the pass's flops / that rate); best of "
         f"{args.reps or '3/2/1'} "
         "round-robin runs per engine (n <= 20 / 22 / more)"
     )
-    failures = run_table(sizes, args.families, args.engines, bw["scale"], gflops, args.reps)
+    ratio_ref = "qt-threads" if args.multicore else "qt-numpy"
+    failures = run_table(
+        sizes, args.families, engines, bw["scale"], gflops, args.reps, ratio_ref=ratio_ref
+    )
     if failures:
         print(f"{failures} result(s) disagree with qtcore", file=sys.stderr)
     return 1 if failures else 0

@@ -26,12 +26,23 @@ Paths, cheapest first:
 Gate fusion (:mod:`qtcore.sim._fusion`) feeds this kernel k-qubit matrices and
 diagonals through :meth:`NumpyKernel.apply_matrix` and
 :meth:`NumpyKernel.apply_diagonal`.
+
+**Threads.** NumPy and BLAS release the GIL inside each call, so on a large state
+(``min_parallel`` amplitudes or more, 2**16 by default) every pass above hands its blocks
+to ``threads`` threads, each with its own scratch block: the same operations on the same
+blocks, so the result is bit-for-bit the one-thread result. ``threads`` defaults to the
+environment variable ``QTCORE_THREADS``, else to the CPUs this process may use (1 under
+Pyodide). Reductions (norms, probabilities, sampling) stay on one thread, in one order.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
+import sys
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -52,13 +63,68 @@ from qtcore.sim._kernel import Bloch, FusionProfile, Kernel, TopStates
 from qtcore.sim._reduce import EXACT_MAX_QUBITS
 from qtcore.sim._reduce import bloch_and_marginals as exact_bloch_and_marginals
 
-__all__ = ["DEFAULT_CHUNK", "NUMPY_FUSION", "NumpyKernel", "clear_plans"]
+__all__ = [
+    "DEFAULT_CHUNK",
+    "DEFAULT_MIN_PARALLEL",
+    "NUMPY_FUSION",
+    "NumpyKernel",
+    "clear_plans",
+    "default_threads",
+]
 
 State = Any  # np.ndarray[complex128 | complex64]
 _Plan = Callable[[Any, Any], Any]  # plan(kernel, state): one prepared operation, in place
 
 DEFAULT_CHUNK = 1 << 15
 """Amplitudes per scratch block (512 KiB of complex128)."""
+
+DEFAULT_MIN_PARALLEL = 1 << 16
+"""Smallest state (amplitudes) whose passes are split over threads: below it, handing
+blocks to threads costs more than the pass (~0.3 ms at 2**16 amplitudes)."""
+
+_POOL: dict[int, ThreadPoolExecutor] = {}  # by process id: a forked child starts its own
+_POOL_LOCK = threading.Lock()
+
+
+def default_threads() -> int:
+    """``QTCORE_THREADS`` if set, else the CPUs this process may run on (1 under Pyodide).
+
+    Raises:
+        SimulationError: ``QTCORE_THREADS`` is not a whole number >= 1.
+    """
+    env = os.environ.get("QTCORE_THREADS", "").strip()
+    if env:
+        try:
+            value = int(env)
+        except ValueError:
+            value = 0
+        if value < 1:
+            raise SimulationError(f"QTCORE_THREADS must be a whole number >= 1, got {env!r}")
+        return value
+    if sys.platform == "emscripten":
+        return 1
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _pool() -> ThreadPoolExecutor:
+    """The threads every NumPy kernel of this process shares (started lazily).
+
+    Keyed by process id: a process forked after the pool started (a process pool's
+    worker) inherits the pool object but not its threads, and would wait forever.
+    """
+    pid = os.getpid()
+    with _POOL_LOCK:
+        pool = _POOL.get(pid)
+        if pool is None:
+            _POOL.clear()
+            pool = _POOL[pid] = ThreadPoolExecutor(
+                max_workers=64, thread_name_prefix="qtcore-kernel"
+            )
+        return pool
+
 
 _MAX_SPAN = 6  # widest contiguous range a dense matrix is widened to
 _LOW_BITS = 10  # diagonals are widened over qubits 0..9 (contiguous inner loop)
@@ -166,15 +232,25 @@ class NumpyKernel:
         dtype: ``numpy.complex128`` (default) or ``numpy.complex64`` (half the memory,
             about 1e-7 relative precision).
         chunk: amplitudes per scratch block (a power of two, at least 64).
+        threads: threads for the passes over a large state (default
+            :func:`default_threads`: ``QTCORE_THREADS``, else every CPU available).
+        min_parallel: states of fewer amplitudes run on one thread.
 
     Raises:
-        SimulationError: unsupported dtype or chunk.
+        SimulationError: unsupported dtype, chunk, threads or min_parallel.
     """
 
     name = "numpy"
     fusion: FusionProfile | None = NUMPY_FUSION
 
-    def __init__(self, dtype: Any = np.complex128, chunk: int = DEFAULT_CHUNK) -> None:
+    def __init__(
+        self,
+        dtype: Any = np.complex128,
+        chunk: int = DEFAULT_CHUNK,
+        *,
+        threads: int | None = None,
+        min_parallel: int = DEFAULT_MIN_PARALLEL,
+    ) -> None:
         dt = np.dtype(dtype)
         if dt not in (np.dtype(np.complex128), np.dtype(np.complex64)):
             raise SimulationError(f"dtype must be complex128 or complex64, got {dt}")
@@ -182,16 +258,44 @@ class NumpyKernel:
             raise SimulationError(f"chunk must be an integer >= 64, got {chunk!r}")
         if chunk & (chunk - 1):
             raise SimulationError(f"chunk must be a power of two, got {chunk}")
+        if threads is None:
+            threads = default_threads()
+        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+            raise SimulationError(f"threads must be an integer >= 1, got {threads!r}")
+        if isinstance(min_parallel, bool) or not isinstance(min_parallel, int) or min_parallel < 1:
+            raise SimulationError(f"min_parallel must be an integer >= 1, got {min_parallel!r}")
         self.dtype = dt
         self.chunk = chunk
+        self.threads = threads
+        self.min_parallel = min_parallel
         self._dt = dt.str
-        self._scratch: Any = None
+        # scratch per thread: the kernel's own threads, and callers that share one kernel
+        # between threads (a thread pool running sweeps), never write into each other's
+        self._local = threading.local()
 
     def _buf(self, size: int) -> Any:
-        """A 1-D scratch view of ``size`` <= max(chunk, size) amplitudes (reused)."""
-        if self._scratch is None or self._scratch.size < size:
-            self._scratch = np.empty(max(size, self.chunk), dtype=self.dtype)
-        return self._scratch[:size]
+        """A 1-D scratch view of ``size`` <= max(chunk, size) amplitudes (reused, per thread)."""
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None or scratch.size < size:
+            scratch = self._local.scratch = np.empty(max(size, self.chunk), dtype=self.dtype)
+        return scratch[:size]
+
+    def _split(self, size: int, count: int, work: Callable[[int, int], None]) -> None:
+        """Runs ``work(start, stop)`` over ``count`` independent items of a pass over a state
+        of ``size`` amplitudes: here, or in contiguous shares on ``threads`` threads (this
+        thread takes the first share). ``work`` takes its scratch from :meth:`_buf`."""
+        t = min(self.threads, count)
+        if t <= 1 or size < self.min_parallel:
+            work(0, count)
+            return
+        bounds = [count * i // t for i in range(t + 1)]
+        pool = _pool()
+        futures = [pool.submit(work, bounds[i], bounds[i + 1]) for i in range(1, t)]
+        try:
+            work(bounds[0], bounds[1])
+        finally:
+            for f in futures:
+                f.result()
 
     # ------------------------------------------------------------ construction
     def zeros(self, n: int) -> State:
@@ -365,10 +469,20 @@ class NumpyKernel:
         tshape = tuple(shape)
         index = (*sel, Ellipsis)
         multiply = np.multiply
+        # threads take slices of the view's first axis (and of the factor's, if it varies)
+        split_factor = bool(qubits) and dshape[0] > 1
 
         def run(k: NumpyKernel, s: State) -> State:
             view = s.reshape(tshape)[index]
-            multiply(view, factor, out=view)
+            if k.threads == 1 or s.size < k.min_parallel or view.ndim == 0:
+                multiply(view, factor, out=view)
+                return s
+
+            def work(a: int, b: int) -> None:
+                part = view[a:b]
+                multiply(part, factor[a:b] if split_factor else factor, out=part)
+
+            k._split(s.size, view.shape[0], work)
             return s
 
         return run, int(np.asarray(factor).nbytes)
@@ -398,23 +512,28 @@ class NumpyKernel:
             rows = cap // inner
             blocks = [(v[r : r + rows, 0], v[r : r + rows, 1]) for r in range(0, v.shape[0], rows)]
         fdt = buf.dtype
-        for b0, b1 in blocks:
-            x, y = b0.view(fdt), b1.view(fdt)
-            t = buf[: x.size].reshape(x.shape)
-            if hadamard:
-                np.add(x, y, out=t)
-                np.subtract(x, y, out=y)
-                y *= m00
-                np.multiply(t, m00, out=x)
-                continue
-            u = buf[x.size : 2 * x.size].reshape(x.shape)
-            np.multiply(x, m00, out=t)
-            np.multiply(y, m01, out=u)
-            t += u
-            np.multiply(x, m10, out=u)
-            y *= m11
-            y += u
-            x[...] = t
+
+        def work(start: int, stop: int) -> None:
+            buf = self._buf(2 * cap).view(fdt)  # this thread's scratch
+            for b0, b1 in blocks[start:stop]:
+                x, y = b0.view(fdt), b1.view(fdt)
+                t = buf[: x.size].reshape(x.shape)
+                if hadamard:
+                    np.add(x, y, out=t)
+                    np.subtract(x, y, out=y)
+                    y *= m00
+                    np.multiply(t, m00, out=x)
+                    continue
+                u = buf[x.size : 2 * x.size].reshape(x.shape)
+                np.multiply(x, m00, out=t)
+                np.multiply(y, m01, out=u)
+                t += u
+                np.multiply(x, m10, out=u)
+                y *= m11
+                y += u
+                x[...] = t
+
+        self._split(s.size, len(blocks), work)
         return s
 
     def _dense_range(self, s: State, m: Any, q: int, w: int, transposed: bool = False) -> State:
@@ -428,33 +547,46 @@ class NumpyKernel:
             v = s.reshape(-1, dim)
             mt = m if transposed else np.ascontiguousarray(m.T)
             rows = cap // dim
-            buf = self._buf(rows * dim).reshape(rows, dim)
             total = v.shape[0]
-            for r in range(0, total, rows):
-                blk = v[r : r + rows]
-                out = buf if blk.shape[0] == rows else buf[: blk.shape[0]]
-                np.matmul(blk, mt, out=out)
-                blk[...] = out
+
+            def rows_0(start: int, stop: int) -> None:
+                buf = self._buf(rows * dim).reshape(rows, dim)
+                for r in range(start * rows, min(stop * rows, total), rows):
+                    blk = v[r : r + rows]
+                    out = buf if blk.shape[0] == rows else buf[: blk.shape[0]]
+                    np.matmul(blk, mt, out=out)
+                    blk[...] = out
+
+            self._split(s.size, -(-total // rows), rows_0)
             return s
         inner = 1 << q
         v = s.reshape(-1, dim, inner)
         if dim * inner <= cap:
             rows = cap // (dim * inner)
-            buf = self._buf(rows * dim * inner).reshape(rows, dim, inner)
-            for h in range(0, v.shape[0], rows):
-                blk = v[h : h + rows]
-                out = buf if blk.shape[0] == rows else buf[: blk.shape[0]]
-                np.matmul(m, blk, out=out)
-                blk[...] = out
+            total = v.shape[0]
+
+            def rows_q(start: int, stop: int) -> None:
+                buf = self._buf(rows * dim * inner).reshape(rows, dim, inner)
+                for h in range(start * rows, min(stop * rows, total), rows):
+                    blk = v[h : h + rows]
+                    out = buf if blk.shape[0] == rows else buf[: blk.shape[0]]
+                    np.matmul(m, blk, out=out)
+                    blk[...] = out
+
+            self._split(s.size, -(-total // rows), rows_q)
             return s
         cols = cap // dim
-        buf = self._buf(dim * cols).reshape(dim, cols)
-        for h in range(v.shape[0]):
-            vh = v[h]
-            for c in range(0, inner, cols):
-                blk = vh[:, c : c + cols]
+        per_row = inner // cols
+
+        def columns(start: int, stop: int) -> None:
+            buf = self._buf(dim * cols).reshape(dim, cols)
+            for i in range(start, stop):
+                h, c = divmod(i, per_row)
+                blk = v[h][:, c * cols : (c + 1) * cols]
                 np.matmul(m, blk, out=buf)
                 blk[...] = buf
+
+        self._split(s.size, v.shape[0] * per_row, columns)
         return s
 
     def _blocks(self, view: Any, free_axes: Sequence[int]) -> tuple[list[int], list[Any]]:
@@ -491,10 +623,14 @@ class NumpyKernel:
         kept = [a for a in range(view.ndim) if a not in fixed]
         in_axes = [kept.index(a) for a in tgt_axes]
         contract = list(range(k, 2 * k))
-        for bidx in blocks:
-            blk = view[bidx]
-            res = np.tensordot(mt, blk, axes=(contract, in_axes))
-            blk[...] = np.moveaxis(res, list(range(k)), in_axes)
+
+        def work(start: int, stop: int) -> None:
+            for bidx in blocks[start:stop]:
+                blk = view[bidx]
+                res = np.tensordot(mt, blk, axes=(contract, in_axes))
+                blk[...] = np.moveaxis(res, list(range(k)), in_axes)
+
+        self._split(s.size, len(blocks), work)
         return s
 
     # ------------------------------------------------------------ permutations
@@ -539,15 +675,19 @@ class NumpyKernel:
 
         def run(k: NumpyKernel, s: State) -> State:
             t = s.reshape(full)
-            tmp = k._buf(bsize).reshape(bshape)
-            for cyc in cycles:
-                views = [t[ix] for ix in cyc]
-                head, last = views[0], views[-1]
-                for bidx in blocks:
-                    tmp[...] = head[bidx]
-                    for a, b in itertools.pairwise(views):
-                        a[bidx] = b[bidx]
-                    last[bidx] = tmp
+            cycle_views = [[t[ix] for ix in cyc] for cyc in cycles]
+
+            def work(start: int, stop: int) -> None:
+                tmp = k._buf(bsize).reshape(bshape)
+                for views in cycle_views:  # cycles and blocks touch disjoint amplitudes
+                    head, last = views[0], views[-1]
+                    for bidx in blocks[start:stop]:
+                        tmp[...] = head[bidx]
+                        for a, b in itertools.pairwise(views):
+                            a[bidx] = b[bidx]
+                        last[bidx] = tmp
+
+            k._split(s.size, len(blocks), work)
             return s
 
         return run, 0
@@ -580,13 +720,16 @@ class NumpyKernel:
             idx.flags.writeable = False
 
             def gather(k: NumpyKernel, s: State) -> State:
-                buf = k._buf(size)
-                for start in range(0, s.size, size):
-                    blk = s[start : start + size]
-                    # every index is in range by construction; "clip" skips the bounds
-                    # check that makes the default mode about 1.5x slower
-                    np.take(blk, idx, out=buf, mode="clip")
-                    blk[...] = buf
+                def work(first: int, stop: int) -> None:
+                    buf = k._buf(size)
+                    for start in range(first * size, stop * size, size):
+                        blk = s[start : start + size]
+                        # every index is in range by construction; "clip" skips the bounds
+                        # check that makes the default mode about 1.5x slower
+                        np.take(blk, idx, out=buf, mode="clip")
+                        blk[...] = buf
+
+                k._split(s.size, s.size // size, work)
                 return s
 
             return gather, idx.nbytes
@@ -594,18 +737,23 @@ class NumpyKernel:
         inner = 1 << lo
         cols = min(inner, self.chunk)
 
+        per_row = inner // cols
+
         def move(k: NumpyKernel, s: State) -> State:
             v = s.reshape(-1, dim, inner)
-            tmp = k._buf(cols)
-            for h in range(v.shape[0]):
-                vh = v[h]
-                for c in range(0, inner, cols):
-                    blk = vh[:, c : c + cols]
+
+            def work(start: int, stop: int) -> None:
+                tmp = k._buf(cols)
+                for i in range(start, stop):
+                    h, c = divmod(i, per_row)
+                    blk = v[h][:, c * cols : (c + 1) * cols]
                     for cyc in cycles:
                         tmp[...] = blk[cyc[0]]
                         for a, b in itertools.pairwise(cyc):
                             blk[a] = blk[b]
                         blk[cyc[-1]] = tmp
+
+            k._split(s.size, v.shape[0] * per_row, work)
             return s
 
         return move, 0
