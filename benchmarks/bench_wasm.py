@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "QTCORE_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
