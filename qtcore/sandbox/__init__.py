@@ -22,7 +22,10 @@ from qtcore.sandbox._experiments import (
     wrap_phase,
 )
 from qtcore.sandbox._worldlines import (
+    Flight,
+    Ground,
     Inertial,
+    Moving,
     Orbit,
     ProperTimes,
     Static,
@@ -34,7 +37,10 @@ from qtcore.sandbox._worldlines import (
 
 __all__ = [
     "ClockExperiment",
+    "Flight",
+    "Ground",
     "Inertial",
+    "Moving",
     "Orbit",
     "ProperTimes",
     "Static",

@@ -2,7 +2,13 @@ r"""Worldlines of clocks and the accurate proper-time difference between two of 
 
 A worldline is where a clock is and how it moves. Two worldlines live in one spacetime:
 either flat (:class:`Inertial`, :class:`Trajectory`) or the Schwarzschild field of one
-body (:class:`Static`, :class:`Orbit`). :func:`compare` returns the two proper times
+body (:class:`Static`, :class:`Orbit`, :class:`Moving` -- any height and speed --,
+:class:`Ground` -- a spot on the rotating body, at rest or moving over it -- and
+:class:`Flight` -- piecewise legs and stops, as Hafele and Keating flew). Any two clocks
+around the same body can be compared. A :class:`Ground` reference at rest on the ground
+against a :class:`Ground` or :class:`Flight` clock is computed with the body's J2 (so sea
+level is the geoid, as :func:`~qtcore.relativity.flight_offsets` does); every other pair
+with the exact Schwarzschild rates of :func:`~qtcore.relativity.clock_comparison`. :func:`compare` returns the two proper times
 and, computed *directly* from the relativity module's cancellation-free difference
 formulas (never by subtracting two large proper times), their difference
 :math:`\Delta\tau = \tau_a - \tau_b` and the fractional rate difference
@@ -10,7 +16,8 @@ formulas (never by subtracting two large proper times), their difference
 
 The duration is the proper time of the *reference* clock ``b`` (for an inertial
 reference at rest, the lab's coordinate time). A :class:`Trajectory` fixes its own
-coordinate duration, so no duration is given when one is involved.
+coordinate duration and a :class:`Flight` its reference duration (the sum of its
+segments), so no duration is given when one is involved.
 """
 
 from __future__ import annotations
@@ -26,17 +33,26 @@ from qtcore.relativity import (
     Accelerate,
     Body,
     Coast,
+    FlightSegment,
+    circular_orbit_speed,
     circular_orbit_time_dilation_factor,
+    clock_comparison,
+    clock_rate,
     dilated_duration,
+    flight_offsets,
     gps_clock_offsets,
     gravitational_redshift,
     proper_time_along,
+    surface_clock,
     time_dilation_difference,
 )
 from qtcore.relativity._validate import check_duration, check_finite, check_speed
 
 __all__ = [
+    "Flight",
+    "Ground",
     "Inertial",
+    "Moving",
     "Orbit",
     "ProperTimes",
     "Static",
@@ -129,7 +145,112 @@ class Orbit:
         return f"circular orbit {self.altitude:.9g} m above {self.body.name}"
 
 
-Worldline = Inertial | Trajectory | Static | Orbit
+@dataclass(frozen=True, slots=True)
+class Moving:
+    """A clock ``height`` (m) above ``body``'s mean radius moving at ``speed`` (m/s).
+
+    The speed is through the body's non-rotating frame, in any direction (see
+    :func:`~qtcore.relativity.clock_rate`); ``Moving(h, 0)`` ticks like ``Static(h)``.
+    """
+
+    height: float = 0.0
+    speed: float = 0.0
+    body: Body = field(default=EARTH)
+
+    def __post_init__(self) -> None:
+        check_finite("Moving.height", self.height)
+        clock_rate(self.body, self.radius, self.speed)  # domain check
+
+    @property
+    def radius(self) -> float:
+        """Distance from the body's centre in m."""
+        return self.body.radius + self.height
+
+    def describe(self) -> str:
+        """Short text for tables and frames."""
+        return f"moving at {self.speed:.9g} m/s, {self.height:.9g} m above {self.body.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Ground:
+    """A clock at a latitude on the rotating ``body``, at ``height`` above its ellipsoid.
+
+    ``ground_speed_east`` / ``ground_speed_north`` (m/s) move it over the ground (a car, an
+    aircraft holding a course); 0 keeps it at rest on the ground, co-rotating.
+    """
+
+    latitude_deg: float
+    height: float = 0.0
+    ground_speed_east: float = 0.0
+    ground_speed_north: float = 0.0
+    body: Body = field(default=EARTH)
+
+    def __post_init__(self) -> None:
+        surface_clock(  # domain check
+            self.body,
+            self.latitude_deg,
+            self.height,
+            self.ground_speed_east,
+            self.ground_speed_north,
+        )
+
+    def place(self) -> tuple[float, float]:
+        """(radius, speed through the non-rotating frame)."""
+        s = surface_clock(
+            self.body,
+            self.latitude_deg,
+            self.height,
+            self.ground_speed_east,
+            self.ground_speed_north,
+        )
+        return s.radius, s.speed
+
+    @property
+    def at_rest(self) -> bool:
+        """True when the clock does not move over the ground."""
+        return self.ground_speed_east == 0.0 and self.ground_speed_north == 0.0
+
+    def describe(self) -> str:
+        """Short text for tables and frames."""
+        where = f"{self.latitude_deg:g} deg latitude, {self.height:.9g} m up on {self.body.name}"
+        if self.at_rest:
+            return f"on the ground at {where}"
+        return (
+            f"moving {self.ground_speed_east:.9g} m/s east, {self.ground_speed_north:.9g} m/s "
+            f"north over the ground at {where}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Flight:
+    """A clock carried along flight legs and ground stops over the rotating ``body``.
+
+    Its duration is the sum of the segments' durations (proper time of the reference).
+    """
+
+    segments: tuple[FlightSegment, ...]
+    body: Body = field(default=EARTH)
+
+    def __post_init__(self) -> None:
+        if not self.segments:
+            raise RelativityDomainError("a Flight needs at least one segment, got none")
+        for i, seg in enumerate(self.segments):
+            if not isinstance(seg, FlightSegment):
+                raise RelativityDomainError(
+                    f"Flight segment {i} must be a FlightSegment, got {seg!r}"
+                )
+
+    @property
+    def duration(self) -> float:
+        """Total duration in s."""
+        return math.fsum(s.duration for s in self.segments)
+
+    def describe(self) -> str:
+        """Short text for tables and frames."""
+        return f"flight of {len(self.segments)} segment(s), {self.duration / 3600:.6g} h"
+
+
+Worldline = Inertial | Trajectory | Static | Orbit | Moving | Ground | Flight
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,17 +325,18 @@ def compare(a: Worldline, b: Worldline, duration: float | None = None) -> Proper
         a: the clock under test.
         b: the reference clock.
         duration: proper time of ``b`` in s (>= 0). Must be omitted when either worldline
-            is a :class:`Trajectory` (which fixes the coordinate duration).
+            is a :class:`Trajectory` or a :class:`Flight` (which fix the duration).
 
     Returns:
         a :class:`ProperTimes`.
 
     Raises:
-        RelativityDomainError: mixed flat/curved worldlines, different bodies, two
-            trajectories of different coordinate duration, or a missing/extra duration.
+        RelativityDomainError: a flat worldline with one around a body, different bodies,
+            two trajectories of different coordinate duration, two flights, or a
+            missing/extra duration.
     """
     flat = (Inertial, Trajectory)
-    curved = (Static, Orbit)
+    curved = (Static, Orbit, Moving, Ground, Flight)
     if isinstance(a, flat) and isinstance(b, flat):
         trajs = [w for w in (a, b) if isinstance(w, Trajectory)]
         if trajs:
@@ -244,16 +366,94 @@ def compare(a: Worldline, b: Worldline, duration: float | None = None) -> Proper
         frac = delta / tau_b if tau_b > 0 else 0.0
         return ProperTimes(t - lag_a, tau_b, delta, frac, "time_lag")
     if isinstance(a, curved) and isinstance(b, curved):
+        if a.body != b.body:
+            raise RelativityDomainError(
+                f"clocks around different bodies ({a.body.name}, {b.body.name}) cannot be "
+                "compared by the sandbox; put both around the same body"
+            )
+        if isinstance(a, Flight) or isinstance(b, Flight):
+            return _compare_flight(a, b, duration)
         if duration is None:
             raise RelativityDomainError("duration (proper time of clock b, s) is required")
         tau_b = check_duration("duration", duration)
-        frac, method = _gravity_fraction(a, b)
+        if isinstance(a, Static | Orbit) and isinstance(b, Static | Orbit):
+            frac, method = _gravity_fraction(a, b)
+        elif isinstance(a, Ground) and isinstance(b, Ground) and b.at_rest:
+            seg = FlightSegment(
+                tau_b, a.latitude_deg, a.height, a.ground_speed_east, a.ground_speed_north
+            )
+            res = flight_offsets(
+                [seg],
+                body=b.body,
+                reference_latitude_deg=b.latitude_deg,
+                reference_height=b.height,
+            )
+            frac, method = res.segments[0].fractional, "flight_offsets"
+        else:
+            (ra, va), (rb, vb) = _place(a), _place(b)
+            cmp = clock_comparison(a.body, ra, va, rb, vb, proper_duration=1.0)
+            frac, method = cmp.fractional, "clock_comparison"
         delta = tau_b * frac
         return ProperTimes(tau_b + delta, tau_b, delta, frac, method)
     raise RelativityDomainError(
         f"cannot compare {a.describe()} with {b.describe()}: both clocks must be in flat "
-        "spacetime (Inertial, Trajectory) or around the same body (Static, Orbit)"
+        "spacetime (Inertial, Trajectory) or around the same body (Static, Orbit, Moving, "
+        "Ground, Flight); a clock in flat spacetime has no place in a body's field"
     )
+
+
+def _place(w: Static | Orbit | Moving | Ground) -> tuple[float, float]:
+    """(radius, speed through the body's non-rotating frame) of a single-place clock."""
+    if isinstance(w, Ground):
+        return w.place()
+    if isinstance(w, Orbit):
+        return w.radius, circular_orbit_speed(w.body, w.radius)
+    if isinstance(w, Moving):
+        return w.radius, w.speed
+    return w.radius, 0.0
+
+
+def _compare_flight(
+    a: Static | Orbit | Moving | Ground | Flight,
+    b: Static | Orbit | Moving | Ground | Flight,
+    duration: float | None,
+) -> ProperTimes:
+    """A :class:`Flight` against a clock in one place (or the other way round)."""
+    if duration is not None:
+        raise RelativityDomainError(
+            "a Flight fixes the experiment's duration (the sum of its segments); do not give "
+            f"a duration (got {duration!r} s)"
+        )
+    if isinstance(a, Flight) and isinstance(b, Flight):
+        raise RelativityDomainError("two Flights: compare each with the same Ground clock instead")
+    if isinstance(b, Flight):
+        flipped = _compare_flight(b, a, None)
+        # a's offset against b is minus b's against a; tau_a is the reference duration
+        tau_b = flipped.tau_a
+        delta = -flipped.delta_tau
+        return ProperTimes(tau_b + delta, tau_b, delta, delta / tau_b, flipped.method)
+    assert isinstance(a, Flight) and not isinstance(b, Flight)
+    t = a.duration
+    if isinstance(b, Ground) and b.at_rest:
+        res = flight_offsets(
+            a.segments,
+            body=b.body,
+            reference_latitude_deg=b.latitude_deg,
+            reference_height=b.height,
+        )
+        delta, method = res.net, "flight_offsets"
+    else:
+        rb, vb = _place(b)
+        parts = []
+        for seg in a.segments:
+            s = surface_clock(
+                a.body, seg.latitude_deg, seg.height, seg.ground_speed_east, seg.ground_speed_north
+            )
+            cmp = clock_comparison(a.body, s.radius, s.speed, rb, vb, proper_duration=seg.duration)
+            parts.append(cmp.offset)
+        delta, method = math.fsum(parts), "clock_comparison"
+    frac = delta / t if t > 0 else 0.0
+    return ProperTimes(t + delta, t, delta, frac, method)
 
 
 def segments_from_specs(specs: Sequence[dict[str, Any]]) -> tuple[Coast | Accelerate, ...]:

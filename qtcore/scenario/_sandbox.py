@@ -6,9 +6,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from qtcore.errors import RelativityDomainError, ScenarioError
+from qtcore.relativity import HAFELE_KEATING_EAST, HAFELE_KEATING_WEST
 from qtcore.sandbox import (
     ClockExperiment,
+    Flight,
+    Ground,
     Inertial,
+    Moving,
     Orbit,
     Static,
     Trajectory,
@@ -18,16 +22,22 @@ from qtcore.sandbox import (
     ramsey_comparison,
 )
 from qtcore.scenario._calculators import _segments
+from qtcore.scenario._clock_calculators import _flight_segments
 from qtcore.scenario._fields import FieldReader
 
 __all__ = ["EXPERIMENTS", "WORLDLINES", "build_experiment", "build_worldline"]
 
 EXPERIMENTS = ("entangled", "interferometer", "ramsey")
-WORLDLINES = ("inertial", "orbit", "static", "trajectory")
+WORLDLINES = ("flight", "ground", "inertial", "moving", "orbit", "static", "trajectory")
+TRIPS = {"hafele_keating_east": HAFELE_KEATING_EAST, "hafele_keating_west": HAFELE_KEATING_WEST}
 
 
 def build_worldline(source: str, spec: Any, path: str) -> Worldline:
-    """A worldline from ``{kind = "static"|"orbit"|"inertial"|"trajectory", ...}``."""
+    """A worldline from ``{kind = "static"|"orbit"|"moving"|"ground"|"flight"|..., ...}``.
+
+    ``flight`` takes ``segments`` (as the ``flight`` calculator) or ``trip`` (one of
+    :data:`TRIPS`).
+    """
     r = FieldReader(source, spec, path)
     kind = r.string("kind", required=True, choices=WORLDLINES)
     try:
@@ -37,6 +47,33 @@ def build_worldline(source: str, spec: Any, path: str) -> Worldline:
             alt = r.quantity("altitude", "length", required=True)
             assert alt is not None
             w = Orbit(alt, r.body())
+        elif kind == "moving":
+            w = Moving(
+                r.quantity("height", "length") or 0.0,
+                r.quantity("speed", "velocity") or 0.0,
+                r.body(),
+            )
+        elif kind == "ground":
+            lat = r.number("latitude_deg", required=True)
+            assert lat is not None
+            w = Ground(
+                lat,
+                r.quantity("height", "length") or 0.0,
+                r.quantity("ground_speed_east", "velocity") or 0.0,
+                r.quantity("ground_speed_north", "velocity") or 0.0,
+                r.body(),
+            )
+        elif kind == "flight":
+            if r.has("trip") == r.has("segments"):
+                raise r.error("trip", "give exactly one of trip or segments")
+            if r.has("trip"):
+                trip = r.string("trip", choices=TRIPS)
+                assert trip is not None
+                r.used.add("segments")
+                w = Flight(TRIPS[trip], r.body())
+            else:
+                r.used.add("trip")
+                w = Flight(_flight_segments(r), r.body())
         elif kind == "inertial":
             w = Inertial(r.quantity("speed", "velocity") or 0.0)
         else:
