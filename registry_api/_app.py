@@ -28,9 +28,10 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from registry_api._db import Database, apply_migrations
+from registry_api._edge import DEFAULT_SITE_CSP, CountedPrometheusMiddleware, wrap_edge
 from registry_api._errors import validation_error_handler
 from registry_api._live import LiveRegistry, LiveSupervisor
-from registry_api._logging import access_log_middleware, configure_logging
+from registry_api._logging import configure_logging
 from registry_api._login import HashLimiter, LoginThrottle
 from registry_api._ops import VERSION, health, ready, service_info
 from registry_api._runs import RunController, provide_db
@@ -48,10 +49,19 @@ _errors = logging.getLogger("registry_api.errors")
 
 
 def _data_error(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
-    """Postgres rejected a value (e.g. ``\\u0000`` in text): the client's fault, 400."""
-    msg = str(exc).splitlines()[0][:200]
+    """Postgres rejected a value (e.g. ``\\u0000`` in text): the client's fault, 400.
+
+    The reply names the SQLSTATE class only; the database's own message (which can quote
+    internals such as column types or encodings) goes to the log, not to the client.
+    """
+    code = getattr(exc, "sqlstate", None) or "22000"
+    _log.info("value rejected by the database", extra={"sqlstate": code, "error": str(exc)})
     return Response(
-        {"status_code": 400, "detail": f"value rejected by the database: {msg}"},
+        {
+            "status_code": 400,
+            "detail": f"a value was rejected by the database ({code}):"
+            " text must not contain NUL characters, numbers must fit their fields",
+        },
         status_code=400,
         media_type=MediaType.JSON,
     )
@@ -184,7 +194,9 @@ class RegistryCore(InitPluginProtocol):
             prefix="qt_http",
             group_path=True,
             exclude=[r"^/metrics"],
+            middleware_class=CountedPrometheusMiddleware,
         )
+        self.prometheus = prometheus
         app_config.route_handlers.extend([
             AuthController, UserController, AuditController, RunController,
             SessionController, present, watch, health, ready, service_info, PrometheusController,
@@ -200,7 +212,6 @@ class RegistryCore(InitPluginProtocol):
                 )
             )
         app_config.dependencies["db"] = Provide(provide_db, sync_to_thread=False)
-        app_config.middleware.insert(0, access_log_middleware)
         app_config.middleware.append(prometheus.middleware)
         app_config.exception_handlers.update(_HANDLERS)
         app_config.lifespan.append(_lifespan)
@@ -245,7 +256,8 @@ def create_app(
     """
     configure_logging(os.environ.get("QT_LOG_LEVEL", "INFO"))
     settings = settings or get_settings()
-    plugins: list[Any] = [RegistryCore(settings, site_dir)]
+    core = RegistryCore(settings, site_dir)
+    plugins: list[Any] = [core]
     middleware: list[Any] = []
     if os.environ.get("QT_OTEL") == "1" or tracer_provider is not None:
         from registry_api._tracing import make_otel_plugin, route_span_middleware
@@ -253,6 +265,15 @@ def create_app(
         plugins.append(make_otel_plugin(tracer_provider))
         middleware.append(route_span_middleware)
     # Passed here, not in on_app_init: Litestar 2.25 reads this argument, not the plugin's config.
-    return Litestar(
+    app = Litestar(
         plugins=plugins, middleware=middleware, request_max_body_size=settings.max_body_bytes
     )
+    # Outside routing: headers, metrics and access log also for 404s and the auth middleware's
+    # 401s (registry_api._edge).
+    app.asgi_handler = wrap_edge(
+        app.asgi_handler,
+        core.prometheus,
+        site=site_dir is not None,
+        site_csp=settings.site_csp or DEFAULT_SITE_CSP,
+    )
+    return app

@@ -124,6 +124,7 @@ class Settings:
         login_max_backoff_seconds: Longest per-account back-off interval.
         password_hash_concurrency: Argon2 computations at once (per instance).
         password_hash_queue: Sign-ins that may wait for a hashing slot; more get 503.
+        site_csp: Content-Security-Policy of the built site's pages (empty: the default).
         max_header_bytes: Largest request head (request line + headers) ``serve`` accepts.
         trusted_proxies: Addresses/networks whose ``X-Forwarded-For`` is believed (``serve``);
             empty: the peer address is the client, whatever the headers say.
@@ -154,6 +155,7 @@ class Settings:
     login_max_backoff_seconds: int = 60
     password_hash_concurrency: int = 1
     password_hash_queue: int = 16
+    site_csp: str = ""
     max_header_bytes: int = 64 * 1024
     trusted_proxies: tuple[str, ...] = ()
     data_dir: Path = field(default_factory=lambda: Path("var"))
@@ -209,6 +211,7 @@ class Settings:
             login_max_backoff_seconds=_int_env("LOGIN_MAX_BACKOFF_SECONDS", 60),
             password_hash_concurrency=_int_env("PASSWORD_HASH_CONCURRENCY", 1),
             password_hash_queue=_int_env("PASSWORD_HASH_QUEUE", 16, minimum=0),
+            site_csp=os.environ.get("SITE_CSP", ""),
             max_header_bytes=_int_env("MAX_HEADER_BYTES", 64 * 1024, minimum=4096),
             trusted_proxies=_proxies(os.environ.get("TRUSTED_PROXIES", "")),
             data_dir=data_dir,
