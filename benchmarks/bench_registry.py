@@ -13,12 +13,15 @@ Measures, against real uvicorn instances on this machine:
    publish. Reports instance 0's peak RSS above idle and the normal load's p99 with and
    without the abuse (the abusers run in a child process, so they do not slow the client
    that measures).
+4. login flood: 8 guessers (a child process) spray wrong passwords at random accounts, so
+   every guess costs a full Argon2 check, while one client sends ``GET /api/v1/runs`` at
+   20/s to the same instance; reports that client's p50/p99 with and without the flood.
 
 Uses ``DATABASE_URL``/``REDIS_URL`` when set, otherwise the local Postgres (127.0.0.1:5432,
 a throwaway ``qt_bench_<random>`` database, dropped afterwards) and Redis (a unique key
 prefix, deleted afterwards). ``--small`` runs a CI-sized version in a few seconds.
 
-    python benchmarks/bench_registry.py [--small] [--instances 2] [--only abuse]
+    python benchmarks/bench_registry.py [--small] [--instances 2] [--only abuse|login]
 """
 
 from __future__ import annotations
@@ -371,6 +374,83 @@ async def bench_abuse(
     }  # fmt: skip
 
 
+async def _guessers(base: str, guessers: int, seconds: float) -> None:
+    """Child process: ``guessers`` loops of wrong passwords for random accounts (spraying, so
+    every guess costs a full Argon2 check); prints a JSON summary."""
+    statuses: dict[int, int] = {}
+    deadline = time.monotonic() + seconds
+
+    async def guess(c: httpx.AsyncClient) -> None:
+        while time.monotonic() < deadline:
+            body = {"username": f"victim{secrets.token_hex(4)}", "password": "hunter22"}
+            try:
+                r = await c.post("/api/v1/token", json=body)
+                statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
+                if r.status_code in (429, 503):  # told to wait: do, as a client would
+                    await asyncio.sleep(float(r.headers.get("retry-after", "1")))
+            except httpx.HTTPError:
+                statuses[0] = statuses.get(0, 0) + 1
+
+    t0 = time.monotonic()
+    async with httpx.AsyncClient(base_url=base, timeout=60) as c:
+        await asyncio.gather(*(guess(c) for _ in range(guessers)))
+    elapsed = time.monotonic() - t0
+    print(json.dumps({"statuses": statuses, "seconds": elapsed}), flush=True)
+
+
+async def _normal_requests(base: str, token: str, rate: float, seconds: float) -> dict[str, Any]:
+    """``GET /api/v1/runs?limit=5`` (auth, a DB read) at ``rate``/s: latency percentiles."""
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=base, timeout=30) as c:
+        await c.get("/api/v1/runs?limit=5", headers=headers)  # warm the connection
+        start = time.monotonic()
+        for i in range(int(rate * seconds)):
+            await asyncio.sleep(max(0.0, start + i / rate - time.monotonic()))
+            t0 = time.perf_counter()
+            r = await c.get("/api/v1/runs?limit=5", headers=headers)
+            latencies.append((time.perf_counter() - t0) * 1000)
+            statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
+    return {"p50_ms": _pct(latencies, 50), "p99_ms": _pct(latencies, 99),
+            "requests": len(latencies), "statuses": statuses}  # fmt: skip
+
+
+async def bench_login(
+    server: UvicornServer, token: str, guessers: int, rate: float, seconds: float
+) -> dict[str, Any]:
+    """Normal requests' latency without, then with, ``guessers`` password guessers."""
+    pid = server.proc.pid
+    quiet = await _normal_requests(server.base, token, rate, seconds)
+    cpu0 = _cpu_seconds(pid)
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--login-child", server.base, str(guessers),
+        str(seconds + 2), stdout=asyncio.subprocess.PIPE, cwd=ROOT,
+    )  # fmt: skip
+    try:
+        await asyncio.sleep(1.0)  # let the flood build up
+        flood = await _normal_requests(server.base, token, rate, seconds)
+        cpu = _cpu_seconds(pid) - cpu0
+    finally:
+        out, _ = await asyncio.wait_for(child.communicate(), 120)
+    stats = json.loads(out.decode().strip().splitlines()[-1])
+    return {"quiet": quiet, "flood": flood, "cpu": cpu, **stats}
+
+
+def _login_row(lg: dict[str, Any], a: argparse.Namespace) -> tuple[str, bool]:
+    q, f = lg["quiet"], lg["flood"]
+    tried = sum(n for code, n in lg["statuses"].items() if code in ("401", 401))
+    row = (
+        f"| login flood | {a.login_guessers} guessers spraying wrong passwords "
+        f"({tried} checked = {tried / lg['seconds']:.1f}/s, statuses {lg['statuses']}) + "
+        f"GET /api/v1/runs at {a.login_rate:g}/s on one instance | {f['requests']} normal "
+        f"requests (statuses {f['statuses']}); server CPU {lg['cpu']:.1f} s in the flood | "
+        f"{f['p50_ms']:.1f} ms | **{f['p99_ms']:.1f} ms** (quiet {q['p99_ms']:.1f} ms) "
+        f"| normal p99 <= 50 ms |"
+    )
+    return row, set(f["statuses"]) == {200}
+
+
 def _abuse_rows(ab: dict[str, Any], a: argparse.Namespace) -> tuple[list[str], bool]:
     qf, qp = ab["quiet"]
     lf, lp = ab["loaded"]
@@ -433,7 +513,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--publishes", type=int, default=None)
     parser.add_argument("--viewers", type=int, default=None)
     parser.add_argument("--fps", type=float, default=30.0)
-    parser.add_argument("--only", choices=["publish", "fanout", "abuse"], default=None)
+    parser.add_argument("--only", choices=["publish", "fanout", "abuse", "login"], default=None)
     parser.add_argument("--pool", type=int, default=10, help="DB_POOL_MAX per instance")
     parser.add_argument("--seconds", type=float, default=None)
     abuse = parser.add_argument_group("abuse run")
@@ -445,6 +525,10 @@ def _arguments() -> argparse.Namespace:
     abuse.add_argument("--abuse-viewers", type=int, default=None, help="normal viewers meanwhile")
     abuse.add_argument("--abuse-clients", type=int, default=None, help="publishers meanwhile")
     parser.add_argument("--abuse-child", nargs=5, help=argparse.SUPPRESS)
+    login = parser.add_argument_group("login flood")
+    login.add_argument("--login-guessers", type=int, default=8, help="parallel guessers")
+    login.add_argument("--login-rate", type=float, default=20.0, help="normal requests/s")
+    parser.add_argument("--login-child", nargs=3, help=argparse.SUPPRESS)
     a = parser.parse_args()
     a.clients = a.clients or (10 if a.small else 50)
     a.publishes = a.publishes or (300 if a.small else 5000)
@@ -485,6 +569,10 @@ def main() -> int:
         url, slow, stalled, rate, seconds = args.abuse_child
         asyncio.run(_abusers(url, int(slow), int(stalled), float(rate), float(seconds)))
         return 0
+    if args.login_child:
+        base, guessers, secs = args.login_child
+        asyncio.run(_guessers(base, int(guessers), float(secs)))
+        return 0
     clients, publishes, viewers, seconds = args.clients, args.publishes, args.viewers, args.seconds
 
     admin_dsn = os.environ.get("BENCH_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -503,7 +591,7 @@ def main() -> int:
         "MAX_OPEN_SESSIONS": "100",
     }
     servers: list[UvicornServer] = []
-    pub = fan = ab = None
+    pub = fan = ab = lg = None
     try:
         token = make_jwt_auth(secret, 3600).create_token(
             str(uid), token_issuer=ISSUER, token_audience=ISSUER
@@ -518,6 +606,12 @@ def main() -> int:
             srv.stop()
         if args.only in (None, "abuse"):
             ab = _abuse(args, env, token)
+        if args.only in (None, "login"):
+            servers = [UvicornServer(env)]
+            lg = asyncio.run(
+                bench_login(servers[0], token, args.login_guessers, args.login_rate, seconds)
+            )
+            servers[0].stop()
     finally:
         for srv in servers:
             srv.stop()
@@ -554,6 +648,10 @@ def main() -> int:
         rows, ab_ok = _abuse_rows(ab, args)
         ok = ok and ab_ok
         print("\n".join(rows))
+    if lg is not None:
+        row, lg_ok = _login_row(lg, args)
+        ok = ok and lg_ok
+        print(row)
     return 0 if ok else 1
 
 
