@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
+import httpx
 import pytest
 import pytest_asyncio
 from litestar import Litestar
@@ -21,7 +22,7 @@ from registry_api import Settings, create_app
 from registry_api._login import HashLimiter, SignInBusyError
 from registry_api._security import hash_password
 
-from ._support import eventually
+from ._support import eventually, start_in_process
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -41,6 +42,19 @@ async def login_client(replace_settings: Any) -> AsyncIterator[AsyncTestClient[L
     """Default sign-in limits, fresh counters."""
     async with _own_app(replace_settings) as c:
         yield c
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def live_login(replace_settings: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """A real server (the in-process client runs requests one after the other), own prefix."""
+    settings = replace_settings(redis_prefix=f"qt_test_{secrets.token_hex(6)}:")
+    server, task, port = await start_in_process(create_app(settings))
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as c:
+            yield c
+    finally:
+        server.should_exit = True
+        await task
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -64,32 +78,32 @@ async def _new_user(settings: Settings) -> str:
     return name
 
 
-async def _login(c: AsyncTestClient[Litestar], user: str, password: str) -> Any:
+async def _login(c: Any, user: str, password: str) -> Any:
     return await c.post("/api/v1/token", json={"username": user, "password": password})
 
 
 async def test_account_backs_off_after_five_failures(
-    login_client: AsyncTestClient[Litestar], settings: Settings
+    live_login: httpx.AsyncClient, settings: Settings
 ) -> None:
     user = await _new_user(settings)
     for _ in range(5):
-        assert (await _login(login_client, user, "wrong guess")).status_code == 401
+        assert (await _login(live_login, user, "wrong guess")).status_code == 401
     # in back-off, parallel guesses get one check per interval between them: one claims the
     # slot (and is checked: 401), the others wait without costing a hash (429)
-    burst = await asyncio.gather(*(_login(login_client, user, "wrong") for _ in range(4)))
+    burst = await asyncio.gather(*(_login(live_login, user, "wrong") for _ in range(4)))
     assert sorted(r.status_code for r in burst) == [401, 429, 429, 429], [r.text for r in burst]
     limited = next(r for r in burst if r.status_code == 429)
     assert "account" in limited.json()["detail"]
     assert int(limited.headers["retry-after"]) >= 1
     # once the interval has passed, the right password gets through and resets the count
     ok = await eventually(
-        lambda: _status_is(login_client, user, GOOD, 200), timeout=30, interval=0.25
+        lambda: _status_is(live_login, user, GOOD, 200), timeout=30, interval=0.25
     )
     assert ok
-    assert (await _login(login_client, user, "wrong guess")).status_code == 401
+    assert (await _login(live_login, user, "wrong guess")).status_code == 401
 
 
-async def _status_is(c: AsyncTestClient[Litestar], user: str, pw: str, code: int) -> bool:
+async def _status_is(c: Any, user: str, pw: str, code: int) -> bool:
     return bool((await _login(c, user, pw)).status_code == code)
 
 
