@@ -22,6 +22,7 @@ lambdas or closures, to a process pool.
 
 from __future__ import annotations
 
+import pickle
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -179,13 +180,30 @@ def run_ordered(
                 if done:
                     break
             del inflight[i]
-            result = future.result()
+            result = _result(future, fn)
             if on_result is not None and on_result(i, result):
                 return False
         return False
     finally:
         for f in inflight.values():
             f.cancel()
+
+
+def _result(future: cf.Future[R], fn: Callable[..., Any]) -> R:
+    """``future.result()``, with a failure to send the task to a worker said plainly."""
+    try:
+        return future.result()
+    except (AttributeError, TypeError, pickle.PicklingError) as e:
+        text = str(e)
+        if isinstance(e, pickle.PicklingError) or text.startswith(
+            ("Can't pickle", "cannot pickle", "Can't get local object")
+        ):
+            raise TypeError(
+                f"the task {fn!r} could not be sent to the executor's workers ({text}); "
+                "a process pool needs a module-level function or an instance of a "
+                "module-level class, not a lambda or a nested function"
+            ) from e
+        raise
 
 
 @dataclass

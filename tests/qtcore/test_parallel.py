@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import math
+import operator
 import pickle
 import sys
 import threading
@@ -241,6 +242,16 @@ def test_failing_point_raises_in_sweep_order(pool: ProcessPoolExecutor) -> None:
                 on_row=lambda r: rows.append(r.index),
             )
         assert rows == [0, 1, 2]
+
+
+@needs_processes
+def test_a_lambda_on_a_process_pool_is_a_clear_error(pool: ProcessPoolExecutor) -> None:
+    with pytest.raises(TypeError, match="needs a module-level function") as info:
+        run_sweep(lambda p, s: {"y": p["x"]}, AXES, seed=1, executor=pool)
+    assert "<lambda>" in str(info.value)
+    # an AttributeError raised by the task itself is not mistaken for one
+    with pytest.raises(AttributeError, match="no_such_attribute"):
+        run_ordered(operator.attrgetter("no_such_attribute"), ["text"], executor=pool)
 
 
 @needs_processes
