@@ -4,11 +4,13 @@
 its :class:`Published` to a response. Publishing is idempotent by content hash and atomic
 with respect to a concurrent delete of the same content:
 
-* a new run and its audit row are inserted by one statement (both or neither);
-* when the content exists, the existing row is read ``FOR SHARE``, so a delete that is in
-  flight either finished first (the row is gone and the insert is retried, making a new run)
-  or waits until this transaction commits. A 200 "published before" therefore names a run
-  that existed when the reply was committed, and a reply is never sent for nothing.
+* a new run and its audit row are inserted by one statement (both or neither), so the common
+  case costs two round trips (the history read and the insert) and no transaction;
+* when the content exists, the existing row is read ``FOR SHARE``: a delete in flight holds
+  the row lock, so the read waits for it and then finds the row gone (the insert is retried,
+  making a new run) — it never answers with a run that a committed delete removed. A 200
+  "published before" therefore names a run that existed when it was read, and a reply is
+  never sent for nothing.
 """
 
 from __future__ import annotations
@@ -84,7 +86,7 @@ async def publish_run(
         The new run, or the run published before with the same content.
     """
     audit_detail = {"scenarioName": data.scenario_name, "contentHash": digest}
-    async with db.transaction() as conn:
+    async with db.connection() as conn:  # each statement is its own transaction
         # Baselines are per owner: another account's runs under the same name cannot move
         # this account's flags (issue 13, item 14).
         rows = await conn.fetch(
