@@ -5,9 +5,18 @@
 >>> print(qasm.dumps(circuit, version=3))  # doctest: +SKIP
 
 ``loads`` reads OpenQASM 2.0 (``qelib1.inc``, registers, custom gates, measure, reset,
-barrier, ``if``) and the common subset of OpenQASM 3 (``stdgates.inc``, ``qubit[n]``,
-``bit[n]``, ``c[i] = measure q[i]``, gate definitions, the modifiers ``inv``, ``ctrl``,
-``negctrl`` and integer ``pow``, simple ``if``/``else``, ``input float`` parameters).
+barrier, ``if``) and the dynamic-circuit subset of OpenQASM 3 (``stdgates.inc``,
+``qubit[n]``, ``bit[n]``, ``c[i] = measure q[i]``, gate definitions, the modifiers ``inv``,
+``ctrl``, ``negctrl`` and integer ``pow``, ``input float`` parameters, and classical control
+flow: ``bit``/``int``/``uint``/``bool``/``float``/``angle`` variables with assignment and
+arithmetic, ``const``, ``let`` aliases with slices and ``++``, ``if``/``else`` on any boolean
+expression, ``for`` over ranges and sets, ``while`` (capped at
+:data:`~qtcore.qasm._parse_control.MAX_ITERATIONS` passes), ``switch``, ``def``
+subroutines (expanded at each call), ``box``, ``delay``, ``measure`` inside expressions).
+Blocks stay structured (:mod:`qtcore.control`) and are written back by ``dumps(c, 3)``; a
+simple ``if`` on a bit or register keeps the flat per-instruction condition. Not read:
+``break``/``continue``, ``extern``, ``defcal``, arrays, ``output``, qubit indices that
+depend on a loop variable (each fails with its line and column).
 Every syntax or semantic error is a :class:`~qtcore.errors.QasmError` naming the line
 and column of the offending token.
 """

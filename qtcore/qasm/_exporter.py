@@ -16,6 +16,19 @@ import re
 
 from qtcore._parameter import Parameter, ParamValue
 from qtcore.circuit import Circuit, CompositeGate, Condition, Instruction
+from qtcore.control import (
+    Assign,
+    CExpr,
+    Const,
+    CType,
+    For,
+    IfElse,
+    Switch,
+    VarBit,
+    While,
+    format_expr,
+    walk,
+)
 from qtcore.errors import QasmError
 from qtcore.ops import Gate, InverseGate, UnitaryGate
 from qtcore.qasm._expression import format_value
@@ -157,8 +170,13 @@ class _Exporter:
         if self.v == 3:
             head = ["OPENQASM 3.0;", 'include "stdgates.inc";']
         body: list[str] = []
+        if self.c.has_control_flow and self.v == 2:
+            raise QasmError(
+                "OpenQASM 2 has no classical control flow (if/while/for/switch blocks, "
+                "classical variables); export as version 3"
+            )
         for ins in self.c.instructions:
-            body.append(self.instruction(ins))
+            body += self.lines(ins, "")
         decls: list[str] = []
         params = sorted(self.c.parameters)
         if params and self.v == 2:
@@ -171,7 +189,102 @@ class _Exporter:
             decls.append(f"qreg {name}[{size}];" if self.v == 2 else f"qubit[{size}] {name};")
         for name, size in self.c.cregs:
             decls.append(f"creg {name}[{size}];" if self.v == 2 else f"bit[{size}] {name};")
+        decls += [f"{_type(ctype)} {name};" for name, ctype in self.variables().items()]
         return "\n".join([*head, *self.defs, *decls, *body]) + "\n"
+
+    # ------------------------------------------------------------ control flow
+    def variables(self) -> dict[str, CType]:
+        """Classical variables first set inside a block (or only measured into): declared
+        once ahead of the program. A variable declared at the top level is written where
+        it is declared; loop variables are declared by their ``for``."""
+        top = {
+            i.block.target
+            for i in self.c.instructions
+            if isinstance(i.block, Assign) and isinstance(i.block.target, str) and i.block.type
+        }
+        out: dict[str, CType] = {}
+        for ins in walk(self.c.instructions):
+            b = ins.block
+            if isinstance(b, Assign) and isinstance(b.target, str) and b.target not in top:
+                if b.type is not None:
+                    out.setdefault(b.target, b.type)
+            elif isinstance(b, VarBit) and b.var not in top:
+                out.setdefault(b.var, CType("uint", 32))
+        for name in out:
+            if not _IDENT.match(name) or name in _KEYWORDS:
+                raise QasmError(f"classical variable name {name!r} is not an OpenQASM identifier")
+        return out
+
+    def bits_text(self, bits: tuple[int, ...]) -> str:
+        start = 0
+        for name, size in self.c.cregs:
+            idx = [b - start for b in bits]
+            if all(0 <= i < size for i in idx) and idx == list(range(idx[0], idx[0] + len(idx))):
+                if len(idx) == size and size > 1:
+                    return name
+                if len(idx) == 1:
+                    return self.cnames[bits[0]]
+                return f"{name}[{idx[0]}:{idx[-1]}]"
+            start += size
+        parts = [f"(uint({self.cnames[b]}) << {k})" for k, b in enumerate(bits)]
+        return "(" + " | ".join(parts) + ")"
+
+    def expr(self, e: CExpr) -> str:
+        return format_expr(e, self.bits_text)
+
+    def lines(self, ins: Instruction, pad: str) -> list[str]:
+        """The statement(s) of ``ins`` indented by ``pad`` (blocks over several lines)."""
+        b = ins.block
+        if b is None:
+            return [pad + self.instruction(ins)]
+        inner = pad + "  "
+
+        def body(instructions: tuple[Instruction, ...]) -> list[str]:
+            out: list[str] = []
+            for sub in instructions:
+                out += self.lines(sub, inner)
+            return out
+
+        if isinstance(b, VarBit):
+            return [f"{pad}{b.var}[{b.index}] = measure {self.qnames[ins.qubits[0]]};"]
+        if isinstance(b, Assign):
+            if isinstance(b.target, str):
+                if b.type is not None and not pad:  # a top-level declaration
+                    if isinstance(b.value, Const) and b.value.value == 0:
+                        return [f"{_type(b.type)} {b.target};"]
+                    return [f"{_type(b.type)} {b.target} = {self.expr(b.value)};"]
+                return [f"{pad}{b.target} = {self.expr(b.value)};"]
+            target = self.bits_text(b.target)
+            if target.startswith("("):  # scattered bits: one assignment per bit
+                v = self.expr(b.value)
+                return [
+                    f"{pad}{self.cnames[c]} = (({v}) >> {k}) & 1;" for k, c in enumerate(b.target)
+                ]
+            return [f"{pad}{target} = {self.expr(b.value)};"]
+        if isinstance(b, IfElse):
+            out = [f"{pad}if ({self.expr(b.condition)}) {{", *body(b.then), f"{pad}}}"]
+            if b.orelse:
+                out[-1] += " else {"
+                out += [*body(b.orelse), f"{pad}}}"]
+            return out
+        if isinstance(b, While):
+            return [f"{pad}while ({self.expr(b.condition)}) {{", *body(b.body), f"{pad}}}"]
+        if isinstance(b, For):
+            if b.values is not None:
+                it = "{" + ", ".join(self.expr(v) for v in b.values) + "}"
+            else:
+                assert b.range is not None
+                a, s, z = (self.expr(x) for x in b.range)
+                it = f"[{a}:{s}:{z}]"
+            return [f"{pad}for {b.type} {b.var} in {it} {{", *body(b.body), f"{pad}}}"]
+        assert isinstance(b, Switch)
+        out = [f"{pad}switch ({self.expr(b.target)}) {{"]
+        for vals, case in b.cases:
+            out += [f"{inner}case {', '.join(self.expr(v) for v in vals)} {{"]
+            out += [*(f"  {line}" for line in body(case)), f"{inner}}}"]
+        if b.default:
+            out += [f"{inner}default {{", *(f"  {line}" for line in body(b.default)), f"{inner}}}"]
+        return [*out, f"{pad}}}"]
 
     def instruction(self, ins: Instruction) -> str:
         qs = [self.qnames[q] for q in ins.qubits]
@@ -316,6 +429,14 @@ class _Exporter:
         head = candidate + (f"({', '.join(formals)})" if formals else "")
         self.defs.append(f"gate {head} {', '.join(qn)} {{\n" + "\n".join(lines) + "\n}")
         return candidate
+
+
+def _type(ctype: CType) -> str:
+    """A variable's type as written: bits of a block's own become ``uint`` (a ``bit``
+    declaration at the top level would read back as a classical register)."""
+    if ctype.kind == "bit":
+        return f"uint[{ctype.width or 1}]"
+    return str(ctype)
 
 
 def _zyz(m: tuple[tuple[complex, ...], ...]) -> tuple[float, float, float]:

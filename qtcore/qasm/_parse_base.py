@@ -8,10 +8,11 @@ combines them and dispatches statements.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from qtcore._parameter import ParamValue
-from qtcore.circuit import Condition
+from qtcore._parameter import Parameter, ParamValue
+from qtcore.circuit import Condition, Instruction
+from qtcore.control import CType
 from qtcore.qasm._diagnostics import error_at
 from qtcore.qasm._lexer import Token, tokenize
 from qtcore.qasm._syntax import Entry, ProgramState
@@ -46,6 +47,17 @@ class ParserBase:
         self.cond: Condition | None = None
         self.cond_bits: set[int] = set()
         self.written: set[int] = set()
+        # OpenQASM 3 classical state (see qtcore.qasm._parse_control)
+        self.consts: dict[str, float | int | bool] = {}
+        self.cvars: dict[str, CType] = {}
+        self.aliases: dict[str, tuple[bool, list[int]]] = {}
+        self.defs: dict[str, Any] = {}
+        self.renames: dict[str, str] = {}
+        self.flat = False
+        self.hidden = 0
+        self.in_def: Any = None
+        self.return_target: Any = None
+        self.top: list[Instruction] = self.st.instructions
 
     # ------------------------------------------------------------ tokens
     def peek(self, k: int = 0) -> Token:
@@ -94,4 +106,26 @@ class ParserBase:
 
     def statement(self) -> None:
         """Reads one statement; :class:`~qtcore.qasm._parser.Parser` implements it."""
+        raise NotImplementedError
+
+    def param_env(self) -> dict[str, ParamValue]:
+        """What gate parameters may name: inputs, consts (folded), classical variables."""
+        env: dict[str, ParamValue] = dict(self.inputs)
+        for k, value in self.consts.items():
+            env[k] = float(value)
+        for k in self.cvars:
+            env[k] = Parameter(k)
+        for k, real in self.renames.items():
+            if real in self.cvars:
+                env[k] = Parameter(real)
+            elif real in self.consts:
+                env[k] = float(self.consts[real])
+        return env
+
+    def local_bits(self, name: Token, size: int) -> None:
+        """A block's or subroutine's ``bit`` declaration (the control-flow reader)."""
+        raise NotImplementedError
+
+    def bit_init(self, name: Token, size: int) -> None:
+        """The initial value of a ``bit`` register (the control-flow reader)."""
         raise NotImplementedError

@@ -164,7 +164,7 @@ class CallParser(OperandParser):
     def gate_call_stmt(self) -> None:
         call = self.gate_call(body=False)
         self.end(f"the call of '{call.name.text}'")
-        env = self.inputs
+        env = self.param_env()
         self.check_call(call, env, len(call.args))
         for qubits in self.broadcast(list(call.args), [True] * len(call.args), "a gate"):
             self.check_distinct(call, qubits)

@@ -77,9 +77,12 @@ class DeclarationParser(CallParser):
             self.st.nc += size
 
     def reg_size(self) -> int:
-        """``size ']'`` after a register's ``[``."""
-        tok = self.expect_int("the register size")
-        size = int(tok.text)
+        """``size ']'`` after a register's ``[`` (a const expression in OpenQASM 3)."""
+        tok = self.peek()
+        if self.version == 3 and tok.kind != "int":
+            size = self.const_int("the register size")
+        else:
+            size = int(self.expect_int("the register size").text)
         if size < 1:
             raise error_at(f"register size must be at least 1, got {size}", tok)
         self.expect("]", "after the register size")
@@ -100,8 +103,18 @@ class DeclarationParser(CallParser):
             size = self.reg_size()
             scalar = False
         name = self.expect_id(f"a name in the '{kw.text}' declaration")
+        if kw.text == "qubit" and (self.in_def is not None or self.st.instructions is not self.top):
+            raise error_at("'qubit' is not allowed inside a block or a subroutine", kw)
+        if kw.text == "bit" and (self.in_def is not None or self.st.instructions is not self.top):
+            self.local_bits(name, size)  # a subroutine's or a block's own bits: a variable
+            return
+        if self.at("=") and kw.text == "qubit":
+            raise error_at("a qubit cannot be initialised in its declaration; use reset", name)
         if self.at("="):
-            raise error_at(f"initialising a '{kw.text}' in its declaration is not supported", name)
+            self.add_reg(False, name, size, scalar)
+            self.take()
+            self.bit_init(name, size)
+            return
         self.end(f"the {kw.text} declaration")
         self.add_reg(kw.text == "qubit", name, size, scalar)
 

@@ -32,6 +32,13 @@ class OperandParser(ExpressionParser):
                 f"gate bodies refer to qubit arguments by name, not '{tok.text}[...]'",
                 self.peek(),
             )
+        if self.version == 3 and not (
+            self.peek(1).kind == "int" and self.peek(2).kind == "op" and self.peek(2).text == "]"
+        ):
+            at = self.peek()
+            sel, _ = self.selection(tok)
+            assert sel is not None
+            return Arg(tok, None, at, tuple(sel))
         self.take()
         idx = self.expect_int(f"an index into '{tok.text}'")
         if self.at(":") or self.at(","):
@@ -39,10 +46,46 @@ class OperandParser(ExpressionParser):
         self.expect("]", "after the index")
         return Arg(tok, int(idx.text), idx)
 
+    def const_int(self, what: str) -> int:
+        """A constant integer expression (OpenQASM 3 reader only)."""
+        return int(self.expect_int(what).text)
+
+    def selection(self, tok: Token) -> tuple[list[int] | None, Token | None]:
+        """Positions selected by ``[...]`` after ``tok`` (OpenQASM 3 reader only)."""
+        raise error_at("register slices and index sets are not supported", self.peek())
+
     def qname(self, a: Arg) -> str:
+        if a.select is not None:
+            return f"{a.token.text}[{', '.join(map(str, a.select))}]"
         return a.token.text if a.index is None else f"{a.token.text}[{a.index}]"
 
     def resolve(self, arg: Arg, quantum: bool, what: str) -> list[int]:
+        aliases: dict[str, tuple[bool, list[int]]] = getattr(self, "aliases", {})
+        alias = aliases.get(arg.token.text)
+        if alias is not None and alias[0] == quantum:
+            base = alias[1]
+            if arg.select is not None:
+                picks = list(arg.select)
+            elif arg.index is not None:
+                picks = [arg.index]
+            else:
+                return list(base)
+            for p in picks:
+                if not -len(base) <= p < len(base):
+                    raise error_at(
+                        f"index {p} out of range for '{arg.token.text}' of size {len(base)}",
+                        arg.index_token or arg.token,
+                    )
+            return [base[p] for p in picks]
+        if arg.select is not None:
+            whole = self.resolve(Arg(arg.token), quantum, what)
+            for p in arg.select:
+                if not -len(whole) <= p < len(whole):
+                    raise error_at(
+                        f"index {p} out of range for '{arg.token.text}' of size {len(whole)}",
+                        arg.index_token or arg.token,
+                    )
+            return [whole[p] for p in arg.select]
         table = self.st.qregs if quantum else self.st.cregs
         other = self.st.cregs if quantum else self.st.qregs
         name = arg.token.text
@@ -91,6 +134,11 @@ class OperandParser(ExpressionParser):
         return [[lst[k] if len(lst) > 1 else lst[0] for lst in lists] for k in range(size)]
 
     def is_scalar(self, a: Arg, lists: list[list[int]]) -> bool:
+        if a.select is not None:
+            return False
+        aliases: dict[str, tuple[bool, list[int]]] = getattr(self, "aliases", {})
+        if a.token.text in aliases:
+            return len(aliases[a.token.text][1]) == 1 and a.index is None
         reg = self.st.qregs.get(a.token.text) or self.st.cregs.get(a.token.text)
         return reg is not None and reg.scalar
 

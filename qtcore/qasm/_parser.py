@@ -15,10 +15,11 @@ module dispatches statements and reads measure, reset and barrier.
 from __future__ import annotations
 
 from qtcore.circuit import Circuit, Instruction
+from qtcore.control import VarBit
 from qtcore.errors import QasmError
 from qtcore.qasm._diagnostics import error_at
 from qtcore.qasm._lexer import Token
-from qtcore.qasm._parse_conditions import ConditionParser
+from qtcore.qasm._parse_control import ControlParser
 from qtcore.qasm._parse_decls import DeclarationParser
 from qtcore.qasm._syntax import PHYSICAL_QUBITS, V3_ONLY, V3_UNSUPPORTED, Arg
 
@@ -28,7 +29,7 @@ _DECLARATIONS = ("include", "qreg", "creg", "qubit", "bit", "input", "gate", "op
 """Statements that are not allowed inside an ``if``."""
 
 
-class Parser(DeclarationParser, ConditionParser):
+class Parser(DeclarationParser, ControlParser):
     """The whole reader: header, statement dispatch, measure/reset/barrier, result."""
 
     def program(self) -> Circuit:
@@ -70,7 +71,8 @@ class Parser(DeclarationParser, ConditionParser):
         if self.version == 3 and word in V3_UNSUPPORTED:
             raise error_at(
                 f"unsupported OpenQASM 3 statement '{word}': qtcore reads registers, gates, "
-                "gate modifiers, measure, reset, barrier, simple if and 'input' angles",
+                "gate modifiers, measure, reset, barrier, delay, box, classical variables, "
+                "const, let, if/else, for, while, switch, def and 'input' angles",
                 t,
             )
         handler = {
@@ -87,6 +89,25 @@ class Parser(DeclarationParser, ConditionParser):
             "if": self.if_stmt,
             "input": self.input_decl,
         }.get(word)
+        if handler is None and self.version == 3:
+            handler = {
+                "const": self.classical_decl,
+                "int": self.classical_decl,
+                "uint": self.classical_decl,
+                "bool": self.classical_decl,
+                "float": self.classical_decl,
+                "angle": self.classical_decl,
+                "let": self.let_stmt,
+                "for": self.for_stmt,
+                "while": self.while_stmt,
+                "switch": self.switch_stmt,
+                "def": self.def_stmt,
+                "box": self.box_stmt,
+                "delay": self.delay_stmt,
+                "return": self.return_stmt,
+            }.get(word)
+            if word in self.defs and handler is None:
+                handler = self.call_stmt
         if handler is not None:
             if self.cond is not None and word in _DECLARATIONS:
                 raise error_at(f"'{word}' is not allowed inside an if statement", t)
@@ -95,13 +116,24 @@ class Parser(DeclarationParser, ConditionParser):
         if word == "else":
             raise error_at("'else' without a matching 'if'", t)
         nxt = self.peek(1)
-        if self.version == 3 and nxt.kind == "op" and nxt.text in ("=", "["):
-            self.measure_assign()
+        if (
+            self.version == 3
+            and nxt.kind == "op"
+            and (nxt.text in ("=", "[") or nxt.text.endswith("="))
+            and nxt.text not in ("==", "!=", "<=", ">=")
+            and self.is_classical_target(word)
+        ):
+            self.assignment()
             return
+        if self.version == 3 and nxt.kind == "op" and nxt.text == "=" and word in self.aliases:
+            raise error_at(f"'{word}' is a qubit alias and cannot be assigned", t)
         self.gate_call_stmt()
 
     # ------------------------------------------------------------ other statements
     def measure_arrow(self) -> None:
+        if self.version == 3:
+            self.measure_arrow3()
+            return
         kw = self.take()
         q = self.arg(body=False)
         if not self.at("->") and self.version == 3 and self.at(";"):
@@ -112,6 +144,33 @@ class Parser(DeclarationParser, ConditionParser):
         c = self.arg(body=False)
         self.end("measure")
         self.measure(q, c, kw)
+
+    def measure_arrow3(self) -> None:
+        kw = self.take()
+        qubits, _ = self.register_list(True, "measure")
+        if self.at(";"):
+            raise error_at(
+                "'measure' without a target bit is not supported; use 'c = measure q;'", self.peek()
+            )
+        self.expect("->", "after the measured qubit(s) (measure q -> c;)")
+        t = self.peek()
+        real = self.var_name(t.text) if t.kind == "id" else ""
+        if real in self.cvars:
+            self.take()
+            sel, _ = self.selection(t)
+            self.end("measure")
+            idx = list(range(len(qubits))) if sel is None else sel
+            if len(idx) != len(qubits):
+                raise error_at(f"cannot measure {len(qubits)} qubit(s) into {len(idx)} bit(s)", t)
+            for q, i in zip(qubits, idx, strict=True):
+                self.emit(Instruction("measure", (q,), block=VarBit(real, i)), kw)
+            return
+        bits, ctok = self.register_list(False, "measure")
+        self.end("measure")
+        if len(qubits) != len(bits):
+            raise error_at(f"cannot measure {len(qubits)} qubit(s) into {len(bits)} bit(s)", ctok)
+        for q, c in zip(qubits, bits, strict=True):
+            self.emit(Instruction("measure", (q,), clbits=(c,)), kw)
 
     def measure_assign(self) -> None:
         c = self.arg(body=False)

@@ -29,33 +29,22 @@ __all__ = [
     "Reg",
 ]
 
-V3_ONLY = {"qubit", "bit", "input", "inv", "ctrl", "negctrl", "pow", "gphase"}
+V3_ONLY = {
+    "qubit", "bit", "input", "inv", "ctrl", "negctrl", "pow", "gphase", "const", "let", "for",
+    "while", "switch", "def", "box", "delay", "int", "uint", "bool", "float", "angle", "return",
+}  # fmt: skip
 """Statement words that OpenQASM 2.0 does not have."""
 
 V3_UNSUPPORTED = {
-    "for",
-    "while",
-    "def",
-    "return",
-    "const",
-    "float",
-    "int",
-    "uint",
-    "angle",
-    "bool",
     "complex",
     "duration",
     "stretch",
-    "let",
-    "box",
-    "delay",
     "cal",
     "defcal",
     "defcalgrammar",
     "extern",
     "array",
     "output",
-    "switch",
     "break",
     "continue",
     "end",
@@ -88,6 +77,7 @@ class Arg:
     token: Token
     index: int | None = None
     index_token: Token | None = None
+    select: tuple[int, ...] | None = None  # a slice or index set: positions in the register
 
 
 @dataclass(frozen=True)

@@ -106,7 +106,12 @@ def _tail_start(instructions: Sequence[Instruction]) -> int:
         if ins.kind == "barrier":
             start = i
             continue
-        if ins.kind != "measure" or ins.condition is not None or ins.qubits[0] in seen:
+        if (
+            ins.kind != "measure"
+            or ins.condition is not None
+            or ins.block is not None
+            or ins.qubits[0] in seen
+        ):
             break
         seen.add(ins.qubits[0])
         start = i
@@ -190,8 +195,9 @@ def _compile(
                     "measure",
                     ins.condition,
                     qubits=(q,),
-                    clbit=ins.clbits[0],
+                    clbit=ins.clbits[0] if ins.clbits else -1,  # -1: into a variable (block)
                     readout=ro,
+                    block=ins.block,
                     source=ins,
                 )
             )
