@@ -1,4 +1,5 @@
-// <qt-relativity calc="sr|schwarzschild|gps">: relativity calculators with unit-string inputs
+// <qt-relativity calc="sr|schwarzschild|gps|clock|hafele_keating|kepler|perihelion|deflection|
+// shapiro|gpa|gpb">: relativity calculators with unit-string inputs
 // ("0.9c", "7.66 km/s", "20200 km", "1 day"), live results from qtcore and an SVG plot.
 
 import { linePlot } from "./plots.js";
@@ -40,6 +41,53 @@ function numberOrText(text) {
 /** The Schwarzschild widget's body: a preset name or the custom {name, mass, radius} table. */
 function bodyField(v) {
   return v.body === "custom" ? { name: "custom", mass: v.mass, radius: v.radius } : v.body;
+}
+
+/**
+ * A classic-test calculator widget: the boxes are the calculator's fields (sent as typed),
+ * the plot sweeps one of them, and the rows put the value next to the published one.
+ */
+function classicCalc(def) {
+  return {
+    title: def.title,
+    fields: def.fields,
+    async compute(ask, v) {
+      const fields = {};
+      for (const f of def.fields) fields[f.key] = f.number ? numberOrText(v[f.key]) : v[f.key];
+      const res = await ask(def.calculator, fields);
+      const { [def.plot.param]: _swept, ...rest } = fields;
+      const curve = await ask(def.calculator, rest, {
+        param: def.plot.param,
+        x: def.plot.param,
+        y: "value",
+        start: def.plot.start,
+        stop: def.plot.stop,
+        num: 60,
+        log: Boolean(def.plot.log),
+      });
+      return {
+        outputs: res.outputs,
+        plot: {
+          ...curve.plot,
+          marker: [res.outputs[def.plot.param], res.outputs.value],
+          xlabel: def.plot.xlabel,
+          ylabel: res.outputs.quantity,
+          logx: Boolean(def.plot.log),
+          logy: false,
+        },
+      };
+    },
+    rows: (r) => {
+      const p = r.published[def.published];
+      const pub = p.uncertainty == null ? `${p.value}` : `${p.value} ± ${p.uncertainty}`;
+      return [
+        [`computed (${r.quantity})`, `${r.value.toPrecision(8)}${def.unit}`],
+        [`published: ${p.kind}`, pub],
+        ["reference", p.reference],
+        ...(def.extra ? def.extra(r) : []),
+      ];
+    },
+  };
 }
 
 /**
@@ -222,6 +270,255 @@ const CALCS = {
       ],
     ],
   },
+  clock: {
+    title: "A clock moving in a field",
+    fields: [
+      { key: "body", label: "Body", type: "select", options: BODIES.slice(0, 6), value: "earth" },
+      {
+        key: "height",
+        label: "Height",
+        value: "10 km",
+        hint: "above the mean radius (with a latitude: above the ellipsoid)",
+      },
+      {
+        key: "speed",
+        label: "Speed",
+        value: "250 m/s",
+        hint: "through the body's non-rotating frame; with a latitude: eastward ground speed",
+      },
+      {
+        key: "latitude",
+        label: "Latitude (°)",
+        value: "",
+        optional: true,
+        hint: "empty: anywhere at that height; a number: over the rotating body's surface",
+      },
+    ],
+    async compute(ask, v) {
+      const onGround = v.latitude.trim() !== "";
+      const fields = { body: v.body, height: v.height };
+      if (onGround) {
+        fields.latitude_deg = numberOrText(v.latitude);
+        fields.ground_speed_east = v.speed;
+      } else fields.speed = v.speed;
+      const [clock, far] = await Promise.all([
+        ask("clock", fields),
+        ask("redshift", { body: v.body, emitter_height: v.height, receiver_at_infinity: true }),
+      ]);
+      const { speed: _s, ground_speed_east: _g, ...still } = fields;
+      const vmax = Math.max(2 * clock.outputs.speed, 1000);
+      const curve = await ask("clock", still, {
+        param: onGround ? "ground_speed_east" : "speed",
+        x: "speed",
+        y: "seconds_lost_per_day",
+        start: onGround ? -vmax : 0,
+        stop: vmax,
+        num: 60,
+      });
+      const outputs = { ...clock.outputs, redshift_to_infinity: far.outputs };
+      return {
+        outputs,
+        plot: {
+          ...curve.plot,
+          marker: [outputs.speed, outputs.seconds_lost_per_day],
+          xlabel: "speed through the non-rotating frame / (m/s)",
+          ylabel: "s lost per day",
+          logx: false,
+          logy: false,
+        },
+      };
+    },
+    rows: (r) => [
+      ["body", r.body],
+      ["radius r", `${r.radius.toPrecision(10)} m`],
+      ["speed v (non-rotating frame)", `${r.speed.toPrecision(8)} m/s`],
+      ["rate dτ/dt = √(1 − r_s/r − v²/c²)", r.rate.toPrecision(16)],
+      ["1 − dτ/dt", r.deficit.toExponential(9)],
+      ["first order GM/(rc²) + v²/(2c²)", r.weak_field_deficit.toExponential(9)],
+      ["seconds lost per day vs. infinity", `${r.seconds_lost_per_day.toExponential(6)} s`],
+      ["redshift z of its light seen far away", r.redshift_to_infinity.z.toExponential(9)],
+      [
+        "weak-field redshift error (relative)",
+        r.redshift_to_infinity.weak_field_relative_error.toExponential(3),
+      ],
+    ],
+  },
+  hafele_keating: {
+    title: "Hafele–Keating 1971: clocks flown around the world",
+    fields: [
+      {
+        key: "direction",
+        label: "Trip",
+        type: "select",
+        options: [
+          ["both", "eastward and westward"],
+          ["east", "eastward"],
+          ["west", "westward"],
+        ],
+        value: "both",
+      },
+    ],
+    async compute(ask, v) {
+      const hk = await ask("hafele_keating", { direction: v.direction });
+      const dirs = ["east", "west"].filter((d) => hk.outputs[d]);
+      return {
+        outputs: hk.outputs,
+        plot: {
+          series: dirs.map((d) => ({ x: hk.outputs[d].curve_hours, y: hk.outputs[d].curve_ns })),
+          legend: dirs.map((d, i) => `line ${i + 1}: ${d}ward`).join(", "),
+          xlabel: "hours since departure",
+          ylabel: "flying − ground clock / ns",
+          logx: false,
+          logy: false,
+        },
+      };
+    },
+    rows: (r) =>
+      ["east", "west"]
+        .filter((d) => r[d])
+        .flatMap((d) => {
+          const o = r[d];
+          const p = o.published;
+          const pm = (q) => `${q.value} ± ${q.uncertainty} ns`;
+          return [
+            [
+              `${d}: gravitational, computed / published`,
+              `${o.gravitational_ns.toFixed(1)} ns / ${pm(p.predicted_gravitational_ns)}`,
+            ],
+            [
+              `${d}: kinematic, computed / published`,
+              `${o.kinematic_ns.toFixed(1)} ns / ${pm(p.predicted_kinematic_ns)}`,
+            ],
+            [
+              `${d}: net, computed / predicted`,
+              `${o.net_ns.toFixed(1)} ns / ${pm(p.predicted_net_ns)}`,
+            ],
+            [`${d}: measured in 1971`, pm(p.measured_net_ns)],
+          ];
+        }),
+  },
+  kepler: {
+    title: "A clock on an elliptic orbit",
+    fields: [
+      { key: "a", label: "Semi-major axis", value: "26561.75 km", hint: "26561.75 km is GPS" },
+      { key: "e", label: "Eccentricity", value: "0.01", hint: "0 ≤ e < 1" },
+    ],
+    async compute(ask, v) {
+      const k = await ask("kepler_orbit", {
+        semi_major_axis: v.a,
+        eccentricity: numberOrText(v.e),
+      });
+      const o = k.outputs;
+      return {
+        outputs: o,
+        plot: {
+          series: [
+            { x: o.mean_anomaly_deg, y: o.periodic_ns },
+            { x: o.mean_anomaly_deg, y: o.weak_field_periodic_ns },
+          ],
+          legend: "line 1: exact proper time; line 2: −2√(GMa) e sin E / c²",
+          xlabel: "mean anomaly / degrees",
+          ylabel: "τ − mean-rate τ / ns",
+          logx: false,
+          logy: false,
+        },
+      };
+    },
+    rows: (r) => [
+      ["period", `${(r.period / 3600).toPrecision(8)} h`],
+      [
+        "perigee / apogee radius",
+        `${(r.perigee_radius / 1e3).toFixed(1)} / ${(r.apogee_radius / 1e3).toFixed(1)} km`,
+      ],
+      ["mean rate deficit", r.mean_deficit.toExponential(9)],
+      ["eccentricity effect amplitude", `${r.eccentricity_amplitude_ns.toPrecision(8)} ns`],
+      [
+        "first order 2√(GMa) e / c²",
+        `${(r.eccentricity_amplitude_weak_field * 1e9).toPrecision(8)} ns`,
+      ],
+      ["peak to peak", `${r.eccentricity_peak_to_peak_ns.toPrecision(8)} ns`],
+    ],
+  },
+  perihelion: classicCalc({
+    title: "Perihelion advance (Mercury by default)",
+    calculator: "perihelion",
+    fields: [
+      { key: "semi_major_axis", label: "Semi-major axis", value: "0.38709893 AU" },
+      { key: "eccentricity", label: "Eccentricity", value: "0.20563069", number: true },
+      { key: "period", label: "Period", value: "87.9691 d" },
+    ],
+    plot: { param: "eccentricity", start: 0, stop: 0.95, xlabel: "eccentricity" },
+    unit: "″ per century",
+    published: "mercury_prediction",
+  }),
+  deflection: classicCalc({
+    title: "Light deflection by the Sun",
+    calculator: "light_deflection",
+    fields: [
+      {
+        key: "impact_parameter",
+        label: "Impact parameter b",
+        value: "695700 km",
+        hint: "the solar radius is 695 700 km",
+      },
+    ],
+    plot: { param: "impact_parameter", start: 6.957e8, stop: 6.957e10, log: true, xlabel: "b / m" },
+    unit: "″",
+    published: "solar_limb_prediction",
+  }),
+  shapiro: classicCalc({
+    title: "Shapiro delay at solar conjunction (Cassini-like)",
+    calculator: "shapiro_delay",
+    fields: [
+      { key: "emitter_distance", label: "Spacecraft distance from the Sun", value: "8.43 AU" },
+      { key: "receiver_distance", label: "Earth's distance from the Sun", value: "1 AU" },
+      {
+        key: "impact_parameter",
+        label: "Closest approach b",
+        value: "1113120 km",
+        hint: "1.6 solar radii",
+      },
+    ],
+    plot: { param: "impact_parameter", start: 6.957e8, stop: 6.957e10, log: true, xlabel: "b / m" },
+    unit: " μs",
+    published: "cassini_gamma_minus_one",
+  }),
+  gpa: classicCalc({
+    title: "Gravity Probe A: a maser on a rocket",
+    calculator: "gravity_probe_a",
+    fields: [{ key: "apex_altitude", label: "Apex altitude", value: "10000 km" }],
+    plot: { param: "apex_altitude", start: 1e5, stop: 4e7, xlabel: "apex altitude / m" },
+    unit: "",
+    published: "vessot_1980_alpha",
+  }),
+  gpb: classicCalc({
+    title: "Gravity Probe B: geodetic precession and frame dragging",
+    calculator: "gravity_probe_b",
+    fields: [
+      { key: "semi_major_axis", label: "Orbit semi-major axis", value: "7027.4 km" },
+      { key: "eccentricity", label: "Eccentricity", value: "0.0014", number: true },
+      {
+        key: "guide_star_declination_deg",
+        label: "Guide star declination (°)",
+        value: "16.84",
+        number: true,
+      },
+    ],
+    plot: { param: "semi_major_axis", start: 6.7e6, stop: 4.2e7, log: true, xlabel: "a / m" },
+    unit: " mas/yr",
+    published: "geodetic_prediction",
+    extra: (r) => [
+      ["frame dragging, computed", `${r.frame_dragging_mas_per_year.toPrecision(5)} mas/yr`],
+      [
+        "frame dragging, GR prediction / measured",
+        `${r.published.frame_dragging_prediction.value} / ${r.published.frame_dragging_measured.value} ± ${r.published.frame_dragging_measured.uncertainty} mas/yr`,
+      ],
+      [
+        "geodetic, measured",
+        `${r.published.geodetic_measured.value} ± ${r.published.geodetic_measured.uncertainty} mas/yr`,
+      ],
+    ],
+  }),
 };
 
 class QtRelativity extends QtElement {
@@ -236,7 +533,7 @@ class QtRelativity extends QtElement {
     this.calc = this.getAttribute("calc") || "sr";
     const def = CALCS[this.calc];
     if (!def) {
-      this.textContent = `unknown calculator ${this.calc}; use sr, schwarzschild or gps`;
+      this.textContent = `unknown calculator ${this.calc}; use ${Object.keys(CALCS).join(", ")}`;
       this._resolveReady();
       return;
     }
@@ -284,7 +581,13 @@ class QtRelativity extends QtElement {
     this.table = h("table", { class: "qt-results" });
     this.plot = svgPlot();
     this.error = errorPanel();
-    this.out = h("div", { class: "qt-rel-out" }, this.table, h("figure", {}, this.plot));
+    this.legend = h("figcaption", { class: "qt-legend" });
+    this.out = h(
+      "div",
+      { class: "qt-rel-out" },
+      this.table,
+      h("figure", {}, this.plot, this.legend),
+    );
     this.append(
       h("p", { class: "qt-head" }, h("strong", { text: def.title }), " · ", this.status),
       form,
@@ -338,14 +641,17 @@ class QtRelativity extends QtElement {
           ),
         ),
       );
-      linePlot(this.plot, [{ x: p.x, y: p.y }], {
+      linePlot(this.plot, p.series || [{ x: p.x, y: p.y }], {
         xlabel: p.xlabel,
         ylabel: p.ylabel,
         logx: p.logx,
         logy: p.logy,
         marker: p.marker,
-        title: `${p.ylabel} against ${p.xlabel}; the dot marks your input`,
+        title: p.marker
+          ? `${p.ylabel} against ${p.xlabel}; the dot marks your input`
+          : `${p.ylabel} against ${p.xlabel}${p.legend ? `: ${p.legend}` : ""}`,
       });
+      this.legend.textContent = p.legend || "";
       writeState(this.wid, inputs);
       this.dispatchEvent(new CustomEvent("qt-result", { detail: outputs }));
     } catch (err) {
