@@ -82,6 +82,7 @@ DEFAULT_MIN_PARALLEL = 1 << 16
 """Smallest state (amplitudes) whose passes are split over threads: below it, handing
 blocks to threads costs more than the pass (~0.3 ms at 2**16 amplitudes)."""
 
+_SHARES_PER_THREAD = 4  # shares of a pass per thread (see NumpyKernel._split)
 _POOL: dict[int, ThreadPoolExecutor] = {}  # by process id: a forked child starts its own
 _POOL_LOCK = threading.Lock()
 
@@ -282,17 +283,31 @@ class NumpyKernel:
 
     def _split(self, size: int, count: int, work: Callable[[int, int], None]) -> None:
         """Runs ``work(start, stop)`` over ``count`` independent items of a pass over a state
-        of ``size`` amplitudes: here, or in contiguous shares on ``threads`` threads (this
-        thread takes the first share). ``work`` takes its scratch from :meth:`_buf`."""
+        of ``size`` amplitudes: here, or on ``threads`` threads (this one included).
+
+        The items are cut into up to ``_SHARES_PER_THREAD`` contiguous shares per thread,
+        which the threads take in turn as they finish, so one thread that the system
+        deschedules (a busy machine) delays the pass by a small share, not by a whole
+        thread's part. ``work`` takes its scratch from :meth:`_buf`.
+        """
         t = min(self.threads, count)
         if t <= 1 or size < self.min_parallel:
             work(0, count)
             return
-        bounds = [count * i // t for i in range(t + 1)]
+        shares = min(count, t * _SHARES_PER_THREAD)
+        bounds = [count * i // shares for i in range(shares + 1)]
+        taken = itertools.count()  # next() on it is atomic under the GIL
+
+        def worker() -> None:
+            for i in iter(taken.__next__, shares):
+                if i > shares:
+                    return
+                work(bounds[i], bounds[i + 1])
+
         pool = _pool()
-        futures = [pool.submit(work, bounds[i], bounds[i + 1]) for i in range(1, t)]
+        futures = [pool.submit(worker) for _ in range(t - 1)]
         try:
-            work(bounds[0], bounds[1])
+            worker()
         finally:
             for f in futures:
                 f.result()
