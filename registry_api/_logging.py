@@ -77,23 +77,32 @@ def redact(text: str) -> str:
 
 
 class RedactTokens(logging.Filter):
-    """Logging filter that removes bearer tokens from a record's rendered message.
+    """Logging filter that removes bearer tokens from a record's message and arguments.
 
     uvicorn's access log writes the full request path, query string included, so a WebSocket
-    ``?token=`` would be logged; its trace log writes raw headers. The record's message is
-    rendered once, redacted, and stored without arguments.
+    ``?token=`` would be logged; its trace log writes whole ASGI scopes (``query_string``).
+    Each argument is redacted on its own and keeps its type unless it held a token, because
+    formatters such as uvicorn's ``AccessFormatter`` unpack the arguments by position.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Redact ``record`` in place; never drops it."""
-        try:
-            message = record.getMessage()
-        except Exception:  # a malformed record is logged as it is
-            return True
-        cleaned = redact(message)
-        if cleaned != message or record.args:
-            record.msg, record.args = cleaned, ()
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(_redact_arg(a) for a in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {k: _redact_arg(v) for k, v in record.args.items()}
         return True
+
+
+def _redact_arg(value: Any) -> Any:
+    """``value`` unchanged, or its redacted text if its text held a token."""
+    if isinstance(value, int | float | bool) or value is None:
+        return value
+    text = value if isinstance(value, str) else str(value)
+    cleaned = redact(text)
+    return value if cleaned == text else cleaned
 
 
 #: loggers that write request lines or raw ASGI messages

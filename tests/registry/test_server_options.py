@@ -59,12 +59,13 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture
 def readme_server(settings: Settings, tmp_path: Path) -> Iterator[tuple[int, Path]]:
-    """The README's command on a free port, logging at uvicorn's default level (info)."""
+    """The README's command on a free port, logging at uvicorn's trace level."""
     port = free_port()
     cmd = _readme_uvicorn_command()
     cmd[cmd.index("--port") + 1] = str(port)
     cmd[cmd.index("--host") + 1] = "127.0.0.1"
     cmd[0:1] = [sys.executable]
+    cmd += ["--log-level", "trace"]  # access lines and raw ASGI messages, headers included
     log = tmp_path / "server.log"
     env = server_env(settings, QT_LOG_LEVEL="INFO", LOGIN_IP_FAILURES="3",
                      REDIS_KEY_PREFIX=f"qt_test_{uuid.uuid4().hex[:12]}:")  # fmt: skip
@@ -125,6 +126,9 @@ async def test_readme_command_bounds_headers_ignores_xff_redacts_tokens(
     text = log.read_text(encoding="utf-8", errors="replace")
     assert "/api/v1/me?token=[redacted]" in text  # the access log is on, and redacted
     assert "watch?last_id=0-0&token=[redacted]" in text
+    assert "'query_string': b'token=[redacted]'" in text  # the trace log's ASGI scope
+    assert "Logging error" not in text  # uvicorn's formatters still get their arguments
+    assert re.search(r'^INFO: .*"GET /api/v1/me\?token=\[redacted\] HTTP/1.1" 200', text, re.M)
     signature = token.rsplit(".", 1)[1]
     assert token not in text and signature not in text
 
