@@ -365,7 +365,7 @@ const CALCS = {
         outputs: hk.outputs,
         plot: {
           series: dirs.map((d) => ({ x: hk.outputs[d].curve_hours, y: hk.outputs[d].curve_ns })),
-          legend: dirs.map((d, i) => `line ${i + 1}: ${d}ward`).join(", "),
+          legend: dirs.map((d, i) => `${i ? "dashed" : "solid"}: ${d}ward`).join(", "),
           xlabel: "hours since departure",
           ylabel: "flying − ground clock / ns",
           logx: false,
@@ -416,7 +416,7 @@ const CALCS = {
             { x: o.mean_anomaly_deg, y: o.periodic_ns },
             { x: o.mean_anomaly_deg, y: o.weak_field_periodic_ns },
           ],
-          legend: "line 1: exact proper time; line 2: −2√(GMa) e sin E / c²",
+          legend: "solid: exact proper time; dashed: first order −2√(GMa) e sin E / c²",
           xlabel: "mean anomaly / degrees",
           ylabel: "τ − mean-rate τ / ns",
           logx: false,
