@@ -7,7 +7,13 @@ kernel with :func:`qtcore.testing.assert_kernel_consistent`.
 
 from __future__ import annotations
 
-from qtcore.sim._backend import BACKENDS, available_kernels, get_kernel, numpy_available
+from qtcore.sim._backend import (
+    BACKENDS,
+    available_kernels,
+    get_kernel,
+    numpy_available,
+    qubit_limit,
+)
 from qtcore.sim._kernel import FusionProfile, Kernel
 from qtcore.sim._simulator import Result, Step, interpreter, iter_steps, simulate, unitary_of
 from qtcore.sim._statevector import StateVector
@@ -24,6 +30,7 @@ __all__ = [
     "interpreter",
     "iter_steps",
     "numpy_available",
+    "qubit_limit",
     "simulate",
     "unitary_of",
 ]

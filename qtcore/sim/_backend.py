@@ -17,7 +17,14 @@ from typing import Any
 from qtcore.errors import SimulationError
 from qtcore.sim._kernel import Kernel
 
-__all__ = ["BACKENDS", "PRECISIONS", "available_kernels", "get_kernel", "numpy_available"]
+__all__ = [
+    "BACKENDS",
+    "PRECISIONS",
+    "available_kernels",
+    "get_kernel",
+    "numpy_available",
+    "qubit_limit",
+]
 
 BACKENDS = ("auto", "numpy", "python", "wasm")
 PRECISIONS = ("double", "single")
@@ -136,3 +143,48 @@ def _auto(precision: str) -> str:
         except SimulationError:
             pass
     return "numpy" if numpy_available() else "python"
+
+
+# Bytes per amplitude a run holds at its peak: the state, the initial state copied per
+# trajectory, and the probabilities sampled or framed (8 B) ...
+_BYTES_PER_AMP = {"wasm": 16 + 16 + 8, "numpy": 16 + 16 + 8, "python": 3 * 40 + 8}
+# ... in a pure-Python list each amplitude is a pointer plus a 32-byte complex object.
+
+
+def _physical_memory() -> int | None:
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def qubit_limit(backend: str | Kernel[Any] = "auto") -> tuple[int, str]:
+    """The widest circuit a run may simulate with ``backend`` here, and why.
+
+    Derived from the memory the kernel can use: under Pyodide the WebAssembly address
+    space (4 GiB, less where the browser reports less device memory) for the wasm kernel
+    and Pyodide's own heap for pure Python; in CPython the machine's physical memory. What
+    a page checks before it runs, instead of failing with ``MemoryError``.
+
+    Returns:
+        ``(num_qubits, reason)``, the reason a sentence for the user.
+    """
+    kernel = get_kernel(backend)
+    name = kernel.name if kernel.name in _BYTES_PER_AMP else "numpy"
+    per_amp = _BYTES_PER_AMP[name]
+    cap = 62
+    if name == "wasm":
+        from qtcore.sim._kernel_wasm import MAX_QUBITS, memory_budget
+
+        budget, where = memory_budget()
+        cap = MAX_QUBITS
+    elif sys.platform == "emscripten":
+        budget, where = 2 << 30, "Pyodide's 2 GiB heap"
+    else:
+        phys = _physical_memory()
+        budget, where = (phys, "this machine's memory") if phys else (4 << 30, "an assumed 4 GiB")
+    n = min(cap, max(1, (budget // per_amp).bit_length() - 1))
+    return n, (
+        f"at most {n} qubits with the {kernel.name} kernel: 2^n amplitudes at {per_amp} bytes "
+        f"each (the state, a copy and its probabilities) must fit in {where}"
+    )

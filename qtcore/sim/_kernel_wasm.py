@@ -38,6 +38,7 @@ __all__ = [
     "WasmModule",
     "WasmState",
     "load_pyodide_module",
+    "memory_budget",
 ]
 
 WASM_FILE = "_qtkernel.wasm"
@@ -212,6 +213,26 @@ def load_pyodide_module() -> PyodideModule:
             f"this JavaScript engine cannot compile qtcore's WebAssembly kernel "
             f"(it needs WebAssembly SIMD): {e}"
         ) from None
+
+
+def memory_budget() -> tuple[int, str]:
+    """Bytes the kernel's memory may grow to, and a phrase naming the limit.
+
+    The wasm32 address space (4 GiB), or half the device memory the browser reports
+    (``navigator.deviceMemory``, in GiB) if that is less.
+    """
+    budget, where = 4 << 30, "the 4 GiB WebAssembly address space"
+    if sys.platform == "emscripten":
+        try:
+            import js  # type: ignore[import-not-found]
+
+            gib = float(getattr(js.navigator, "deviceMemory", 0) or 0)
+        except Exception:  # no navigator (Node.js): the address space is the limit
+            gib = 0.0
+        if gib and gib * (1 << 30) / 2 < budget:
+            budget = int(gib * (1 << 30) / 2)
+            where = f"half of the {gib:g} GiB of memory this browser reports"
+    return budget, where
 
 
 class WasmState:

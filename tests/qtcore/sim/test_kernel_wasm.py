@@ -23,7 +23,7 @@ from qtcore.frames import iter_frames
 from qtcore.noise import NoiseModel, amplitude_damping, bit_flip, depolarizing
 from qtcore.ops import Gate
 from qtcore.rng import Rng
-from qtcore.sim import available_kernels, get_kernel
+from qtcore.sim import available_kernels, get_kernel, qubit_limit
 from qtcore.sim._kernel_python import PythonKernel
 from qtcore.sim._kernel_wasm import NativeModule, WasmKernel
 from qtcore.testing import assert_kernel_consistent, assert_states_close, random_circuit
@@ -198,3 +198,10 @@ def test_backend_wasm_outside_pyodide_says_where_it_runs() -> None:
     reason = available_kernels()["wasm"]
     assert reason is not None and "Pyodide" in reason
     assert get_kernel("auto").name in ("numpy", "python")
+
+
+def test_qubit_limit_of_the_wasm_kernel_fits_the_address_space(kernel: WasmKernel) -> None:
+    """State + copy + probabilities (40 B per amplitude) in 4 GiB: 26 qubits, not 27."""
+    n, why = qubit_limit(kernel)
+    assert 40 * 2**n <= 4 * 2**30 < 40 * 2 ** (n + 1)
+    assert n == 26 and "4 GiB WebAssembly address space" in why
