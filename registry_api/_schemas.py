@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 Role = Literal["viewer", "researcher", "admin"]
-Kernel = Literal["numpy", "python"]
+Kernel = Literal["numpy", "python", "wasm"]
 
 Username = Annotated[
     str, Meta(pattern=r"^[A-Za-z0-9_.-]{3,64}$", description="3-64 of A-Z a-z 0-9 _ . -")

@@ -51,6 +51,17 @@ async def test_publish_stores_everything_and_hash(
     assert got.headers["content-type"].startswith("application/octet-stream")
 
 
+@pytest.mark.parametrize("kernel", ["numpy", "python", "wasm"])
+async def test_publish_accepts_every_qtcore_kernel(
+    client: AsyncTestClient[Litestar], tokens: dict[str, str], kernel: str
+) -> None:
+    """The browser publishes with the wasm kernel; the table's check must accept it."""
+    r = await _publish(client, tokens["alice"], run_body(_name(), kernel=kernel))
+    assert r.status_code == 201, r.text
+    got = await client.get(f"/api/v1/runs/{r.json()['id']}", headers=auth(tokens["vic"]))
+    assert got.json()["kernel"] == kernel
+
+
 async def test_publish_idempotent_returns_existing(
     client: AsyncTestClient[Litestar], tokens: dict[str, str]
 ) -> None:
