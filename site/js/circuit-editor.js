@@ -31,6 +31,10 @@ export class CircuitEditor {
   constructor(host) {
     this.host = host;
     this.model = { n: 2, c: 0, items: [] };
+    // The widest circuit the kernel's memory allows (info.maxQubits once the worker is
+    // ready) and the sentence that explains it.
+    this.maxQubits = 16;
+    this.maxQubitsReason = "";
     this.undoStack = [];
     this.redoStack = [];
     this.tool = "h";
@@ -212,8 +216,9 @@ export class CircuitEditor {
 
   addQubit(delta) {
     const n = this.model.n + delta;
-    if (n < 1 || n > 16) {
-      this.hint.textContent = `qubits must stay between 1 and 16 in the editor (asked ${n})`;
+    if (n < 1 || n > this.maxQubits) {
+      const why = this.maxQubitsReason ? `: ${this.maxQubitsReason}` : "";
+      this.hint.textContent = `qubits must stay between 1 and ${this.maxQubits} (asked ${n})${why}`;
       return;
     }
     this.edit(() => {

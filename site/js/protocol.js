@@ -82,7 +82,7 @@ export const ERROR_CODES = Object.freeze([
  * @property {NoiseDocument|null} [noise]
  * @property {boolean} [frames] also return every step's frame (one request: counts + frames)
  * @property {string} [name] the scenario's name (default "circuit")
- * @property {"auto"|"numpy"|"python"} [backend] kernel; qtcore picks for "auto"
+ * @property {"auto"|"wasm"|"numpy"|"python"} [backend] kernel; qtcore picks for "auto"
  */
 
 /**
@@ -152,7 +152,7 @@ export const ERROR_CODES = Object.freeze([
  * @property {number} numClbits
  * @property {number} shots
  * @property {number} seed
- * @property {string} kernel "numpy" | "python"
+ * @property {string} kernel "wasm" | "numpy" | "python"
  * @property {"statevector"|"sampled"|"branching"|"trajectories"} method
  * @property {Record<string, number>} counts bit string (bit 0 rightmost) -> count
  * @property {number[]} clbits classical bits after the last shot, bit 0 first
@@ -209,7 +209,10 @@ export const ERROR_CODES = Object.freeze([
  * @property {string} qtcore version
  * @property {string} python
  * @property {string} platform
- * @property {string} kernel what "auto" picks
+ * @property {string} kernel what "auto" picks: "wasm" | "numpy" | "python"
+ * @property {Record<string, string|null>} kernels each kernel: null if it runs here, else why not
+ * @property {number} maxQubits widest circuit the kernel's memory allows (checked before a run)
+ * @property {string} maxQubitsReason that limit as a sentence for the user
  * @property {boolean} numpy
  * @property {GateInfo[]} gates
  * @property {string[]} calculators

@@ -156,10 +156,19 @@ export function getRuntime() {
   return runtime;
 }
 
+const KERNEL_NAMES = {
+  wasm: "WebAssembly SIMD kernel",
+  numpy: "NumPy kernel",
+  python: "pure-Python kernel",
+};
+
+/** Which kernel runs, and why not the WebAssembly one when it is not (no SIMD, say). */
 export function kernelLabel(info) {
   if (!info) return "loading…";
-  const k = info.kernel === "numpy" ? "NumPy kernel" : "pure-Python kernel";
-  return `qtcore ${info.qtcore} · ${k} · Pyodide ${info.pyodide}`;
+  const k = KERNEL_NAMES[info.kernel] || `${info.kernel} kernel`;
+  const label = `qtcore ${info.qtcore} · ${k} · Pyodide ${info.pyodide}`;
+  const whyNotWasm = info.kernel !== "wasm" && info.kernels ? info.kernels.wasm : null;
+  return whyNotWasm ? `${label} (slower: ${whyNotWasm})` : label;
 }
 
 /** Render an error next to a widget: message, position, traceback in a details element. */

@@ -50,7 +50,7 @@ from qtcore.scenario import (
     read_number,
     run_scenario,
 )
-from qtcore.sim import get_kernel, numpy_available
+from qtcore.sim import available_kernels, get_kernel, numpy_available, qubit_limit
 from qtcore.sweep import Axis, SweepRow, run_sweep, table_column
 
 __all__ = ["HANDLERS", "BridgeError", "ProgressFn", "call", "describe_error", "take_buffer"]
@@ -135,15 +135,26 @@ def _progress(fn: ProgressFn | None, done: int, total: int, info: object) -> Non
 # ---------------------------------------------------------------- handlers
 def h_load(_: Payload, __: ProgressFn | None) -> dict[str, Any]:
     """Runtime facts: versions, the kernel ``"auto"`` picks, the gates and calculators."""
+    limit, why = qubit_limit("auto")
     return {
         "qtcore": qtcore.__version__,
         "python": sys.version.split()[0],
         "platform": sys.platform,
         "kernel": get_kernel("auto").name,
+        "kernels": available_kernels(),  # name -> None (runs here) or why it does not
+        "maxQubits": limit,
+        "maxQubitsReason": why,
         "numpy": numpy_available(),
         "gates": [spec.to_wire() for spec in GATES.values()],
         "calculators": sorted(CALCULATORS),
     }
+
+
+def _check_width(n: int, backend: str) -> None:
+    """Refuses a circuit wider than this kernel's memory allows, before anything runs."""
+    limit, why = qubit_limit(backend)
+    if n > limit:
+        raise BridgeError(f"the circuit has {n} qubits; {why}")
 
 
 def h_run(payload: Payload, _: ProgressFn | None) -> dict[str, Any]:
@@ -157,6 +168,7 @@ def h_run(payload: Payload, _: ProgressFn | None) -> dict[str, Any]:
         name=_text(payload, "name", "circuit"),
     )
     circ, noise, backend = sc.circuit(), sc.noise(), _backend(payload)
+    _check_width(circ.num_qubits, backend)
     res = qtcore.simulate(circ, sc.shots, seed=sc.seed, backend=backend, noise=noise)
     out: dict[str, Any] = {
         "result": res.to_wire(),
@@ -175,6 +187,7 @@ def h_qasm(payload: Payload, _: ProgressFn | None) -> dict[str, Any]:
     op = payload.get("op", "loads")
     if op == "loads":
         circ = qasm.loads(_text(payload, "text"))
+        _check_width(circ.num_qubits, _backend(payload))
         return {"circuit": circ.to_dict(), "text": qasm.dumps(circ, version="auto")}
     if op == "dumps":
         circuit = payload.get("circuit")

@@ -48,11 +48,70 @@ def test_bell_page_counts_equal_cpython(page: Any, base_url: str) -> None:
     expected = simulate(bell, shots=1024, seed=7, backend="python").counts
     assert result["counts"] == expected
     assert result["seed"] == 7 and result["shots"] == 1024
-    # The widget says which kernel ran.
+    # The widget says which kernel ran: Chromium compiles WebAssembly SIMD, so the wasm one.
     status = page.locator("#bell .qt-status").inner_text()
-    assert "kernel" in status and result["kernel"] in status.replace("pure-Python", "python")
+    assert result["kernel"] == "wasm"
+    assert "WebAssembly SIMD kernel" in status and "slower" not in status
     # Frames arrived as a binary stream and decode to 1 + 4 steps.
     assert js(page, "document.getElementById('bell').frames.length") == 5
+
+
+WIDE_QASM_HEADER = 'OPENQASM 2.0;\ninclude "qelib1.inc";\n'
+
+
+def _random_qasm(n: int, size: int, seed: int) -> tuple[str, Circuit]:
+    """A seeded random circuit with a mid-circuit measurement, as QASM and as a Circuit."""
+    import random
+
+    rng = random.Random(seed)
+    c = Circuit(n, n)
+    lines = [WIDE_QASM_HEADER + f"qreg q[{n}];\ncreg c[{n}];"]
+    for i in range(size):
+        kind = rng.choice(["h", "rx", "cx", "cp", "t", "swap", "ccx"])
+        qs = rng.sample(range(n), {"cx": 2, "cp": 2, "swap": 2, "ccx": 3}.get(kind, 1))
+        theta = round(rng.uniform(-3, 3), 6)
+        args = ", ".join(f"q[{q}]" for q in qs)
+        if kind in ("rx", "cp"):
+            lines.append(f"{kind}({theta}) {args};")
+            getattr(c, kind)(theta, *qs)
+        else:
+            lines.append(f"{kind} {args};")
+            getattr(c, kind)(*qs)
+        if i == size // 2:
+            lines.append("measure q[0] -> c[0];")
+            c.measure(0, 0)
+    lines += [f"measure q[{q}] -> c[{q}];" for q in range(n)]
+    c.measure(list(range(n)), list(range(n)))
+    return "\n".join(lines), c
+
+
+def test_wasm_kernel_counts_and_frames_equal_cpython_at_12_qubits(page: Any, base_url: str) -> None:
+    """The page runs the WebAssembly kernel; its counts are CPython's pure-Python counts."""
+    open_page(page, base_url)
+    qasm, circuit = _random_qasm(12, 60, seed=4)
+    reply = js(
+        page,
+        f"""globalThis.qtRuntime.request("run",
+            {{qasm: {json.dumps(qasm)}, shots: 500, seed: 11, frames: true}})""",
+    )
+    got = reply["result"]
+    assert got["kernel"] == "wasm"
+    want = simulate(circuit, shots=500, seed=11, backend="python")
+    assert got["counts"] == want.counts
+    assert reply["frames"]["count"] == len(circuit.instructions) + 1
+
+
+def test_qubit_limit_is_stated_before_running(page: Any, base_url: str) -> None:
+    """One limit from the kernel's memory: the QASM box refuses a wider register by name."""
+    open_page(page, base_url + "sandbox/")
+    info = js(page, "globalThis.qtRuntime.info")
+    limit = info["maxQubits"]
+    assert 10 <= limit <= 27 and "WebAssembly" in info["maxQubitsReason"]
+    wide = WIDE_QASM_HEADER + f"qreg q[{limit + 1}];\nh q[{limit}];\n"
+    page.locator("#play .qt-qasm-text").fill(wide)
+    err = page.locator("#play .qt-qasm-error")
+    err.wait_for(state="visible", timeout=30_000)
+    assert f"the circuit has {limit + 1} qubits; at most {limit} qubits" in err.inner_text()
 
 
 def test_grid_edit_changes_qasm_and_results(page: Any, base_url: str) -> None:

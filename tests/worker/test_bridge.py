@@ -112,6 +112,22 @@ def test_load_reports_kernel_and_gates(bridge: ModuleType) -> None:
     names = {g["name"] for g in info["gates"]}
     assert {"h", "cx", "rx", "mcx"} <= names
     assert "gamma" in info["calculators"]
+    assert info["kernels"]["python"] is None
+    assert "Pyodide" in info["kernels"]["wasm"]  # CPython: no WebAssembly engine to call
+    assert 20 <= info["maxQubits"] <= 62 and str(info["maxQubits"]) in info["maxQubitsReason"]
+
+
+def test_run_and_qasm_refuse_circuits_wider_than_memory_allows(bridge: ModuleType) -> None:
+    """The limit is checked before anything is allocated: no MemoryError, a sentence."""
+    limit = _ok(bridge, "load", {})["maxQubits"]
+    wide = {"num_qubits": limit + 1, "ops": [{"op": "h", "qubits": [limit]}]}
+    err = _err(bridge, "run", {"circuit": wide, "shots": 10, "seed": 1})
+    assert f"the circuit has {limit + 1} qubits; at most {limit} qubits" in err["message"], err
+    text = f'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[{limit + 1}];\nh q[0];\n'
+    err = _err(bridge, "qasm", {"op": "loads", "text": text})
+    assert f"the circuit has {limit + 1} qubits" in err["message"], err
+    ok = {"num_qubits": limit, "ops": []}
+    assert _ok(bridge, "qasm", {"op": "dumps", "circuit": ok})["text"]
 
 
 @pytest.mark.parametrize("backend", ["python", "auto"])
