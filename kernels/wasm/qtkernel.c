@@ -438,15 +438,25 @@ EXPORT void qt_bloch(const v2d *s, u32 n, double *out) {
       p0 = fsum_result(&f0); p1 = fsum_result(&f1);
       x = fsum_result(&fx); y = fsum_result(&fy);
     } else {
-      v2d a0 = {0.0, 0.0}, a1 = {0.0, 0.0}, ax = {0.0, 0.0}, ay = {0.0, 0.0};
-      for (size_t start = 0; start < size; start += stride << 1)
-        for (size_t i = 0; i < stride; i++) {
+      /* two sets of accumulators (pairs i and i + 1) halve the add-latency chain */
+      v2d a0 = {0.0, 0.0}, a1 = a0, ax = a0, ay = a0, c0 = a0, c1 = a0, cx = a0, cy = a0;
+      size_t step = stride == 1 ? 4 : stride << 1; /* q = 0: two blocks per iteration */
+      size_t inner = stride == 1 ? 1 : stride;
+      size_t next = stride == 1 ? 2 : 1; /* where the second pair starts */
+      for (size_t start = 0; start < size; start += step)
+        for (size_t i = 0; i < inner; i += 2 - (stride == 1)) {
           v2d a = s[start + i], b = s[start + stride + i];
+          v2d c = s[start + next + i], d = s[start + next + stride + i];
           a0 += a * a;
           a1 += b * b;
           ax += a * b;
           ay += a * __builtin_shufflevector(b, b, 1, 0);
+          c0 += c * c;
+          c1 += d * d;
+          cx += c * d;
+          cy += c * __builtin_shufflevector(d, d, 1, 0);
         }
+      a0 += c0; a1 += c1; ax += cx; ay += cy;
       p0 = a0[0] + a0[1]; p1 = a1[0] + a1[1];
       x = ax[0] + ax[1]; y = ay[0] - ay[1];
     }
