@@ -138,9 +138,9 @@ def kepler_orbit_clock(
         a :class:`KeplerOrbitClock`.
 
     Raises:
-        RelativityDomainError: for e outside [0, 1), a <= 0, a perigee at or inside r_s or
-            one where the orbital speed reaches the local speed of light, or a bad
-            ``points``.
+        RelativityDomainError: for e outside [0, 1), a <= 0, a perigee below the body's
+            surface (or at or inside r_s, or where the orbital speed reaches the local speed
+            of light), or a bad ``points``.
     """
     if not isinstance(body, Body):
         raise RelativityDomainError(f"body must be a Body, got {body!r}")
@@ -155,6 +155,11 @@ def kepler_orbit_clock(
     gm = body.gm
     n = math.sqrt(gm / a**3)
     rp = a * (1.0 - e)
+    if rp <= body.polar_radius:
+        raise RelativityDomainError(
+            f"perigee a(1 - e) = {rp!r} m is below the surface of {body.name} (polar radius "
+            f"{body.polar_radius!r} m); an orbit needs a(1 - e) above it"
+        )
 
     def deficit(big_e: float) -> float:
         r = a * (1.0 - e * math.cos(big_e))

@@ -14,6 +14,7 @@ from qtcore.relativity import (
     GPS_ORBIT_RADIUS,
     NEUTRON_STAR,
     SPEED_OF_LIGHT,
+    Body,
     circular_orbit_time_dilation_deficit,
     kepler_orbit_clock,
 )
@@ -109,7 +110,12 @@ def test_domain_errors(args: tuple[float, float], words: str) -> None:
 
 
 def test_perigee_too_deep_is_rejected() -> None:
-    with pytest.raises(RelativityDomainError, match="perigee"):
-        kepler_orbit_clock(1e5, 0.95, body=NEUTRON_STAR)
+    compact = Body("compact", gm=NEUTRON_STAR.gm, radius=4_200.0)  # r_s = 4135 m
+    with pytest.raises(RelativityDomainError, match=r"perigee.*local speed of light"):
+        kepler_orbit_clock(1e5, 0.95, body=compact)
+    with pytest.raises(RelativityDomainError, match="below the surface of Earth"):
+        kepler_orbit_clock(1e4, 0.5)
+    with pytest.raises(RelativityDomainError, match="below the surface of Earth"):
+        kepler_orbit_clock(7e6, 0.1)  # perigee 6300 km
     with pytest.raises(RelativityDomainError, match="points"):
         kepler_orbit_clock(GPS_ORBIT_RADIUS, 0.1, points=1)
