@@ -24,7 +24,9 @@ from qtcore.control import (
     Switch,
     VarBit,
     While,
+    block_from_json,
     block_qubits,
+    block_to_json,
     bodies,
     describe_block,
     map_gates,
@@ -794,13 +796,36 @@ class Circuit:
     # ----------------------------------------------------------------- serialisation
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready description (the gate-list form used by scenario files)."""
+        return {
+            "num_qubits": self.num_qubits,
+            "num_clbits": self.num_clbits,
+            "ops": self._ops_dict(self.instructions),
+        }
+
+    def _ops_dict(self, instructions: Sequence[Instruction]) -> list[dict[str, Any]]:
+        """Op dicts; a control-flow op is ``{"op": kind, "qubits", "block", "text"}`` with
+        its bodies as op lists (:func:`qtcore.control.block_to_json`), a measurement into a
+        variable ``{"op": "measure", "qubits": [q], "var": name, "bit": i}``."""
         ops: list[dict[str, Any]] = []
-        if self.has_control_flow:
-            raise CircuitError(
-                "to_dict cannot write control flow (if/while/for/switch, classical "
-                "variables) as a gate list; export it with qtcore.qasm.dumps(circuit, 3)"
-            )
-        for ins in self.instructions:
+        for ins in instructions:
+            if isinstance(ins.block, VarBit):
+                ops.append(
+                    {"op": "measure", "qubits": list(ins.qubits), "var": ins.block.var,
+                     "bit": ins.block.index}
+                )  # fmt: skip
+                continue
+            if ins.block is not None:
+                blk: dict[str, Any] = {
+                    "op": ins.kind,
+                    "qubits": list(ins.qubits),
+                    "block": block_to_json(ins.block, self._ops_dict),
+                    "text": ins.describe(),
+                }
+                if ins.condition is not None:
+                    cond = ins.condition
+                    blk["if"] = {"clbits": list(cond.clbits), "value": cond.value}
+                ops.append(blk)
+                continue
             d: dict[str, Any] = {
                 "op": ins.kind if ins.gate is None else ins.gate.name,
                 "qubits": list(ins.qubits),
@@ -825,7 +850,7 @@ class Circuit:
             if ins.condition is not None:
                 d["if"] = {"clbits": list(ins.condition.clbits), "value": ins.condition.value}
             ops.append(d)
-        return {"num_qubits": self.num_qubits, "num_clbits": self.num_clbits, "ops": ops}
+        return ops
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], name: str = "circuit") -> Circuit:
@@ -855,16 +880,29 @@ class Circuit:
         if not isinstance(op, Mapping):
             raise CircuitError(f"an op must be an object, got {op!r}")
         known = {"op", "qubits", "params", "clbits", "if", "matrix", "label"}
+        kind = op.get("op")
+        if kind in CONTROL_KINDS or (kind == "measure" and "var" in op):
+            known = {"op", "qubits", "if", "block", "text", "var", "bit"}
         extra = set(op) - known
         if extra:
             raise CircuitError(f"unknown field(s) {sorted(extra)}; allowed: {sorted(known)}")
-        kind = op.get("op")
         if not isinstance(kind, str):
             raise CircuitError("missing 'op' (a gate name, 'measure', 'reset' or 'barrier')")
         qubits = op.get("qubits", [])
         if isinstance(qubits, int):
             qubits = [qubits]
-        if kind == "measure":
+        if kind in CONTROL_KINDS:
+            self.control(kind, block_from_json(kind, op.get("block"), self._body_from))
+        elif kind == "measure" and "var" in op:
+            bit = op.get("bit", 0)
+            if not isinstance(op["var"], str) or isinstance(bit, bool) or not isinstance(bit, int):
+                raise CircuitError("a measurement into a variable needs 'var' (a name) and 'bit'")
+            if len(qubits) != 1:
+                raise CircuitError("a measurement into a variable takes one qubit")
+            self.instructions.append(
+                Instruction("measure", (self._qubit(qubits[0]),), block=VarBit(op["var"], bit))
+            )
+        elif kind == "measure":
             self.measure(list(qubits), list(op.get("clbits", qubits)))
         elif kind == "reset":
             for q in qubits:
@@ -890,6 +928,18 @@ class Circuit:
             if not isinstance(cond, Mapping) or "clbits" not in cond or "value" not in cond:
                 raise CircuitError('\'if\' must be {"clbits": [...], "value": int}')
             self.c_if(cond["clbits"], cond["value"])
+
+    def _body_from(self, ops: Any) -> tuple[Instruction, ...]:
+        """A block body from op dicts (checked against this circuit's qubits and bits)."""
+        if not isinstance(ops, list):
+            raise CircuitError(f"a block body must be a list of ops, got {ops!r}")
+        scratch = Circuit(self.num_qubits, self.num_clbits, qregs=self.qregs, cregs=self.cregs)
+        for i, op in enumerate(ops):
+            try:
+                scratch._append_dict(op)
+            except CircuitError as e:
+                raise CircuitError(f"body[{i}]: {e}") from None
+        return tuple(scratch.instructions)
 
     def draw(self) -> str:
         """A plain-text listing, one instruction per line."""

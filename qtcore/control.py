@@ -51,10 +51,14 @@ __all__ = [
     "Var",
     "VarBit",
     "While",
+    "block_from_json",
     "block_qubits",
+    "block_to_json",
     "bodies",
     "describe_block",
     "evaluate",
+    "expr_from_json",
+    "expr_to_json",
     "format_expr",
     "map_gates",
     "walk",
@@ -464,3 +468,153 @@ def block_qubits(block: Block) -> tuple[int, ...]:
         for ins in walk(body):
             qubits.update(ins.qubits)
     return tuple(sorted(qubits))
+
+
+# ------------------------------------------------------------------ JSON form
+def expr_to_json(e: CExpr) -> Any:
+    """``e`` as JSON: ``{"const": v}``, ``{"bits": [...]}``, ``{"var": name}``,
+    ``{"op": op, "args": [...]}``, ``{"func": name, "args": [...]}``,
+    ``{"cast": kind, "width": w, "arg": x}``."""
+    if isinstance(e, Const):
+        return {"const": e.value}
+    if isinstance(e, Bits):
+        return {"bits": list(e.clbits)}
+    if isinstance(e, Var):
+        return {"var": e.name}
+    if isinstance(e, Unary):
+        return {"op": e.op, "args": [expr_to_json(e.x)]}
+    if isinstance(e, Binary):
+        return {"op": e.op, "args": [expr_to_json(e.a), expr_to_json(e.b)]}
+    if isinstance(e, Func):
+        return {"func": e.name, "args": [expr_to_json(a) for a in e.args]}
+    return {"cast": e.type.kind, "width": e.type.width, "arg": expr_to_json(e.x)}
+
+
+def expr_from_json(d: Any) -> CExpr:
+    """The inverse of :func:`expr_to_json`.
+
+    Raises:
+        CircuitError: a malformed expression (the message says which form was expected).
+    """
+    if not isinstance(d, Mapping):
+        raise CircuitError(f"an expression must be an object, got {d!r}")
+    try:
+        if "const" in d:
+            v = d["const"]
+            if isinstance(v, bool | int | float):
+                return Const(v)
+            raise CircuitError(f"a constant must be a number or a bool, got {v!r}")
+        if "bits" in d:
+            return Bits(tuple(int(b) for b in d["bits"]))
+        if "var" in d:
+            return Var(str(d["var"]))
+        if "func" in d:
+            if d["func"] not in FUNCS:
+                raise CircuitError(f"unknown function {d['func']!r}; allowed: {sorted(FUNCS)}")
+            return Func(d["func"], tuple(expr_from_json(a) for a in d["args"]))
+        if "cast" in d:
+            return Cast(CType(d["cast"], d.get("width")), expr_from_json(d["arg"]))
+        op, args = d["op"], d["args"]
+        if len(args) == 1 and op in ("-", "!", "~"):
+            return Unary(op, expr_from_json(args[0]))
+        if len(args) == 2 and (op in BINARY or op in ("&&", "||")):
+            return Binary(op, expr_from_json(args[0]), expr_from_json(args[1]))
+        raise CircuitError(f"unknown operator {op!r} with {len(args)} operand(s)")
+    except (KeyError, TypeError, ValueError) as e:
+        raise CircuitError(f"malformed expression {dict(d)!r}: {e}") from None
+
+
+def _ctype(t: CType | None) -> Any:
+    return None if t is None else [t.kind, t.width]
+
+
+def _ctype_from(d: Any) -> CType | None:
+    if d is None:
+        return None
+    if not isinstance(d, list | tuple) or len(d) != 2:
+        raise CircuitError(f"a classical type is [kind, width], got {d!r}")
+    return CType(str(d[0]), d[1])
+
+
+BodyOut = Callable[[tuple["Instruction", ...]], list[Any]]
+BodyIn = Callable[[Any], tuple["Instruction", ...]]
+
+
+def block_to_json(block: Block, body: BodyOut) -> dict[str, Any]:
+    """A block as JSON; ``body`` writes a body (a list of op dicts)."""
+    if isinstance(block, Assign):
+        t = block.target if isinstance(block.target, str) else list(block.target)
+        return {"target": t, "value": expr_to_json(block.value), "type": _ctype(block.type)}
+    if isinstance(block, IfElse):
+        return {
+            "condition": expr_to_json(block.condition),
+            "then": body(block.then),
+            "else": body(block.orelse),
+        }
+    if isinstance(block, While):
+        return {
+            "condition": expr_to_json(block.condition),
+            "body": body(block.body),
+            "max_iterations": block.max_iterations,
+        }
+    if isinstance(block, For):
+        return {
+            "var": block.var,
+            "type": _ctype(block.type),
+            "values": None if block.values is None else [expr_to_json(v) for v in block.values],
+            "range": None if block.range is None else [expr_to_json(v) for v in block.range],
+            "body": body(block.body),
+        }
+    if isinstance(block, Switch):
+        return {
+            "target": expr_to_json(block.target),
+            "cases": [
+                {"values": [expr_to_json(v) for v in vals], "body": body(b)}
+                for vals, b in block.cases
+            ],
+            "default": body(block.default),
+        }
+    return {"var": block.var, "index": block.index}
+
+
+def block_from_json(kind: str, d: Any, body: BodyIn) -> Block:
+    """The inverse of :func:`block_to_json` for an instruction of ``kind``.
+
+    Raises:
+        CircuitError: a malformed block.
+    """
+    if not isinstance(d, Mapping):
+        raise CircuitError(f"a {kind} block must be an object, got {d!r}")
+    try:
+        if kind == "assign":
+            t = d["target"]
+            target = t if isinstance(t, str) else tuple(int(c) for c in t)
+            return Assign(target, expr_from_json(d["value"]), _ctype_from(d.get("type")))
+        if kind == "if":
+            return IfElse(expr_from_json(d["condition"]), body(d["then"]), body(d.get("else", [])))
+        if kind == "while":
+            cap = d.get("max_iterations", 1000)
+            if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
+                raise CircuitError(f"max_iterations must be a positive integer, got {cap!r}")
+            return While(expr_from_json(d["condition"]), body(d["body"]), cap)
+        if kind == "for":
+            ct = _ctype_from(d.get("type")) or CType("int")
+            values = d.get("values")
+            rng = d.get("range")
+            if (values is None) == (rng is None):
+                raise CircuitError("a for block needs exactly one of 'values' and 'range'")
+            vals = None if values is None else tuple(expr_from_json(v) for v in values)
+            r = None
+            if rng is not None:
+                if len(rng) != 3:
+                    raise CircuitError("a for range is [start, step, stop]")
+                r = (expr_from_json(rng[0]), expr_from_json(rng[1]), expr_from_json(rng[2]))
+            return For(str(d["var"]), ct, vals, r, body(d["body"]))
+        if kind == "switch":
+            cases = tuple(
+                (tuple(expr_from_json(v) for v in c["values"]), body(c["body"])) for c in d["cases"]
+            )
+            return Switch(expr_from_json(d["target"]), cases, body(d.get("default", [])))
+    except (KeyError, TypeError) as e:
+        raise CircuitError(f"malformed {kind} block: missing or bad {e}") from None
+    raise CircuitError(f"unknown block kind {kind!r}")

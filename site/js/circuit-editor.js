@@ -186,10 +186,16 @@ export class CircuitEditor {
 
   // ------------------------------------------------------------------ editing
   snapshot() {
-    return JSON.stringify({ n: this.model.n, c: this.model.c, items: this.model.items });
+    const { n, c, items, raw, readonly } = this.model;
+    return JSON.stringify({ n, c, items, raw, readonly });
   }
 
   edit(fn) {
+    if (this.model.readonly) {
+      this.hint.textContent =
+        "This circuit has control flow (if, while, for, switch, classical variables): the grid shows it read-only; edit its OpenQASM text.";
+      return;
+    }
     this.undoStack.push(this.snapshot());
     if (this.undoStack.length > 200) this.undoStack.shift();
     this.redoStack = [];
@@ -303,6 +309,17 @@ export class CircuitEditor {
       return;
     }
     this.inspector.hidden = false;
+    if (this.model.readonly) {
+      const what = it.block || `${it.op} on q[${it.qubits.join("], q[")}]`;
+      this.inspector.append(
+        h("strong", { text: what }),
+        h("p", {
+          class: "qt-hint",
+          text: "Read-only: this circuit has control flow; edit its OpenQASM text below.",
+        }),
+      );
+      return;
+    }
     const spec = this.specs[it.op];
     this.inspector.append(
       h("strong", { text: `${it.op} on q[${it.qubits.join("], q[")}] (step ${it.t})` }),
@@ -383,6 +400,8 @@ export class CircuitEditor {
     const spec = this.specs[it.op];
     if (!it.qubits.includes(q)) return { text: "", role: "wire" };
     const idx = it.qubits.indexOf(q);
+    if (it.block) return { text: it.op.toUpperCase(), sub: "", role: "block" };
+    if (it.target) return { text: `M→${it.target}`, role: "gate" };
     if (it.op === "measure") return { text: `M→c${it.clbits[idx]}`, role: "gate" };
     if (it.op === "barrier") return { text: "┆", role: "gate" };
     if (it.op === "reset") return { text: "|0⟩", role: "gate" };
@@ -437,7 +456,9 @@ export class CircuitEditor {
           if (it.cond) classes.push("qt-cell--cond");
           if (it === this.selected) classes.push("qt-selected");
           if (it === cur) classes.push("qt-current");
-          label = `qubit ${q}, step ${t}: ${it.op}${it.params.length ? `(${it.params.join(", ")})` : ""} on qubits ${it.qubits.join(", ")}${it.cond ? ` if c[${it.cond.clbits.join(",")}] == ${it.cond.value}` : ""}`;
+          label = it.block
+            ? `qubit ${q}, step ${t}: ${it.block} (read-only block)`
+            : `qubit ${q}, step ${t}: ${it.op}${it.params.length ? `(${it.params.join(", ")})` : ""} on qubits ${it.qubits.join(", ")}${it.cond ? ` if c[${it.cond.clbits.join(",")}] == ${it.cond.value}` : ""}`;
         }
         if (cur && cur.t === t) classes.push("qt-current-col");
         if (this.pending && this.pending.t === t && this.pending.qubits.includes(q))

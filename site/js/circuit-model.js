@@ -43,6 +43,14 @@ function splitPerQubit(ops) {
   return out;
 }
 
+/** Structured control-flow ops (qtcore.control): shown read-only, carried verbatim. */
+const BLOCKS = new Set(["assign", "if", "while", "for", "switch"]);
+
+/** True when `ops` hold control flow: blocks or measurements into classical variables. */
+export function hasControlFlow(ops) {
+  return ops.some((op) => BLOCKS.has(op.op) || op.var != null);
+}
+
 /** Place ops as early as their qubits and classical bits allow (ASAP layering). */
 export function layout(ops) {
   const free = new Map();
@@ -58,6 +66,8 @@ export function layout(ops) {
     };
     if (op.matrix) item.matrix = op.matrix;
     if (op.label) item.label = op.label;
+    if (BLOCKS.has(op.op)) item.block = op.text || op.op;
+    if (op.var != null) item.target = `${op.var}[${op.bit ?? 0}]`;
     const wires = span(item);
     const bits = [...item.clbits, ...(item.cond ? item.cond.clbits : [])];
     let t = 0;
@@ -86,8 +96,9 @@ export function fmtParam(x) {
   return String(Number(x.toPrecision(12)));
 }
 
-/** The model as qtcore's gate-list dict. */
+/** The model as qtcore's gate-list dict (a read-only model gives back its ops verbatim). */
 export function toDict(model) {
+  if (model.raw) return { num_qubits: model.n, num_clbits: model.c, ops: model.raw };
   const ops = ordered(model.items).map((it) => {
     const d = { op: it.op, qubits: [...it.qubits] };
     if (it.params?.length) d.params = [...it.params];
@@ -109,6 +120,18 @@ export function toDict(model) {
  * out as early as possible.
  */
 export function fromDict(d, steps = null) {
+  if (hasControlFlow(d.ops || [])) {
+    // Blocks are shown over the qubits they touch, in program order; the grid cannot edit
+    // them, so the model keeps the ops as qtcore wrote them and runs exactly those.
+    const shown = d.ops.filter((op) => (op.qubits || []).length > 0);
+    return {
+      n: d.num_qubits,
+      c: d.num_clbits || 0,
+      items: layout(shown),
+      raw: d.ops,
+      readonly: true,
+    };
+  }
   const items = layout(d.ops || []);
   if (steps != null && fitsSteps(items, steps)) {
     for (const [i, it] of items.entries()) it.t = steps[i];
