@@ -141,7 +141,9 @@ def build_site(out: Path, force: bool = False, distribution: str | None = None) 
     VENDOR.mkdir(parents=True, exist_ok=True)
     stage_wheel()
     stage_pyodide(distribution)
+    # QT_SITE_URL is mkdocs.yml's site_url (sitemap.xml, instant navigation): part of the build.
     print_fp = fingerprint([ROOT / p for p in INPUTS] + [VENDOR])
+    print_fp += f"|site_url={os.environ.get('QT_SITE_URL', '')}"
     stamp = out / STAMP
     if not force and stamp.is_file() and (out / "index.html").is_file():
         try:

@@ -381,3 +381,29 @@ def test_counts_show_top_k_with_show_all_and_readable_axes(page: Any, base_url: 
     assert more.get_attribute("aria-expanded") == "true"
     more.click()
     assert text.inner_text().split(": ", 1)[1] == listed
+
+
+def test_in_site_navigation_keeps_the_worker(page: Any, base_url: str) -> None:
+    """Defect 10: every page change rebooted Pyodide; sitemap.xml was empty."""
+    sitemap = page.request.get(base_url + "sitemap.xml").text()
+    assert sitemap.count("<loc>") >= 10, sitemap[:500]
+    assert "/relativity/special/</loc>" in sitemap
+    page.set_viewport_size({"width": 1400, "height": 1000})  # the sidebar, not the drawer
+    open_page(page, base_url + "sandbox/")
+    page.evaluate(
+        "() => { window.__qtSamePage = true;"
+        " window.__qtRuntime = document.getElementById('play').rt; }"
+    )
+    page.locator('nav a[href$="relativity/special/"]:visible').first.click()
+    page.wait_for_function(
+        "() => location.pathname.endsWith('/relativity/special/')"
+        " && document.documentElement.classList.contains('qt-ready')"
+        " && document.getElementById('sr')?.result",
+        timeout=60_000,
+    )
+    assert page.evaluate("window.__qtSamePage === true"), "the page was reloaded"
+    assert page.evaluate("document.getElementById('sr').rt === window.__qtRuntime")
+    assert page.evaluate("globalThis.__qtEarlyWorker == null"), "a second worker was started"
+    gamma = page.evaluate("document.getElementById('sr').result.gamma")
+    assert gamma == pytest.approx(1 / math.sqrt(1 - 0.9**2), rel=1e-12)
+    assert not page.qt_errors, page.qt_errors

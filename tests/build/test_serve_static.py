@@ -1,0 +1,102 @@
+"""build/serve_static.py: gzip to clients that accept it, the exact bytes to those that do not."""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _module() -> Any:
+    spec = importlib.util.spec_from_file_location(
+        "serve_static", ROOT / "build" / "serve_static.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+SERVE = _module()
+FILES = {
+    "index.html": b"<!doctype html><title>t</title>" + b"<p>clock</p>" * 500,
+    "sandbox/index.html": b"<!doctype html><title>s</title>" + b"<p>qubit</p>" * 500,
+    "qt/js/main.js": b"export const answer = 42;\n" * 400,
+    "pyodide/pyodide.asm.wasm": b"\x00asm\x01\x00\x00\x00" + bytes(range(256)) * 64,
+    "qtcore.whl": b"PK\x03\x04" + b"zipped already" * 300,
+    "sitemap.xml": b'<?xml version="1.0" encoding="UTF-8"?>\n<urlset>'
+    b"<url><loc>http://127.0.0.1:8000/</loc></url>"
+    b"<url><loc>http://127.0.0.1:8000/sandbox/</loc></url></urlset>\n",
+}
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("public")
+    for name, data in FILES.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
+    server, _ = SERVE.start_server(root)
+    host, port = server.server_address[:2]
+    yield f"http://{host}:{port}/"
+    server.shutdown()
+
+
+def _get(url: str, encoding: str | None) -> tuple[dict[str, str], bytes]:
+    req = urllib.request.Request(url, headers={"Accept-Encoding": encoding} if encoding else {})
+    with urllib.request.urlopen(req, timeout=30) as r:  # urllib never decompresses
+        return {k.lower(): v for k, v in r.headers.items()}, r.read()
+
+
+@pytest.mark.parametrize(
+    ("path", "name", "ctype"),
+    [
+        ("", "index.html", "text/html"),
+        ("sandbox/", "sandbox/index.html", "text/html"),
+        ("qt/js/main.js", "qt/js/main.js", "text/javascript"),
+        ("pyodide/pyodide.asm.wasm", "pyodide/pyodide.asm.wasm", "application/wasm"),
+    ],
+)
+def test_compressible_files_go_out_gzipped(base: str, path: str, name: str, ctype: str) -> None:
+    headers, body = _get(base + path, "br, gzip;q=0.8")
+    assert headers["content-encoding"] == "gzip"
+    assert headers["content-type"].startswith(ctype)
+    assert headers["vary"] == "Accept-Encoding"
+    assert int(headers["content-length"]) == len(body) < len(FILES[name]) / 2
+    assert gzip.decompress(body) == FILES[name]
+    # Served again from the cache: the same bytes.
+    assert _get(base + path, "gzip")[1] == body
+
+
+@pytest.mark.parametrize("encoding", [None, "identity", "gzip;q=0", "br"])
+def test_clients_without_gzip_get_the_file_as_is(base: str, encoding: str | None) -> None:
+    headers, body = _get(base + "qt/js/main.js", encoding)
+    assert "content-encoding" not in headers
+    assert body == FILES["qt/js/main.js"]
+
+
+def test_archives_are_not_compressed_again(base: str) -> None:
+    headers, body = _get(base + "qtcore.whl", "gzip")
+    assert "content-encoding" not in headers
+    assert body == FILES["qtcore.whl"]
+
+
+def test_a_missing_file_is_still_a_404(base: str) -> None:
+    with pytest.raises(urllib.error.HTTPError) as err:
+        _get(base + "nope.js", "gzip")
+    assert err.value.code == 404
+
+
+def test_sitemap_names_this_servers_origin(base: str) -> None:
+    """Material's instant navigation matches links against the sitemap, port included."""
+    _, body = _get(base + "sitemap.xml", "gzip")
+    assert body.count(b"<loc>" + base.encode()) == 2
+    assert b"<loc>" + base.encode() + b"sandbox/</loc>" in body
+    assert b":8000" not in body
