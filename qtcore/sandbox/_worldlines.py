@@ -332,8 +332,8 @@ def compare(a: Worldline, b: Worldline, duration: float | None = None) -> Proper
 
     Raises:
         RelativityDomainError: a flat worldline with one around a body, different bodies,
-            two trajectories of different coordinate duration, two flights, or a
-            missing/extra duration.
+            two trajectories or two flights of different durations, or a missing/extra
+            duration.
     """
     flat = (Inertial, Trajectory)
     curved = (Static, Orbit, Moving, Ground, Flight)
@@ -425,7 +425,7 @@ def _compare_flight(
             f"a duration (got {duration!r} s)"
         )
     if isinstance(a, Flight) and isinstance(b, Flight):
-        raise RelativityDomainError("two Flights: compare each with the same Ground clock instead")
+        return _compare_flights(a, b)
     if isinstance(b, Flight):
         flipped = _compare_flight(b, a, None)
         # a's offset against b is minus b's against a; tau_a is the reference duration
@@ -454,6 +454,26 @@ def _compare_flight(
         delta, method = math.fsum(parts), "clock_comparison"
     frac = delta / t if t > 0 else 0.0
     return ProperTimes(t + delta, t, delta, frac, method)
+
+
+def _compare_flights(a: Flight, b: Flight) -> ProperTimes:
+    """Two flights that leave and land together, each read against one ground clock.
+
+    Both are compared with the same clock at rest on the ground (on the equator at sea
+    level: the choice cancels, since both offsets are taken against it over the same
+    reference duration), so ``tau_a - tau_b`` is the difference of their offsets.
+    """
+    if a.duration != b.duration:
+        raise RelativityDomainError(
+            f"two Flights of different durations ({a.duration!r} s, {b.duration!r} s) are "
+            "not together at the end; add a ground stop to the shorter one so both last "
+            "the same time"
+        )
+    ref = Ground(0.0, 0.0, body=a.body)
+    fa, fb = _compare_flight(a, ref, None), _compare_flight(b, ref, None)
+    tau_a, tau_b = fa.tau_a, fb.tau_a
+    delta = fa.delta_tau - fb.delta_tau
+    return ProperTimes(tau_a, tau_b, delta, delta / tau_b if tau_b > 0 else 0.0, fa.method)
 
 
 def segments_from_specs(specs: Sequence[dict[str, Any]]) -> tuple[Coast | Accelerate, ...]:

@@ -7,7 +7,15 @@ from collections.abc import Iterator
 import pytest
 
 from qtcore.errors import RelativityDomainError, ScenarioError
-from qtcore.relativity import EARTH, HAFELE_KEATING_EAST, SUN, FlightSegment, surface_clock
+from qtcore.relativity import (
+    EARTH,
+    HAFELE_KEATING_EAST,
+    HAFELE_KEATING_WEST,
+    SUN,
+    FlightSegment,
+    flight_offsets,
+    surface_clock,
+)
 from qtcore.sandbox import (
     Flight,
     Ground,
@@ -91,7 +99,7 @@ def test_flight_against_ground_and_the_other_way_round() -> None:
     ("a", "b", "duration", "words"),
     [
         (Flight(HAFELE_KEATING_EAST), Ground(38.92), 10.0, "do not give a duration"),
-        (Flight(HAFELE_KEATING_EAST), Flight(HAFELE_KEATING_EAST), None, "two Flights"),
+        (Flight(HAFELE_KEATING_EAST), Flight(HAFELE_KEATING_WEST), None, "add a ground stop"),
         (Inertial(3.0), Ground(3.0), 1.0, "flat spacetime has no place"),
         (Moving(0.0, 1.0, SUN), Ground(3.0), 1.0, "different bodies"),
         (Moving(0.0, 1.0), Static(0.0), None, "duration"),
@@ -139,3 +147,24 @@ def test_scenario_flight_and_ground_kinds() -> None:
         loads_scenario(SCENARIO.format(flight='trip = "x", segments = []'), "toml", "p.toml")
     with pytest.raises(ScenarioError, match="hafele_keating_east"):
         loads_scenario(SCENARIO.format(flight='trip = "x"'), "toml", "p.toml")
+
+
+def test_two_flights_of_equal_duration_compare_directly() -> None:
+    """Two aircraft that leave and land together: the difference of their ground offsets.
+
+    The reference is independent: each flight's offset from :func:`flight_offsets` against a
+    ground clock at a different place (the choice must cancel).
+    """
+    fast = (FlightSegment(7200.0, 40.0, 10_000.0, 250.0), FlightSegment(3600.0, 45.0, 0.0))
+    slow = (FlightSegment(3600.0, 40.0, 3_000.0, -120.0), FlightSegment(7200.0, 30.0, 500.0))
+    ref = (
+        flight_offsets(fast, reference_latitude_deg=60.0).net
+        - flight_offsets(slow, reference_latitude_deg=60.0).net
+    )
+    t = compare(Flight(fast), Flight(slow))
+    assert t.delta_tau == pytest.approx(ref, rel=1e-9, abs=1e-18)
+    assert t.tau_a - t.tau_b == pytest.approx(t.delta_tau, abs=1e-9)
+    assert t.fractional == pytest.approx(t.delta_tau / t.tau_b, rel=1e-12)
+    back = compare(Flight(slow), Flight(fast))
+    assert back.delta_tau == pytest.approx(-t.delta_tau, rel=1e-12)
+    assert compare(Flight(fast), Flight(fast)).delta_tau == 0.0
