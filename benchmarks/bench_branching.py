@@ -16,7 +16,7 @@ Circuits (all at ``--shots``, default 20,000):
 Engines, one thread each, in the same run: qtcore's NumPy and pure-Python kernels with
 ``method="branching"`` and ``method="trajectories"``; Aer's statevector method per shot
 and with ``shot_branching_enable=True`` when ``qiskit-aer`` imports (``pip install --group
-bench``). Per-shot runs that would take long are timed on a fraction of the shots and
+bench``). Per-shot runs (qtcore's and Aer's) are timed on a fraction of the shots and
 scaled linearly (per-shot cost is linear in shots), marked ``*``. Nothing is asserted
 about time; the script exits non-zero when an engine's counts are inconsistent with
 qtcore's pure-Python branching counts (a classical bit's frequency of 1 differs by more
@@ -257,7 +257,7 @@ def main() -> int:
             import qiskit_aer  # noqa: F401
 
             engines += [
-                ("aer-shots", aer_runner(False), None),
+                ("aer-shots", aer_runner(False), per_shot_cap["numpy"]),
                 ("aer-branch", aer_runner(True), None),
             ]
         except ImportError:
