@@ -130,8 +130,11 @@ def stage_pyodide(distribution: str | None) -> dict[str, object]:
         _log(line)
     manifest = dest / "qt-vendor.json"
     info: dict[str, object] = json.loads(manifest.read_text(encoding="utf-8"))
-    kernel = "NumPy" if info.get("numpy") else "pure-Python (NumPy wasm wheel not vendored)"
-    _log(f"Pyodide {info.get('pyodide_version')}: pages will run the {kernel} kernel")
+    numpy = "with NumPy (fusion)" if info.get("numpy") else "without NumPy (not vendored)"
+    _log(
+        f"Pyodide {info.get('pyodide_version')}: pages will run the WebAssembly kernel, "
+        f"{numpy}; pure Python where the browser lacks WebAssembly SIMD"
+    )
     return info
 
 

@@ -419,12 +419,41 @@ static double fsum_result(fsum_t *f) {
   return hi;
 }
 
+/* acc[0..3] += (|lo|^2, |hi|^2, lo*hi, lo*swap(hi)) over the pairs (i, i + stride) of
+ * [start, end); two accumulator sets (pairs i and i + 1) halve the add-latency chain. */
+static void pair_sums(const v2d *s, size_t start, size_t end, size_t stride, v2d *acc) {
+  v2d a0 = acc[0], a1 = acc[1], ax = acc[2], ay = acc[3];
+  v2d z = {0.0, 0.0}, c0 = z, c1 = z, cx = z, cy = z;
+  size_t step = stride == 1 ? 4 : stride << 1; /* q = 0: two blocks per iteration */
+  size_t inner = stride == 1 ? 1 : stride;
+  size_t next = stride == 1 ? 2 : 1; /* where the second pair starts */
+  for (size_t b = start; b < end; b += step)
+    for (size_t i = 0; i < inner; i += 2 - (stride == 1)) {
+      v2d a = s[b + i], h = s[b + stride + i];
+      v2d c = s[b + next + i], d = s[b + next + stride + i];
+      a0 += a * a;
+      a1 += h * h;
+      ax += a * h;
+      ay += a * __builtin_shufflevector(h, h, 1, 0);
+      c0 += c * c;
+      c1 += d * d;
+      cx += c * d;
+      cy += c * __builtin_shufflevector(d, d, 1, 0);
+    }
+  acc[0] = a0 + c0;
+  acc[1] = a1 + c1;
+  acc[2] = ax + cx;
+  acc[3] = ay + cy;
+}
+
+#define BLOCK_BITS 13 /* 2**13 amplitudes = 128 KiB: a block stays in cache for every low qubit */
+
 /* out[4q .. 4q+3] = Bloch x, y, z and P(1) of qubit q. */
 EXPORT void qt_bloch(const v2d *s, u32 n, double *out) {
-  for (u32 q = 0; q < n; q++) {
-    size_t stride = (size_t)1 << q, size = (size_t)1 << n;
-    double p0, p1, x, y;
-    if (n <= EXACT_MAX_QUBITS) {
+  size_t size = (size_t)1 << n;
+  if (n <= EXACT_MAX_QUBITS) {
+    for (u32 q = 0; q < n; q++) {
+      size_t stride = (size_t)1 << q;
       fsum_t f0, f1, fx, fy;
       f0.n = f1.n = fx.n = fy.n = 0;
       for (size_t start = 0; start < size; start += stride << 1)
@@ -435,33 +464,28 @@ EXPORT void qt_bloch(const v2d *s, u32 n, double *out) {
           fsum_add(&fx, a[0] * b[0] + a[1] * b[1]);
           fsum_add(&fy, a[0] * b[1] - a[1] * b[0]);
         }
-      p0 = fsum_result(&f0); p1 = fsum_result(&f1);
-      x = fsum_result(&fx); y = fsum_result(&fy);
-    } else {
-      /* two sets of accumulators (pairs i and i + 1) halve the add-latency chain */
-      v2d a0 = {0.0, 0.0}, a1 = a0, ax = a0, ay = a0, c0 = a0, c1 = a0, cx = a0, cy = a0;
-      size_t step = stride == 1 ? 4 : stride << 1; /* q = 0: two blocks per iteration */
-      size_t inner = stride == 1 ? 1 : stride;
-      size_t next = stride == 1 ? 2 : 1; /* where the second pair starts */
-      for (size_t start = 0; start < size; start += step)
-        for (size_t i = 0; i < inner; i += 2 - (stride == 1)) {
-          v2d a = s[start + i], b = s[start + stride + i];
-          v2d c = s[start + next + i], d = s[start + next + stride + i];
-          a0 += a * a;
-          a1 += b * b;
-          ax += a * b;
-          ay += a * __builtin_shufflevector(b, b, 1, 0);
-          c0 += c * c;
-          c1 += d * d;
-          cx += c * d;
-          cy += c * __builtin_shufflevector(d, d, 1, 0);
-        }
-      a0 += c0; a1 += c1; ax += cx; ay += cy;
-      p0 = a0[0] + a0[1]; p1 = a1[0] + a1[1];
-      x = ax[0] + ax[1]; y = ay[0] - ay[1];
+      double p1 = fsum_result(&f1);
+      out[4 * q] = 2.0 * fsum_result(&fx);
+      out[4 * q + 1] = 2.0 * fsum_result(&fy);
+      out[4 * q + 2] = fsum_result(&f0) - p1;
+      out[4 * q + 3] = p1;
     }
-    out[4 * q] = 2.0 * x;
-    out[4 * q + 1] = 2.0 * y;
+    return;
+  }
+  /* Qubits below BLOCK_BITS: block by block, every low qubit while the block is in cache
+   * (one pass over memory for all of them); the others: one streaming pass each. */
+  v2d acc[64][4];
+  v2d zero = {0.0, 0.0};
+  for (u32 q = 0; q < n; q++) acc[q][0] = acc[q][1] = acc[q][2] = acc[q][3] = zero;
+  size_t block = (size_t)1 << BLOCK_BITS;
+  for (size_t start = 0; start < size; start += block)
+    for (u32 q = 0; q < BLOCK_BITS; q++) pair_sums(s, start, start + block, (size_t)1 << q, acc[q]);
+  for (u32 q = BLOCK_BITS; q < n; q++) pair_sums(s, 0, size, (size_t)1 << q, acc[q]);
+  for (u32 q = 0; q < n; q++) {
+    v2d *a = acc[q];
+    double p0 = a[0][0] + a[0][1], p1 = a[1][0] + a[1][1];
+    out[4 * q] = 2.0 * (a[2][0] + a[2][1]);
+    out[4 * q + 1] = 2.0 * (a[3][0] - a[3][1]);
     out[4 * q + 2] = p0 - p1;
     out[4 * q + 3] = p1;
   }

@@ -205,3 +205,15 @@ def test_qubit_limit_of_the_wasm_kernel_fits_the_address_space(kernel: WasmKerne
     n, why = qubit_limit(kernel)
     assert 40 * 2**n <= 4 * 2**30 < 40 * 2 ** (n + 1)
     assert n == 26 and "4 GiB WebAssembly address space" in why
+
+
+def test_wasm_bloch_of_a_wide_random_state_matches_python(kernel: WasmKernel) -> None:
+    """15 qubits: low qubits summed block by block in cache, high ones streamed."""
+    from qtcore.testing import random_state
+
+    amps = random_state(15, Rng(31))
+    bw, mw = kernel.bloch_and_marginals(kernel.from_amplitudes(amps), 15)
+    bp, mp = PythonKernel().bloch_and_marginals(list(amps), 15)
+    for q in range(15):
+        assert max(abs(a - b) for a, b in zip(bw[q], bp[q], strict=True)) < 1e-12, q
+        assert abs(mw[q] - mp[q]) < 1e-12, q
