@@ -14,9 +14,11 @@ expression, ``for`` over ranges and sets, ``while`` (capped at
 :data:`~qtcore.qasm._parse_control.MAX_ITERATIONS` passes), ``switch``, ``def``
 subroutines (expanded at each call), ``box``, ``delay``, ``measure`` inside expressions).
 Blocks stay structured (:mod:`qtcore.control`) and are written back by ``dumps(c, 3)``; a
-simple ``if`` on a bit or register keeps the flat per-instruction condition. Not read:
+simple ``if`` on a bit or register keeps the flat per-instruction condition. A ``for`` loop whose
+body addresses qubits or bits with the loop variable (``cx d[i], a[i]``) is read once per
+value of its (constant) range instead: the same gates for every shot. Not read:
 ``break``/``continue``, ``extern``, ``defcal``, arrays, ``output``, qubit indices that
-depend on a loop variable (each fails with its line and column).
+depend on run-time values (each fails with its line and column).
 Every syntax or semantic error is a :class:`~qtcore.errors.QasmError` naming the line
 and column of the offending token.
 """

@@ -58,6 +58,7 @@ class ParserBase:
         self.in_def: Any = None
         self.return_target: Any = None
         self.top: list[Instruction] = self.st.instructions
+        self.loop_vars: set[str] = set()
 
     # ------------------------------------------------------------ tokens
     def peek(self, k: int = 0) -> Token:

@@ -81,6 +81,26 @@ class _Structured(Exception):
     """Raised inside a flat ``if`` body that needs a structured block instead."""
 
 
+class _Unroll(Exception):
+    """Raised when a qubit or bit index depends on the variable of an enclosing ``for``."""
+
+    def __init__(self, var: str) -> None:
+        super().__init__(var)
+        self.var = var
+
+
+def _vars(e: CExpr) -> set[str]:
+    if isinstance(e, Var):
+        return {e.name}
+    if isinstance(e, Unary | Cast):
+        return _vars(e.x)
+    if isinstance(e, Binary):
+        return _vars(e.a) | _vars(e.b)
+    if isinstance(e, Func):
+        return set().union(*(_vars(a) for a in e.args)) if e.args else set()
+    return set()
+
+
 @dataclass
 class Def:
     """A ``def`` subroutine: its parameters and the token range of its body."""
@@ -183,6 +203,9 @@ class ControlParser(ConditionParser):
         try:
             v = evaluate(e, [], {})
         except CircuitError:
+            loops = [v for v in _vars(e) if v in self.loop_vars]
+            if loops:
+                raise _Unroll(loops[0]) from None
             raise error_at(f"{what} must be a constant integer expression", tok) from None
         if isinstance(v, float) and v.is_integer():
             v = int(v)
@@ -531,14 +554,73 @@ class ControlParser(ConditionParser):
             real = self.fresh(name.text)
             self.renames[name.text] = real
         self.cvars[real] = ctype
+        body_start = self.i
+        self.loop_vars.add(real)
         try:
-            body = self.body("for")
+            try:
+                body = self.body("for")
+            except _Unroll as u:
+                if u.var != real:
+                    raise
+                self.unroll(kw, real, ctype, values, rng, body_start)
+                return
         finally:
+            self.loop_vars.discard(real)
             if outer is None:
                 self.renames.pop(name.text, None)
             else:
                 self.renames[name.text] = outer
         self.emit_block("for", For(real, ctype, values, rng, body), kw)
+
+    def unroll(
+        self,
+        kw: Token,
+        var: str,
+        ctype: CType,
+        values: tuple[CExpr, ...] | None,
+        rng: tuple[CExpr, CExpr, CExpr] | None,
+        body_start: int,
+    ) -> None:
+        """A ``for`` whose body indexes qubits or bits with the loop variable: its body is
+        read once per value (the same for every shot), with the variable as a constant."""
+        try:
+            loop = For(var, ctype, values, rng, ())
+            vals = loop.iterate([], {})
+        except CircuitError:
+            raise error_at(
+                f"the loop indexes qubits or bits with '{var}', so its range must be constant",
+                kw,
+            ) from None
+        del self.cvars[var]
+        self.loop_vars.discard(var)
+        end = body_start
+        for v in vals:
+            self.consts[var] = ctype.coerce(v)
+            self.i = body_start
+            self.st.instructions.extend(self.body("for"))
+            end = self.i
+        self.consts.pop(var, None)
+        if not vals:  # skip the body unread
+            self.i = body_start
+            self.skip_body()
+            end = self.i
+        self.i = end
+
+    def skip_body(self) -> None:
+        """Skips a block ``{ ... }`` or one statement without reading it."""
+        if self.at("{"):
+            depth = 0
+            while True:
+                t = self.take()
+                if t.kind == "eof":
+                    raise error_at("the for block is not closed with '}'", t)
+                if t.kind == "op" and t.text == "{":
+                    depth += 1
+                elif t.kind == "op" and t.text == "}":
+                    depth -= 1
+                    if depth == 0:
+                        return
+        self.skip_until(";")
 
     def switch_stmt(self) -> None:
         kw = self.take()

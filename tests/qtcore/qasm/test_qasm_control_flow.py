@@ -319,3 +319,30 @@ def test_switch_and_else_export_as_blocks() -> None:
     assert any(isinstance(i.block, Switch) for i in loads(text).instructions)
     with pytest.raises(Exception, match="OpenQASM 2 has no classical control flow"):
         dumps(loads(CONSTRUCTS), 2)
+
+
+def test_loop_indexing_qubits_is_read_per_value() -> None:
+    """A for loop whose body addresses qubits with the loop variable is read once per value
+    (the same gates for every shot); a flip on d[1] lights both syndrome bits."""
+    text = """OPENQASM 3;
+include "stdgates.inc";
+qubit[3] d;
+qubit[2] a;
+bit[2] s;
+bit[3] m;
+x d[1];
+for int i in [0:1] { cx d[i], a[i]; cx d[i + 1], a[i]; }
+for uint j in {0, 1} { s[j] = measure a[j]; }
+for int k in [0:2] { m[k] = measure d[k]; }
+"""
+    circ = loads(text)
+    assert not circ.has_control_flow
+    assert [i.name for i in circ.instructions].count("cx") == 4
+    assert simulate(circ, 200, seed=1).counts == {"01011": 200}
+    nested = loads(
+        text.replace(
+            "for int i in [0:1] { cx d[i], a[i]; cx d[i + 1], a[i]; }",
+            "for int i in [0:1] { for int k in [0:1] { cx d[i + k], a[i]; } }",
+        )
+    )
+    assert simulate(nested, 200, seed=1).counts == {"01011": 200}
