@@ -217,3 +217,22 @@ def test_wasm_bloch_of_a_wide_random_state_matches_python(kernel: WasmKernel) ->
     for q in range(15):
         assert max(abs(a - b) for a, b in zip(bw[q], bp[q], strict=True)) < 1e-12, q
         assert abs(mw[q] - mp[q]) < 1e-12, q
+
+
+def test_wasm_runs_control_flow_as_the_python_kernel_does(kernel: WasmKernel) -> None:
+    """A while loop on a measurement, a classical counter and an if on it (issue 11): the
+    same branches, counts and per-shot memory with either kernel for a seed."""
+    from qtcore.qasm import loads
+
+    circ = loads(
+        'OPENQASM 3;\ninclude "stdgates.inc";\nqubit[2] q;\nbit[2] c;\nint[8] n = 0;\n'
+        "h q[0];\nc[0] = measure q[0];\n"
+        "while (c[0] == 0) { reset q[0]; h q[0]; c[0] = measure q[0]; n += 1; }\n"
+        "if (n > 1) { ry(0.7) q[1]; }\nc[1] = measure q[1];\n"
+    )
+    noise = NoiseModel().add(depolarizing(0.05))
+    for model in (None, noise):
+        a = simulate(circ, 400, seed=5, backend=kernel, noise=model, memory=True)
+        b = simulate(circ, 400, seed=5, backend=PythonKernel(), noise=model, memory=True)
+        assert a.method == b.method == "branching"
+        assert a.counts == b.counts and a.memory == b.memory
