@@ -835,7 +835,14 @@ class Circuit:
                 d["matrix"] = [[[z.real, z.imag] for z in row] for row in g.base_matrix()]
                 d["label"] = g.label
             elif isinstance(g, CompositeGate):
-                raise CircuitError("to_dict cannot serialise composite gates yet; export QASM")
+                if g.params:
+                    d["params"] = [p if not is_symbolic(p) else str(p) for p in g.params]
+                body = g.definition
+                d["definition"] = {
+                    "num_qubits": body.num_qubits,
+                    "params": list(g.param_names),
+                    "ops": body._ops_dict(body.instructions),
+                }
             elif g is not None:
                 from qtcore.ops import InverseGate
 
@@ -879,7 +886,7 @@ class Circuit:
     def _append_dict(self, op: Mapping[str, Any]) -> None:
         if not isinstance(op, Mapping):
             raise CircuitError(f"an op must be an object, got {op!r}")
-        known = {"op", "qubits", "params", "clbits", "if", "matrix", "label"}
+        known = {"op", "qubits", "params", "clbits", "if", "matrix", "label", "definition"}
         kind = op.get("op")
         if kind in CONTROL_KINDS or (kind == "measure" and "var" in op):
             known = {"op", "qubits", "if", "block", "text", "var", "bit"}
@@ -909,6 +916,8 @@ class Circuit:
                 self.reset(q)
         elif kind == "barrier":
             self.barrier(*qubits)
+        elif "definition" in op:
+            self.append(_composite_from_dict(kind, op), qubits)
         elif kind == "unitary":
             m = [
                 [complex(*z) if isinstance(z, list) else complex(z) for z in row]
@@ -962,3 +971,21 @@ class Circuit:
         )
 
     __hash__ = None  # type: ignore[assignment]
+
+
+def _composite_from_dict(name: str, op: Mapping[str, Any]) -> CompositeGate:
+    """A :class:`CompositeGate` from :meth:`Circuit.to_dict`'s ``definition`` form."""
+    body = op["definition"]
+    if not isinstance(body, Mapping) or "num_qubits" not in body or "ops" not in body:
+        raise CircuitError(
+            f'gate {name!r}: \'definition\' must be {{"num_qubits", "params", "ops"}}'
+        )
+    names = body.get("params", [])
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise CircuitError(f"gate {name!r}: definition 'params' must be a list of names")
+    extra = set(body) - {"num_qubits", "params", "ops"}
+    if extra:
+        raise CircuitError(f"gate {name!r}: unknown definition field(s) {sorted(extra)}")
+    definition = Circuit.from_dict({"num_qubits": body["num_qubits"], "ops": body["ops"]}, name)
+    params = [parse_param(p) if isinstance(p, str) else p for p in op.get("params", [])]
+    return CompositeGate(name, definition, params, names)

@@ -3,7 +3,7 @@
 // model (circuit-model.js) and tells its host when the model changed; running, playing and
 // the URL state live in qt-circuit.js.
 
-import { arity, itemAt, span, width } from "./circuit-model.js";
+import { arity, expand, itemAt, span, width } from "./circuit-model.js";
 import { h } from "./widget-base.js";
 
 const EXTRA_TOOLS = [
@@ -369,6 +369,19 @@ export class CircuitEditor {
         }
       });
     };
+    if (it.definition) {
+      const n = it.definition.ops.length;
+      this.inspector.append(
+        h("span", { text: ` · composite gate of ${n} op${n === 1 ? "" : "s"} ` }),
+        h("button", {
+          type: "button",
+          class: "qt-btn-small",
+          text: "Expand",
+          title: "Replace this gate by the ops of its definition",
+          onclick: () => this.edit(() => (this.model = expand(this.model, it))),
+        }),
+      );
+    }
     this.inspector.append(
       h("button", { type: "button", class: "qt-btn-small", text: "Apply", onclick: apply }),
       h("button", {
@@ -449,6 +462,7 @@ export class CircuitEditor {
         if (it) {
           const sp = span(it);
           classes.push(`qt-cell--${info.role}`);
+          if (it.definition) classes.push("qt-cell--composite");
           if (sp.length > 1) {
             if (q > sp[0]) classes.push("qt-v-up");
             if (q < sp[sp.length - 1]) classes.push("qt-v-down");

@@ -66,6 +66,7 @@ export function layout(ops) {
     };
     if (op.matrix) item.matrix = op.matrix;
     if (op.label) item.label = op.label;
+    if (op.definition) item.definition = op.definition;
     if (BLOCKS.has(op.op)) item.block = op.text || op.op;
     if (op.var != null) item.target = `${op.var}[${op.bit ?? 0}]`;
     const wires = span(item);
@@ -107,6 +108,7 @@ export function toDict(model) {
       d.matrix = it.matrix;
       d.label = it.label;
     }
+    if (it.definition) d.definition = it.definition;
     if (it.cond) d.if = { clbits: [...it.cond.clbits], value: it.cond.value };
     return d;
   });
@@ -160,6 +162,32 @@ function fitsSteps(items, steps) {
     }
   }
   return true;
+}
+
+/**
+ * The model with composite gate `item` replaced by the ops of its definition, on the item's
+ * qubits, its parameter values substituted into the ops' parameter expressions.
+ */
+export function expand(model, item) {
+  const d = toDict(model);
+  const at = ordered(model.items).indexOf(item);
+  const body = item.definition;
+  if (at < 0 || !body) return model;
+  const values = new Map((body.params || []).map((name, i) => [name, item.params[i]]));
+  const sub = (p) =>
+    typeof p === "string"
+      ? p.replace(/[A-Za-z_][A-Za-z0-9_]*/g, (name) =>
+          values.has(name) ? `(${values.get(name)})` : name,
+        )
+      : p;
+  const ops = body.ops.map((op) => {
+    const out = { ...op, qubits: op.qubits.map((q) => item.qubits[q]) };
+    if (op.params) out.params = op.params.map(sub);
+    if (item.cond) out.if = { clbits: [...item.cond.clbits], value: item.cond.value };
+    return out;
+  });
+  d.ops.splice(at, 1, ...ops);
+  return fromDict(d);
 }
 
 /** Number of grid columns in use. */

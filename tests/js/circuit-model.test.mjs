@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
   arity,
+  expand,
   fmtParam,
   fromDict,
   hasControlFlow,
@@ -232,4 +233,33 @@ test("control-flow ops are shown read-only and given back verbatim", () => {
   );
   // The assignment has no qubit to sit on, but it is not lost: the run gets every op back.
   assert.deepEqual(toDict(model), d);
+});
+
+test("expand replaces a composite gate by its body on its qubits, parameters substituted", () => {
+  const rot = {
+    num_qubits: 2,
+    params: ["theta"],
+    ops: [
+      { op: "rz", qubits: [1], params: ["theta"] },
+      { op: "cx", qubits: [1, 0] },
+      { op: "rx", qubits: [0], params: ["(theta / 2.0)"] },
+    ],
+  };
+  const model = fromDict({
+    num_qubits: 3,
+    ops: [
+      { op: "h", qubits: [0] },
+      { op: "rot", qubits: [2, 0], params: [Math.PI / 3], definition: rot },
+      { op: "x", qubits: [1] },
+    ],
+  });
+  assert.deepEqual(toDict(model).ops[1].definition, rot);
+  const composite = model.items.find((it) => it.op === "rot");
+  assert.deepEqual(toDict(expand(model, composite)).ops, [
+    { op: "h", qubits: [0] },
+    { op: "rz", qubits: [0], params: ["(pi/3)"] },
+    { op: "cx", qubits: [0, 2] },
+    { op: "x", qubits: [1] },
+    { op: "rx", qubits: [2], params: ["((pi/3) / 2.0)"] },
+  ]);
 });

@@ -120,3 +120,48 @@ def test_circuit_composite_gate_matches_definition(backends: tuple[str, ...]) ->
     ref = Circuit(2).h(0).h(1).rzz(0.7, 0, 1)
     for b in backends:
         assert simulate(c, backend=b).state.equiv(simulate(ref, backend=b).state)
+
+
+COMPOSITE_QASM = """OPENQASM 2.0;
+include "qelib1.inc";
+gate bell a, b { h a; cx a, b; }
+gate rot(theta) a { rz(theta) a; rx(theta/2) a; }
+qreg q[3];
+bell q[1], q[0];
+rot(pi/3) q[2];
+"""
+
+
+def test_composite_gates_round_trip_through_to_dict() -> None:
+    from qtcore import unitary_of
+    from qtcore.qasm import loads
+
+    circuit = loads(COMPOSITE_QASM)
+    d = circuit.to_dict()
+    assert [op["op"] for op in d["ops"]] == ["bell", "rot"]
+    assert d["ops"][0]["definition"]["ops"] == [
+        {"op": "h", "qubits": [0]},
+        {"op": "cx", "qubits": [0, 1]},
+    ]
+    assert d["ops"][1]["definition"]["params"] == ["theta"]
+    back = Circuit.from_dict(d)
+    assert back == circuit
+    # Against the same gates written out by hand (the definition's qubit a is q[1]).
+    flat = Circuit(3).h(1).cx(1, 0).rz(math.pi / 3, 2).rx(math.pi / 6, 2)
+    u, v = unitary_of(back), unitary_of(flat)
+    assert all(abs(u[i][j] - v[i][j]) < 1e-12 for i in range(8) for j in range(8))
+
+
+@pytest.mark.parametrize(
+    ("definition", "message"),
+    [
+        ([], "'definition' must be"),
+        ({"num_qubits": 1, "ops": [], "params": "theta"}, "must be a list of names"),
+        ({"num_qubits": 1, "ops": [], "extra": 1}, "unknown definition field"),
+        ({"num_qubits": 1, "ops": [{"op": "reset", "qubits": [0]}]}, "only contain unitary"),
+    ],
+)
+def test_composite_definition_errors_name_the_gate(definition: object, message: str) -> None:
+    op = {"op": "g", "qubits": [0], "definition": definition}
+    with pytest.raises(CircuitError, match=message):
+        Circuit.from_dict({"num_qubits": 1, "ops": [op]})

@@ -441,3 +441,53 @@ def test_api_reference_documents_every_public_name(site_dir: Path) -> None:
     assert "Circuit.from_dict" in html and "Args:" not in html
     gates = (site_dir / "reference" / "gates" / "index.html").read_text(encoding="utf-8")
     assert "reference/api/" in gates or "../api/" in gates
+
+
+GATE_QASM = """OPENQASM 2.0;
+include "qelib1.inc";
+gate bell a, b { h a; cx a, b; }
+gate rot(theta) a { rz(theta) a; rx(theta/2) a; }
+qreg q[3];
+creg c[3];
+bell q[0], q[1];
+rot(pi/3) q[2];
+measure q -> c;
+"""
+
+
+def test_qasm_gate_definitions_load_as_expandable_boxes(page: Any, base_url: str) -> None:
+    """Defect 7: QASM with `gate` definitions failed: "cannot serialise composite gates yet"."""
+    from qtcore import simulate
+    from qtcore.qasm import loads
+
+    open_page(page, base_url + "sandbox/")
+    page.fill("#play .qt-qasm-text", GATE_QASM)
+    page.wait_for_function(
+        "() => { const w = document.getElementById('play');"
+        " return !w.busy && w.editor.model.items.some((it) => it.op === 'bell') && w.lastResult"
+        " && w.lastResult.counts && Object.keys(w.lastResult.counts)[0].length === 3; }",
+        timeout=60_000,
+    )
+    assert not page.locator("#play .qt-qasm-error").is_visible()
+    boxes = page.evaluate(
+        "[...document.querySelectorAll('#play .qt-cell--composite')]"
+        ".map((c) => [Number(c.dataset.q), c.querySelector('.qt-cell__sym').textContent])"
+    )
+    assert sorted(boxes) == [[0, "BELL"], [1, "BELL"], [2, "ROT"]]
+    expected = simulate(loads(GATE_QASM), shots=1024, seed=42, backend="python").counts
+    assert page.evaluate("document.getElementById('play').lastResult.counts") == expected
+    # Expand the Bell box: its body replaces it, on the same qubits; the results agree.
+    page.locator('#play .qt-cell[data-q="0"][data-t="0"]').click()
+    page.locator("#play .qt-inspector").get_by_role("button", name="Expand").click()
+    page.wait_for_function(
+        "() => { const w = document.getElementById('play');"
+        " return !w.busy && !w.editor.model.items.some((it) => it.op === 'bell')"
+        " && /cx q\\[0\\], ?q\\[1\\]/.test(w.qasmText.value); }",
+        timeout=60_000,
+    )
+    assert sorted(page.evaluate(ITEMS))[:2] == [["cx", [0, 1], 1], ["h", [0], 0]]
+    qasm = page.evaluate("document.getElementById('play').qasmText.value")
+    assert "gate bell" not in qasm and "gate rot" in qasm
+    flat = simulate(loads(qasm), shots=1024, seed=42, backend="python").counts
+    assert page.evaluate("document.getElementById('play').lastResult.counts") == flat
+    assert not page.qt_errors, page.qt_errors
