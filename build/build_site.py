@@ -25,6 +25,7 @@ Prints the output folder.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import hashlib
 import json
 import os
@@ -184,8 +185,13 @@ def main(argv: list[str] | None = None) -> int:
         help="full Pyodide distribution to vendor NumPy from (default: $PYODIDE_DISTRIBUTION)",
     )
     args = parser.parse_args(argv)
+    # One build at a time: two pytest workers (or `make serve` beside a test run) would
+    # otherwise write the same vendored files and replace each other's half-written ones.
+    CACHE.mkdir(parents=True, exist_ok=True)
     try:
-        out = build_site(args.out.resolve(), args.force, args.distribution)
+        with (CACHE / "build.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            out = build_site(args.out.resolve(), args.force, args.distribution)
     except SiteBuildError as exc:
         print(f"build_site: error: {exc}", file=sys.stderr)
         return 1

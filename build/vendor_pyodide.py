@@ -84,7 +84,7 @@ def _install(out: Path, name: str, data: bytes, report: VendorReport) -> str:
     if target.is_file() and target.stat().st_size == len(data) and _file_sha256(target) == digest:
         report.unchanged.append(name)
         return digest
-    partial = target.with_name(name + ".partial")
+    partial = target.with_name(f"{name}.{os.getpid()}.partial")
     partial.write_bytes(data)
     partial.replace(target)
     report.copied.append(name)
