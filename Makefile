@@ -78,6 +78,8 @@ site: node_modules/.installed $(STAMP) compiler
 # starts embedded Postgres and Redis under ./var (QT_DATA_DIR); it prints the URLs.
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The build's site_url (sitemap.xml) must name this address for instant navigation.
+serve: export QT_SITE_URL ?= http://$(HOST):$(PORT)/
 serve: site
 	$(BIN)/python -m registry_api serve --site-dir public --host $(HOST) --port $(PORT)
 

@@ -43,6 +43,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".cache" / "site"
 VENDOR = CACHE / "vendor"
 STAMP = ".qt-build.json"
+#: mkdocs.yml's site_url when QT_SITE_URL is unset (where `make serve` listens by default).
+DEFAULT_SITE_URL = "http://127.0.0.1:8000/"
 INPUTS = ("mkdocs.yml", "docs", "site", "scenarios", "qtcore", "build/build_site.py")
 WHEEL_EPOCH = "315532800"  # 1980-01-01: the wheel's timestamps unless SOURCE_DATE_EPOCH is set
 
@@ -147,7 +149,7 @@ def build_site(out: Path, force: bool = False, distribution: str | None = None) 
     stage_pyodide(distribution)
     # QT_SITE_URL is mkdocs.yml's site_url (sitemap.xml, instant navigation): part of the build.
     print_fp = fingerprint([ROOT / p for p in INPUTS] + [VENDOR])
-    print_fp += f"|site_url={os.environ.get('QT_SITE_URL', '')}"
+    print_fp += f"|site_url={os.environ.get('QT_SITE_URL') or DEFAULT_SITE_URL}"
     stamp = out / STAMP
     if not force and stamp.is_file() and (out / "index.html").is_file():
         try:

@@ -100,3 +100,16 @@ def test_sitemap_names_this_servers_origin(base: str) -> None:
     assert body.count(b"<loc>" + base.encode()) == 2
     assert b"<loc>" + base.encode() + b"sandbox/</loc>" in body
     assert b":8000" not in body
+
+
+def test_site_url_default_is_the_one_build_site_fingerprints() -> None:
+    """mkdocs.yml's default site_url and build_site.py's DEFAULT_SITE_URL must agree, or
+    `make serve` (which exports it) and a plain build would rebuild each other's site."""
+    import re
+
+    yml = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    script = (ROOT / "build" / "build_site.py").read_text(encoding="utf-8")
+    configured = re.search(r'^site_url: !ENV \[QT_SITE_URL, "([^"]+)"\]$', yml, re.MULTILINE)
+    default = re.search(r'^DEFAULT_SITE_URL = "([^"]+)"$', script, re.MULTILINE)
+    assert configured and default
+    assert configured.group(1) == default.group(1) == "http://127.0.0.1:8000/"
