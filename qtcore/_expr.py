@@ -96,7 +96,7 @@ def parse_param(text: str) -> ParamValue:
             take()
             ex = unary()
             if isinstance(base, ParameterExpression) or isinstance(ex, ParameterExpression):
-                raise ValueError(f"'**' with a free parameter is not supported in {text!r}")
+                return ParameterExpression("**", (base, ex))
             return float(base**ex)
         return base
 
@@ -112,7 +112,7 @@ def parse_param(text: str) -> ParamValue:
                 arg = expr()
                 _expect(")")
                 if isinstance(arg, ParameterExpression):
-                    raise ValueError(f"{val}() of a free parameter is not supported in {text!r}")
+                    return ParameterExpression(val, (arg,))
                 return _FUNCS[val](arg)
             if val in _CONST:
                 return _CONST[val]

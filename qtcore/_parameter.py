@@ -21,7 +21,20 @@ _OPS: dict[str, Callable[[float, float], float]] = {
     "-": operator.sub,
     "*": operator.mul,
     "/": operator.truediv,
+    "**": operator.pow,
 }
+_FUNCS1: dict[str, Callable[[float], float]] = {
+    "sin": math.sin,
+    "cos": math.cos,
+    "tan": math.tan,
+    "exp": math.exp,
+    "ln": math.log,
+    "sqrt": math.sqrt,
+    "asin": math.asin,
+    "acos": math.acos,
+    "atan": math.atan,
+}
+"""Functions of one free parameter a parameter string may use (see :mod:`qtcore._expr`)."""
 
 
 class ParameterExpression:
@@ -52,7 +65,16 @@ class ParameterExpression:
             return -nums[0]
         if self._op == "/" and nums[1] == 0.0:
             raise CircuitError(f"division by zero while binding {self}")
-        return _OPS[self._op](nums[0], nums[1])
+        try:
+            if self._op in _FUNCS1:
+                value = _FUNCS1[self._op](nums[0])
+            else:
+                value = _OPS[self._op](nums[0], nums[1])
+        except (ValueError, OverflowError, ZeroDivisionError) as e:
+            raise CircuitError(f"cannot evaluate {self} with {dict(values)}: {e}") from None
+        if isinstance(value, complex) or not math.isfinite(value):
+            raise CircuitError(f"{self} is not a finite real number for {dict(values)}")
+        return value
 
     def _bin(self, op: str, other: object, reverse: bool = False) -> ParameterExpression:
         if not isinstance(other, (int, float, ParameterExpression)) or isinstance(other, bool):
@@ -90,7 +112,11 @@ class ParameterExpression:
     def __str__(self) -> str:
         if self._op == "neg":
             return f"-({self._args[0]})"
+        if self._op in _FUNCS1:
+            return f"{self._op}({_fmt(self._args[0])})"
         a, b = (_fmt(x) for x in self._args)
+        if self._op == "**":  # -1.0 ** t would read back as -(1.0 ** t)
+            a, b = (f"({s})" if s.startswith("-") else s for s in (a, b))
         return f"({a} {self._op} {b})"
 
     def __repr__(self) -> str:

@@ -228,3 +228,19 @@ def test_gate_list_form_carries_blocks_and_reads_them_back() -> None:
 def test_gate_list_form_rejects_bad_blocks(op: dict[str, object], words: str) -> None:
     with pytest.raises(CircuitError, match=words):
         Circuit.from_dict({"num_qubits": 2, "num_clbits": 1, "ops": [op]})
+
+
+def test_parameter_strings_with_powers_and_functions_of_free_parameters() -> None:
+    """What the gate-list form writes for ctrl @ phase(theta * 2 ** k) or sin(t) reads back
+    and binds (it failed before: the OpenQASM 3 phase-estimation loop could not reach the
+    editor's run request)."""
+    from qtcore._expr import parse_param
+
+    e = parse_param("(1.5 * (2.0 ** k))")
+    assert e.parameters == {"k"} and e.bind({"k": 3}) == 12.0  # type: ignore[union-attr]
+    f = parse_param("sin(t) * 2")
+    assert f.bind({"t": 0.5}) == pytest.approx(2 * math.sin(0.5))  # type: ignore[union-attr]
+    g = parse_param("(-1) ** t")
+    assert parse_param(str(g)).bind({"t": 2.0}) == 1.0  # type: ignore[union-attr]
+    with pytest.raises(CircuitError, match="not a finite real number"):
+        g.bind({"t": 0.5})  # type: ignore[union-attr]

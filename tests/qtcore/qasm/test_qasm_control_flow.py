@@ -219,6 +219,9 @@ def test_iterative_phase_estimation_example() -> None:
     assert set(res.counts) == {"0000", "0011"}, res.counts
     assert within(res.counts["0011"], SHOTS, 0.5)
     round_trip_same_counts(circ)
+    # the gate-list form (what the editor sends to the worker) runs to the same counts
+    back = Circuit.from_dict(circ.to_dict())
+    assert simulate(back, 2000, seed=3).counts == simulate(circ, 2000, seed=3).counts
 
 
 CONSTRUCTS = """OPENQASM 3;
