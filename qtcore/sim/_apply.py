@@ -34,7 +34,7 @@ def apply_gates(kernel: Kernel[Any], s: Any, n: int, instructions: Iterable[Inst
             )
     profile = kernel.fusion
     if profile is not None and n >= profile.min_qubits:
-        from qtcore.sim._fusion import run_fused  # needs NumPy, as fusing kernels do
+        from qtcore.sim._fusion import run_fused
 
         return run_fused(kernel, s, n, instructions)
     for ins in expand_composites(instructions):

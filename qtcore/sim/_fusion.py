@@ -1,4 +1,4 @@
-"""Gate fusion for the NumPy kernel: fewer, denser passes over the state.
+"""Gate fusion for the NumPy and WebAssembly kernels: fewer, denser passes over the state.
 
 A run of gates between barriers, measurements, resets and classically conditioned
 instructions is regrouped (never reordered across a gate it does not commute with
@@ -28,7 +28,9 @@ Usage (what the simulator's gate loop does)::
         else:
             s = op.apply(kernel, s, n)
 
-Fusion needs NumPy. It talks to kernels only through the kernel contract
+Fusion builds its matrices with NumPy where NumPy imports, and in plain Python where
+it does not (:mod:`qtcore.sim._fusion_algebra`; the WebAssembly kernel under Pyodide):
+the same program either way, the same groups of the same gates. It talks to kernels only through the kernel contract
 (:class:`~qtcore.sim._kernel.Kernel`: ``apply_matrix``, ``apply_diagonal``,
 ``apply_permutation``, ``apply_gate``) and groups gates by the costs the kernel declares
 in its :attr:`~qtcore.sim._kernel.Kernel.fusion` profile; a kernel without a profile is
@@ -40,20 +42,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
-
-import numpy as np
 
 from qtcore.circuit import Instruction, expand_composites
 from qtcore.ops import Gate
-from qtcore.sim._dense import (
-    as_array,
-    diagonal_controls,
-    embed_diagonal,
-    embed_matrix,
-    window_source,
-)
+from qtcore.sim._fusion_algebra import Algebra, algebra
 from qtcore.sim._kernel import FusionProfile, Kernel
 
 __all__ = ["FusedOp", "fuse", "run_fused"]
@@ -99,6 +92,7 @@ class FusedOp:
 
 @dataclass(eq=False)  # compared by identity
 class _Group:
+    alg: Algebra
     kind: str  # "matrix" | "diagonal" | "gate" | "perm"
     qubits: list[int]
     data: Any = None
@@ -121,11 +115,7 @@ class _Group:
         if not new:
             return
         if self.kind == "matrix":  # kron(I, data): one copy of data per value of the new bits
-            reps, dim = 1 << len(new), self.data.shape[0]
-            out = np.zeros((reps, dim, reps, dim), dtype=np.complex128)
-            r = np.arange(reps)
-            out[r, :, r, :] = self.data
-            self.data = out.reshape(reps * dim, reps * dim)
+            self.data = self.alg.widen(self.data, 1 << len(new))
         self.qubits.extend(new)
         self.qset.update(new)
 
@@ -138,7 +128,7 @@ class _Group:
         """
         if self.kind == "diagonal":
             if where is None:
-                where = diagonal_controls(data, len(qubits))
+                where = self.alg.diagonal_controls(data, len(qubits))
             ctrl = {qubits[j] for j in where}
             self.factors.append((data, tuple(qubits), ctrl))
             self.ctrl = self.ctrl & ctrl if self.count else ctrl
@@ -149,9 +139,9 @@ class _Group:
         pos = [self.qubits.index(q) for q in qubits]
         width = len(self.qubits)
         if diagonal:
-            self.data = embed_diagonal(data, pos, width)[:, None] * self.data
+            self.data = self.alg.scale_rows(self.data, data, pos, width)
         else:
-            self.data = embed_matrix(data, pos, width) @ self.data
+            self.data = self.alg.left_multiply(self.data, data, pos, width)
         self.count += 1
 
     def remove_factors(self, qubit: int) -> list[tuple[Any, tuple[int, ...], set[int]]]:
@@ -170,33 +160,7 @@ class _Group:
 
     def diagonal(self) -> Any:
         """The product of this diagonal group's factors, bit ``j`` at ``qubits[j]``."""
-        width = len(self.qubits)
-        out = np.ones(1 << width, dtype=np.complex128)
-        grid = out.reshape((2,) * width)
-        for d, qs, ctrl in self.factors:
-            pos = [self.qubits.index(q) for q in qs]
-            if len(ctrl) == len(qs):  # CZ, CP, MCP: one phase where every bit is 1
-                idx: list[Any] = [slice(None)] * width
-                for j in pos:
-                    idx[width - 1 - j] = 1
-                grid[tuple(idx)] *= d[-1]
-            else:
-                out *= embed_diagonal(d, pos, width)
-        return out
-
-
-@lru_cache(maxsize=4096)
-def _gate_array(gate: Gate) -> Any:
-    """The gate's full matrix as a read-only complex128 array (equal gates share it)."""
-    return as_array(gate.matrix(), "<c16")
-
-
-@lru_cache(maxsize=4096)
-def _gate_diagonal(gate: Gate) -> tuple[Any, list[int]]:
-    """A diagonal gate's diagonal and the positions where it acts as a control."""
-    d = np.diagonal(_gate_array(gate)).copy()
-    d.flags.writeable = False
-    return d, diagonal_controls(d, len(d).bit_length() - 1)
+        return self.alg.diagonal_product(self.factors, self.qubits)
 
 
 def _span(a: Iterable[int], b: Iterable[int]) -> int:
@@ -220,7 +184,9 @@ def _perm_window(qubits: Iterable[int], profile: FusionProfile) -> tuple[int, in
     return lo, w
 
 
-def _perm_ops(gates: list[tuple[Gate, tuple[int, ...]]], profile: FusionProfile) -> list[FusedOp]:
+def _perm_ops(
+    gates: list[tuple[Gate, tuple[int, ...]]], profile: FusionProfile, alg: Algebra
+) -> list[FusedOp]:
     """One ``"permutation"`` op for a run of permutation gates, or the gates themselves.
 
     A window pass costs about a copy when it moves long runs and a few copies when it
@@ -231,15 +197,15 @@ def _perm_ops(gates: list[tuple[Gate, tuple[int, ...]]], profile: FusionProfile)
     lo, w = window
     if len(gates) < (2 if lo >= profile.perm_run_bits else 3):
         return [FusedOp("gate", qs, gate=g) for g, qs in gates]
-    src = np.arange(1 << w, dtype=np.intp)
-    for g, qs in gates:
-        local = [next(c for c, x in enumerate(row) if x != 0) for row in g.matrix()]
-        src = src[window_source(local, [q - lo for q in qs], w)]  # new[i] = prev[gate[i]]
+    src = alg.window_table(gates, lo, w)
     return [FusedOp("permutation", tuple(range(lo, lo + w)), src, count=len(gates))]
 
 
 class _Fuser:
-    def __init__(self, max_qubits: int, max_diagonal_qubits: int, profile: FusionProfile) -> None:
+    def __init__(
+        self, max_qubits: int, max_diagonal_qubits: int, profile: FusionProfile, alg: Algebra
+    ) -> None:
+        self.alg = alg
         self.profile = profile
         self.max_qubits = max_qubits
         self.max_diag = max_diagonal_qubits
@@ -293,11 +259,11 @@ class _Fuser:
 
     def gate(self, gate: Gate, qubits: tuple[int, ...], ahead: Sequence[Instruction] = ()) -> None:
         """Adds one gate; ``ahead`` are the instructions after it (for one look-ahead rule)."""
-        m = _gate_array(gate)
+        m = self.alg.gate_matrix(gate)
         if len(qubits) == 1:
             q = qubits[0]
             prev = self.pending.get(q)
-            self.pending[q] = (m, 1) if prev is None else (m @ prev[0], prev[1] + 1)
+            self.pending[q] = (m, 1) if prev is None else (self.alg.matmul(m, prev[0]), prev[1] + 1)
             return
         structure = gate.structure
         if len(qubits) > self.max_qubits or (
@@ -306,7 +272,9 @@ class _Fuser:
             for q in qubits:  # too wide for a matrix: settle its qubits' 1-qubit gates first
                 self._place_pending(q)
             if structure != "diagonal" or len(qubits) > self.max_diag:
-                self.groups.append(_Group("gate", list(qubits), None, gate, 1, set(qubits)))
+                self.groups.append(
+                    _Group(self.alg, "gate", list(qubits), None, gate, 1, set(qubits))
+                )
                 return
         if structure == "diagonal":
             for q in qubits:  # QFT: H(j-1) joins H(j)'s group, CP(k, j-1) the ladder
@@ -317,7 +285,7 @@ class _Fuser:
                 self._place_pending(q)
         pre = [(q, self.pending.pop(q)) for q in qubits if q in self.pending]
         if structure == "diagonal" and not pre:
-            d, where = _gate_diagonal(gate)
+            d, where = self.alg.gate_diagonal(gate)
             ctrl = {qubits[j] for j in where}
             i = self._best(qubits, ("diagonal",), self.max_diag, ctrl)
             if i < 0:
@@ -325,7 +293,7 @@ class _Fuser:
                 if i >= 0 and len(set(qubits) - self.groups[i].qset) > 0:
                     i = -1  # only free (no-growth) merges into a matrix
             if i < 0:
-                self.groups.append(_Group("diagonal", []))
+                self.groups.append(_Group(self.alg, "diagonal", []))
                 i = len(self.groups) - 1
             self.groups[i].add(d, qubits, True, where)
             return
@@ -344,14 +312,14 @@ class _Fuser:
         if i < 0 and structure == "permutation" and not pre:
             j = self._best_perm(qubits)
             if j < 0:
-                self.groups.append(_Group("perm", []))
+                self.groups.append(_Group(self.alg, "perm", []))
             grp = self.groups[j]
             grp.gates.append((gate, qubits))
             grp.qset.update(qubits)
             grp.count += 1
             return
         if i < 0:
-            self.groups.append(_Group("matrix", [], np.ones((1, 1), np.complex128)))
+            self.groups.append(_Group(self.alg, "matrix", [], self.alg.identity1()))
             i = len(self.groups) - 1
         grp = self.groups[i]
         for q, (pm, cnt) in pre:
@@ -415,7 +383,7 @@ class _Fuser:
             ):
                 i = -1
         if i < 0:
-            self.groups.append(_Group("matrix", [], np.ones((1, 1), np.complex128)))
+            self.groups.append(_Group(self.alg, "matrix", [], self.alg.identity1()))
         self._join(i, q, (pm, cnt))
 
     def _join(self, i: int, q: int, held: tuple[Any, int] | None = None) -> None:
@@ -475,7 +443,7 @@ class _Fuser:
             self._place_pending(q)
         for g in self.groups:
             if g.kind == "perm":
-                self.out.extend(_perm_ops(g.gates, self.profile))
+                self.out.extend(_perm_ops(g.gates, self.profile, self.alg))
             elif g.kind == "gate":
                 self.out.append(FusedOp("gate", tuple(g.qubits), gate=g.gate, count=g.count))
             elif g.kind == "diagonal":
@@ -492,6 +460,7 @@ def fuse(
     *,
     max_qubits: int = 4,
     max_diagonal_qubits: int = 12,
+    use_numpy: bool | None = None,
 ) -> list[FusedOp]:
     """Fuses runs of unconditioned gates into fewer, wider operations.
 
@@ -501,6 +470,8 @@ def fuse(
         profile: the costs of the kernel that will run the program (its ``fusion``).
         max_qubits: widest dense matrix to build (2..6).
         max_diagonal_qubits: widest fused diagonal.
+        use_numpy: build the matrices with NumPy (True) or in plain Python (False); by
+            default NumPy where it imports. The program is the same either way.
 
     Returns:
         The program: ops in execution order; non-gate and conditioned instructions
@@ -512,7 +483,7 @@ def fuse(
     if not 1 <= max_qubits <= 6:
         raise ValueError(f"max_qubits must be in 1..6, got {max_qubits}")
     del n
-    f = _Fuser(max_qubits, max(max_diagonal_qubits, max_qubits), profile)
+    f = _Fuser(max_qubits, max(max_diagonal_qubits, max_qubits), profile, algebra(use_numpy))
     flat = list(expand_composites(instructions))
     for i, ins in enumerate(flat):
         if ins.kind == "gate" and ins.condition is None and ins.gate is not None:

@@ -60,7 +60,7 @@ WASM_FUSION = FusionProfile(
     perm_gather_bits=30,  # every window is one gather per base (the C loop)
     perm_run_bits=30,
 )
-"""How gate fusion should group gates for this kernel (when NumPy is there to fuse)."""
+"""How gate fusion should group gates for this kernel (with or without NumPy)."""
 
 # Exported functions: name -> (result, arguments); p = pointer, u = uint32, d = double.
 SIGNATURES: dict[str, tuple[str, str]] = {
@@ -307,17 +307,11 @@ class WasmKernel:
         self._scratch = 0
         self._scratch_size = 0
         self._gates: dict[tuple[Any, ...], _Call] = {}
-        try:  # gate fusion builds its matrices with NumPy (Pyodide has it only when vendored)
-            import numpy  # noqa: F401
-
-            self._fusion: FusionProfile | None = WASM_FUSION
-        except ImportError:
-            self._fusion = None
 
     @property
     def fusion(self) -> FusionProfile | None:
-        """:data:`WASM_FUSION` where NumPy imports (fusion needs it), else ``None``."""
-        return self._fusion
+        """:data:`WASM_FUSION`: fused with NumPy where it imports, in plain Python elsewhere."""
+        return WASM_FUSION
 
     # ------------------------------------------------------------ memory
     def _allocate(self, nbytes: int, what: str) -> int:

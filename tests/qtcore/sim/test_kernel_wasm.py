@@ -83,12 +83,34 @@ def test_wasm_matches_python_on_random_circuits(kernel: WasmKernel, seed: int) -
     assert a.counts == b.counts
 
 
+def _hide_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Makes ``import numpy`` fail from now on, as under Pyodide without a vendored NumPy."""
+    monkeypatch.setitem(sys.modules, "numpy", None)
+    with pytest.raises(ImportError):
+        import numpy  # noqa: F401
+
+
+@pytest.mark.parametrize("numpy", ["importable", "hidden"])
 @pytest.mark.parametrize("family", ["rand", "qft"])
-def test_wasm_matches_python_at_14_qubits_fused_where_numpy_is(
-    kernel: WasmKernel, family: str
+def test_wasm_matches_python_at_14_qubits_fused(
+    kernel: WasmKernel, family: str, numpy: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """From ``fusion.min_qubits`` on (with NumPy), the kernel gets fused matrices, diagonals
-    and permutation windows; without NumPy, gate by gate."""
+    """From ``fusion.min_qubits`` on the kernel gets fused matrices, diagonals and
+    permutation windows, built with NumPy where it imports and in plain Python where it
+    does not (Pyodide), and the results are the pure-Python kernel's."""
+    if numpy == "hidden":
+        _hide_numpy(monkeypatch)
+    elif PYODIDE:
+        pytest.skip("Pyodide has no NumPy here")
+    calls = {"apply_matrix": 0, "apply_diagonal": 0, "apply_gate": 0}
+    for name in calls:
+        real = getattr(kernel, name)
+
+        def counted(*args: object, _real: object = real, _name: str = name) -> object:
+            calls[_name] += 1
+            return _real(*args)  # type: ignore[operator]
+
+        monkeypatch.setattr(kernel, name, counted)
     n = 14
     c = Circuit(n)
     rng = Rng(5)
@@ -105,12 +127,54 @@ def test_wasm_matches_python_at_14_qubits_fused_where_numpy_is(
                 c.cp(3.141592653589793 / 2 ** (j - k), k, j)
         for q in range(n // 2):
             c.swap(q, n - 1 - q)
-    if kernel.fusion is not None:
-        assert n >= kernel.fusion.min_qubits
+    assert kernel.fusion is not None and n >= kernel.fusion.min_qubits
     a = simulate(c, 100, seed=2, backend=kernel)
     b = simulate(c, 100, seed=2, backend=PythonKernel())
     assert_states_close(a.state.to_list(), b.state.to_list(), 1e-12)
     assert a.counts == b.counts
+    # fused: fewer kernel calls than gates, most of them dense matrices
+    assert calls["apply_matrix"] > 0
+    assert sum(calls.values()) < len(c.instructions) / 2, calls
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_fusion_without_numpy_builds_the_program_numpy_builds(seed: int) -> None:
+    """The plain-Python fusion groups the same gates into the same ops as NumPy's, and
+    its matrices, diagonals and permutation tables agree with NumPy's to 1e-13."""
+    np = pytest.importorskip("numpy")
+    from qtcore.sim._fusion import fuse
+    from qtcore.sim._kernel_numpy import NUMPY_FUSION
+    from qtcore.sim._kernel_wasm import WASM_FUSION
+
+    rng = Rng(3000 + seed)
+    n = 9 + seed
+    c = random_circuit(n, 150, rng)
+    for j in reversed(range(n)):  # a QFT: held-back H, CP ladders moved into matrices
+        c.h(j)
+        for k in reversed(range(j)):
+            c.cp(rng.random() * 6, k, j)
+    for q in range(n - 1):  # a CX ladder and a SWAP network: permutation windows
+        c.cx(q, q + 1)
+    for q in range(n // 2):
+        c.swap(q, n - 1 - q)
+    kinds = set()
+    for profile in (WASM_FUSION, NUMPY_FUSION):
+        with_np = fuse(c.instructions, n, profile, use_numpy=True)
+        plain = fuse(c.instructions, n, profile, use_numpy=False)
+        assert [(o.kind, o.qubits, o.count, o.gate) for o in plain] == [
+            (o.kind, o.qubits, o.count, o.gate) for o in with_np
+        ]
+        for a, b in zip(plain, with_np, strict=True):
+            kinds.add(a.kind)
+            if b.data is None:
+                assert a.data is None
+                continue
+            assert not hasattr(a.data, "dtype")  # lists, nothing from NumPy
+            want = np.asarray(b.data)
+            got = np.asarray(a.data, dtype=want.dtype)
+            assert got.shape == want.shape
+            assert np.allclose(got, want, rtol=0, atol=1e-13), a.kind
+    assert {"matrix", "diagonal", "permutation"} <= kinds
 
 
 @pytest.mark.parametrize("seed", range(8))
