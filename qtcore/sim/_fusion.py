@@ -209,6 +209,9 @@ class _Fuser:
         self.profile = profile
         self.max_qubits = max_qubits
         self.max_diag = max_diagonal_qubits
+        self.max_diag_total = max_diagonal_qubits + _DIAG_TOTAL  # controls included
+        if profile.max_op_qubits is not None:  # the wasm kernel's tables hold 2**12 entries
+            self.max_diag_total = min(self.max_diag_total, profile.max_op_qubits)
         self.groups: list[_Group] = []
         self.pending: dict[int, tuple[Any, int]] = {}  # qubit -> (2x2 product, count)
         self.out: list[FusedOp] = []
@@ -250,7 +253,7 @@ class _Fuser:
                 continue  # the kernel's fast dense paths need a narrow qubit range
             if g.kind == "diagonal" and ctrl is not None:
                 fits = g.targets_after(qubits, ctrl) <= limit
-                fits = fits and len(g.qset) + growth <= limit + _DIAG_TOTAL
+                fits = fits and len(g.qset) + growth <= self.max_diag_total
             else:
                 fits = len(g.qset) + growth <= limit
             if fits and growth <= best_growth:

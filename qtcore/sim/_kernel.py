@@ -68,6 +68,8 @@ class FusionProfile:
         perm_gather_bits: ... which must lie below this qubit (gathered per block) or
             start at or above ``perm_run_bits`` (long runs moved along cycles).
         perm_run_bits: see ``perm_gather_bits``.
+        max_op_qubits: most qubits one fused op may act on (a diagonal's controls
+            included), or ``None`` for no limit.
     """
 
     min_qubits: int
@@ -78,6 +80,7 @@ class FusionProfile:
     perm_max_width: int
     perm_gather_bits: int
     perm_run_bits: int
+    max_op_qubits: int | None = None
 
 
 @runtime_checkable

@@ -59,6 +59,7 @@ WASM_FUSION = FusionProfile(
     perm_max_width=10,
     perm_gather_bits=30,  # every window is one gather per base (the C loop)
     perm_run_bits=30,
+    max_op_qubits=_MAX_K,
 )
 """How gate fusion should group gates for this kernel (with or without NumPy)."""
 

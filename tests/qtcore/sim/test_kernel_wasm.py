@@ -300,3 +300,43 @@ def test_wasm_runs_control_flow_as_the_python_kernel_does(kernel: WasmKernel) ->
         b = simulate(circ, 400, seed=5, backend=PythonKernel(), noise=model, memory=True)
         assert a.method == b.method == "branching"
         assert a.counts == b.counts and a.memory == b.memory
+
+
+@pytest.mark.parametrize("numpy", ["importable", "hidden"])
+def test_wasm_fused_qft_at_20_qubits_is_the_fourier_transform(
+    kernel: WasmKernel, numpy: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 20-qubit QFT fuses into CP ladders wider than the kernel's 12-qubit tables unless
+    fusion keeps to the kernel's ``max_op_qubits``; the result is the analytic transform
+    ``|x> -> sum_y exp(2 pi i x y / N) |y> / sqrt(N)``."""
+    import cmath
+    import math
+
+    from qtcore.sim._fusion import fuse
+
+    if numpy == "hidden":
+        _hide_numpy(monkeypatch)
+    elif PYODIDE:
+        pytest.skip("Pyodide has no NumPy here")
+    n, x = 20, 0b1011_0010_1110_0101_0011
+    c = Circuit(n)
+    for q in range(n):
+        if x >> q & 1:
+            c.x(q)
+    c.barrier()  # the QFT fuses as it does on |0...0>
+    for j in reversed(range(n)):
+        c.h(j)
+        for k in reversed(range(j)):
+            c.cp(math.pi / 2 ** (j - k), k, j)
+    for q in range(n // 2):
+        c.swap(q, n - 1 - q)
+    assert kernel.fusion is not None and kernel.fusion.max_op_qubits == 12
+    ops = fuse(c.instructions, n, kernel.fusion)
+    assert max(len(o.qubits) for o in ops if o.kind != "instruction") <= 12
+    assert any(o.kind == "diagonal" and len(o.qubits) == 12 for o in ops)
+    state = simulate(c, backend=kernel).state
+    amps = state.to_list()
+    big = 1 << n
+    for y in sorted({(i * 2654435761) % big for i in range(64)} | {0, big - 1}):
+        want = cmath.exp(2j * math.pi * x * y / big) / math.sqrt(big)
+        assert abs(amps[y] - want) < 1e-12, y
