@@ -208,14 +208,28 @@ class PythonAlgebra(Algebra):
     def left_multiply(self, m: Any, g: Any, positions: Sequence[int], width: int) -> Any:
         spread = _spread(tuple(positions))
         mask = spread[-1]
+        terms = [[(b, z) for b, z in enumerate(row) if z != 0] for row in g]  # gates are sparse
         out: list[Any] = [None] * len(m)
         for base in range(1 << width):
             if base & mask:
                 continue
-            cols = list(zip(*(m[base | s] for s in spread)))  # the rows G mixes, by column
+            rows = [m[base | s] for s in spread]  # the rows G mixes
             for a, s in enumerate(spread):
-                ga = g[a]
-                out[base | s] = [sum(x * y for x, y in zip(ga, col)) for col in cols]
+                t = terms[a]
+                if not t:
+                    new = [0j] * len(rows[0])
+                elif len(t) == 1:
+                    (b0, z0), r0 = t[0], rows[t[0][0]]
+                    new = list(r0) if z0 == 1 else [z0 * x for x in r0]
+                elif len(t) == 2:
+                    (b0, z0), (b1, z1) = t
+                    new = [z0 * x + z1 * y for x, y in zip(rows[b0], rows[b1])]
+                else:
+                    new = [
+                        sum(z * x for (_, z), x in zip(t, col))
+                        for col in zip(*(rows[b] for b, _ in t))
+                    ]
+                out[base | s] = new
         return out
 
     def scale_rows(self, m: Any, d: Any, positions: Sequence[int], width: int) -> Any:
@@ -235,9 +249,8 @@ class PythonAlgebra(Algebra):
             if len(ctrl) == len(qs):  # CZ, CP, MCP: one phase where every bit is 1
                 mask = sum(1 << j for j in pos)
                 phase = d[-1]
-                for i in range(1 << width):
-                    if i & mask == mask:
-                        out[i] *= phase
+                for r in _spread(tuple(j for j in range(width) if not mask >> j & 1)):
+                    out[r | mask] *= phase
             else:
                 sub = _sub_index(width, tuple(pos))
                 out = [z * d[sub[i]] for i, z in enumerate(out)]
