@@ -29,8 +29,10 @@ Usage (what the simulator's gate loop does)::
             s = op.apply(kernel, s, n)
 
 Fusion builds its matrices with NumPy where NumPy imports, and in plain Python where
-it does not (:mod:`qtcore.sim._fusion_algebra`; the WebAssembly kernel under Pyodide):
-the same program either way, the same groups of the same gates. It talks to kernels only through the kernel contract
+it does not (:mod:`qtcore.sim._fusion_algebra`): the same program either way, the same
+groups of the same gates. (No kernel asks for fusion without NumPy today: under Pyodide
+the WebAssembly kernel measured faster gate by gate.) It talks to kernels only through
+the kernel contract
 (:class:`~qtcore.sim._kernel.Kernel`: ``apply_matrix``, ``apply_diagonal``,
 ``apply_permutation``, ``apply_gate``) and groups gates by the costs the kernel declares
 in its :attr:`~qtcore.sim._kernel.Kernel.fusion` profile; a kernel without a profile is

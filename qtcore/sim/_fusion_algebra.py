@@ -7,8 +7,8 @@ things:
 
 * :class:`NumpyAlgebra`: arrays, used wherever NumPy imports (the NumPy kernel's path,
   unchanged);
-* :class:`PythonAlgebra`: lists of Python complex numbers, for kernels that fuse where
-  NumPy is missing (the WebAssembly kernel under Pyodide). A matrix is a list of rows.
+* :class:`PythonAlgebra`: lists of Python complex numbers, for fusing where NumPy is
+  missing (Pyodide without a vendored NumPy). A matrix is a list of rows.
 
 Both multiply the same factors in the same order; sums within one matrix product may
 be added in a different order, so their results agree to rounding (about 1e-16).

@@ -61,7 +61,7 @@ WASM_FUSION = FusionProfile(
     perm_run_bits=30,
     max_op_qubits=_MAX_K,
 )
-"""How gate fusion should group gates for this kernel (with or without NumPy)."""
+"""How gate fusion should group gates for this kernel (where NumPy imports)."""
 
 # Exported functions: name -> (result, arguments); p = pointer, u = uint32, d = double.
 SIGNATURES: dict[str, tuple[str, str]] = {
@@ -308,11 +308,21 @@ class WasmKernel:
         self._scratch = 0
         self._scratch_size = 0
         self._gates: dict[tuple[Any, ...], _Call] = {}
+        # Where NumPy imports, fused programs come from NumPy. Without it (Pyodide) fusion
+        # could build them in plain Python (fuse(..., use_numpy=False)), but measured under
+        # Pyodide this kernel's dense k-qubit passes cost more than the gates they replace
+        # (random circuits 1.3-5x slower fused at 16-20 qubits), so it runs gate by gate.
+        try:
+            import numpy  # noqa: F401
+
+            self._fusion: FusionProfile | None = WASM_FUSION
+        except ImportError:
+            self._fusion = None
 
     @property
     def fusion(self) -> FusionProfile | None:
-        """:data:`WASM_FUSION`: fused with NumPy where it imports, in plain Python elsewhere."""
-        return WASM_FUSION
+        """:data:`WASM_FUSION` where NumPy imports, else ``None`` (see ``__init__``)."""
+        return self._fusion
 
     # ------------------------------------------------------------ memory
     def _allocate(self, nbytes: int, what: str) -> int:

@@ -24,8 +24,9 @@ from qtcore.noise import NoiseModel, amplitude_damping, bit_flip, depolarizing
 from qtcore.ops import Gate
 from qtcore.rng import Rng
 from qtcore.sim import available_kernels, get_kernel, qubit_limit
+from qtcore.sim._fusion import FusedOp, fuse
 from qtcore.sim._kernel_python import PythonKernel
-from qtcore.sim._kernel_wasm import NativeModule, WasmKernel
+from qtcore.sim._kernel_wasm import WASM_FUSION, NativeModule, WasmKernel, WasmState
 from qtcore.testing import assert_kernel_consistent, assert_states_close, random_circuit
 
 PYODIDE = sys.platform == "emscripten"
@@ -90,28 +91,7 @@ def _hide_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
         import numpy  # noqa: F401
 
 
-@pytest.mark.parametrize("numpy", ["importable", "hidden"])
-@pytest.mark.parametrize("family", ["rand", "qft"])
-def test_wasm_matches_python_at_14_qubits_fused(
-    kernel: WasmKernel, family: str, numpy: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """From ``fusion.min_qubits`` on the kernel gets fused matrices, diagonals and
-    permutation windows, built with NumPy where it imports and in plain Python where it
-    does not (Pyodide), and the results are the pure-Python kernel's."""
-    if numpy == "hidden":
-        _hide_numpy(monkeypatch)
-    elif PYODIDE:
-        pytest.skip("Pyodide has no NumPy here")
-    calls = {"apply_matrix": 0, "apply_diagonal": 0, "apply_gate": 0}
-    for name in calls:
-        real = getattr(kernel, name)
-
-        def counted(*args: object, _real: object = real, _name: str = name) -> object:
-            calls[_name] += 1
-            return _real(*args)  # type: ignore[operator]
-
-        monkeypatch.setattr(kernel, name, counted)
-    n = 14
+def _family(family: str, n: int) -> Circuit:
     c = Circuit(n)
     rng = Rng(5)
     if family == "rand":
@@ -127,14 +107,57 @@ def test_wasm_matches_python_at_14_qubits_fused(
                 c.cp(3.141592653589793 / 2 ** (j - k), k, j)
         for q in range(n // 2):
             c.swap(q, n - 1 - q)
-    assert kernel.fusion is not None and n >= kernel.fusion.min_qubits
+    return c
+
+
+@pytest.mark.parametrize("family", ["rand", "qft"])
+def test_wasm_matches_python_at_14_qubits_fused_where_numpy_is(
+    kernel: WasmKernel, family: str
+) -> None:
+    """From ``fusion.min_qubits`` on (with NumPy), the kernel gets fused matrices, diagonals
+    and permutation windows; without NumPy, gate by gate."""
+    n = 14
+    c = _family(family, n)
+    if kernel.fusion is not None:
+        assert n >= kernel.fusion.min_qubits
     a = simulate(c, 100, seed=2, backend=kernel)
     b = simulate(c, 100, seed=2, backend=PythonKernel())
     assert_states_close(a.state.to_list(), b.state.to_list(), 1e-12)
     assert a.counts == b.counts
-    # fused: fewer kernel calls than gates, most of them dense matrices
-    assert calls["apply_matrix"] > 0
-    assert sum(calls.values()) < len(c.instructions) / 2, calls
+
+
+def _run_program(kernel: WasmKernel, ops: list[FusedOp], n: int) -> WasmState:
+    s = kernel.zeros(n)
+    for op in ops:
+        if op.kind != "instruction":
+            s = op.apply(kernel, s, n)
+    return s
+
+
+@pytest.mark.parametrize("numpy", ["importable", "hidden"])
+@pytest.mark.parametrize("family", ["rand", "qft"])
+def test_wasm_runs_fused_programs_built_with_or_without_numpy(
+    kernel: WasmKernel, family: str, numpy: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kernel's dense, diagonal and permutation passes run fusion's programs, built with
+    NumPy or (NumPy hidden, as under Pyodide) in plain Python: same amplitudes (1e-12) and
+    samples as the pure-Python kernel running the gates one by one."""
+    if numpy == "hidden":
+        _hide_numpy(monkeypatch)
+    elif PYODIDE:
+        pytest.skip("Pyodide has no NumPy here")
+    n = 14
+    c = _family(family, n)
+    ops = fuse(c.instructions, n, WASM_FUSION)
+    assert sum(o.kind == "matrix" for o in ops) > 0
+    assert len(ops) < len(c.instructions) / 4  # fused
+    if numpy == "hidden":
+        assert not any(hasattr(o.data, "dtype") for o in ops)
+    s = _run_program(kernel, ops, n)
+    ref = simulate(c, backend=PythonKernel()).state
+    assert_states_close(kernel.to_list(s), ref.to_list(), 1e-12)
+    py = PythonKernel()
+    assert kernel.sample_state(s, 200, Rng(2)) == py.sample_state(ref.data, 200, Rng(2))
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -142,9 +165,7 @@ def test_fusion_without_numpy_builds_the_program_numpy_builds(seed: int) -> None
     """The plain-Python fusion groups the same gates into the same ops as NumPy's, and
     its matrices, diagonals and permutation tables agree with NumPy's to 1e-13."""
     np = pytest.importorskip("numpy")
-    from qtcore.sim._fusion import fuse
     from qtcore.sim._kernel_numpy import NUMPY_FUSION
-    from qtcore.sim._kernel_wasm import WASM_FUSION
 
     rng = Rng(3000 + seed)
     n = 9 + seed
@@ -307,12 +328,10 @@ def test_wasm_fused_qft_at_20_qubits_is_the_fourier_transform(
     kernel: WasmKernel, numpy: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A 20-qubit QFT fuses into CP ladders wider than the kernel's 12-qubit tables unless
-    fusion keeps to the kernel's ``max_op_qubits``; the result is the analytic transform
+    fusion keeps to the profile's ``max_op_qubits``; the result is the analytic transform
     ``|x> -> sum_y exp(2 pi i x y / N) |y> / sqrt(N)``."""
     import cmath
     import math
-
-    from qtcore.sim._fusion import fuse
 
     if numpy == "hidden":
         _hide_numpy(monkeypatch)
@@ -330,12 +349,11 @@ def test_wasm_fused_qft_at_20_qubits_is_the_fourier_transform(
             c.cp(math.pi / 2 ** (j - k), k, j)
     for q in range(n // 2):
         c.swap(q, n - 1 - q)
-    assert kernel.fusion is not None and kernel.fusion.max_op_qubits == 12
-    ops = fuse(c.instructions, n, kernel.fusion)
+    assert WASM_FUSION.max_op_qubits == 12
+    ops = fuse(c.instructions, n, WASM_FUSION)
     assert max(len(o.qubits) for o in ops if o.kind != "instruction") <= 12
     assert any(o.kind == "diagonal" and len(o.qubits) == 12 for o in ops)
-    state = simulate(c, backend=kernel).state
-    amps = state.to_list()
+    amps = kernel.to_list(_run_program(kernel, ops, n))
     big = 1 << n
     for y in sorted({(i * 2654435761) % big for i in range(64)} | {0, big - 1}):
         want = cmath.exp(2j * math.pi * x * y / big) / math.sqrt(big)
