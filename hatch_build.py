@@ -49,10 +49,20 @@ def compile_kernel(root: Path) -> Path:
             "install them (`make deps`, or `apt-get install clang lld`)"
         )
     out = root / OUTPUT
-    cmd = [clang, *FLAGS, "-o", str(out), str(root / SOURCE)]
-    proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        raise RuntimeError(f"compiling {SOURCE} failed:\n{proc.stdout}{proc.stderr}")
+    # Compile beside the output and replace it only when the bytes differ: an unchanged
+    # kernel keeps its mtime, so builds that fingerprint qtcore/ (the site) stay up to date.
+    tmp = out.with_name(f"{out.name}.{os.getpid()}.tmp")
+    cmd = [clang, *FLAGS, "-o", str(tmp), str(root / SOURCE)]
+    try:
+        proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            raise RuntimeError(f"compiling {SOURCE} failed:\n{proc.stdout}{proc.stderr}")
+        if out.is_file() and out.read_bytes() == tmp.read_bytes():
+            tmp.unlink()
+        else:
+            tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
     return out
 
 

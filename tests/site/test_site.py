@@ -313,3 +313,27 @@ def test_no_request_left_the_local_server(requests_seen: list[str], base_url: st
     foreign = sorted({u for u in requests_seen if urlsplit(u).netloc not in (local, "")})
     foreign = [u for u in foreign if not u.startswith(("data:", "blob:"))]
     assert foreign == []
+
+
+def test_a_second_build_finds_the_site_up_to_date(site_dir: Path) -> None:
+    """Rebuilding an unchanged tree must not rewrite ``public/``.
+
+    Each pytest worker runs the site build; when the wheel build rewrote the wasm kernel
+    (a new mtime in ``qtcore/``), the second worker rebuilt ``public/`` while the first
+    served it, and a page answered 404 mid-test.
+    """
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    before = (site_dir / ".qt-build.json").stat().st_mtime_ns
+    proc = subprocess.run(
+        [sys.executable, str(root / "build" / "build_site.py")],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "is up to date" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+    assert (site_dir / ".qt-build.json").stat().st_mtime_ns == before
