@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 
-from qtcore._parameter import Parameter, ParameterExpression, ParamValue
+from qtcore._parameter import _FUNCS1, Parameter, ParameterExpression, ParamValue
 
 __all__ = ["parse_param"]
 
@@ -20,17 +19,7 @@ _TOKEN = re.compile(
     r"\s*(?:(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|([A-Za-z_]\w*)|(\*\*|[-+*/()]))"
 )
 _CONST = {"pi": math.pi, "tau": math.tau, "e": math.e}
-_FUNCS: dict[str, Callable[[float], float]] = {
-    "sin": math.sin,
-    "cos": math.cos,
-    "tan": math.tan,
-    "exp": math.exp,
-    "ln": math.log,
-    "sqrt": math.sqrt,
-    "asin": math.asin,
-    "acos": math.acos,
-    "atan": math.atan,
-}
+_FUNCS = _FUNCS1  # one table: what a parameter string may call is what it can evaluate
 
 
 def parse_param(text: str) -> ParamValue:
