@@ -396,16 +396,31 @@ def simulate(
             tally[key] += 1
             if mem is not None:
                 mem.append(key)
+    return _tallied(circuit, shots, seed, kernel, "trajectories", s, tally, bits, mem)
+
+
+def _tallied(
+    circuit: Circuit,
+    shots: int,
+    seed: int,
+    kernel: Kernel[Any],
+    method: str,
+    state: Any,
+    tally: Counter[str],
+    clbits: list[int],
+    memory: list[str] | None,
+) -> Result:
+    """The :class:`Result` of a run that tallied its shots one outcome at a time."""
     return Result(
         circuit,
         shots,
         seed,
         kernel.name,
-        "trajectories",
-        StateVector(s, _kernel=kernel),
+        method,
+        StateVector(state, _kernel=kernel),
         dict(sorted(tally.items())),
-        bits,
-        mem,
+        clbits,
+        memory,
     )
 
 
@@ -442,17 +457,7 @@ def _flow_trajectories(
         tally[key] += 1
         if mem is not None:
             mem.append(key)
-    return Result(
-        circuit,
-        shots,
-        seed,
-        kernel.name,
-        "trajectories",
-        StateVector(last[0], _kernel=kernel),
-        dict(sorted(tally.items())),
-        last[1],
-        mem,
-    )
+    return _tallied(circuit, shots, seed, kernel, "trajectories", last[0], tally, last[1], mem)
 
 
 def _branching(
@@ -481,17 +486,7 @@ def _branching(
     if mem:
         rng.shuffle(mem)
         last[1] = [int(ch) for ch in reversed(mem[-1])] if measured else last[1]
-    return Result(
-        circuit,
-        shots,
-        seed,
-        kernel.name,
-        "branching",
-        StateVector(last[0], _kernel=kernel),
-        dict(sorted(tally.items())),
-        last[1],
-        mem,
-    )
+    return _tallied(circuit, shots, seed, kernel, "branching", last[0], tally, last[1], mem)
 
 
 def iter_steps(
