@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 	browser compiler scenarios serve-static bench-registry bench-small test-js
 
 # `pip install --group` (PEP 735 dependency groups in pyproject.toml) needs pip >= 25.1.
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml | compiler
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade 'pip>=25.1'
 	$(BIN)/pip install -q -e . --group test
