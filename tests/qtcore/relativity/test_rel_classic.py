@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 
 import pytest
 
@@ -24,12 +23,6 @@ from qtcore.relativity import (
 mp = pytest.importorskip("mpmath")
 C = SPEED_OF_LIGHT
 AU = 149_597_870_700.0
-
-
-@pytest.fixture(autouse=True)
-def _fifty_digits() -> Iterator[None]:
-    with mp.workdps(50):
-        yield
 
 
 def arcsec(x: object) -> object:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 
 import pytest
 
@@ -31,12 +30,6 @@ from qtcore.relativity import (
 mp = pytest.importorskip("mpmath")
 
 C = SPEED_OF_LIGHT
-
-
-@pytest.fixture(autouse=True)
-def _fifty_digits() -> Iterator[None]:
-    with mp.workdps(50):
-        yield
 
 
 def rel(x: float, ref: object) -> float:

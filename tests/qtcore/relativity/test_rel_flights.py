@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 
 import pytest
 
@@ -20,12 +19,6 @@ from qtcore.relativity import (
 
 mp = pytest.importorskip("mpmath")
 C = SPEED_OF_LIGHT
-
-
-@pytest.fixture(autouse=True)
-def _fifty_digits() -> Iterator[None]:
-    with mp.workdps(50):
-        yield
 
 
 def mp_rate(r: float, v: float) -> object:

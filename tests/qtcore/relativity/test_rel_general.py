@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import mpmath as mp
 import pytest
@@ -30,12 +29,6 @@ from qtcore.relativity import (
 
 C = SPEED_OF_LIGHT
 REL = 1e-12
-
-
-@pytest.fixture(autouse=True)
-def _fifty_digits() -> Iterator[None]:
-    with mp.workdps(50):
-        yield
 
 
 def rel(x: float, ref: mp.mpf) -> float:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import mpmath as mp
 import pytest
@@ -13,12 +12,6 @@ from qtcore.relativity import EARTH, GPS_ORBIT_RADIUS, SPEED_OF_LIGHT, gps_clock
 
 REL = 1e-12
 US_PER_DAY = 86_400e6
-
-
-@pytest.fixture(autouse=True)
-def _fifty_digits() -> Iterator[None]:
-    with mp.workdps(50):
-        yield
 
 
 def rel(x: float, ref: mp.mpf) -> float:

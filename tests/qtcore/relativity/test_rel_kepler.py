@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 
 import pytest
 
@@ -21,12 +20,6 @@ from qtcore.relativity import (
 
 mp = pytest.importorskip("mpmath")
 C = SPEED_OF_LIGHT
-
-
-@pytest.fixture(autouse=True)
-def _fifty_digits() -> Iterator[None]:
-    with mp.workdps(50):
-        yield
 
 
 def mp_lost(a: float, e: float, upper: object) -> object:

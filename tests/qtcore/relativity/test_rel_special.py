@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
 
 import mpmath as mp
 import pytest
@@ -51,12 +50,6 @@ SPEEDS = [
     0.999_999 * C,
     C - 1.0,
 ]
-
-
-@pytest.fixture(autouse=True)
-def _fifty_digits() -> Iterator[None]:
-    with mp.workdps(50):
-        yield
 
 
 def rel(x: float, ref: mp.mpf) -> float:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
 
 import mpmath as mp
 import pytest
@@ -24,12 +23,6 @@ from qtcore.relativity import (
 C = SPEED_OF_LIGHT
 G = STANDARD_GRAVITY
 REL = 1e-12
-
-
-@pytest.fixture(autouse=True)
-def _fifty_digits() -> Iterator[None]:
-    with mp.workdps(50):
-        yield
 
 
 def rel(x: float, ref: mp.mpf) -> float:
