@@ -24,11 +24,13 @@ from qtcore.control import (
     Switch,
     VarBit,
     While,
+    block_exprs,
     block_from_json,
     block_qubits,
     block_to_json,
     bodies,
     describe_block,
+    expr_bits,
     map_gates,
     walk,
 )
@@ -565,12 +567,15 @@ class Circuit:
             raise CircuitError(
                 f"a {type(block).__name__} block needs kind {expected.get(type(block))!r}"
             )
+        self._check_reads(kind, block)
         for body in bodies(block):
             for ins in walk(body):
                 for q in ins.qubits:
                     self._qubit(q)
                 for c in ins.clbits:
                     self._clbit(c)
+                if ins.block is not None:
+                    self._check_reads(ins.kind, ins.block)
         if isinstance(block, Assign) and not isinstance(block.target, str):
             for c in block.target:
                 self._clbit(c)
@@ -587,6 +592,17 @@ class Circuit:
         qs = tuple(self._qubit(q) for q in qubits) or tuple(range(self.num_qubits))
         self.instructions.append(Instruction("barrier", qs))
         return self
+
+    def _check_reads(self, kind: str, block: Block) -> None:
+        """Refuses a block whose condition, range or value reads a missing classical bit."""
+        for e in block_exprs(block):
+            for c in expr_bits(e):
+                if not 0 <= c < self.num_clbits:
+                    have = f"c[0]..c[{self.num_clbits - 1}]" if self.num_clbits else "none"
+                    raise CircuitError(
+                        f"the {kind} block reads classical bit c[{c}], which does not exist: "
+                        f"the circuit has {self.num_clbits} classical bit(s) ({have})"
+                    )
 
     def c_if(self, clbits: ClbitSpec, value: int) -> Circuit:
         """Makes the last instruction conditional on ``clbits == value``.

@@ -51,12 +51,14 @@ __all__ = [
     "Var",
     "VarBit",
     "While",
+    "block_exprs",
     "block_from_json",
     "block_qubits",
     "block_to_json",
     "bodies",
     "describe_block",
     "evaluate",
+    "expr_bits",
     "expr_from_json",
     "expr_to_json",
     "format_expr",
@@ -468,6 +470,32 @@ def block_qubits(block: Block) -> tuple[int, ...]:
         for ins in walk(body):
             qubits.update(ins.qubits)
     return tuple(sorted(qubits))
+
+
+def expr_bits(e: CExpr) -> tuple[int, ...]:
+    """The classical bits that ``e`` reads, sorted."""
+    if isinstance(e, Bits):
+        return tuple(sorted(set(e.clbits)))
+    if isinstance(e, Unary | Cast):
+        return expr_bits(e.x)
+    if isinstance(e, Binary):
+        return tuple(sorted(set(expr_bits(e.a)) | set(expr_bits(e.b))))
+    if isinstance(e, Func):
+        return tuple(sorted({b for a in e.args for b in expr_bits(a)}))
+    return ()
+
+
+def block_exprs(block: Block) -> list[CExpr]:
+    """The expressions ``block`` itself evaluates (not those inside its bodies)."""
+    if isinstance(block, Assign):
+        return [block.value]
+    if isinstance(block, IfElse | While):
+        return [block.condition]
+    if isinstance(block, For):
+        return list(block.values if block.values is not None else block.range or ())
+    if isinstance(block, Switch):
+        return [block.target, *(v for vals, _ in block.cases for v in vals)]
+    return []
 
 
 # ------------------------------------------------------------------ JSON form

@@ -6,6 +6,7 @@ Expected distributions are worked out by hand from the circuits (stated per test
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 
@@ -169,6 +170,40 @@ def test_bad_control_flow_is_rejected_with_a_reason() -> None:
         simulate(e, 5, seed=1)
     with pytest.raises(CircuitError, match="compose cannot map control-flow"):
         Circuit(2, 2).compose(rus_circuit())
+
+
+@pytest.mark.parametrize(
+    ("kind", "block"),
+    [
+        ("if", IfElse(Binary("==", Bits((5,)), Const(1)), ())),
+        ("while", While(Bits((2,)), ())),
+        ("switch", Switch(Bits((0, 3)), (((Const(0),), ()),))),
+        ("assign", Assign("v", Binary("+", Bits((4,)), Const(1)))),
+        ("if", IfElse(Const(True), (Instruction("if", (), block=IfElse(Bits((9,)), ())),))),
+    ],
+)
+def test_a_block_that_reads_a_missing_bit_is_rejected(kind: str, block: Any) -> None:
+    """A condition on c[5] in a 2-bit circuit used to be accepted and fail at run time
+    with an IndexError; it is refused where it is added, naming the bit."""
+    c = Circuit(1, 2)
+    with pytest.raises(CircuitError, match=r"reads classical bit c\[\d\], which does not exist"):
+        c.control(kind, block)
+    assert c.instructions == []
+    d = {
+        "num_qubits": 1,
+        "num_clbits": 2,
+        "ops": [
+            {
+                "op": "if",
+                "block": {
+                    "condition": {"op": "==", "args": [{"bits": [5]}, {"const": 1}]},
+                    "then": [],
+                },
+            }
+        ],
+    }
+    with pytest.raises(CircuitError, match=r"c\[5\], which does not exist.*2 classical bit"):
+        Circuit.from_dict(d)
 
 
 def test_steps_follow_the_loop_pass_by_pass() -> None:
