@@ -9,10 +9,13 @@ cluster through ``distributed.Client(address).get_executor()`` -- and hands the 
 back **in task order**, so callbacks, tables and estimates are the same whatever the
 executor and however many workers it has.
 
-With an executor, at most ``window`` tasks are in flight (submitted, not yet handed back):
-cancelling, or a caller that has seen enough (a Monte-Carlo run that reached its target
-width), stops submitting and cancels the tasks that have not started; tasks already running
-on a worker finish there and their results are dropped. The cancel check is polled while
+With an executor, at most ``window`` tasks are unfinished (queued or running) at once, and a
+new one is submitted as soon as *any* of them finishes: a finished result waits here for
+its turn, so one slow task does not leave the other workers idle (at most ``4 * window``
+tasks are submitted ahead of the next one handed back). Cancelling, or a caller that has
+seen enough (a Monte-Carlo run that reached its target width), stops submitting and cancels
+the tasks that have not started; tasks already running on a worker finish there and their
+results are dropped. The cancel check is polled while
 waiting, so a cancel takes effect within ``poll`` seconds even when every task is slow.
 
 A task's function and arguments travel to the workers by pickling (Dask uses
@@ -137,7 +140,9 @@ def run_ordered(
             returning True stops the run (no later task is handed back).
         cancel: a callable returning True, or a :class:`CancelToken`; checked before each
             task is started and while waiting for one; True stops the run.
-        window: most tasks in flight at once (default :func:`default_window`).
+        window: most unfinished (queued or running) tasks at once (default
+            :func:`default_window`); at most ``4 * window`` are submitted ahead of the next
+            one handed back.
         poll: seconds between cancel checks while waiting for a result.
 
     Returns:
@@ -163,30 +168,43 @@ def run_ordered(
         raise ValueError(f"window must be an int >= 1, got {window!r}")
     if not poll > 0.0:
         raise ValueError(f"poll must be > 0 seconds, got {poll!r}")
-    inflight: dict[int, cf.Future[R]] = {}
-    next_task = 0
+    ahead = 4 * width  # most tasks submitted and not yet handed back
+    futures: dict[int, cf.Future[R]] = {}  # submitted, not yet handed back
+    unfinished: set[cf.Future[R]] = set()
+    next_task = 0  # the next task to submit
+    failed = len(tasks)  # the first task seen to fail: nothing after it is submitted
     try:
         for i in range(len(tasks)):
-            while next_task < len(tasks) and len(inflight) < width:
-                if is_cancelled(cancel):
-                    return True
-                inflight[next_task] = executor.submit(fn, tasks[next_task])
-                next_task += 1
-            future = inflight[i]
             while True:
                 if is_cancelled(cancel):
                     return True
-                done, _ = cf.wait([future], timeout=poll)
-                if done:
+                for f in [f for f in unfinished if f.done()]:
+                    unfinished.discard(f)
+                    if not f.cancelled() and f.exception() is not None:
+                        failed = min(failed, _index(futures, f))
+                while next_task < failed and len(unfinished) < width and next_task - i < ahead:
+                    if is_cancelled(cancel):
+                        return True
+                    future = executor.submit(fn, tasks[next_task])
+                    futures[next_task] = future
+                    unfinished.add(future)
+                    next_task += 1
+                if futures[i].done():
                     break
-            del inflight[i]
+                cf.wait(unfinished, timeout=poll, return_when=cf.FIRST_COMPLETED)
+            future = futures.pop(i)
+            unfinished.discard(future)
             result = _result(future, fn)
             if on_result is not None and on_result(i, result):
                 return False
         return False
     finally:
-        for f in inflight.values():
+        for f in futures.values():
             f.cancel()
+
+
+def _index(futures: dict[int, cf.Future[R]], future: cf.Future[R]) -> int:
+    return next(i for i, f in futures.items() if f is future)
 
 
 def _result(future: cf.Future[R], fn: Callable[..., Any]) -> R:

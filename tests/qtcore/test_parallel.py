@@ -227,6 +227,108 @@ def test_cancel_while_every_task_is_still_running() -> None:
     canceller.join()
 
 
+class _CountingExecutor(ThreadPoolExecutor):
+    """A thread pool that counts its submissions."""
+
+    def __init__(self, workers: int) -> None:
+        super().__init__(max_workers=workers)
+        self.submitted = 0
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        self.submitted += 1
+        return super().submit(fn, *args, **kwargs)
+
+
+@needs_processes
+def test_a_slow_first_task_does_not_hold_back_the_others() -> None:
+    """The window counts unfinished tasks: finished ones wait for their turn, and meanwhile
+    the free worker takes the next task (here task 2, which the first task waits for)."""
+    second_ran = threading.Event()
+
+    def task(i: int) -> bool:
+        if i == 0:
+            return second_ran.wait(timeout=30)  # False if task 2 never ran meanwhile
+        if i == 2:
+            second_ran.set()
+        return True
+
+    handed: list[tuple[int, bool]] = []
+    with ThreadPoolExecutor(max_workers=2) as threads:
+        run_ordered(
+            task, list(range(6)), executor=threads, window=2, on_result=lambda *a: handed.append(a)
+        )
+    assert handed == [(i, True) for i in range(6)]
+
+
+@needs_processes
+def test_tasks_submitted_ahead_of_a_slow_one_are_bounded() -> None:
+    """While the first task runs, the others finish, but at most 4 * window are submitted
+    ahead of it (a Monte-Carlo run that stops at its first batch wastes little)."""
+    release = threading.Event()
+    seen: list[int] = []
+
+    def task(i: int) -> int:
+        if i == 0:
+            release.wait(timeout=30)
+        return i
+
+    def cancel(executor: _CountingExecutor) -> bool:
+        if not release.is_set():  # polled while waiting: release once submitting stopped
+            seen.append(executor.submitted)
+            if len(seen) >= 5 and len(set(seen[-5:])) == 1:
+                release.set()
+        return False
+
+    with _CountingExecutor(2) as spy:
+        handed: list[int] = []
+        run_ordered(
+            task,
+            list(range(40)),
+            executor=spy,
+            window=2,
+            poll=0.01,
+            cancel=lambda: cancel(spy),
+            on_result=lambda i, r: handed.append(r),
+        )
+    assert handed == list(range(40))
+    assert seen[-1] == max(seen) == 8  # 4 * window submitted, no more, while task 0 ran
+
+
+@needs_processes
+def test_no_task_after_a_failed_one_is_submitted() -> None:
+    """Task 1 fails while task 0 still runs: task 0 is handed back, then task 1's error is
+    raised, and no task after task 1 was ever started."""
+    release = threading.Event()
+    seen: list[int] = []
+
+    def task(i: int) -> int:
+        if i == 0:
+            release.wait(timeout=30)
+        if i == 1:
+            raise ValueError("task 1 fails")
+        return i
+
+    def cancel(executor: _CountingExecutor) -> bool:
+        seen.append(executor.submitted)
+        if len(seen) >= 5 and len(set(seen[-5:])) == 1:
+            release.set()
+        return False
+
+    handed: list[int] = []
+    with _CountingExecutor(2) as spy, pytest.raises(ValueError, match="task 1 fails"):
+        run_ordered(
+            task,
+            list(range(50)),
+            executor=spy,
+            window=2,
+            poll=0.01,
+            cancel=lambda: cancel(spy),
+            on_result=lambda i, r: handed.append(r),
+        )
+    assert handed == [0]
+    assert spy.submitted == 2
+
+
 @needs_processes
 def test_failing_point_raises_in_sweep_order(pool: ProcessPoolExecutor) -> None:
     axes = [Axis.linspace("x", 0.0, 5.0, 6)]
