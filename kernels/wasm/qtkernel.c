@@ -111,11 +111,17 @@ EXPORT double qt_memory_bytes(void) { return 0.0; }
 #endif
 
 /* ------------------------------------------------------------------ index helpers */
+/* The amplitudes an operation touches: every index whose fixed bits (targets and controls)
+ * are 0 on the targets and 1 on the controls. They are enumerated as runs of 2**p0
+ * consecutive indices (p0 = the lowest fixed bit, below which every bit is free): one
+ * bit insertion per run, so a controlled or diagonal pass reads only the subspace it
+ * changes (a CX half the state, a CP a quarter) at the speed of a contiguous sweep. */
 typedef struct {
   int nfixed;
   u32 fixed[64];   /* sorted bit positions held fixed (targets and controls) */
   size_t cmask;    /* control bits, set in every base */
   size_t count;    /* number of bases */
+  size_t run;      /* 2**p0: bases come in runs of this many consecutive indices */
 } bases;
 
 static void make_bases(bases *b, u32 n, const u32 *targets, u32 k, size_t cmask) {
@@ -126,8 +132,10 @@ static void make_bases(bases *b, u32 n, const u32 *targets, u32 k, size_t cmask)
     if (all >> q & 1) b->fixed[b->nfixed++] = q;
   b->cmask = cmask;
   b->count = (size_t)1 << (n - b->nfixed);
+  b->run = b->nfixed ? (size_t)1 << b->fixed[0] : b->count;
 }
 
+/* The i-th base (i counts the free bits): zeros inserted at the fixed positions. */
 static inline size_t base_at(const bases *b, size_t i) {
   for (int j = 0; j < b->nfixed; j++) {
     u32 p = b->fixed[j];
@@ -135,6 +143,16 @@ static inline size_t base_at(const bases *b, size_t i) {
   }
   return i | b->cmask;
 }
+
+/* for (each base `at`) body; runs of b.run consecutive bases share one insertion */
+#define FOR_BASES(b, at, ...)                                           \
+  for (size_t run_i = 0; run_i < (b).count; run_i += (b).run) {         \
+    size_t run_base = base_at(&(b), run_i);                             \
+    for (size_t run_j = 0; run_j < (b).run; run_j++) {                  \
+      size_t at = run_base + run_j;                                     \
+      __VA_ARGS__                                                       \
+    }                                                                   \
+  }
 
 static void make_offsets(size_t *offs, const u32 *targets, u32 k) {
   for (size_t idx = 0; idx < ((size_t)1 << k); idx++) {
@@ -146,6 +164,7 @@ static void make_offsets(size_t *offs, const u32 *targets, u32 k) {
 
 static v2d scratch_in[1 << MAX_K];
 static size_t scratch_offs[1 << MAX_K];
+static u32 scratch_moves[1 << MAX_K];
 
 /* ------------------------------------------------------------------ gates */
 static void dense1(v2d *s, u32 n, const v2d *m, u32 q) {
@@ -161,7 +180,8 @@ static void dense1(v2d *s, u32 n, const v2d *m, u32 q) {
   }
 }
 
-/* s <- M s on `targets` (targets[0] = bit 0 of M's index), where every control bit is 1. */
+/* s <- M s on `targets` (targets[0] = bit 0 of M's index), where every control bit is 1.
+ * Row sums run left to right (row[0] x[0] + row[1] x[1] + ...) whatever the width. */
 EXPORT void qt_apply_dense(v2d *s, u32 n, const v2d *m, const u32 *targets, u32 k, u32 cmask) {
   if (k == 1 && cmask == 0) {
     dense1(s, n, m, targets[0]);
@@ -169,12 +189,33 @@ EXPORT void qt_apply_dense(v2d *s, u32 n, const v2d *m, const u32 *targets, u32 
   }
   bases b;
   make_bases(&b, n, targets, k, cmask);
+  if (k == 1) {
+    v2d m0 = m[0], m1 = m[1], m2 = m[2], m3 = m[3];
+    size_t o1 = (size_t)1 << targets[0];
+    FOR_BASES(b, at, {
+      v2d u = s[at], v = s[at + o1];
+      s[at] = cmul(m0, u) + cmul(m1, v);
+      s[at + o1] = cmul(m2, u) + cmul(m3, v);
+    })
+    return;
+  }
+  if (k == 2) {
+    size_t o1 = (size_t)1 << targets[0], o2 = (size_t)1 << targets[1], o3 = o1 | o2;
+    FOR_BASES(b, at, {
+      v2d x0 = s[at], x1 = s[at + o1], x2 = s[at + o2], x3 = s[at + o3];
+      s[at] = cmul(m[0], x0) + cmul(m[1], x1) + cmul(m[2], x2) + cmul(m[3], x3);
+      s[at + o1] = cmul(m[4], x0) + cmul(m[5], x1) + cmul(m[6], x2) + cmul(m[7], x3);
+      s[at + o2] = cmul(m[8], x0) + cmul(m[9], x1) + cmul(m[10], x2) + cmul(m[11], x3);
+      s[at + o3] = cmul(m[12], x0) + cmul(m[13], x1) + cmul(m[14], x2) + cmul(m[15], x3);
+    })
+    return;
+  }
   size_t dim = (size_t)1 << k;
   size_t *offs = scratch_offs;
   make_offsets(offs, targets, k);
   v2d *x = scratch_in;
-  for (size_t i = 0; i < b.count; i++) {
-    v2d *base = s + base_at(&b, i);
+  FOR_BASES(b, at, {
+    v2d *base = s + at;
     for (size_t c = 0; c < dim; c++) x[c] = base[offs[c]];
     for (size_t r = 0; r < dim; r++) {
       const v2d *row = m + r * dim;
@@ -182,58 +223,67 @@ EXPORT void qt_apply_dense(v2d *s, u32 n, const v2d *m, const u32 *targets, u32 
       for (size_t c = 1; c < dim; c++) acc += cmul(row[c], x[c]);
       base[offs[r]] = acc;
     }
-  }
+  })
 }
 
-/* s <- diag(d) s on `targets`, where every control bit is 1; entries equal to 1 are skipped. */
+/* s <- diag(d) s on `targets`, where every control bit is 1; entries equal to 1 are skipped,
+ * so a controlled phase touches only the amplitudes it changes. */
 EXPORT void qt_apply_diagonal(v2d *s, u32 n, const v2d *d, const u32 *targets, u32 k,
                               u32 cmask) {
-  bases b;
-  make_bases(&b, n, targets, k, cmask);
   size_t dim = (size_t)1 << k;
   size_t *offs = scratch_offs;
   make_offsets(offs, targets, k);
-  for (size_t j = 0; j < dim; j++) {
-    if (d[j][0] == 1.0 && d[j][1] == 0.0) continue;
-    v2d dj = d[j];
-    size_t o = offs[j];
-    if (k == 1 && cmask == 0) { /* contiguous half blocks */
-      size_t stride = (size_t)1 << targets[0], size = (size_t)1 << n;
-      for (size_t start = o; start < size; start += stride << 1)
-        for (size_t i = 0; i < stride; i++) s[start + i] = cmul(dj, s[start + i]);
-      continue;
-    }
-    for (size_t i = 0; i < b.count; i++) {
-      size_t at = base_at(&b, i) + o;
-      s[at] = cmul(dj, s[at]);
-    }
-  }
-}
-
-/* new[base + offs[i]] = old[base + offs[src[i]]] on `targets`, where every control bit is 1. */
-EXPORT void qt_apply_permutation(v2d *s, u32 n, const u32 *src, const u32 *targets, u32 k,
-                                 u32 cmask) {
-  bases b;
-  make_bases(&b, n, targets, k, cmask);
-  size_t dim = (size_t)1 << k;
-  size_t *offs = scratch_offs;
-  make_offsets(offs, targets, k);
-  v2d *x = scratch_in;
-  if (k == 1) { /* a swap, or nothing */
-    if (src[0] == 0) return;
-    for (size_t i = 0; i < b.count; i++) {
-      v2d *base = s + base_at(&b, i);
-      v2d t = base[0];
-      base[0] = base[offs[1]];
-      base[offs[1]] = t;
+  if (k == 1 && cmask == 0) { /* contiguous half blocks, both halves in one sweep */
+    v2d d0 = d[0], d1 = d[1];
+    int one0 = d0[0] == 1.0 && d0[1] == 0.0, one1 = d1[0] == 1.0 && d1[1] == 0.0;
+    size_t stride = (size_t)1 << targets[0], size = (size_t)1 << n;
+    for (size_t start = 0; start < size; start += stride << 1) {
+      v2d *lo = s + start, *hi = lo + stride;
+      if (!one0)
+        for (size_t i = 0; i < stride; i++) lo[i] = cmul(d0, lo[i]);
+      if (!one1)
+        for (size_t i = 0; i < stride; i++) hi[i] = cmul(d1, hi[i]);
     }
     return;
   }
-  for (size_t i = 0; i < b.count; i++) {
-    v2d *base = s + base_at(&b, i);
-    for (size_t c = 0; c < dim; c++) x[c] = base[offs[c]];
-    for (size_t r = 0; r < dim; r++) base[offs[r]] = x[src[r]];
+  /* each entry that is not 1 on its own subspace: its target bits join the fixed bits */
+  for (size_t j = 0; j < dim; j++) {
+    if (d[j][0] == 1.0 && d[j][1] == 0.0) continue;
+    v2d dj = d[j];
+    bases b;
+    make_bases(&b, n, targets, k, cmask | offs[j]);
+    FOR_BASES(b, at, { s[at] = cmul(dj, s[at]); })
   }
+}
+
+/* new[base + offs[i]] = old[base + offs[src[i]]] on `targets`, where every control bit is 1;
+ * only the entries that move are read and written. */
+EXPORT void qt_apply_permutation(v2d *s, u32 n, const u32 *src, const u32 *targets, u32 k,
+                                 u32 cmask) {
+  size_t dim = (size_t)1 << k;
+  size_t *offs = scratch_offs;
+  make_offsets(offs, targets, k);
+  u32 *moves = scratch_moves, nmoves = 0;
+  for (u32 r = 0; r < dim; r++)
+    if (src[r] != r) moves[nmoves++] = r;
+  if (nmoves == 0) return;
+  bases b;
+  make_bases(&b, n, targets, k, cmask);
+  if (nmoves == 2 && src[moves[0]] == moves[1]) { /* one swap: X, CX, SWAP, CSWAP */
+    size_t oa = offs[moves[0]], ob = offs[moves[1]];
+    FOR_BASES(b, at, {
+      v2d t = s[at + oa];
+      s[at + oa] = s[at + ob];
+      s[at + ob] = t;
+    })
+    return;
+  }
+  v2d *x = scratch_in;
+  FOR_BASES(b, at, {
+    v2d *base = s + at;
+    for (u32 j = 0; j < nmoves; j++) x[j] = base[offs[src[moves[j]]]];
+    for (u32 j = 0; j < nmoves; j++) base[offs[moves[j]]] = x[j];
+  })
 }
 
 EXPORT void qt_scale(v2d *s, u32 n, double re, double im) {

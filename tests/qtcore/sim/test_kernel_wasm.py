@@ -9,6 +9,7 @@ and the Python side are checked on every run; without a C compiler those tests s
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import subprocess
@@ -21,13 +22,18 @@ from qtcore import Circuit, simulate
 from qtcore.errors import SimulationError
 from qtcore.frames import iter_frames
 from qtcore.noise import NoiseModel, amplitude_damping, bit_flip, depolarizing
-from qtcore.ops import Gate
+from qtcore.ops import GATES, Gate
 from qtcore.rng import Rng
 from qtcore.sim import available_kernels, get_kernel, qubit_limit
 from qtcore.sim._fusion import FusedOp, fuse
 from qtcore.sim._kernel_python import PythonKernel
 from qtcore.sim._kernel_wasm import WASM_FUSION, NativeModule, WasmKernel, WasmState
-from qtcore.testing import assert_kernel_consistent, assert_states_close, random_circuit
+from qtcore.testing import (
+    assert_kernel_consistent,
+    assert_states_close,
+    random_circuit,
+    random_unitary_gate,
+)
 
 PYODIDE = sys.platform == "emscripten"
 SOURCE = Path(__file__).resolve().parents[3] / "kernels" / "wasm" / "qtkernel.c"
@@ -358,3 +364,62 @@ def test_wasm_fused_qft_at_20_qubits_is_the_fourier_transform(
     for y in sorted({(i * 2654435761) % big for i in range(64)} | {0, big - 1}):
         want = cmath.exp(2j * math.pi * x * y / big) / math.sqrt(big)
         assert abs(amps[y] - want) < 1e-12, y
+
+
+def _random_amplitudes(n: int, rng: Rng) -> list[complex]:
+    amps = [complex(rng.gauss(), rng.gauss()) for _ in range(1 << n)]
+    norm = sum(abs(z) ** 2 for z in amps) ** 0.5
+    return [z / norm for z in amps]
+
+
+def _controlled_gates(rng: Rng) -> list[Gate]:
+    """Every gate of the set with controls (variadic ones with 1 and 2), random angles."""
+    out = []
+    for spec in GATES.values():
+        counts = [1, 2] if spec.variadic else [spec.num_controls]
+        for nc in counts:
+            if nc == 0:
+                continue
+            params = [rng.random() * 4 - 2 for _ in range(spec.num_params)]
+            out.append(Gate(spec.name, params, nc if spec.variadic else None))
+    return out
+
+
+def test_wasm_controlled_gates_with_controls_above_below_and_between_targets(
+    kernel: WasmKernel,
+) -> None:
+    """Controlled passes touch only the control=1 subspace: each controlled gate of the set,
+    on every placement of its qubits among 5 (controls above, below and between the
+    targets), against the pure-Python kernel on a random state."""
+    rng = Rng(77)
+    n = 5
+    ref = PythonKernel()
+    amps = _random_amplitudes(n, rng)
+    gates = _controlled_gates(rng)
+    assert {g.name for g in gates} >= {"cx", "cz", "cp", "ch", "ccx", "cswap", "mcx"}
+    for g in gates:
+        for qubits in itertools.permutations(range(n), g.num_qubits):
+            got = kernel.to_list(kernel.apply_gate(kernel.from_amplitudes(amps), n, g, qubits))
+            want = ref.to_list(ref.apply_gate(ref.from_amplitudes(amps), n, g, qubits))
+            assert_states_close(got, want, 1e-12)
+
+
+@pytest.mark.parametrize("k", [2, 3, 4])
+def test_wasm_dense_and_diagonal_passes_on_scattered_qubits(kernel: WasmKernel, k: int) -> None:
+    """Dense k-qubit matrices and diagonals (entries of 1 skipped) on qubits in any order."""
+    rng = Rng(300 + k)
+    n = 7
+    ref = PythonKernel()
+    amps = _random_amplitudes(n, rng)
+    for _ in range(4):
+        qs = list(range(n))
+        qubits = [qs.pop(rng.randrange(len(qs))) for _ in range(k)]
+        m = random_unitary_gate(k, rng).base_matrix()
+        d = [
+            1.0 if rng.random() < 0.5 else complex(rng.gauss(), rng.gauss()) for _ in range(1 << k)
+        ]
+        for apply in ("apply_matrix", "apply_diagonal"):
+            arg = m if apply == "apply_matrix" else d
+            got = getattr(kernel, apply)(kernel.from_amplitudes(amps), n, arg, qubits)
+            want = getattr(ref, apply)(ref.from_amplitudes(amps), n, arg, qubits)
+            assert_states_close(kernel.to_list(got), ref.to_list(want), 1e-12)
