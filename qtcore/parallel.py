@@ -45,6 +45,7 @@ __all__ = [
     "CancelCheck",
     "CancelToken",
     "ShotBatchResult",
+    "auto_chunks",
     "auto_chunksize",
     "default_window",
     "is_cancelled",
@@ -111,13 +112,40 @@ def default_window(executor: cf.Executor) -> int:
 
 
 def auto_chunksize(executor: cf.Executor, items: int) -> int:
-    """Items per task so that each worker gets about eight tasks (at least one item).
+    """The largest task :func:`auto_chunks` makes: about 1/8 of each worker's share.
 
     Fewer, larger tasks cost less dispatch per item (a Dask task costs milliseconds);
-    eight per worker still balance uneven items and keep progress moving.
+    eight per worker still keep progress moving.
     """
     workers = _workers(executor) or 8
     return max(1, -(-items // (8 * workers)))
+
+
+def auto_chunks(executor: cf.Executor, items: int) -> list[int]:
+    """How many items each task takes: tasks of :func:`auto_chunksize`, smaller near the end.
+
+    The tasks go out in rounds of one per worker; a task takes ``1 / (2 * workers)`` of the
+    items not yet given out, at most :func:`auto_chunksize` and at least one. The last tasks
+    are a few items each, so the workers finish close together even when items cost
+    unequal times (equal tasks leave one worker alone with the last of them), and the run
+    still takes only a few more tasks than equal chunks would.
+
+    Returns:
+        the task sizes, in order; they add up to ``items``.
+    """
+    workers = _workers(executor) or 8
+    cap = auto_chunksize(executor, items)
+    sizes: list[int] = []
+    rest = items
+    while rest > 0:
+        size = max(1, min(cap, -(-rest // (2 * workers))))
+        for _ in range(workers):
+            take = min(size, rest)
+            if take == 0:
+                break
+            sizes.append(take)
+            rest -= take
+    return sizes
 
 
 def run_ordered(

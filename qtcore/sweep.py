@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -28,7 +29,7 @@ from qtcore._stable import dumps_stable
 from qtcore.parallel import (
     CancelCheck,
     CancelToken,
-    auto_chunksize,
+    auto_chunks,
     is_cancelled,
     run_ordered,
 )
@@ -351,8 +352,9 @@ def run_sweep(
         executor: any :class:`concurrent.futures.Executor` (a process pool, a Dask
             cluster's ``client.get_executor()``); ``None`` runs the points here.
         chunksize: points per task sent to the executor: more points per task, less
-            overhead per point, coarser progress. ``None``: about eight tasks per worker
-            (:func:`qtcore.parallel.auto_chunksize`). Ignored without an executor.
+            overhead per point, coarser progress. ``None``: tasks of about 1/8 of each
+            worker's share, smaller near the end so the workers finish together
+            (:func:`qtcore.parallel.auto_chunks`). Ignored without an executor.
 
     Returns:
         a :class:`SweepResult` (``status == "cancelled"`` if stopped early; its rows are
@@ -369,14 +371,17 @@ def run_sweep(
     result = SweepResult(list(axes), combine, seed, len(pts))
     seeded = [(point, point_seed(seed, point)) for point in pts]
     if executor is None:
-        size = 1
+        sizes = [1] * len(seeded)
+    elif chunksize is None:
+        sizes = auto_chunks(executor, len(seeded))
     else:
-        size = auto_chunksize(executor, len(pts)) if chunksize is None else chunksize
-    chunks = [seeded[i : i + size] for i in range(0, len(seeded), size)]
+        sizes = [min(chunksize, len(seeded) - i) for i in range(0, len(seeded), chunksize)]
+    starts = [0, *itertools.accumulate(sizes)][:-1]
+    chunks = [seeded[start : start + size] for start, size in zip(starts, sizes)]
 
     def take(c: int, outputs: list[dict[str, Any]]) -> None:
         for j, out in enumerate(outputs):
-            i = c * size + j
+            i = starts[c] + j
             point, p_seed = seeded[i]
             row = SweepRow(i, dict(point), p_seed, out)
             result.rows.append(row)

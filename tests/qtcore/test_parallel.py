@@ -28,6 +28,7 @@ from qtcore.ops import Gate, UnitaryGate
 from qtcore.ops._gates import InverseGate
 from qtcore.parallel import (
     CancelToken,
+    auto_chunks,
     auto_chunksize,
     default_window,
     run_ordered,
@@ -50,6 +51,10 @@ def biased_coin(seed: int) -> bool:
 def noisy_point(point: dict[str, float], seed: int) -> dict[str, Any]:
     rng = Rng(seed)
     return {"y": math.sin(point["x"]) * point["k"], "noise": {"u": rng.random()}}
+
+
+def noisy_point_1d(point: dict[str, float], seed: int) -> dict[str, Any]:
+    return {"y": math.cos(point["x"]), "u": Rng(seed).random()}
 
 
 def failing_point(point: dict[str, float], seed: int) -> dict[str, Any]:
@@ -76,7 +81,7 @@ AXES = [Axis.linspace("x", 0.0, 3.0, 7), Axis.grid("k", [1.0, -2.0, 0.5])]
 
 
 @needs_processes
-@pytest.mark.parametrize("chunksize", [1, 4])
+@pytest.mark.parametrize("chunksize", [None, 1, 4])
 def test_sweep_on_process_pool_equals_sequential(pool: ProcessPoolExecutor, chunksize: int) -> None:
     seq_progress: list[tuple[int, int, dict[str, float]]] = []
     par_progress: list[tuple[int, int, dict[str, float]]] = []
@@ -374,6 +379,81 @@ def test_auto_chunksize_gives_each_worker_about_eight_tasks(pool: ProcessPoolExe
     assert default_window(pool) == 4
     with ThreadPoolExecutor(max_workers=3) as threads:
         assert auto_chunksize(threads, 240) == 10 and default_window(threads) == 6
+
+
+@needs_processes
+def test_auto_chunks_shrink_near_the_end(pool: ProcessPoolExecutor) -> None:
+    # 2 workers: rounds of 2 tasks, each min(13, ceil(left / 4)) of the 200 points left
+    assert auto_chunks(pool, 200) == [13] * 12 + [11, 11, 6, 6, 3, 3, 1, 1, 1, 1]
+    assert auto_chunks(pool, 40) == [3] * 12 + [1] * 4
+    assert auto_chunks(pool, 1) == [1]
+    for workers in (1, 2, 3, 8):
+        with ThreadPoolExecutor(max_workers=workers) as threads:
+            for items in (1, 2, 7, 50, 199, 1000):
+                sizes = auto_chunks(threads, items)
+                assert sum(sizes) == items and min(sizes) >= 1
+                assert sizes == sorted(sizes, reverse=True)
+                assert sizes[0] == auto_chunksize(threads, items)
+                assert sizes[-1] == 1  # the last task is one item
+
+
+@needs_processes
+def test_auto_chunks_cancel_keeps_whole_chunks(pool: ProcessPoolExecutor) -> None:
+    """A cancel seen while a chunk is handed back keeps that chunk whole, in order."""
+    axes = [Axis.linspace("x", 0.0, 3.9, 40)]  # auto chunks [3] * 12 + [1] * 4
+    full = run_sweep(noisy_point_1d, axes, seed=4)
+    for cancel_at, kept in ((35, 36), (37, 37), (2, 3)):
+        token = CancelToken()
+
+        def progress(
+            done: int, total: int, point: dict[str, float], n: int = cancel_at, t: Any = token
+        ) -> None:
+            if done == n:
+                t.cancel()
+
+        res = run_sweep(
+            noisy_point_1d, axes, seed=4, executor=pool, progress=progress, cancel=token
+        )
+        assert res.status == "cancelled"
+        assert [r.to_dict() for r in res.rows] == [r.to_dict() for r in full.rows[:kept]]
+
+
+@needs_processes
+def test_cancel_mid_chunk_drops_the_unfinished_chunk() -> None:
+    """A cancel from another thread while a chunk is half done returns at once with the
+    chunks finished before it; the half-done chunk's finished points are dropped."""
+    blocked = threading.Event()
+    release = threading.Event()
+    token = CancelToken()
+
+    def point(p: dict[str, float], seed: int) -> dict[str, Any]:
+        if p["x"] == 4.0:  # the second point of the second chunk (3, 4, 5)
+            blocked.set()
+            release.wait(timeout=30)
+        return {"y": p["x"]}
+
+    def cancel_when_blocked() -> None:
+        blocked.wait(timeout=30)
+        token.cancel()
+
+    canceller = threading.Thread(target=cancel_when_blocked)
+    canceller.start()
+    seen: list[int] = []
+    with ThreadPoolExecutor(max_workers=1) as threads:
+        res = run_sweep(
+            point,
+            [Axis.linspace("x", 0.0, 8.0, 9)],
+            seed=2,
+            executor=threads,
+            chunksize=3,
+            cancel=token,
+            progress=lambda d, t, p: seen.append(d),
+        )
+        assert not release.is_set()  # returned while point 4 was still running
+        release.set()
+    canceller.join()
+    assert res.status == "cancelled" and [r.index for r in res.rows] == [0, 1, 2]
+    assert seen == [1, 2, 3]
 
 
 def test_gates_pickle_to_workers() -> None:
