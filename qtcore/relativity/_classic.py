@@ -333,6 +333,7 @@ def gravity_probe_a(
         quantity="fractional frequency shift apex/ground - 1",
         value=res.fractional,
         details={
+            "apex_altitude": h,
             "gravitational_fractional": res.gravitational_fractional,
             "kinematic_fractional": res.kinematic_fractional,
             "apex_radius": res.radius_a,

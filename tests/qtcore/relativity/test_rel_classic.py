@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 
@@ -134,3 +135,21 @@ def test_gravity_probe_b_against_mpmath_and_published() -> None:
     with pytest.raises(RelativityDomainError, match=r"\[-90, 90\]"):
         gravity_probe_b(guide_star_declination_deg=91.0)
     assert math.isfinite(res.details["geodetic_rad_per_s"])
+
+
+@pytest.mark.parametrize(
+    ("make", "name", "value"),
+    [
+        (lambda v: perihelion_advance(semi_major_axis=v), "semi_major_axis", 5.8e10),
+        (lambda v: perihelion_advance(eccentricity=v), "eccentricity", 0.3),
+        (lambda v: light_deflection(impact_parameter=v), "impact_parameter", 2e9),
+        (lambda v: shapiro_delay(impact_parameter=v), "impact_parameter", 2e9),
+        (lambda v: gravity_probe_a(apex_altitude=v), "apex_altitude", 5e6),
+        (lambda v: gravity_probe_b(semi_major_axis=v), "semi_major_axis", 8e6),
+    ],
+)
+def test_classic_tests_report_the_input_they_were_computed_for(
+    make: Any, name: str, value: float
+) -> None:
+    # The site plots each against one input and marks the computed point at that input.
+    assert make(value).details[name] == value
