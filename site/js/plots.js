@@ -251,29 +251,22 @@ export function fmtNum(v) {
 }
 
 /**
- * Line/points plot in SVG. series: [{x, y, low?, high?, points?: bool, label}]
- * options: {xlabel, ylabel, logx, logy, marker: [x, y], title}
+ * The axis ranges of a line plot: every finite point of every series (and of its error band)
+ * and the marker, when both its coordinates are plottable. A value a log axis cannot show
+ * (≤ 0) or that is not finite is left out, so one bad point (a marker whose x is undefined)
+ * cannot turn every coordinate into NaN. Returns null when nothing is plottable.
  */
-export function linePlot(svg, series, options = {}) {
-  const W = 480;
-  const H = 260;
-  const m = { l: 62, r: 14, t: 14, b: 42 };
-  svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
-  svg.setAttribute("role", "img");
-  svg.replaceChildren();
-  const title = el("title", {}, svg);
-  title.textContent = options.title || `${options.ylabel || "y"} vs ${options.xlabel || "x"}`;
-  const xs = series
-    .flatMap((s) => s.x)
-    .filter((v) => Number.isFinite(v) && (!options.logx || v > 0));
-  const ys = series
-    .flatMap((s) => [...s.y, ...(s.low || []), ...(s.high || [])])
-    .filter((v) => Number.isFinite(v) && (!options.logy || v > 0));
-  if (options.marker) {
-    xs.push(options.marker[0]);
-    ys.push(options.marker[1]);
+export function plotExtent(series, options = {}) {
+  const okX = (v) => Number.isFinite(v) && (!options.logx || v > 0);
+  const okY = (v) => Number.isFinite(v) && (!options.logy || v > 0);
+  const xs = series.flatMap((s) => s.x).filter(okX);
+  const ys = series.flatMap((s) => [...s.y, ...(s.low || []), ...(s.high || [])]).filter(okY);
+  const mk = options.marker;
+  if (mk && okX(mk[0]) && okY(mk[1])) {
+    xs.push(mk[0]);
+    ys.push(mk[1]);
   }
-  if (!xs.length || !ys.length) return;
+  if (!xs.length || !ys.length) return null;
   let [x0, x1] = [Math.min(...xs), Math.max(...xs)];
   let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
   if (options.ymin != null) y0 = Math.min(y0, options.ymin);
@@ -287,6 +280,25 @@ export function linePlot(svg, series, options = {}) {
     y0 -= d;
     y1 += d;
   }
+  return { x0, x1, y0, y1 };
+}
+
+/**
+ * Line/points plot in SVG. series: [{x, y, low?, high?, points?: bool, label}]
+ * options: {xlabel, ylabel, logx, logy, marker: [x, y], title}
+ */
+export function linePlot(svg, series, options = {}) {
+  const W = 480;
+  const H = 260;
+  const m = { l: 62, r: 14, t: 14, b: 42 };
+  svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
+  svg.setAttribute("role", "img");
+  svg.replaceChildren();
+  const title = el("title", {}, svg);
+  title.textContent = options.title || `${options.ylabel || "y"} vs ${options.xlabel || "x"}`;
+  const extent = plotExtent(series, options);
+  if (!extent) return;
+  const { x0, x1, y0, y1 } = extent;
   const tx = options.logx ? (v) => Math.log10(v) : (v) => v;
   const ty = options.logy ? (v) => Math.log10(v) : (v) => v;
   const X = (v) => m.l + ((tx(v) - tx(x0)) / (tx(x1) - tx(x0))) * (W - m.l - m.r);

@@ -1,7 +1,7 @@
 // Unit tests of labelLayout (site/js/plots.js): bar labels never overlap as bars narrow.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { labelLayout } from "../../site/js/plots.js";
+import { labelLayout, plotExtent } from "../../site/js/plots.js";
 
 /** A monospace label of `chars` characters: 0.6 em per character. */
 const mono = (chars) => (px) => 0.6 * px * chars;
@@ -32,4 +32,24 @@ test("narrower than upright type: every step-th bar, spaced at least 11 px", () 
     assert.ok(lay.step * bw >= 11, `${bw}: ${lay.step}`);
     assert.ok((lay.step - 1) * bw < 11, `${bw}: ${lay.step} is more than needed`);
   }
+});
+
+test("a marker with an undefined coordinate is left out of the axis ranges", () => {
+  // The Gravity Probe A widget's marker x was undefined: every x turned NaN, no curve drawn.
+  const series = [{ x: [1e5, 2e7, 4e7], y: [1e-11, 4e-10, 6e-10] }];
+  const ext = plotExtent(series, { marker: [undefined, 4.26e-10] });
+  assert.deepEqual(ext, { x0: 1e5, x1: 4e7, y0: 1e-11, y1: 6e-10 });
+  for (const v of Object.values(ext)) assert.ok(Number.isFinite(v));
+});
+
+test("a finite marker widens the ranges; on a log axis a marker at 0 does not", () => {
+  const series = [{ x: [1, 10], y: [2, 3] }];
+  assert.deepEqual(plotExtent(series, { marker: [20, 1] }), { x0: 1, x1: 20, y0: 1, y1: 3 });
+  assert.deepEqual(plotExtent(series, { logx: true, marker: [0, 2.5] }), {
+    x0: 1,
+    x1: 10,
+    y0: 2,
+    y1: 3,
+  });
+  assert.equal(plotExtent([{ x: [Number.NaN], y: [1] }]), null);
 });

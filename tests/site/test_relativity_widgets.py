@@ -111,6 +111,12 @@ def test_classic_test_widgets_show_computed_and_published(page: Any, base_url: s
         assert math.isclose(r["value"], value, rel_tol=1e-12), wid
         assert lines(page, wid) == 1, wid
         assert "reference" in page.locator(f"#{wid} .qt-results").inner_text()
+        # The computed point is marked on the curve (GP-A's marker had no x: no curve at all).
+        assert page.locator(f"#{wid} svg .qt-plot__marker").count() == 1, wid
+        broken = page.locator(f"#{wid} svg path").evaluate_all(
+            "ps => ps.map(p => p.getAttribute('d') || '').filter(d => d.includes('NaN'))"
+        )
+        assert broken == [], (wid, broken[:1])
     assert "42.98" in page.locator("#perihelion .qt-results").inner_text()
     assert "6606.1" in page.locator("#gpb .qt-results").inner_text()
     page.locator("#deflection-impact_parameter").fill("1 km")
