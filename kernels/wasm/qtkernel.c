@@ -286,6 +286,27 @@ EXPORT void qt_apply_permutation(v2d *s, u32 n, const u32 *src, const u32 *targe
   })
 }
 
+/* Runs `count` operations in one call (a program: no call per gate from Python). Each
+ * record is 16-byte aligned: u32 op (0 dense, 1 diagonal, 2 permutation), k, control mask,
+ * the record's size in bytes, then k targets, zeros up to 16 bytes, then the operation's
+ * data (a 2**k x 2**k matrix or 2**k diagonal entries as complex doubles, or a 2**k-entry
+ * u32 source table). Returns how many records ran (count, or the first bad one's index). */
+EXPORT u32 qt_run(v2d *s, u32 n, const unsigned char *prog, u32 count) {
+  for (u32 i = 0; i < count; i++) {
+    const u32 *h = (const u32 *)prog;
+    u32 op = h[0], k = h[1], cmask = h[2], size = h[3];
+    const u32 *targets = h + 4;
+    const void *data = prog + 16 + ((4 * (size_t)k + 15) & ~(size_t)15);
+    if (k > MAX_K || size % 16) return i;
+    if (op == 0) qt_apply_dense(s, n, (const v2d *)data, targets, k, cmask);
+    else if (op == 1) qt_apply_diagonal(s, n, (const v2d *)data, targets, k, cmask);
+    else if (op == 2) qt_apply_permutation(s, n, (const u32 *)data, targets, k, cmask);
+    else return i;
+    prog += size;
+  }
+  return count;
+}
+
 EXPORT void qt_scale(v2d *s, u32 n, double re, double im) {
   v2d f = {re, im};
   for (size_t i = 0; i < ((size_t)1 << n); i++) s[i] = cmul(f, s[i]);

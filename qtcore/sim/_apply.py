@@ -2,7 +2,8 @@
 
 Whether gates are fused is the kernel's call: a kernel with a
 :attr:`~qtcore.sim._kernel.Kernel.fusion` profile gets fused programs from
-``profile.min_qubits`` qubits on, any other kernel gets the gates one by one.
+``profile.min_qubits`` qubits on, any other kernel gets the gates one by one (in one
+call, for a kernel that runs whole lists of gates: :class:`~qtcore.sim._kernel.GateRuns`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from qtcore.circuit import Instruction, expand_composites
 from qtcore.errors import SimulationError
-from qtcore.sim._kernel import Kernel
+from qtcore.sim._kernel import GateRuns, Kernel
 
 __all__ = ["apply_gates"]
 
@@ -37,8 +38,13 @@ def apply_gates(kernel: Kernel[Any], s: Any, n: int, instructions: Iterable[Inst
         from qtcore.sim._fusion import run_fused
 
         return run_fused(kernel, s, n, instructions)
-    for ins in expand_composites(instructions):
-        if ins.kind == "gate":
-            assert ins.gate is not None
-            s = kernel.apply_gate(s, n, ins.gate, ins.qubits)
+    gates = [
+        (ins.gate, ins.qubits)
+        for ins in expand_composites(instructions)
+        if ins.kind == "gate" and ins.gate is not None
+    ]
+    if isinstance(kernel, GateRuns):
+        return kernel.apply_gates(s, n, gates)
+    for gate, qubits in gates:
+        s = kernel.apply_gate(s, n, gate, qubits)
     return s

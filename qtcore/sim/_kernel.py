@@ -27,7 +27,7 @@ shape is accepted wherever NumPy is importable (gate fusion passes arrays).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from qtcore.ops._matrix import Matrix
     from qtcore.rng import Rng
 
-__all__ = ["Bloch", "FusionProfile", "Kernel", "StateT", "TopStates"]
+__all__ = ["Bloch", "FusionProfile", "GateRuns", "Kernel", "StateT", "TopStates"]
 
 StateT = TypeVar("StateT")
 """A kernel's own state type (opaque to everyone else)."""
@@ -207,4 +207,18 @@ class Kernel(Protocol[StateT]):
         Ordered by decreasing probability, ties by increasing index: what a summary frame
         shows of a state too big to send whole.
         """
+        ...
+
+
+@runtime_checkable
+class GateRuns(Protocol[StateT]):
+    """An optional extension of :class:`Kernel`: applying a whole list of gates at once.
+
+    A kernel whose per-call overhead matters (the WebAssembly kernel: each call crosses
+    from Python to JavaScript to WebAssembly) runs the gates of a measurement-free run in
+    one call. The result is the same as ``apply_gate`` on each pair in order.
+    """
+
+    def apply_gates(self, s: StateT, n: int, gates: Iterable[tuple[Gate, Sequence[int]]]) -> StateT:
+        """Applies each ``(gate, qubits)`` pair in order and returns the state."""
         ...

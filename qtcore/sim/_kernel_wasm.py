@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import sys
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from qtcore.errors import SimulationError
@@ -85,6 +85,7 @@ SIGNATURES: dict[str, tuple[str, str]] = {
     "qt_bloch": ("", "pup"),
     "qt_top_states": ("u", "puupp"),
     "qt_gather": ("", "ppup"),
+    "qt_run": ("u", "pupu"),
 }
 
 
@@ -121,6 +122,8 @@ class PyodideModule:
         self._memory = self._exports.memory
         self._functions: dict[str, Callable[..., Any]] = {}
         self._views: dict[tuple[int, int], Any] = {}
+        self._memory_bytes = self._exports.qt_memory_bytes
+        self._size = self._memory_bytes()
 
     def function(self, name: str) -> Callable[..., Any]:
         got = self._functions.get(name)
@@ -148,8 +151,12 @@ class PyodideModule:
         return view
 
     def grew(self) -> None:
-        """Forgets every view: growing memory replaces (detaches) the buffer they cover."""
-        self._views.clear()
+        """Forgets every view if the memory grew: growing replaces (detaches) the buffer
+        they cover. Most allocations reuse freed blocks, and a view costs ~50 us to make."""
+        size = self._memory_bytes()
+        if size != self._size:
+            self._size = size
+            self._views.clear()
 
     def read(self, ptr: int, nbytes: int) -> bytes:
         return bytes(self._view(ptr, nbytes).to_bytes())
@@ -259,7 +266,16 @@ class WasmState:
         return f"<WasmState of {self.n} qubits at {self.ptr:#x}>"
 
 
-_Call = tuple[str, bytes, int, int, int]  # function, payload, targets' offset, k, control mask
+_OPCODES = {"qt_apply_dense": 0, "qt_apply_diagonal": 1, "qt_apply_permutation": 2}
+
+
+def _record(fn: str, data: bytes, targets: Sequence[int], cmask: int) -> bytes:
+    """One operation of a program for ``qt_run``: a 16-byte header (opcode, k, control
+    mask, record size), the targets, then ``data``, each part padded to 16 bytes."""
+    k = len(targets)
+    head = _u32(targets) + bytes(-4 * k % 16)
+    size = 16 + len(head) + len(data) + (-len(data) % 16)
+    return _u32((_OPCODES[fn], k, cmask, size)) + head + data + bytes(-len(data) % 16)
 
 
 def _u32(values: Sequence[int]) -> bytes:
@@ -307,7 +323,7 @@ class WasmKernel:
         self._fn = {name: fn(name) for name in SIGNATURES}
         self._scratch = 0
         self._scratch_size = 0
-        self._gates: dict[tuple[Any, ...], _Call] = {}
+        self._gates: dict[tuple[Any, ...], bytes] = {}
         # Where NumPy imports, fused programs come from NumPy. Without it (Pyodide) fusion
         # could build them in plain Python (fuse(..., use_numpy=False)), but measured under
         # Pyodide this kernel's dense k-qubit passes cost more than the gates they replace
@@ -408,13 +424,23 @@ class WasmKernel:
     def _call(
         self, fn: str, s: WasmState, n: int, data: bytes, targets: Sequence[int], cmask: int = 0
     ) -> WasmState:
-        pd, pt = self._put(data, _u32(targets))
-        self._fn[fn](s.ptr, n, pd, pt, len(targets), cmask)
+        return self._run(s, n, [_record(fn, data, targets, cmask)])
+
+    def _run(self, s: WasmState, n: int, records: Sequence[bytes]) -> WasmState:
+        """Runs program records (see ``_record``) on ``s`` in one call into the module."""
+        if not records:
+            return s
+        prog = b"".join(records)
+        base = self._scratch_for(len(prog))
+        self.module.write(base, prog)
+        done = int(self._fn["qt_run"](s.ptr, n, base, len(records)))
+        if done != len(records):  # pragma: no cover - records are built above
+            raise SimulationError(f"the wasm kernel rejected program record {done}")
         return s
 
-    def _prepared(self, n: int, gate: Gate, qubits: Sequence[int]) -> _Call:
-        """The C function, scratch payload, k and control mask of ``gate`` on ``qubits``,
-        cached (the simulator applies the same few gates over and over)."""
+    def _prepared(self, n: int, gate: Gate, qubits: Sequence[int]) -> bytes:
+        """The program record of ``gate`` on ``qubits``, cached (the simulator applies the
+        same few gates over and over)."""
         key = (type(gate), gate, tuple(qubits), n)
         got = self._gates.get(key)
         if got is None:
@@ -429,26 +455,22 @@ class WasmKernel:
                 fn, data = "qt_apply_permutation", _u32(src)
             else:
                 fn, data = "qt_apply_dense", _complex_bytes(z for row in base for z in row)
-            pad = -len(data) % 16
-            targets = qs[nc:]
-            got = (
-                fn,
-                data + bytes(pad) + _u32(targets),
-                len(data) + pad,
-                len(targets),
-                sum(1 << c for c in qs[:nc]),
-            )
+            got = _record(fn, data, qs[nc:], sum(1 << c for c in qs[:nc]))
             if len(self._gates) >= 4096:
                 self._gates.clear()
             self._gates[key] = got
         return got
 
     def apply_gate(self, s: WasmState, n: int, gate: Gate, qubits: Sequence[int]) -> WasmState:
-        fn, payload, at, k, cmask = self._prepared(n, gate, qubits)
-        base = self._scratch_for(len(payload))
-        self.module.write(base, payload)
-        self._fn[fn](s.ptr, n, base, base + at, k, cmask)
-        return s
+        return self._run(s, n, [self._prepared(n, gate, qubits)])
+
+    def apply_gates(
+        self, s: WasmState, n: int, gates: Iterable[tuple[Gate, Sequence[int]]]
+    ) -> WasmState:
+        """Applies ``(gate, qubits)`` pairs in order, as one program: one call into the
+        module for the whole run instead of one per gate."""
+        prepared = self._prepared
+        return self._run(s, n, [prepared(n, g, qs) for g, qs in gates])
 
     def apply_matrix(self, s: WasmState, n: int, m: Any, qubits: Sequence[int]) -> WasmState:
         """Applies a (not necessarily unitary) matrix on ``qubits`` (first = LSB)."""

@@ -26,6 +26,7 @@ from qtcore.ops import GATES, Gate
 from qtcore.rng import Rng
 from qtcore.sim import available_kernels, get_kernel, qubit_limit
 from qtcore.sim._fusion import FusedOp, fuse
+from qtcore.sim._kernel import GateRuns
 from qtcore.sim._kernel_python import PythonKernel
 from qtcore.sim._kernel_wasm import WASM_FUSION, NativeModule, WasmKernel, WasmState
 from qtcore.testing import (
@@ -423,3 +424,25 @@ def test_wasm_dense_and_diagonal_passes_on_scattered_qubits(kernel: WasmKernel, 
             got = getattr(kernel, apply)(kernel.from_amplitudes(amps), n, arg, qubits)
             want = getattr(ref, apply)(ref.from_amplitudes(amps), n, arg, qubits)
             assert_states_close(kernel.to_list(got), ref.to_list(want), 1e-12)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_wasm_program_equals_gate_by_gate_and_python(kernel: WasmKernel, seed: int) -> None:
+    """``apply_gates`` (one call for the whole list) gives gate-by-gate's bits exactly, and
+    the pure-Python kernel's state, on random circuits over the whole gate set."""
+    rng = Rng(500 + seed)
+    n = 2 + seed
+    c = random_circuit(n, 60, rng)
+    gates = [(ins.gate, ins.qubits) for ins in c.instructions if ins.gate is not None]
+    amps = _random_amplitudes(n, rng)
+    program = kernel.apply_gates(kernel.from_amplitudes(amps), n, gates)
+    one_by_one = kernel.from_amplitudes(amps)
+    for g, qs in gates:
+        one_by_one = kernel.apply_gate(one_by_one, n, g, qs)
+    assert kernel.to_list(program) == kernel.to_list(one_by_one)
+    ref = PythonKernel()
+    want = ref.from_amplitudes(amps)
+    for g, qs in gates:
+        want = ref.apply_gate(want, n, g, qs)
+    assert_states_close(kernel.to_list(program), ref.to_list(want), 1e-12)
+    assert isinstance(kernel, GateRuns)
