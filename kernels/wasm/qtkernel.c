@@ -519,12 +519,14 @@ static void pair_sums(const v2d *s, size_t start, size_t end, size_t stride, v2d
 
 #define BLOCK_BITS 13 /* 2**13 amplitudes = 128 KiB: a block stays in cache for every low qubit */
 
-/* out[4q .. 4q+3] = Bloch x, y, z and P(1) of qubit q. */
-EXPORT void qt_bloch(const v2d *s, u32 n, double *out) {
+/* out[4j .. 4j+3] = Bloch x, y, z and P(1) of qubit qubits[j], for k distinct qubits. Each
+ * qubit's sums run in the same order whichever other qubits are listed, so a frame after an
+ * operation on a few qubits recomputes just those and gets qt_bloch's bits for them. */
+EXPORT void qt_bloch_qubits(const v2d *s, u32 n, const u32 *qubits, u32 k, double *out) {
   size_t size = (size_t)1 << n;
   if (n <= EXACT_MAX_QUBITS) {
-    for (u32 q = 0; q < n; q++) {
-      size_t stride = (size_t)1 << q;
+    for (u32 j = 0; j < k; j++) {
+      size_t stride = (size_t)1 << qubits[j];
       fsum_t f0, f1, fx, fy;
       f0.n = f1.n = fx.n = fy.n = 0;
       for (size_t start = 0; start < size; start += stride << 1)
@@ -536,10 +538,10 @@ EXPORT void qt_bloch(const v2d *s, u32 n, double *out) {
           fsum_add(&fy, a[0] * b[1] - a[1] * b[0]);
         }
       double p1 = fsum_result(&f1);
-      out[4 * q] = 2.0 * fsum_result(&fx);
-      out[4 * q + 1] = 2.0 * fsum_result(&fy);
-      out[4 * q + 2] = fsum_result(&f0) - p1;
-      out[4 * q + 3] = p1;
+      out[4 * j] = 2.0 * fsum_result(&fx);
+      out[4 * j + 1] = 2.0 * fsum_result(&fy);
+      out[4 * j + 2] = fsum_result(&f0) - p1;
+      out[4 * j + 3] = p1;
     }
     return;
   }
@@ -547,19 +549,29 @@ EXPORT void qt_bloch(const v2d *s, u32 n, double *out) {
    * (one pass over memory for all of them); the others: one streaming pass each. */
   v2d acc[64][4];
   v2d zero = {0.0, 0.0};
-  for (u32 q = 0; q < n; q++) acc[q][0] = acc[q][1] = acc[q][2] = acc[q][3] = zero;
+  for (u32 j = 0; j < k; j++) acc[j][0] = acc[j][1] = acc[j][2] = acc[j][3] = zero;
   size_t block = (size_t)1 << BLOCK_BITS;
   for (size_t start = 0; start < size; start += block)
-    for (u32 q = 0; q < BLOCK_BITS; q++) pair_sums(s, start, start + block, (size_t)1 << q, acc[q]);
-  for (u32 q = BLOCK_BITS; q < n; q++) pair_sums(s, 0, size, (size_t)1 << q, acc[q]);
-  for (u32 q = 0; q < n; q++) {
-    v2d *a = acc[q];
+    for (u32 j = 0; j < k; j++)
+      if (qubits[j] < BLOCK_BITS)
+        pair_sums(s, start, start + block, (size_t)1 << qubits[j], acc[j]);
+  for (u32 j = 0; j < k; j++)
+    if (qubits[j] >= BLOCK_BITS) pair_sums(s, 0, size, (size_t)1 << qubits[j], acc[j]);
+  for (u32 j = 0; j < k; j++) {
+    v2d *a = acc[j];
     double p0 = a[0][0] + a[0][1], p1 = a[1][0] + a[1][1];
-    out[4 * q] = 2.0 * (a[2][0] + a[2][1]);
-    out[4 * q + 1] = 2.0 * (a[3][0] - a[3][1]);
-    out[4 * q + 2] = p0 - p1;
-    out[4 * q + 3] = p1;
+    out[4 * j] = 2.0 * (a[2][0] + a[2][1]);
+    out[4 * j + 1] = 2.0 * (a[3][0] - a[3][1]);
+    out[4 * j + 2] = p0 - p1;
+    out[4 * j + 3] = p1;
   }
+}
+
+/* out[4q .. 4q+3] = Bloch x, y, z and P(1) of qubit q, for every qubit. */
+EXPORT void qt_bloch(const v2d *s, u32 n, double *out) {
+  u32 all[64];
+  for (u32 q = 0; q < n; q++) all[q] = q;
+  qt_bloch_qubits(s, n, all, n, out);
 }
 
 /* The k most probable basis states with non-zero probability, by decreasing probability,

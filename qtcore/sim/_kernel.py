@@ -194,10 +194,18 @@ class Kernel(Protocol[StateT]):
         """The density matrix of ``qargs`` (the other qubits traced out)."""
         ...
 
-    def bloch_and_marginals(self, s: StateT, n: int) -> tuple[list[Bloch], list[float]]:
-        """Every qubit's Bloch vector and the probability that it reads 1, qubit 0 first.
+    def bloch_and_marginals(
+        self, s: StateT, n: int, qubits: Sequence[int] | None = None
+    ) -> tuple[list[Bloch], list[float]]:
+        """Every qubit's Bloch vector and the probability that it reads 1, qubit 0 first;
+        with ``qubits``, those qubits' only, in that order.
 
-        What a frame shows of each qubit, in one call (one pass where the kernel can).
+        What a frame shows of each qubit, in one call (one pass where the kernel can). A
+        qubit's numbers do not depend on which other qubits are asked for, so a frame after
+        a gate recomputes only the gate's qubits (the others' reduced states are unchanged).
+
+        Raises:
+            SimulationError: ``qubits`` repeats a qubit or names one outside ``[0, n)``.
         """
         ...
 

@@ -60,7 +60,7 @@ from qtcore.sim._dense import (
     window_source,
 )
 from qtcore.sim._kernel import Bloch, FusionProfile, Kernel, TopStates
-from qtcore.sim._reduce import EXACT_MAX_QUBITS
+from qtcore.sim._reduce import EXACT_MAX_QUBITS, bloch_qubits
 from qtcore.sim._reduce import bloch_and_marginals as exact_bloch_and_marginals
 
 __all__ = [
@@ -904,18 +904,22 @@ class NumpyKernel:
         return tuple(tuple(complex(x) for x in row) for row in rho.tolist())
 
     # ------------------------------------------------------------ frames
-    def bloch_and_marginals(self, s: State, n: int) -> tuple[list[Bloch], list[float]]:
-        """Each qubit's Bloch vector and P(1): exact sums up to ``EXACT_MAX_QUBITS``
-        (bit-identical to the pure-Python kernel), one NumPy pass per qubit above."""
+    def bloch_and_marginals(
+        self, s: State, n: int, qubits: Sequence[int] | None = None
+    ) -> tuple[list[Bloch], list[float]]:
+        """Each qubit's (or each of ``qubits``') Bloch vector and P(1): exact sums up to
+        ``EXACT_MAX_QUBITS`` (bit-identical to the pure-Python kernel), one NumPy pass per
+        qubit above."""
         if n <= EXACT_MAX_QUBITS:
             amps = self.to_list(s)
             return exact_bloch_and_marginals(
-                amps, [z.real * z.real + z.imag * z.imag for z in amps], n
+                amps, [z.real * z.real + z.imag * z.imag for z in amps], n, qubits
             )
+        qs = bloch_qubits(n, qubits)
         p = self.probability_array(s)
         bloch: list[Bloch] = []
         marginals: list[float] = []
-        for q in range(n):
+        for q in qs:
             a = s.reshape(-1, 2, 1 << q)
             pv = p.reshape(-1, 2, 1 << q)
             p0, p1 = float(pv[:, 0, :].sum()), float(pv[:, 1, :].sum())

@@ -322,9 +322,11 @@ class PythonKernel:
         return tuple(tuple(r) for r in rho)
 
     # ------------------------------------------------------------ frames
-    def bloch_and_marginals(self, s: State, n: int) -> tuple[list[Bloch], list[float]]:
-        """Each qubit's Bloch vector and P(1), with exactly rounded sums."""
-        return bloch_and_marginals(s, self.probabilities(s), n)
+    def bloch_and_marginals(
+        self, s: State, n: int, qubits: Sequence[int] | None = None
+    ) -> tuple[list[Bloch], list[float]]:
+        """Each qubit's (or each of ``qubits``') Bloch vector and P(1), exactly rounded."""
+        return bloch_and_marginals(s, self.probabilities(s), n, qubits)
 
     def top_states(self, s: State, n: int, k: int) -> TopStates:
         """The ``k`` most probable non-zero basis states (ties: lower index first)."""

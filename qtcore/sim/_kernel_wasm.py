@@ -27,6 +27,7 @@ from qtcore.ops import Gate
 from qtcore.ops._matrix import Matrix
 from qtcore.rng import Rng
 from qtcore.sim._kernel import Bloch, FusionProfile, Kernel, TopStates
+from qtcore.sim._reduce import bloch_qubits
 
 __all__ = [
     "MAX_QUBITS",
@@ -83,6 +84,7 @@ SIGNATURES: dict[str, tuple[str, str]] = {
     "qt_marginal": ("", "pupup"),
     "qt_reduced_density_matrix": ("", "pupup"),
     "qt_bloch": ("", "pup"),
+    "qt_bloch_qubits": ("", "pupup"),
     "qt_top_states": ("u", "puupp"),
     "qt_gather": ("", "ppup"),
     "qt_run": ("u", "pupu"),
@@ -561,12 +563,22 @@ class WasmKernel:
         return tuple(tuple(flat[r * dim : (r + 1) * dim]) for r in range(dim))
 
     # ------------------------------------------------------------ frames
-    def bloch_and_marginals(self, s: WasmState, n: int) -> tuple[list[Bloch], list[float]]:
-        """Each qubit's Bloch vector and P(1), in one call (exact sums up to 12 qubits)."""
-        out = self._scratch_for(32 * max(n, 1))
-        self._fn["qt_bloch"](s.ptr, n, out)
-        v = _doubles(self.module.read(out, 32 * n))
-        bloch = [(v[i], v[i + 1], v[i + 2]) for i in range(0, 4 * n, 4)]
+    def bloch_and_marginals(
+        self, s: WasmState, n: int, qubits: Sequence[int] | None = None
+    ) -> tuple[list[Bloch], list[float]]:
+        """Each qubit's (or each of ``qubits``') Bloch vector and P(1), in one call (exact
+        sums up to 12 qubits; a qubit's numbers do not depend on which others are asked)."""
+        if qubits is None:
+            out = self._scratch_for(32 * max(n, 1))
+            self._fn["qt_bloch"](s.ptr, n, out)
+            k = n
+        else:
+            qs = bloch_qubits(n, qubits)
+            k = len(qs)
+            pq, out = self._put(_u32(qs), bytes(32 * max(k, 1)))
+            self._fn["qt_bloch_qubits"](s.ptr, n, pq, k, out)
+        v = _doubles(self.module.read(out, 32 * k))
+        bloch = [(v[i], v[i + 1], v[i + 2]) for i in range(0, 4 * k, 4)]
         return bloch, v[3::4]
 
     def top_states(self, s: WasmState, n: int, k: int) -> TopStates:

@@ -13,9 +13,10 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from qtcore.errors import SimulationError
 from qtcore.sim._kernel import Bloch, TopStates
 
-__all__ = ["EXACT_MAX_QUBITS", "bloch_and_marginals", "top_states"]
+__all__ = ["EXACT_MAX_QUBITS", "bloch_and_marginals", "bloch_qubits", "top_states"]
 
 EXACT_MAX_QUBITS = 12
 """Kernels that sum in their own order above this width use exact sums up to it."""
@@ -39,14 +40,29 @@ def _halves(xs: Sequence[Any], q: int) -> tuple[list[Any], list[Any]]:
     return lo, hi
 
 
+def bloch_qubits(n: int, qubits: Sequence[int] | None) -> list[int]:
+    """The qubits a ``bloch_and_marginals`` call asks for: all of them for ``None``.
+
+    Raises:
+        SimulationError: a repeated qubit or one outside ``[0, n)``.
+    """
+    if qubits is None:
+        return list(range(n))
+    qs = [int(q) for q in qubits]
+    if len(set(qs)) != len(qs) or any(not 0 <= q < n for q in qs):
+        raise SimulationError(f"qubits {qs} are not distinct qubits of {n}")
+    return qs
+
+
 def bloch_and_marginals(
-    amps: Sequence[complex], probs: Sequence[float], n: int
+    amps: Sequence[complex], probs: Sequence[float], n: int, qubits: Sequence[int] | None = None
 ) -> tuple[list[Bloch], list[float]]:
-    """Each qubit's Bloch vector and P(1) from the amplitudes and their probabilities."""
+    """Each qubit's (or each of ``qubits``') Bloch vector and P(1) from the amplitudes and
+    their probabilities."""
     bloch: list[Bloch] = []
     marginals: list[float] = []
     fsum = math.fsum
-    for q in range(n):
+    for q in bloch_qubits(n, qubits):
         lo, hi = _halves(amps, q)
         plo, phi = _halves(probs, q)
         p0, p1 = fsum(plo), fsum(phi)

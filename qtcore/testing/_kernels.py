@@ -158,6 +158,15 @@ def _check_measurement(kernel: Kernel[Any], n: int, rng: Rng, atol: float) -> No
         for axis in range(3):
             _close(bloch[q][axis], want_b[axis], atol, f"bloch[{q}][{'xyz'[axis]}]")
         _close(marginals[q], r[1][1].real, atol, f"marginals[{q}]")
+    some = list(reversed(qargs))
+    sub_bloch, sub_marginals = kernel.bloch_and_marginals(s, n, some)
+    assert len(sub_bloch) == len(sub_marginals) == len(some), (
+        f"bloch_and_marginals(qubits={some}): one entry per listed qubit"
+    )
+    for j, q in enumerate(some):
+        assert sub_bloch[j] == bloch[q] and sub_marginals[j] == marginals[q], (
+            f"bloch_and_marginals(qubits={some}): qubit {q} differs from the all-qubit call"
+        )
     shots = 64
     seed = rng.randrange(1 << 30)
     got_idx = kernel.sample_state(s, shots, Rng(seed))

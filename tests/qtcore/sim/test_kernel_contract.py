@@ -59,9 +59,16 @@ def test_get_kernel_auto_gives_a_kernel_that_satisfies_the_contract() -> None:
 
 
 class _WrongBloch(PythonKernel):
-    def bloch_and_marginals(self, s: Any, n: int) -> Any:
-        bloch, marginals = super().bloch_and_marginals(s, n)
+    def bloch_and_marginals(self, s: Any, n: int, qubits: Any = None) -> Any:
+        bloch, marginals = super().bloch_and_marginals(s, n, qubits)
         return [(x, -y, z) for x, y, z in bloch], marginals
+
+
+class _SubsetIgnored(PythonKernel):
+    """Answers a call for some qubits with every qubit's numbers."""
+
+    def bloch_and_marginals(self, s: Any, n: int, qubits: Any = None) -> Any:
+        return super().bloch_and_marginals(s, n)
 
 
 class _WrongTies(PythonKernel):
@@ -99,6 +106,7 @@ class _NoPermutation:
     ("kernel", "match"),
     [
         (_WrongBloch(), r"bloch\[\d\]\[y\]"),
+        (_SubsetIgnored(), r"bloch_and_marginals\(qubits="),
         (_WrongTies(), "top_states"),
         (_WrongDraws(), "sample_state"),
         (_WrongDiagonal(), "apply_diagonal"),

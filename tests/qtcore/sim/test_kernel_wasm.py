@@ -311,6 +311,25 @@ def test_wasm_bloch_of_a_wide_random_state_matches_python(kernel: WasmKernel) ->
         assert abs(mw[q] - mp[q]) < 1e-12, q
 
 
+@pytest.mark.parametrize("n", [9, 15])
+def test_wasm_bloch_of_some_qubits_is_the_all_qubit_call_bit_for_bit(
+    kernel: WasmKernel, n: int
+) -> None:
+    """Exact sums (9 qubits) and blocked ones (15): a qubit's numbers are the same bits
+    whichever other qubits are asked for, so a frame may recompute just a gate's qubits."""
+    from qtcore.testing import random_state
+
+    s = kernel.from_amplitudes(random_state(n, Rng(40 + n)))
+    bloch, marginals = kernel.bloch_and_marginals(s, n)
+    for qs in ([n - 1, 0], [3], [n - 2, 2, 12 % n], list(range(n))):
+        got_b, got_m = kernel.bloch_and_marginals(s, n, qs)
+        assert got_b == [bloch[q] for q in qs] and got_m == [marginals[q] for q in qs], qs
+    with pytest.raises(SimulationError, match="not distinct qubits"):
+        kernel.bloch_and_marginals(s, n, [1, 1])
+    with pytest.raises(SimulationError, match="not distinct qubits"):
+        kernel.bloch_and_marginals(s, n, [n])
+
+
 def test_wasm_runs_control_flow_as_the_python_kernel_does(kernel: WasmKernel) -> None:
     """A while loop on a measurement, a classical counter and an if on it (issue 11): the
     same branches, counts and per-shot memory with either kernel for a seed."""
