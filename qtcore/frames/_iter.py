@@ -6,6 +6,14 @@ computes it where the state lives and Python copies out only the frame's arrays.
 pure-Python and NumPy kernels sum exactly (:func:`math.fsum`) up to 12 qubits, so their
 frames are byte-identical whenever their amplitudes agree bit for bit; above, the
 NumPy kernel sums in its own order (agreement to ~1e-15).
+
+Above 12 qubits, :func:`iter_frames` recomputes after a gate only the Bloch vectors and
+marginals of the gate's qubits: a unitary on some qubits leaves the reduced state of every
+other qubit unchanged, so their numbers carry over from the previous frame (they differ
+from a recomputation by rounding only, ~1e-16). A measurement or reset recomputes every
+qubit except those known to be in a basis state (a product with the rest). Every qubit's
+Bloch vector costs a pass over the state, which at 20 qubits made it most of a frame's
+cost. With noise or control flow every frame recomputes every qubit.
 """
 
 from __future__ import annotations
@@ -16,12 +24,16 @@ from typing import TYPE_CHECKING, Any
 from qtcore.errors import FrameError
 from qtcore.frames._codec import AMP_LIMIT, MAX_QUBITS, PROB_LIMIT, TOP_K, Frame
 from qtcore.sim import StateVector, iter_steps
+from qtcore.sim._reduce import EXACT_MAX_QUBITS
 
 if TYPE_CHECKING:
     from qtcore.circuit import Circuit, Instruction
     from qtcore.noise import NoiseModel
+    from qtcore.sim import Step
 
 __all__ = ["frame_from_state", "iter_frames"]
+
+Reduced = tuple[list[tuple[float, float, float]], list[float]]
 
 
 def _check_limits(amp_limit: object, prob_limit: object, top_k: object) -> None:
@@ -65,6 +77,26 @@ def frame_from_state(
         FrameError: invalid limits.
     """
     _check_limits(amp_limit, prob_limit, top_k)
+    return _frame(
+        state, step, instruction, clbits, executed, outcome, amp_limit, prob_limit, top_k, meta
+    )
+
+
+def _frame(
+    state: StateVector,
+    step: int,
+    instruction: Instruction | None,
+    clbits: Sequence[int],
+    executed: bool,
+    outcome: int | None,
+    amp_limit: int,
+    prob_limit: int,
+    top_k: int,
+    meta: Mapping[str, Any] | None,
+    reduced: Reduced | None = None,
+) -> Frame:
+    """:func:`frame_from_state` with checked limits; ``reduced``: the Bloch vectors and
+    marginals when the caller has them (else the kernel computes them)."""
     n = state.num_qubits
     frame = Frame(
         step=step,
@@ -80,7 +112,10 @@ def frame_from_state(
         meta=None if meta is None else dict(meta),
     )
     kernel, data = state.kernel, state.data
-    frame.bloch, frame.marginals = kernel.bloch_and_marginals(data, n)
+    if reduced is None:
+        frame.bloch, frame.marginals = kernel.bloch_and_marginals(data, n)
+    else:
+        frame.bloch, frame.marginals = list(reduced[0]), list(reduced[1])
     if n <= prob_limit:
         frame.probabilities = kernel.probabilities(data)
         if n <= amp_limit:
@@ -132,18 +167,61 @@ def iter_frames(
     steps = iter_steps(
         circuit, seed=seed, backend=backend, noise=noise, initial_state=initial_state
     )
-    return (
-        frame_from_state(
-            s.state,
-            step=s.index,
-            instruction=s.instruction,
-            clbits=s.clbits,
-            executed=s.executed,
-            outcome=s.outcome,
-            amp_limit=amp_limit,
-            prob_limit=prob_limit,
-            top_k=top_k,
-            meta=meta,
+    local = noise is None and not circuit.has_control_flow and circuit.num_qubits > EXACT_MAX_QUBITS
+    basis = set(range(circuit.num_qubits)) if initial_state is None else set()
+    return _frames(steps, local, basis, amp_limit, prob_limit, top_k, meta)
+
+
+def _frames(
+    steps: Iterator[Step],
+    local: bool,
+    basis: set[int],
+    amp_limit: int,
+    prob_limit: int,
+    top_k: int,
+    meta: Mapping[str, Any] | None,
+) -> Iterator[Frame]:
+    """The frames of ``steps``. With ``local``, a frame recomputes the Bloch vectors and
+    marginals of the qubits whose reduced state the step may have changed: a gate's qubits;
+    for a measurement or reset, every qubit but those in ``basis`` (qubits in an exact
+    basis state, a product with the rest: untouched since the start or since their own
+    measurement or reset), whose reduced state a projection elsewhere cannot change."""
+    reduced: Reduced | None = None
+    for s in steps:
+        ins, state = s.instruction, s.state
+        n = state.num_qubits
+        changed: list[int] | None = None  # None: every qubit
+        if local and reduced is not None and ins is not None:
+            if not s.executed or ins.kind == "barrier":
+                changed = []  # the state did not change
+            elif ins.kind == "gate":
+                changed = sorted(set(ins.qubits))
+                basis.difference_update(changed)
+            elif ins.kind in ("measure", "reset"):
+                (q,) = ins.qubits
+                basis.discard(q)
+                changed = [i for i in range(n) if i not in basis]
+                basis.add(q)  # collapsed: amplitudes with the other value of bit q are 0
+        if not local:
+            reduced = None
+        elif changed is None or reduced is None:
+            reduced = state.kernel.bloch_and_marginals(state.data, n)
+        elif changed:
+            bloch, marginals = list(reduced[0]), list(reduced[1])
+            got_b, got_m = state.kernel.bloch_and_marginals(state.data, n, changed)
+            for q, b, m in zip(changed, got_b, got_m, strict=True):
+                bloch[q], marginals[q] = b, m
+            reduced = bloch, marginals
+        yield _frame(
+            state,
+            s.index,
+            ins,
+            s.clbits,
+            s.executed,
+            s.outcome,
+            amp_limit,
+            prob_limit,
+            top_k,
+            meta,
+            reduced,
         )
-        for s in steps
-    )

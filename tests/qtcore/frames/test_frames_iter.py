@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import Any
 
 import pytest
 
 from qtcore import Circuit, FrameError
-from qtcore.frames import Frame, decode_frames, encode_frame, encode_frames, iter_frames
-from qtcore.noise import NoiseModel, bit_flip
+from qtcore.frames import (
+    Frame,
+    decode_frames,
+    encode_frame,
+    encode_frames,
+    frame_from_state,
+    iter_frames,
+)
+from qtcore.noise import NoiseModel, amplitude_damping, bit_flip
+from qtcore.rng import Rng
+from qtcore.sim import iter_steps
+from qtcore.sim._kernel_python import PythonKernel
+from qtcore.testing import random_circuit
 
 SEED = 424242
 R2 = 1 / math.sqrt(2)
@@ -156,3 +168,74 @@ def test_frames_both_kernels_give_identical_bytes() -> None:
             return encode_frames(dataclasses.replace(f, kernel="any") for f in fs)
 
         assert same(py) == same(np_), f"seed {seed}"
+
+
+class _CountingKernel(PythonKernel):
+    """The pure-Python kernel, recording which qubits each Bloch call asks for."""
+
+    def __init__(self) -> None:
+        self.asked: list[list[int] | None] = []
+
+    def bloch_and_marginals(self, s: Any, n: int, qubits: Any = None) -> Any:
+        self.asked.append(None if qubits is None else list(qubits))
+        return super().bloch_and_marginals(s, n, qubits)
+
+
+def _wide_circuit() -> Circuit:
+    """13 qubits (above the exact-sum width): gates, a barrier, an entangled pair whose
+    partner a mid-circuit measurement collapses, a condition, a reset."""
+    c = Circuit(13, 1)
+    for ins in random_circuit(13, 14, Rng(SEED), unitaries=False).instructions:
+        assert ins.gate is not None
+        c.append(ins.gate, ins.qubits)
+    c.barrier().reset(0).reset(12).h(0).cx(0, 12).measure(0, 0).x(5).c_if(0, 1).x(6).c_if(
+        0, 0
+    ).reset(3)
+    return c.ry(0.4, 3).cz(3, 12)
+
+
+def test_frames_wide_recompute_only_changed_qubits_and_match_full_frames() -> None:
+    """Above 12 qubits a gate's frame asks the kernel for the gate's qubits only; every
+    frame's Bloch vectors and marginals still equal a full recomputation of that step."""
+    c = _wide_circuit()
+    kernel = _CountingKernel()
+    frames = list(iter_frames(c, seed=SEED, backend=kernel))  # type: ignore[arg-type]
+    full = [frame_from_state(s.state) for s in iter_steps(c, seed=SEED, backend="python")]
+    assert len(frames) == len(full) == len(c.instructions) + 1
+    for f, g in zip(frames, full, strict=True):
+        assert f.bloch is not None and g.bloch is not None and f.marginals is not None
+        for a, b in zip(f.bloch, g.bloch, strict=True):
+            assert _close(list(a), list(b)), f.op
+        assert g.marginals is not None and _close(f.marginals, g.marginals), f.op
+    # the measured partner of the entangled pair: (0, 0, 0) before, a pole after
+    pair, measured = frames[len(c.instructions) - 6], frames[len(c.instructions) - 5]
+    assert pair.op == "cx q[0], q[12]" and measured.op_name == "measure"
+    assert pair.bloch is not None and measured.bloch is not None
+    assert math.hypot(*pair.bloch[12]) < 1e-12
+    assert abs(abs(measured.bloch[12][2]) - 1.0) < 1e-12
+    # a gate: its qubits; a measurement or reset: every qubit a gate touched since the
+    # start or since that qubit's own measurement or reset (the others are in a basis state)
+    want: list[list[int] | None] = [None]
+    entangled: set[int] = set()
+    for f, ins in zip(frames[1:], c.instructions, strict=True):
+        if ins.kind in ("measure", "reset"):
+            want.append(sorted(entangled | set(ins.qubits)))
+            entangled.discard(ins.qubits[0])
+        elif ins.kind == "gate" and f.executed:
+            want.append(sorted(ins.qubits))
+            entangled.update(ins.qubits)
+    assert len(want) == len(frames) - 2  # the barrier and the skipped x ask for nothing
+    assert [c.instructions[i].name for i in (15, 16, 17)] == ["reset", "reset", "h"]
+    assert [len(w or ()) for w in want[15:18]] == [10, 9, 1]  # (no barrier in want)
+    assert kernel.asked == want
+
+
+@pytest.mark.parametrize("width", [12, 13])
+def test_frames_recompute_every_qubit_with_noise_or_up_to_12_qubits(width: int) -> None:
+    """Noise makes a gate non-unitary on the whole state, and up to 12 qubits frames keep
+    equal to frame_from_state byte for byte: both ask for every qubit at every step."""
+    c = random_circuit(width, 6, Rng(SEED), unitaries=False)
+    kernel = _CountingKernel()
+    noise = NoiseModel().add(amplitude_damping(0.3)) if width == 13 else None
+    frames = list(iter_frames(c, seed=SEED, backend=kernel, noise=noise))  # type: ignore[arg-type]
+    assert len(frames) == 7 and kernel.asked == [None] * 7

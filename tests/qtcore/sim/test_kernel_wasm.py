@@ -330,6 +330,22 @@ def test_wasm_bloch_of_some_qubits_is_the_all_qubit_call_bit_for_bit(
         kernel.bloch_and_marginals(s, n, [n])
 
 
+def test_wasm_frames_of_a_wide_circuit_match_python_frames(kernel: WasmKernel) -> None:
+    """13 qubits, where a gate's frame recomputes the gate's qubits only: the same Bloch
+    vectors, marginals and top states as the pure-Python kernel's frames."""
+    c = _noisy(random_circuit(13, 16, Rng(77), unitaries=False), Rng(78))
+    fa = list(iter_frames(c, seed=5, backend=kernel))  # type: ignore[arg-type]
+    fb = list(iter_frames(c, seed=5, backend=PythonKernel()))  # type: ignore[arg-type]
+    for x, y in zip(fa, fb, strict=True):
+        assert x.outcome == y.outcome  # top indices of tied states may swap: compare values
+        tp, tq = x.top_probabilities or [], y.top_probabilities or []
+        assert len(tp) == len(tq) and all(abs(p - q) < 1e-12 for p, q in zip(tp, tq))
+        assert x.bloch is not None and y.bloch is not None
+        for bx, by in zip(x.bloch, y.bloch, strict=True):
+            assert max(abs(p - q) for p, q in zip(bx, by, strict=True)) < 1e-12, x.op
+        assert max(abs(p - q) for p, q in zip(x.marginals or [], y.marginals or [])) < 1e-12
+
+
 def test_wasm_runs_control_flow_as_the_python_kernel_does(kernel: WasmKernel) -> None:
     """A while loop on a measurement, a classical counter and an if on it (issue 11): the
     same branches, counts and per-shot memory with either kernel for a seed."""
