@@ -151,8 +151,18 @@ const CALCS = {
         value: "6371.0088 km",
         hint: "distance from the centre, at or above the body's surface, e.g. 7000 km, 1 AU",
       },
-      { key: "mass", label: "Mass (custom body)", value: "5.972e24 kg" },
-      { key: "radius", label: "Body radius (custom body)", value: "6371 km" },
+      {
+        key: "mass",
+        label: "Mass (custom body)",
+        value: "5.972e24 kg",
+        when: (v) => v.body === "custom",
+      },
+      {
+        key: "radius",
+        label: "Body radius (custom body)",
+        value: "6371 km",
+        when: (v) => v.body === "custom",
+      },
     ],
     async compute(ask, v) {
       const body = bodyField(v);
@@ -227,6 +237,7 @@ const CALCS = {
         label: "Orbit radius",
         value: "26561.75 km",
         hint: "used when altitude is empty",
+        when: (v) => !v.altitude.trim(),
       },
       {
         key: "latitude",
@@ -564,7 +575,10 @@ class QtRelativity extends QtElement {
           "aria-describedby": f.hint ? `${id}-hint` : null,
         });
       }
-      input.addEventListener("input", () => this.computeSoon());
+      input.addEventListener("input", () => {
+        this.applyWhen();
+        this.computeSoon();
+      });
       input.addEventListener("change", () => this.inputChanged(f.key));
       this.inputs[f.key] = input;
       form.append(
@@ -594,7 +608,20 @@ class QtRelativity extends QtElement {
       this.error,
       this.out,
     );
+    this.applyWhen();
     whenRuntimeReady(this, () => this.compute());
+  }
+
+  /**
+   * A box that the current input does not use (`when` false: a custom body's mass while a
+   * preset body is chosen, the orbit radius while an altitude is given) is disabled, so what
+   * is typed there cannot look accepted while it is ignored.
+   */
+  applyWhen() {
+    const v = this.values();
+    for (const f of CALCS[this.calc].fields) {
+      if (f.when) this.inputs[f.key].disabled = !f.when(v);
+    }
   }
 
   /** A box changed: let the calculator adjust dependent boxes (`onInput`), then recompute. */

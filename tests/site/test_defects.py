@@ -491,3 +491,31 @@ def test_qasm_gate_definitions_load_as_expandable_boxes(page: Any, base_url: str
     flat = simulate(loads(qasm), shots=1024, seed=42, backend="python").counts
     assert page.evaluate("document.getElementById('play').lastResult.counts") == flat
     assert not page.qt_errors, page.qt_errors
+
+
+def test_boxes_the_input_does_not_use_are_disabled(page: Any, base_url: str) -> None:
+    """Found trying bad input in every box: garbage in the GPS orbit radius (while an altitude
+    is given) or a custom mass (while a preset body is chosen) was ignored without a word."""
+    open_page(page, base_url + "relativity/gps/")
+    assert page.locator("#gps-orbit_radius").is_disabled()
+    page.fill("#gps-altitude", "")
+    assert page.locator("#gps-orbit_radius").is_enabled()
+    page.fill("#gps-orbit_radius", "abc")
+    err = page.locator("#gps .qt-error")
+    err.wait_for(state="visible", timeout=30_000)
+    assert "orbit_radius" in err.inner_text()
+    page.fill("#gps-altitude", "20200 km")  # the altitude is used again: the radius is not
+    assert page.locator("#gps-orbit_radius").is_disabled()
+    err.wait_for(state="hidden", timeout=30_000)
+
+    open_page(page, base_url + "relativity/schwarzschild/")
+    for key in ("mass", "radius"):
+        assert page.locator(f"#gr-{key}").is_disabled(), key
+    page.select_option("#gr-body", "custom")
+    page.fill("#gr-mass", "-5 kg")
+    assert page.locator("#gr-radius").is_enabled()
+    err = page.locator("#gr .qt-error")
+    err.wait_for(state="visible", timeout=30_000)
+    assert "mass" in err.inner_text()
+    page.select_option("#gr-body", "earth")
+    assert page.locator("#gr-mass").is_disabled()
