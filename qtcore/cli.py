@@ -35,7 +35,7 @@ from qtcore._version import __version__
 from qtcore.errors import QasmError, QtcoreError, ScenarioError
 
 if TYPE_CHECKING:
-    from concurrent.futures import Executor
+    from concurrent.futures import Executor, ProcessPoolExecutor
 
 __all__ = ["default_library", "main"]
 
@@ -110,14 +110,32 @@ def _check_executor_options(args: argparse.Namespace) -> None:
         raise _UsageError("give --workers or --scheduler, not both")
 
 
+# What a sweep's, a Monte-Carlo run's or a shot batch's task imports on a worker.
+_PRELOAD = ["qtcore.scenario", "qtcore.sim"]
+
+
+def _process_pool(workers: int, method: str | None = None) -> ProcessPoolExecutor:
+    """A pool of ``workers`` processes started the platform's way (or by ``method``).
+
+    Where processes start from a fork server (Python 3.14's default on Linux), the server
+    imports qtcore (and NumPy) once and every worker starts with it loaded, instead of each
+    worker importing it for its first task.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context(method)
+    if context.get_start_method() == "forkserver":
+        context.set_forkserver_preload(_PRELOAD)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+
 @contextlib.contextmanager
 def _executor(args: argparse.Namespace) -> Iterator[Executor | None]:
     """The executor ``--workers``/``--scheduler`` ask for (None: run here), closed after."""
     _check_executor_options(args)
     if args.workers is not None:
-        from concurrent.futures import ProcessPoolExecutor
-
-        pool = ProcessPoolExecutor(max_workers=args.workers)
+        pool = _process_pool(args.workers)
         try:
             yield pool
         except BaseException:  # Ctrl-C or an error: drop what has not started

@@ -8,8 +8,10 @@ against the ``simulate`` calls they are defined to add up. Dask's cluster is in
 
 from __future__ import annotations
 
+import functools
 import io
 import math
+import multiprocessing
 import operator
 import pickle
 import sys
@@ -22,7 +24,7 @@ from typing import Any
 import pytest
 
 from qtcore import Circuit, NoiseModel, ReadoutError, SimulationError, simulate
-from qtcore.cli import main
+from qtcore.cli import _process_pool, main
 from qtcore.montecarlo import monte_carlo
 from qtcore.ops import Gate, UnitaryGate
 from qtcore.ops._gates import InverseGate
@@ -491,6 +493,22 @@ def test_cli_workers_equal_sequential(tmp_path: Any) -> None:
     )
     batched = ["run", str(qasm), "--shots", "3000", "--shot-batch", "700", "--format", "json"]
     assert run(*batched, "--workers", "2") == run(*batched)
+
+
+@needs_processes
+def test_cli_pool_from_a_fork_server_starts_with_qtcore_loaded() -> None:
+    """Python 3.14 starts pool workers from a fork server on Linux: the CLI's pool has the
+    server import qtcore once, so a worker has it before its first task needs it."""
+    loaded = functools.partial(
+        eval,
+        "sorted(m for m in __import__('sys').modules if m in ('qtcore.scenario', 'qtcore.sim'))",
+    )
+    with _process_pool(2, "forkserver") as pool:
+        assert pool.submit(loaded).result() == ["qtcore.scenario", "qtcore.sim"]
+        sc = load_scenario("scenarios/sweep_rotation_angle.toml")
+        assert run_scenario(sc, executor=pool).to_json() == run_scenario(sc).to_json()
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as plain:
+        assert plain.submit(loaded).result() == []  # what the preload saves
 
 
 @pytest.mark.parametrize(
