@@ -21,6 +21,7 @@ and a differing value gets the documented :data:`CONSTANT_HISTORY_SCORE` with
 from __future__ import annotations
 
 import math
+from operator import methodcaller
 from statistics import median
 from typing import Any
 
@@ -87,12 +88,40 @@ def _as_float(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
+def _finite_values(name: str, history: list[dict[str, float]]) -> list[float]:
+    """The finite values of feature ``name`` in ``history`` (numbers that are not ``bool``,
+    as floats; others skipped), in history order.
+
+    This runs on every publish for up to :data:`HISTORY_LIMIT` rows per feature, so the usual
+    case (every row holds a finite float) is checked with C-level calls only.
+    """
+    values = list(map(methodcaller("get", name), history))
+    if set(map(type, values)) == {float}:
+        try:
+            if math.isfinite(math.fsum(values)):  # nan and inf propagate (or raise)
+                return values
+        except (OverflowError, ValueError):  # a huge sum, or inf - inf
+            pass
+    return [number for value in values if (number := _as_float(value)) is not None]
+
+
 def _robust_z(x: float, values: list[float]) -> tuple[float, bool] | None:
-    """``(z, constant history?)``, or ``None`` when an intermediate value overflows."""
-    med = median(values)
-    deviations = [abs(v - med) for v in values]
-    if not all(math.isfinite(d) for d in deviations) or not math.isfinite(x - med):
+    """``(z, constant history?)``, or ``None`` when an intermediate value overflows.
+
+    ``values`` are finite; their median can still overflow (the mean of the two middle
+    values), and so can a deviation from it.
+    """
+    ordered = sorted(values)
+    med = median(ordered)
+    # |v - med| grows towards both ends of the sorted values: all deviations are finite when
+    # the two extreme ones are (and med is)
+    if not (
+        math.isfinite(med - ordered[0])
+        and math.isfinite(ordered[-1] - med)
+        and math.isfinite(x - med)
+    ):
         return None
+    deviations = list(map(abs, map(med.__rsub__, ordered)))  # |v - med|
     mad = median(deviations)
     if mad > 0:
         z = _K * (x - med) / mad
@@ -119,7 +148,7 @@ def score_run(
     constant: list[str] = []
     unscored: list[str] = []
     for name, x in features.items():
-        values = [v for h in history if (v := _as_float(h.get(name))) is not None]
+        values = _finite_values(name, history)
         if len(values) < MIN_HISTORY or not math.isfinite(x):
             continue
         scored = _robust_z(x, values)

@@ -66,6 +66,17 @@ def test_anomaly_zero_mad_falls_back_to_mean_abs_dev() -> None:
     assert score == pytest.approx(4.0 / (1.2533 * mean_ad))
 
 
+def test_anomaly_history_skips_values_that_are_not_finite_numbers() -> None:
+    """Stored features are floats, but a history row may hold anything jsonb does: only finite
+    non-bool numbers count (an int as its float), in any mix with the usual floats."""
+    clean = [10.0, 11.0, 9.0, 10.5, 9.5, 30.0]
+    junk: list[object] = [True, None, "12", float("nan"), float("inf"), 10**400, [1.0], {"y": 1}]
+    history = [{"x": v} for v in clean + junk] + [{"y": 3.0}, {"x": 12}]
+    expected = score_run({"x": 20.0}, [{"x": v} for v in [*clean, 12.0]])
+    assert score_run({"x": 20.0}, history)[0] == expected[0]
+    assert expected[0] == pytest.approx(0.6745 * (20.0 - 10.5) / 1.0)
+
+
 def test_frame_validation() -> None:
     good = make_frame(3)
     assert validate_frame(good, 4096) is None
