@@ -92,6 +92,26 @@ async def test_publish_refuses_scenario_qtcore_cannot_load(
     assert ok.status_code == 201
 
 
+async def test_publish_checks_a_scenario_equal_in_python_to_one_that_loaded(
+    client: AsyncTestClient[Litestar], tokens: dict[str, str]
+) -> None:
+    """Loaded scenarios are remembered by content; ``1``, ``true`` and ``1.0`` stay distinct
+    (equal as Python values, different JSON), and key order does not matter."""
+    h = auth(tokens["alice"])
+    good = {**BELL_SCENARIO, "shots": 1}
+    r = await client.post("/api/v1/runs", json=run_body("memo-scn", scenario=good), headers=h)
+    assert r.status_code == 201, r.text
+    for shots in (True, 1.0):
+        body = run_body("memo-scn", scenario={**good, "shots": shots}, seed=2)
+        r = await client.post("/api/v1/runs", json=body, headers=h)
+        assert r.status_code == 400, (shots, r.text)
+        assert "shots" in r.json()["extra"][0]["message"]
+    reordered = dict(reversed(list(good.items())))
+    body = run_body("memo-scn", scenario=reordered, seed=3)
+    r = await client.post("/api/v1/runs", json=body, headers=h)
+    assert r.status_code == 201, r.text
+
+
 async def _publish_fidelity(
     client: AsyncTestClient[Litestar], token: str, name: str, fidelity: float
 ) -> dict[str, Any]:
