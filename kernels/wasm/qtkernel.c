@@ -286,23 +286,72 @@ EXPORT void qt_apply_permutation(v2d *s, u32 n, const u32 *src, const u32 *targe
   })
 }
 
-/* Runs `count` operations in one call (a program: no call per gate from Python). Each
- * record is 16-byte aligned: u32 op (0 dense, 1 diagonal, 2 permutation), k, control mask,
- * the record's size in bytes, then k targets, zeros up to 16 bytes, then the operation's
- * data (a 2**k x 2**k matrix or 2**k diagonal entries as complex doubles, or a 2**k-entry
- * u32 source table). Returns how many records ran (count, or the first bad one's index). */
+/* Programs: `count` operations in one call (no call per gate from Python). Each record is
+ * 16-byte aligned: u32 op (0 dense, 1 diagonal, 2 permutation), k, control mask, the
+ * record's size in bytes, then k targets, zeros up to 16 bytes, then the operation's data
+ * (a 2**k x 2**k matrix or 2**k diagonal entries as complex doubles, or a 2**k-entry u32
+ * source table).
+ *
+ * Consecutive operations on qubits below RUN_BLOCK_BITS run block by block: each block of
+ * 2**RUN_BLOCK_BITS amplitudes (256 KiB) gets the whole run while it sits in cache, so a
+ * run of gates on low qubits costs one sweep over memory instead of one per gate. Every
+ * amplitude sees the same operations in the same order: the bits do not change. */
+#define RUN_BLOCK_BITS 14
+
+static int record_ok(const unsigned char *rec) {
+  const u32 *h = (const u32 *)rec;
+  return h[0] <= 2 && h[1] <= MAX_K && h[3] % 16 == 0 && h[3] >= 16;
+}
+
+/* one past the highest qubit the record touches (targets and controls) */
+static u32 record_span(const unsigned char *rec) {
+  const u32 *h = (const u32 *)rec;
+  u32 span = 32 - (u32)__builtin_clz(h[2] | 1);
+  if (h[2] == 0) span = 0;
+  for (u32 j = 0; j < h[1]; j++)
+    if (h[4 + j] + 1 > span) span = h[4 + j] + 1;
+  return span;
+}
+
+static void run_record(v2d *s, u32 n, const unsigned char *rec) {
+  const u32 *h = (const u32 *)rec;
+  u32 op = h[0], k = h[1], cmask = h[2];
+  const u32 *targets = h + 4;
+  const void *data = rec + 16 + ((4 * (size_t)k + 15) & ~(size_t)15);
+  if (op == 0) qt_apply_dense(s, n, (const v2d *)data, targets, k, cmask);
+  else if (op == 1) qt_apply_diagonal(s, n, (const v2d *)data, targets, k, cmask);
+  else qt_apply_permutation(s, n, (const u32 *)data, targets, k, cmask);
+}
+
+/* Returns how many records ran: `count`, or the index of the first malformed one (none
+ * of which ran). */
 EXPORT u32 qt_run(v2d *s, u32 n, const unsigned char *prog, u32 count) {
+  const unsigned char *at = prog;
   for (u32 i = 0; i < count; i++) {
-    const u32 *h = (const u32 *)prog;
-    u32 op = h[0], k = h[1], cmask = h[2], size = h[3];
-    const u32 *targets = h + 4;
-    const void *data = prog + 16 + ((4 * (size_t)k + 15) & ~(size_t)15);
-    if (k > MAX_K || size % 16) return i;
-    if (op == 0) qt_apply_dense(s, n, (const v2d *)data, targets, k, cmask);
-    else if (op == 1) qt_apply_diagonal(s, n, (const v2d *)data, targets, k, cmask);
-    else if (op == 2) qt_apply_permutation(s, n, (const u32 *)data, targets, k, cmask);
-    else return i;
-    prog += size;
+    if (!record_ok(at)) return i;
+    at += ((const u32 *)at)[3];
+  }
+  u32 i = 0;
+  while (i < count) {
+    u32 j = i;
+    const unsigned char *end = prog;
+    if (n > RUN_BLOCK_BITS)
+      while (j < count && record_span(end) <= RUN_BLOCK_BITS) {
+        end += ((const u32 *)end)[3];
+        j++;
+      }
+    if (j - i >= 2) { /* a run on low qubits: block by block */
+      size_t block = (size_t)1 << RUN_BLOCK_BITS, size = (size_t)1 << n;
+      for (size_t off = 0; off < size; off += block)
+        for (const unsigned char *r = prog; r < end; r += ((const u32 *)r)[3])
+          run_record(s + off, RUN_BLOCK_BITS, r);
+      prog = end;
+      i = j;
+    } else {
+      run_record(s, n, prog);
+      prog += ((const u32 *)prog)[3];
+      i++;
+    }
   }
   return count;
 }

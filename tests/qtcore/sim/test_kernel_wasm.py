@@ -481,3 +481,27 @@ def test_wasm_program_equals_gate_by_gate_and_python(kernel: WasmKernel, seed: i
         want = ref.apply_gate(want, n, g, qs)
     assert_states_close(kernel.to_list(program), ref.to_list(want), 1e-12)
     assert isinstance(kernel, GateRuns)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_wasm_program_blocks_runs_on_low_qubits_without_changing_bits(
+    kernel: WasmKernel, seed: int
+) -> None:
+    """Above 14 qubits a program applies runs of gates on low qubits block by block (C:
+    RUN_BLOCK_BITS); every amplitude must see the same operations in the same order."""
+    rng = Rng(900 + seed)
+    n = 16
+    c = random_circuit(n, 160, rng)
+    for q in range(n - 1):  # a ladder: runs on low qubits broken by gates on high ones
+        c.cx(q, q + 1).cry(0.25 * q, n - 1 - q, q)
+    gates = [
+        (ins.gate, ins.qubits)
+        for ins in c.instructions
+        if ins.gate is not None and ins.gate.structure != "diagonal"
+    ]
+    amps = _random_amplitudes(n, rng)
+    program = kernel.apply_gates(kernel.from_amplitudes(amps), n, gates)
+    one_by_one = kernel.from_amplitudes(amps)
+    for g, qs in gates:
+        one_by_one = kernel.apply_gate(one_by_one, n, g, qs)
+    assert kernel.to_list(program) == kernel.to_list(one_by_one)
