@@ -199,6 +199,8 @@ export class QtCircuit extends FramePlayerElement {
       ),
     );
     this.error = errorPanel();
+    this.views = views;
+    this.staleNote = h("p", { class: "qt-stale", role: "status", hidden: true });
 
     const skip = h("button", {
       type: "button",
@@ -217,6 +219,7 @@ export class QtCircuit extends FramePlayerElement {
       this.editor.inspector,
       this.noise.element,
       this.error,
+      this.staleNote,
       player,
       views,
       qasm,
@@ -347,10 +350,12 @@ export class QtCircuit extends FramePlayerElement {
         renderError(this.qasmError, null);
       }
       renderError(this.error, null);
+      this.markStale(false);
       this.saveState();
       this.dispatchEvent(new CustomEvent("qt-result", { detail: reply.result }));
     } catch (err) {
       if (gen !== this.gen) return;
+      this.markStale(true);
       if (err.code === "QT-CANCELLED") {
         renderError(this.error, {
           message: "Run cancelled; the Python runtime restarted. Press Run to try again.",
@@ -367,10 +372,27 @@ export class QtCircuit extends FramePlayerElement {
     }
   }
 
+  /**
+   * After a failed or cancelled run the views still hold the last run that succeeded: say so
+   * and dim them, so its counts are not read as the answer to the current input.
+   */
+  markStale(stale) {
+    const shown = stale && this.lastResult != null;
+    this.toggleAttribute("stale", shown);
+    this.staleNote.hidden = !shown;
+    if (shown) {
+      const { shots, seed } = this.lastResult;
+      this.staleNote.textContent =
+        `The views below show the last run that succeeded (shots ${shots}, seed ${seed}), ` +
+        "not the current input.";
+    }
+  }
+
   cancel() {
     this.gen++;
     this.rt.cancel();
     this.setBusy(false);
+    this.markStale(true);
     renderError(this.error, {
       message: "Run cancelled; the Python runtime is restarting. Press Run to try again.",
       type: "Cancelled",

@@ -519,3 +519,24 @@ def test_boxes_the_input_does_not_use_are_disabled(page: Any, base_url: str) -> 
     assert "mass" in err.inner_text()
     page.select_option("#gr-body", "earth")
     assert page.locator("#gr-mass").is_disabled()
+
+
+def test_a_failed_run_marks_the_previous_results_as_stale(page: Any, base_url: str) -> None:
+    """Found with bad input in the shots box: after "shots: must be >= 0" the counts of the
+    previous run stayed on screen as if they answered the new input."""
+    open_page(page, base_url + "tutorials/circuits/")
+    widget = page.locator("qt-circuit").first
+    note = widget.locator(".qt-stale")
+    assert note.is_hidden()
+    shots = widget.locator("input[type=number]").first
+    shots.fill("-1")
+    widget.get_by_role("button", name="Run", exact=True).click()
+    widget.locator(".qt-error").first.wait_for(state="visible", timeout=30_000)
+    note.wait_for(state="visible", timeout=10_000)
+    assert "last run that succeeded" in note.inner_text()
+    assert widget.evaluate("w => w.hasAttribute('stale')")
+    shots.fill("100")
+    widget.get_by_role("button", name="Run", exact=True).click()
+    note.wait_for(state="hidden", timeout=30_000)
+    assert not widget.evaluate("w => w.hasAttribute('stale')")
+    assert "100 shots" in widget.locator(".qt-counts-text").inner_text()
