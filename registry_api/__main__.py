@@ -131,10 +131,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def server_options(settings: Settings) -> dict[str, Any]:
-    """uvicorn options that bound request heads and pick who may set ``X-Forwarded-For``."""
+    """uvicorn options that bound request heads and their arrival time (h11 with a read
+    deadline) and pick who may set ``X-Forwarded-For``."""
     proxies = list(settings.trusted_proxies)
+    from registry_api._http import TimedH11Protocol
+
     return {
-        "http": "h11",
+        "http": TimedH11Protocol,
         "h11_max_incomplete_event_size": settings.max_header_bytes,
         "proxy_headers": bool(proxies),
         "forwarded_allow_ips": proxies or None,

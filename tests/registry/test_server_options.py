@@ -6,6 +6,7 @@ command (read from the README, so the documentation is what is tested) and ``ser
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import re
@@ -13,6 +14,7 @@ import shlex
 import socket
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -67,7 +69,7 @@ def readme_server(settings: Settings, tmp_path: Path) -> Iterator[tuple[int, Pat
     cmd[0:1] = [sys.executable]
     cmd += ["--log-level", "trace"]  # access lines and raw ASGI messages, headers included
     log = tmp_path / "server.log"
-    env = server_env(settings, QT_LOG_LEVEL="INFO", LOGIN_IP_FAILURES="3",
+    env = server_env(settings, QT_LOG_LEVEL="INFO", LOGIN_IP_FAILURES="3", HTTP_READ_TIMEOUT="2",
                      REDIS_KEY_PREFIX=f"qt_test_{uuid.uuid4().hex[:12]}:")  # fmt: skip
     proc = _start(cmd, env, log, port)
     try:
@@ -108,6 +110,52 @@ def _assert_head_bounded(port: int, token: str) -> None:
     assert httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200  # still serving
 
 
+def _closed_within(sock: socket.socket, seconds: float, trickle: bytes | None) -> bool:
+    """Whether the server closes ``sock`` within ``seconds`` while we send ``trickle`` (one
+    header line) every 0.25 s, or nothing."""
+    sock.settimeout(0.25)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if trickle is not None:
+                sock.sendall(trickle)
+            if sock.recv(4096) == b"":
+                return True
+        except TimeoutError:
+            continue
+        except (BrokenPipeError, ConnectionResetError):
+            return True
+    return False
+
+
+async def _assert_slow_requests_cut(port: int, tokens: dict[str, str]) -> None:
+    """Slowloris, with HTTP_READ_TIMEOUT=2: uvicorn alone kept connections that trickle a
+    header line every few seconds, or send nothing, open for ever. Now they are closed; a
+    request sent in two parts within the deadline, a keep-alive connection idle between
+    requests and a WebSocket open past the deadline all still work."""
+    addr = ("127.0.0.1", port)
+    with socket.create_connection(addr) as slow, socket.create_connection(addr) as silent:
+        slow.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+        assert _closed_within(slow, 15, b"X-Trickle: 1\r\n"), "trickling head kept open"
+        assert _closed_within(silent, 5, None), "silent connection kept open"
+    with socket.create_connection(addr, timeout=30) as ok:
+        ok.sendall(b"GET /health HTTP/1.1\r\n")
+        time.sleep(0.5)
+        ok.sendall(b"Host: x\r\n\r\n")
+        assert ok.recv(4096).startswith(b"HTTP/1.1 200")
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as c:
+        assert (await c.get("/health")).status_code == 200
+        await asyncio.sleep(1.5)  # idle on the same keep-alive connection, under 5 s
+        assert (await c.get("/health")).status_code == 200
+        r = await c.post("/api/v1/sessions", json={"title": "t"}, headers=auth(tokens["alice"]))
+        assert r.status_code == 201, r.text
+        session = r.json()
+    url = f"ws://127.0.0.1:{port}{session['watchPath']}?token={tokens['vic']}"
+    async with websockets.connect(url) as ws:
+        await asyncio.sleep(3)  # past the read deadline
+        await asyncio.wait_for(await ws.ping(), 10)
+
+
 async def test_readme_command_bounds_headers_ignores_xff_redacts_tokens(
     readme_server: tuple[int, Path], tokens: dict[str, str]
 ) -> None:
@@ -115,6 +163,7 @@ async def test_readme_command_bounds_headers_ignores_xff_redacts_tokens(
     token = tokens["vic"]
     _assert_head_bounded(port, token)
     _assert_forwarded_for_ignored(port)
+    await _assert_slow_requests_cut(port, tokens)
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as c:
         assert (await c.get("/api/v1/me", headers=auth(token))).status_code == 200
         assert (await c.get(f"/api/v1/me?token={token}")).status_code == 200
@@ -133,17 +182,18 @@ async def test_readme_command_bounds_headers_ignores_xff_redacts_tokens(
     assert token not in text and signature not in text
 
 
-def test_serve_bounds_headers_and_ignores_forwarded_for(
+async def test_serve_bounds_headers_and_ignores_forwarded_for(
     settings: Settings, tokens: dict[str, str], tmp_path: Path
 ) -> None:
     """``serve`` (uvicorn.run with the service's options): heads bounded, XFF not believed."""
     port = free_port()
     cmd = [sys.executable, "-m", "registry_api", "serve", "--port", str(port)]
-    env = server_env(settings, LOGIN_IP_FAILURES="3",
+    env = server_env(settings, LOGIN_IP_FAILURES="3", HTTP_READ_TIMEOUT="2",
                      REDIS_KEY_PREFIX=f"qt_test_{uuid.uuid4().hex[:12]}:")  # fmt: skip
     proc = _start(cmd, env, tmp_path / "serve.log", port)
     try:
         _assert_head_bounded(port, tokens["vic"])
         _assert_forwarded_for_ignored(port)
+        await _assert_slow_requests_cut(port, tokens)
     finally:
         _stop(proc)
