@@ -121,7 +121,8 @@ typedef struct {
   u32 fixed[64];   /* sorted bit positions held fixed (targets and controls) */
   size_t cmask;    /* control bits, set in every base */
   size_t count;    /* number of bases */
-  size_t run;      /* 2**p0: bases come in runs of this many consecutive indices */
+  size_t run;      /* 2**p0: bases come in runs of this many consecutive indices ... */
+  size_t mid;      /* ... and 2**(p1 - p0 - 1) such runs 2**(p0 + 1) apart */
 } bases;
 
 static void make_bases(bases *b, u32 n, const u32 *targets, u32 k, size_t cmask) {
@@ -133,6 +134,8 @@ static void make_bases(bases *b, u32 n, const u32 *targets, u32 k, size_t cmask)
   b->cmask = cmask;
   b->count = (size_t)1 << (n - b->nfixed);
   b->run = b->nfixed ? (size_t)1 << b->fixed[0] : b->count;
+  b->mid = b->nfixed >= 2 ? (size_t)1 << (b->fixed[1] - b->fixed[0] - 1)
+                          : b->count / b->run;
 }
 
 /* The i-th base (i counts the free bits): zeros inserted at the fixed positions. */
@@ -144,14 +147,20 @@ static inline size_t base_at(const bases *b, size_t i) {
   return i | b->cmask;
 }
 
-/* for (each base `at`) body; runs of b.run consecutive bases share one insertion */
-#define FOR_BASES(b, at, ...)                                           \
-  for (size_t run_i = 0; run_i < (b).count; run_i += (b).run) {         \
-    size_t run_base = base_at(&(b), run_i);                             \
-    for (size_t run_j = 0; run_j < (b).run; run_j++) {                  \
-      size_t at = run_base + run_j;                                     \
-      __VA_ARGS__                                                       \
-    }                                                                   \
+/* for (each base `at`) body. Bases come as runs of b.run consecutive indices (the free
+ * bits below the lowest fixed bit p0), repeated b.mid times at a stride of 2 * b.run (the
+ * free bits between p0 and the next fixed bit p1): one bit insertion per 2**(p1 - 1) bases,
+ * so a CX or CP controlled by qubit 0 still sweeps without per-amplitude index work. */
+#define FOR_BASES(b, at, ...)                                                    \
+  for (size_t run_i = 0; run_i < (b).count; run_i += (b).run * (b).mid) {        \
+    size_t run_base = base_at(&(b), run_i);                                      \
+    for (size_t run_m = 0; run_m < (b).mid; run_m++) {                           \
+      size_t run_at = run_base + run_m * ((b).run << 1);                         \
+      for (size_t run_j = 0; run_j < (b).run; run_j++) {                         \
+        size_t at = run_at + run_j;                                              \
+        __VA_ARGS__                                                              \
+      }                                                                          \
+    }                                                                            \
   }
 
 static void make_offsets(size_t *offs, const u32 *targets, u32 k) {
@@ -323,6 +332,72 @@ static void run_record(v2d *s, u32 n, const unsigned char *rec) {
   else qt_apply_permutation(s, n, (const u32 *)data, targets, k, cmask);
 }
 
+/* Consecutive diagonals (phases: CP, CZ, RZ, T...) on at most DIAG_RUN_BITS qubits together
+ * become one table, applied in one sweep over the state: a QFT's controlled phases on a
+ * high qubit cost two or three sweeps instead of one pass each. Each table entry is the
+ * product of the run's entries in order, so an amplitude may differ from gate by gate in
+ * the last bit (as NumPy's fused diagonals do). */
+#ifndef DIAG_RUN_BITS
+#define DIAG_RUN_BITS 10
+#endif
+#define SWEEP_LOW_BITS 10 /* the sweep looks keys up in two tables: low index bits ... */
+#define SWEEP_HIGH_BITS 18 /* ... and high ones (states up to 28 qubits) */
+
+static v2d diag_table[1 << DIAG_RUN_BITS];
+static u32 diag_lo_key[1 << (28 - SWEEP_HIGH_BITS)];
+static u32 diag_hi_key[1 << SWEEP_HIGH_BITS];
+
+static u32 record_qubits(const unsigned char *rec) {
+  const u32 *h = (const u32 *)rec;
+  u32 all = h[2];
+  for (u32 j = 0; j < h[1]; j++) all |= (u32)1 << h[4 + j];
+  return all;
+}
+
+/* key of index i: bit j = bit qs[j] of i */
+static inline u32 gather_bits(size_t i, const u32 *qs, u32 m) {
+  u32 key = 0;
+  for (u32 j = 0; j < m; j++) key |= (u32)((i >> qs[j]) & 1) << j;
+  return key;
+}
+
+/* Applies the diagonal records [prog, end) (all on qubits in `all`, at most DIAG_RUN_BITS). */
+static void run_diagonals(v2d *s, u32 n, const unsigned char *prog, const unsigned char *end,
+                          u32 all) {
+  u32 qs[32], m = 0;
+  for (u32 q = 0; q < n; q++)
+    if (all >> q & 1) qs[m++] = q;
+  size_t dim = (size_t)1 << m;
+  v2d one = {1.0, 0.0};
+  for (size_t t = 0; t < dim; t++) diag_table[t] = one;
+  for (const unsigned char *r = prog; r < end; r += ((const u32 *)r)[3]) {
+    const u32 *h = (const u32 *)r;
+    u32 k = h[1], ckey = 0, pos[MAX_K];
+    const v2d *d = (const v2d *)(r + 16 + ((4 * (size_t)k + 15) & ~(size_t)15));
+    for (u32 j = 0; j < m; j++)
+      if (h[2] >> qs[j] & 1) ckey |= (u32)1 << j;
+    for (u32 j = 0; j < k; j++)
+      for (u32 p = 0; p < m; p++)
+        if (qs[p] == h[4 + j]) pos[j] = p;
+    for (size_t t = 0; t < dim; t++) {
+      if ((t & ckey) != ckey) continue;
+      size_t idx = 0;
+      for (u32 j = 0; j < k; j++) idx |= ((t >> pos[j]) & 1) << j;
+      diag_table[t] = cmul(d[idx], diag_table[t]);
+    }
+  }
+  u32 low = n < SWEEP_LOW_BITS ? n : SWEEP_LOW_BITS;
+  if (n - low > SWEEP_HIGH_BITS) low = n - SWEEP_HIGH_BITS;
+  size_t lo_size = (size_t)1 << low, hi_size = (size_t)1 << (n - low);
+  for (size_t l = 0; l < lo_size; l++) diag_lo_key[l] = gather_bits(l, qs, m);
+  for (size_t hh = 0; hh < hi_size; hh++) diag_hi_key[hh] = gather_bits(hh << low, qs, m);
+  for (size_t hh = 0; hh < hi_size; hh++) {
+    v2d *blk = s + (hh << low);
+    u32 hk = diag_hi_key[hh];
+    for (size_t l = 0; l < lo_size; l++) blk[l] = cmul(diag_table[hk | diag_lo_key[l]], blk[l]);
+  }
+}
+
 /* Returns how many records ran: `count`, or the index of the first malformed one (none
  * of which ran). */
 EXPORT u32 qt_run(v2d *s, u32 n, const unsigned char *prog, u32 count) {
@@ -340,6 +415,26 @@ EXPORT u32 qt_run(v2d *s, u32 n, const unsigned char *prog, u32 count) {
         end += ((const u32 *)end)[3];
         j++;
       }
+    if (j - i < 2 && n > RUN_BLOCK_BITS && ((const u32 *)prog)[0] == 1) {
+      /* a run of diagonals, one of them on a high qubit: one table, one sweep */
+      u32 all = 0;
+      j = i;
+      end = prog;
+      while (j < count && ((const u32 *)end)[0] == 1) {
+        u32 more = all | record_qubits(end);
+        if (__builtin_popcount(more) > DIAG_RUN_BITS) break;
+        all = more;
+        end += ((const u32 *)end)[3];
+        j++;
+      }
+      if (j - i >= 2) {
+        run_diagonals(s, n, prog, end, all);
+        prog = end;
+        i = j;
+        continue;
+      }
+      j = i;
+    }
     if (j - i >= 2) { /* a run on low qubits: block by block */
       size_t block = (size_t)1 << RUN_BLOCK_BITS, size = (size_t)1 << n;
       for (size_t off = 0; off < size; off += block)

@@ -488,7 +488,8 @@ def test_wasm_program_blocks_runs_on_low_qubits_without_changing_bits(
     kernel: WasmKernel, seed: int
 ) -> None:
     """Above 14 qubits a program applies runs of gates on low qubits block by block (C:
-    RUN_BLOCK_BITS); every amplitude must see the same operations in the same order."""
+    RUN_BLOCK_BITS); every amplitude must see the same operations in the same order.
+    (Diagonals are left out: runs of them may become one table, see the next test.)"""
     rng = Rng(900 + seed)
     n = 16
     c = random_circuit(n, 160, rng)
@@ -505,3 +506,31 @@ def test_wasm_program_blocks_runs_on_low_qubits_without_changing_bits(
     for g, qs in gates:
         one_by_one = kernel.apply_gate(one_by_one, n, g, qs)
     assert kernel.to_list(program) == kernel.to_list(one_by_one)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_wasm_program_sweeps_runs_of_diagonals_once(kernel: WasmKernel, seed: int) -> None:
+    """Above 14 qubits a program turns runs of diagonal gates touching a high qubit into one
+    table and one sweep (C: DIAG_RUN_BITS qubits per table); the state agrees with gate by
+    gate to 1e-12, with H layers and a QFT's phase ladders splitting the runs."""
+    rng = Rng(950 + seed)
+    n = 16
+    diagonal = [s for s in GATES.values() if s.structure == "diagonal"]
+    c = Circuit(n)
+    for _ in range(6):
+        c.h(rng.randrange(n))
+        for _ in range(1 + rng.randrange(14)):
+            spec = diagonal[rng.randrange(len(diagonal))]
+            params = [rng.random() * 6 - 3 for _ in range(spec.num_params)]
+            g = Gate(spec.name, params, 1 + rng.randrange(2) if spec.variadic else None)
+            qs = list(range(n))
+            c.append(g, [qs.pop(rng.randrange(len(qs))) for _ in range(g.num_qubits)])
+    for k in reversed(range(n - 1)):  # a QFT ladder: 15 phases on qubit 15, two tables
+        c.cp(3.141592653589793 / 2 ** (n - 1 - k), k, n - 1)
+    gates = [(ins.gate, ins.qubits) for ins in c.instructions if ins.gate is not None]
+    amps = _random_amplitudes(n, rng)
+    program = kernel.apply_gates(kernel.from_amplitudes(amps), n, gates)
+    one_by_one = kernel.from_amplitudes(amps)
+    for g, qs in gates:
+        one_by_one = kernel.apply_gate(one_by_one, n, g, qs)
+    assert_states_close(kernel.to_list(program), kernel.to_list(one_by_one), 1e-12)
