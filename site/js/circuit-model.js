@@ -8,7 +8,13 @@ export function arity(spec) {
   return controls + spec.numTargets;
 }
 
-function span(item) {
+/**
+ * The wires an item blocks in its column. A control-flow item (a block or a classical
+ * assignment, `item.full`) takes its whole column (`n` wires): what it reads and writes
+ * classically then has a clear place in the order of the ops around it.
+ */
+function span(item, n = 0) {
+  if (item.full) return Array.from({ length: n }, (_, q) => q);
   const qs = item.qubits;
   if (item.op === "barrier" || qs.length === 0) return qs;
   const lo = Math.min(...qs);
@@ -20,7 +26,8 @@ function span(item) {
 
 /** Order in which ops run: by step, then by lowest qubit. */
 export function ordered(items) {
-  return [...items].sort((a, b) => a.t - b.t || Math.min(...a.qubits) - Math.min(...b.qubits));
+  const low = (it) => (it.qubits.length ? Math.min(...it.qubits) : -1);
+  return [...items].sort((a, b) => a.t - b.t || low(a) - low(b));
 }
 
 /**
@@ -43,43 +50,102 @@ function splitPerQubit(ops) {
   return out;
 }
 
-/** Structured control-flow ops (qtcore.control): shown read-only, carried verbatim. */
-const BLOCKS = new Set(["assign", "if", "while", "for", "switch"]);
+/** Structured control-flow blocks (qtcore.control) and the names of their bodies. */
+export const BLOCK_KINDS = ["if", "for", "while", "switch"];
 
-/** True when `ops` hold control flow: blocks or measurements into classical variables. */
+/** The bodies of a block op's JSON (`block`), by name: then/else, body, case0.., default. */
+function bodiesOf(kind, block) {
+  if (kind === "if") {
+    const out = {};
+    // biome-ignore lint/suspicious/noThenProperty: qtcore's JSON names the if body "then"
+    out.then = block.then || [];
+    out.else = block.else || [];
+    return out;
+  }
+  if (kind === "while" || kind === "for") return { body: block.body || [] };
+  const out = {};
+  for (const [i, c] of (block.cases || []).entries()) out[`case${i}`] = c.body || [];
+  out.default = block.default || [];
+  return out;
+}
+
+/** A block's JSON without its bodies (what the inspector edits). */
+function ctlOf(kind, block) {
+  const ctl = { ...block };
+  for (const k of ["then", "else", "body", "default"]) delete ctl[k];
+  if (kind === "switch") ctl.cases = (block.cases || []).map((c) => ({ values: c.values }));
+  return structuredClone(ctl);
+}
+
+/** True when `ops` hold control flow: blocks, assignments, measurements into variables. */
 export function hasControlFlow(ops) {
-  return ops.some((op) => BLOCKS.has(op.op) || op.var != null);
+  return ops.some((op) => BLOCK_KINDS.includes(op.op) || op.op === "assign" || op.var != null);
+}
+
+function itemOf(op, n) {
+  const item = {
+    op: op.op,
+    qubits: [...(op.qubits || [])],
+    params: (op.params || []).map((p) => (typeof p === "number" ? fmtParam(p) : String(p))),
+    clbits: [...(op.clbits || [])],
+    cond: op.if ? { clbits: [...op.if.clbits], value: op.if.value } : null,
+  };
+  if (op.matrix) item.matrix = op.matrix;
+  if (op.label) item.label = op.label;
+  if (op.definition) item.definition = op.definition;
+  if (BLOCK_KINDS.includes(op.op)) {
+    // Editable: the block's fields apart, each body laid out as a grid of its own.
+    const block = op.block || {};
+    item.ctl = ctlOf(op.op, block);
+    item.bodies = {};
+    for (const [key, ops] of Object.entries(bodiesOf(op.op, block)))
+      item.bodies[key] = layout(ops, n);
+    item.full = true;
+    item.qubits = bodyQubits(item);
+  } else if (op.op === "assign" || op.var != null) {
+    // Classical assignments and measurements into variables: kept as qtcore wrote them.
+    item.raw = structuredClone(op);
+    delete item.raw.text; // the editor writes its own summary (control-blocks.js)
+    if (op.var != null) item.target = `${op.var}[${op.bit ?? 0}]`;
+    if (op.op === "assign") item.full = true;
+  }
+  return item;
 }
 
 /** Place ops as early as their qubits and classical bits allow (ASAP layering). */
-export function layout(ops) {
+export function layout(ops, n = 0) {
   const free = new Map();
   const cfree = new Map();
+  let floor = 0; // the column after the last control-flow item
   const items = [];
   for (const op of splitPerQubit(ops)) {
-    const item = {
-      op: op.op,
-      qubits: [...(op.qubits || [])],
-      params: (op.params || []).map((p) => (typeof p === "number" ? fmtParam(p) : String(p))),
-      clbits: [...(op.clbits || [])],
-      cond: op.if ? { clbits: [...op.if.clbits], value: op.if.value } : null,
-    };
-    if (op.matrix) item.matrix = op.matrix;
-    if (op.label) item.label = op.label;
-    if (op.definition) item.definition = op.definition;
-    if (BLOCKS.has(op.op)) item.block = op.text || op.op;
-    if (op.var != null) item.target = `${op.var}[${op.bit ?? 0}]`;
-    const wires = span(item);
+    const item = itemOf(op, n);
     const bits = [...item.clbits, ...(item.cond ? item.cond.clbits : [])];
-    let t = 0;
-    for (const w of wires) t = Math.max(t, free.get(w) || 0);
-    for (const c of bits) t = Math.max(t, cfree.get(c) || 0);
+    let t = floor;
+    if (item.full) {
+      for (const v of [...free.values(), ...cfree.values()]) t = Math.max(t, v);
+      floor = t + 1;
+    } else {
+      for (const w of span(item, n)) t = Math.max(t, free.get(w) || 0);
+      for (const c of bits) t = Math.max(t, cfree.get(c) || 0);
+    }
     item.t = t;
-    for (const w of wires) free.set(w, t + 1);
+    for (const w of span(item, n)) free.set(w, t + 1);
     for (const c of bits) cfree.set(c, t + 1);
     items.push(item);
   }
   return items;
+}
+
+/** The qubits a block's bodies touch, sorted (what qtcore reports as the block's qubits). */
+export function bodyQubits(item) {
+  const qs = new Set();
+  const visit = (it) => {
+    if (it.bodies) for (const body of Object.values(it.bodies)) for (const x of body) visit(x);
+    else for (const q of it.qubits) qs.add(q);
+  };
+  visit(item);
+  return [...qs].sort((a, b) => a - b);
 }
 
 export function fmtParam(x) {
@@ -97,22 +163,42 @@ export function fmtParam(x) {
   return String(Number(x.toPrecision(12)));
 }
 
-/** The model as qtcore's gate-list dict (a read-only model gives back its ops verbatim). */
-export function toDict(model) {
-  if (model.raw) return { num_qubits: model.n, num_clbits: model.c, ops: model.raw };
-  const ops = ordered(model.items).map((it) => {
-    const d = { op: it.op, qubits: [...it.qubits] };
-    if (it.params?.length) d.params = [...it.params];
-    if (it.op === "measure") d.clbits = [...it.clbits];
-    if (it.matrix) {
-      d.matrix = it.matrix;
-      d.label = it.label;
-    }
-    if (it.definition) d.definition = it.definition;
+function opOf(it) {
+  if (it.raw) return structuredClone(it.raw);
+  if (it.bodies) {
+    const block = structuredClone(it.ctl);
+    const body = (key) => opsOf(it.bodies[key] || []);
+    if (it.op === "if") {
+      // biome-ignore lint/suspicious/noThenProperty: qtcore's JSON names the if body "then"
+      block.then = body("then");
+      block.else = body("else");
+    } else if (it.op === "switch") {
+      block.cases = it.ctl.cases.map((c, i) => ({ values: c.values, body: body(`case${i}`) }));
+      block.default = body("default");
+    } else block.body = body("body");
+    const d = { op: it.op, qubits: bodyQubits(it), block };
     if (it.cond) d.if = { clbits: [...it.cond.clbits], value: it.cond.value };
     return d;
-  });
-  return { num_qubits: model.n, num_clbits: model.c, ops };
+  }
+  const d = { op: it.op, qubits: [...it.qubits] };
+  if (it.params?.length) d.params = [...it.params];
+  if (it.op === "measure") d.clbits = [...it.clbits];
+  if (it.matrix) {
+    d.matrix = it.matrix;
+    d.label = it.label;
+  }
+  if (it.definition) d.definition = it.definition;
+  if (it.cond) d.if = { clbits: [...it.cond.clbits], value: it.cond.value };
+  return d;
+}
+
+function opsOf(items) {
+  return ordered(items).map(opOf);
+}
+
+/** The model as qtcore's gate-list dict (Circuit.from_dict); blocks carry their bodies. */
+export function toDict(model) {
+  return { num_qubits: model.n, num_clbits: model.c, ops: opsOf(model.items) };
 }
 
 /**
@@ -122,23 +208,12 @@ export function toDict(model) {
  * out as early as possible.
  */
 export function fromDict(d, steps = null) {
-  if (hasControlFlow(d.ops || [])) {
-    // Blocks are shown over the qubits they touch, in program order; the grid cannot edit
-    // them, so the model keeps the ops as qtcore wrote them and runs exactly those.
-    const shown = d.ops.filter((op) => (op.qubits || []).length > 0);
-    return {
-      n: d.num_qubits,
-      c: d.num_clbits || 0,
-      items: layout(shown),
-      raw: d.ops,
-      readonly: true,
-    };
-  }
-  const items = layout(d.ops || []);
-  if (steps != null && fitsSteps(items, steps)) {
+  const n = d.num_qubits;
+  const items = layout(d.ops || [], n);
+  if (steps != null && fitsSteps(items, steps, n)) {
     for (const [i, it] of items.entries()) it.t = steps[i];
   }
-  return { n: d.num_qubits, c: d.num_clbits || 0, items };
+  return { n, c: d.num_clbits || 0, items };
 }
 
 /** The column of each op, in toDict's op order (saved in links so the layout survives). */
@@ -146,13 +221,13 @@ export function steps(model) {
   return ordered(model.items).map((it) => it.t);
 }
 
-function fitsSteps(items, steps) {
+function fitsSteps(items, steps, n) {
   if (!Array.isArray(steps) || steps.length !== items.length) return false;
   const used = new Set();
   for (let i = 0; i < items.length; i++) {
     const t = steps[i];
     if (!Number.isInteger(t) || t < 0 || t > 10000 || (i && t < steps[i - 1])) return false;
-    for (const w of span(items[i])) {
+    for (const w of span(items[i], n)) {
       if (used.has(`${w}@${t}`)) return false;
       used.add(`${w}@${t}`);
     }
@@ -197,7 +272,7 @@ export function width(model) {
 
 /** The op occupying (q, t), if any (including the wires between a gate's qubits). */
 export function itemAt(model, q, t) {
-  return model.items.find((it) => it.t === t && span(it).includes(q)) || null;
+  return model.items.find((it) => it.t === t && span(it, model.n).includes(q)) || null;
 }
 
 export { span };

@@ -6,7 +6,6 @@ import {
   expand,
   fmtParam,
   fromDict,
-  hasControlFlow,
   itemAt,
   layout,
   ordered,
@@ -195,44 +194,6 @@ test("steps that do not fit the ops fall back to the early layout", () => {
     fromDict(d, [2, 7]).items.map((it) => it.t),
     [2, 7],
   );
-});
-
-test("control-flow ops are shown read-only and given back verbatim", () => {
-  // What qtcore's Circuit.to_dict writes for `while (c[0] == 0) { h q[0]; c[0] = measure q[0]; }`
-  // preceded by a classical assignment (no qubits) and followed by a measurement into a variable.
-  const ops = [
-    {
-      op: "assign",
-      qubits: [],
-      block: { target: "n", value: { const: 0 }, type: ["int", 8] },
-      text: "int[8] n = 0",
-    },
-    {
-      op: "while",
-      qubits: [0],
-      block: {
-        condition: { op: "==", args: [{ bits: [0] }, { const: 0 }] },
-        body: [],
-        max_iterations: 1000,
-      },
-      text: "while (c[0] == 0) {2 ops}",
-    },
-    { op: "measure", qubits: [1], var: "v", bit: 0 },
-  ];
-  const d = { num_qubits: 2, num_clbits: 1, ops };
-  assert.ok(hasControlFlow(ops));
-  assert.ok(!hasControlFlow([{ op: "h", qubits: [0] }]));
-  const model = fromDict(d);
-  assert.equal(model.readonly, true);
-  assert.deepEqual(
-    model.items.map((it) => [it.op, it.block ?? it.target]),
-    [
-      ["while", "while (c[0] == 0) {2 ops}"],
-      ["measure", "v[0]"],
-    ],
-  );
-  // The assignment has no qubit to sit on, but it is not lost: the run gets every op back.
-  assert.deepEqual(toDict(model), d);
 });
 
 test("expand replaces a composite gate by its body on its qubits, parameters substituted", () => {
