@@ -3,7 +3,17 @@
 // model (circuit-model.js) and tells its host when the model changed; running, playing and
 // the URL state live in qt-circuit.js.
 
-import { arity, expand, itemAt, span, width } from "./circuit-model.js";
+import { renderBlockInspector } from "./block-inspector.js";
+import { arity, BLOCK_KINDS, expand, itemAt, span, width } from "./circuit-model.js";
+import {
+  blockText,
+  bodyLabel,
+  FieldError,
+  newBlock,
+  refreshQubits,
+  scopeBlocks,
+  scopeItems,
+} from "./control-blocks.js";
 import { h } from "./widget-base.js";
 
 const EXTRA_TOOLS = [
@@ -15,6 +25,20 @@ const EXTRA_TOOLS = [
   { name: "reset", label: "Reset", title: "Reset a qubit to |0⟩" },
   { name: "barrier", label: "Barrier", title: "Barrier (no effect on the state)" },
   { name: "erase", label: "Erase", title: "Erase: click an op to delete it" },
+];
+const BLOCK_TOOLS = [
+  { name: "if", label: "If", title: "If block: a body (and an else) run on a classical condition" },
+  { name: "for", label: "For", title: "For loop: a body run once per value of a range" },
+  {
+    name: "while",
+    label: "While",
+    title: "While loop: a body repeated while a measured bit holds",
+  },
+  {
+    name: "switch",
+    label: "Switch",
+    title: "Switch: the body of the case that matches classical bits",
+  },
 ];
 const GROUPS = [
   ["Single qubit", (g) => g.numControls === 0 && g.numTargets === 1 && g.numParams === 0],
@@ -41,6 +65,10 @@ export class CircuitEditor {
     this.pending = null;
     this.selected = null;
     this.focusCell = { q: 0, t: 0 };
+    // The body being edited: [] for the circuit itself, else a path of {index, key} steps
+    // into control-flow blocks (control-blocks.js scopeItems).
+    this.path = [];
+    this.clipboard = null;
     this.highlighted = null;
     this.specs = {};
     this.gates = [];
@@ -60,7 +88,8 @@ export class CircuitEditor {
       role: "grid",
       "aria-label": "Circuit grid: rows are qubits, columns are steps",
     });
-    this.gridWrap = h("div", { class: "qt-grid-wrap" }, this.grid);
+    this.scopeBar = h("div", { class: "qt-scope-bar", hidden: true, role: "group" });
+    this.gridWrap = h("div", { class: "qt-grid-wrap" }, this.scopeBar, this.grid);
     this.hint = h("p", { class: "qt-hint", "aria-live": "polite" });
     this.editRow = h(
       "div",
@@ -95,7 +124,8 @@ export class CircuitEditor {
         type: "button",
         class: "qt-btn-small",
         text: "Clear",
-        onclick: () => this.edit(() => (this.model.items = [])),
+        title: "Remove every op of the grid shown (the circuit, or the body being edited)",
+        onclick: () => this.edit(() => this.items().splice(0)),
       }),
       this.hint,
     );
@@ -121,9 +151,29 @@ export class CircuitEditor {
       this.redoStack = [];
     }
     this.model = model;
+    this.path = [];
     this.selected = null;
     this.renderGrid();
     this.renderInspector();
+  }
+
+  /** The items of the grid shown: the circuit's, or those of the body being edited. */
+  items() {
+    const items = scopeItems(this.model, this.path);
+    if (items) return items;
+    this.path = [];
+    return this.model.items;
+  }
+
+  /** The grid shown as a model (for the grid queries of circuit-model.js). */
+  view() {
+    return { n: this.model.n, c: this.model.c, items: this.items() };
+  }
+
+  remove(it) {
+    const items = this.items();
+    const i = items.indexOf(it);
+    if (i >= 0) items.splice(i, 1);
   }
 
   currentItem() {
@@ -167,7 +217,17 @@ export class CircuitEditor {
     }
     const extra = h("div", { class: "qt-tool-group", role: "group", "aria-label": "Other" });
     for (const t of EXTRA_TOOLS) extra.append(mk(t.name, t.label, t.title));
-    this.palette.append(extra, h("label", { class: "qt-param-label" }, "angle ", this.paramInput));
+    const flow = h("div", {
+      class: "qt-tool-group qt-tool-group--flow",
+      role: "group",
+      "aria-label": "Control flow",
+    });
+    for (const t of BLOCK_TOOLS) flow.append(mk(t.name, t.label, t.title));
+    this.palette.append(
+      extra,
+      flow,
+      h("label", { class: "qt-param-label" }, "angle ", this.paramInput),
+    );
   }
 
   setTool(name) {
@@ -180,26 +240,33 @@ export class CircuitEditor {
       ? `${name}: click ${arity(spec) > 1 ? `${arity(spec)} qubits in one column (controls first)` : "a cell"}`
       : name === "erase"
         ? "Click an op to delete it"
-        : `${name}: click a cell`;
+        : BLOCK_KINDS.includes(name)
+          ? `${name}: click a step (or press Enter on a cell) to insert the block there`
+          : `${name}: click a cell`;
     this.renderGrid();
   }
 
   // ------------------------------------------------------------------ editing
   snapshot() {
-    const { n, c, items, raw, readonly } = this.model;
-    return JSON.stringify({ n, c, items, raw, readonly });
+    const { n, c, items } = this.model;
+    return JSON.stringify({ model: { n, c, items }, path: this.path });
+  }
+
+  restore(text) {
+    const { model, path } = JSON.parse(text);
+    this.model = model;
+    this.path = path;
+    this.selected = null;
+    this.changed("grid");
   }
 
   edit(fn) {
-    if (this.model.readonly) {
-      this.hint.textContent =
-        "This circuit has control flow (if, while, for, switch, classical variables): the grid shows it read-only; edit its OpenQASM text.";
-      return;
-    }
-    this.undoStack.push(this.snapshot());
+    const before = this.snapshot();
+    fn();
+    this.undoStack.push(before);
     if (this.undoStack.length > 200) this.undoStack.shift();
     this.redoStack = [];
-    fn();
+    refreshQubits(this.model, this.path);
     this.selected = null;
     this.changed("grid");
   }
@@ -207,17 +274,141 @@ export class CircuitEditor {
   undo() {
     if (!this.undoStack.length) return;
     this.redoStack.push(this.snapshot());
-    this.model = JSON.parse(this.undoStack.pop());
-    this.selected = null;
-    this.changed("grid");
+    this.restore(this.undoStack.pop());
   }
 
   redo() {
     if (!this.redoStack.length) return;
     this.undoStack.push(this.snapshot());
-    this.model = JSON.parse(this.redoStack.pop());
+    this.restore(this.redoStack.pop());
+  }
+
+  // ------------------------------------------------------------------ block bodies
+  /** Edit body `key` of `block` (an item of the grid shown): the grid shows that body. */
+  enter(block, key) {
+    this.path = [...this.path, { index: this.items().indexOf(block), key }];
     this.selected = null;
-    this.changed("grid");
+    this.pending = null;
+    this.focusCell = { q: this.focusCell.q, t: 0 };
+    this.renderInspector();
+    this.renderGrid();
+    this.focusGrid();
+    this.hint.textContent = `editing the ${bodyLabel(block, key)} body of ${blockText(block, this.model.c)}: place gates as in the circuit; Escape goes back`;
+  }
+
+  /** Back to the grid around the body being edited, with its block selected. */
+  leave() {
+    if (!this.path.length) return;
+    const { index } = this.path[this.path.length - 1];
+    this.path = this.path.slice(0, -1);
+    const block = this.items()[index] || null;
+    this.selected = block;
+    this.pending = null;
+    if (block) this.focusCell = { q: this.focusCell.q, t: block.t };
+    this.renderGrid();
+    this.renderInspector();
+    this.focusGrid();
+    this.hint.textContent = block ? `back at ${blockText(block, this.model.c)}` : "";
+  }
+
+  renderScope() {
+    const blocks = scopeBlocks(this.model, this.path);
+    this.scopeBar.hidden = !blocks.length;
+    this.scopeBar.replaceChildren();
+    if (!blocks.length) return;
+    const trail = ["circuit"];
+    blocks.forEach((b, i) => {
+      trail.push(`${blockText(b, this.model.c)} › ${bodyLabel(b, this.path[i].key)}`);
+    });
+    this.scopeBar.setAttribute("aria-label", "Body being edited");
+    this.scopeBar.append(
+      h("span", { class: "qt-scope-bar__trail", text: `Editing: ${trail.join(" › ")}` }),
+      h("button", {
+        type: "button",
+        class: "qt-btn-small",
+        text: "Back (Esc)",
+        title: "Back to the grid around this body",
+        onclick: () => this.leave(),
+      }),
+    );
+  }
+
+  /** Insert a new control-flow block of `kind` at step `t` and open its fields. */
+  placeBlock(t, kind) {
+    let block;
+    try {
+      block = newBlock(kind, t, this.model.c);
+    } catch (err) {
+      if (!(err instanceof FieldError)) throw err;
+      this.hint.textContent = err.message;
+      return;
+    }
+    this.edit(() => {
+      const items = this.items();
+      if (items.some((it) => it.t === t)) for (const it of items) if (it.t >= t) it.t += 1;
+      items.push(block);
+    });
+    this.selected = block;
+    this.renderGrid();
+    this.renderInspector();
+    this.hint.textContent = `inserted ${kind} at step ${t}: set its fields, then edit its body`;
+    this.inspector.querySelector("input, select, button")?.focus();
+  }
+
+  /** Move the selected item (or the one in the focused cell) one step left or right. */
+  move(it, dt) {
+    const items = this.items();
+    const t = it.t + dt;
+    if (t < 0) {
+      this.hint.textContent = "already at step 0";
+      return;
+    }
+    const n = this.model.n;
+    const wires = span(it, n);
+    this.edit(() => {
+      const clash = items.some(
+        (x) => x !== it && x.t === t && span(x, n).some((w) => wires.includes(w)),
+      );
+      if (clash) for (const x of items) if (x !== it && x.t >= t) x.t += 1;
+      it.t = t;
+    });
+    this.focusCell = { q: this.focusCell.q, t: items.includes(it) ? it.t : t };
+    this.hint.textContent = `moved ${it.op} to step ${it.t}`;
+    this.renderGrid();
+  }
+
+  cut(it) {
+    this.clipboard = JSON.stringify(it);
+    this.edit(() => this.remove(it));
+    this.hint.textContent = `cut ${it.op}: press Ctrl+V on a cell (here or in a block's body) to put it there`;
+  }
+
+  paste(q, t) {
+    if (!this.clipboard) {
+      this.hint.textContent = "nothing to paste: cut an op first (Ctrl+X)";
+      return;
+    }
+    const it = JSON.parse(this.clipboard);
+    const n = this.model.n;
+    if (!it.full && it.qubits.length) {
+      const shift = q - Math.min(...it.qubits);
+      const moved = it.qubits.map((x) => x + shift);
+      if (moved.some((x) => x < 0 || x >= n)) {
+        this.hint.textContent = `${it.op} needs ${it.qubits.length > 1 ? "qubits" : "qubit"} ${moved.join(", ")}; this circuit has q0–q${n - 1}`;
+        return;
+      }
+      it.qubits = moved;
+    }
+    it.t = t;
+    this.edit(() => {
+      const items = this.items();
+      const wires = span(it, n);
+      if (items.some((x) => x.t === t && span(x, n).some((w) => wires.includes(w))))
+        for (const x of items) if (x.t >= t) x.t += 1;
+      items.push(it);
+    });
+    this.clipboard = null;
+    this.hint.textContent = `pasted ${it.op} at step ${t}`;
   }
 
   addQubit(delta) {
@@ -229,37 +420,46 @@ export class CircuitEditor {
     }
     this.edit(() => {
       this.model.n = n;
-      if (delta < 0)
-        this.model.items = this.model.items.filter((it) => it.qubits.every((q) => q < n));
+      if (delta < 0) dropQubits(this.model.items, n);
       this.model.c = Math.min(this.model.c, Math.max(n, this.maxClbit() + 1));
     });
   }
 
   maxClbit() {
     let m = -1;
-    for (const it of this.model.items)
-      for (const c of [...it.clbits, ...(it.cond ? it.cond.clbits : [])]) m = Math.max(m, c);
+    const visit = (items) => {
+      for (const it of items) {
+        for (const c of [...it.clbits, ...(it.cond ? it.cond.clbits : [])]) m = Math.max(m, c);
+        if (it.bodies) for (const body of Object.values(it.bodies)) visit(body);
+      }
+    };
+    visit(this.model.items);
     return m;
   }
 
   cellClicked(q, t) {
     this.focusCell = { q, t };
-    const existing = itemAt(this.model, q, t);
+    const existing = itemAt(this.view(), q, t);
     if (this.tool === "erase") {
-      if (existing)
-        this.edit(() => (this.model.items = this.model.items.filter((it) => it !== existing)));
+      if (existing) this.edit(() => this.remove(existing));
       return;
     }
     if (existing && !this.pending) {
       this.selected = existing;
       this.renderGrid();
       this.renderInspector();
+      // A block's fields are what one edits next: the keyboard goes there (Escape comes back).
+      if (existing.full) this.inspector.querySelector("input, select, button")?.focus();
       return;
     }
     this.place(q, t);
   }
 
   place(q, t, toolName = this.tool) {
+    if (BLOCK_KINDS.includes(toolName)) {
+      this.placeBlock(t, toolName);
+      return;
+    }
     const spec = this.specs[toolName];
     const need = spec ? arity(spec) : 1;
     if (this.pending && (this.pending.t !== t || this.pending.tool !== toolName))
@@ -291,11 +491,13 @@ export class CircuitEditor {
       item.clbits = [q];
     }
     this.edit(() => {
-      const clash = (it) => it.t >= t && span(it).some((w) => span(item).includes(w));
-      if (this.model.items.some((it) => it.t === t && clash(it))) {
-        for (const it of this.model.items) if (it.t >= t) it.t += 1;
+      const n = this.model.n;
+      const items = this.items();
+      const clash = (it) => it.t >= t && span(it, n).some((w) => span(item, n).includes(w));
+      if (items.some((it) => it.t === t && clash(it))) {
+        for (const it of items) if (it.t >= t) it.t += 1;
       }
-      this.model.items.push(item);
+      items.push(item);
       if (toolName === "measure") this.model.c = Math.max(this.model.c, q + 1);
     });
     this.hint.textContent = `placed ${toolName} on qubit${qubits.length > 1 ? "s" : ""} ${qubits.join(", ")} at step ${t}`;
@@ -309,15 +511,8 @@ export class CircuitEditor {
       return;
     }
     this.inspector.hidden = false;
-    if (this.model.readonly) {
-      const what = it.block || `${it.op} on q[${it.qubits.join("], q[")}]`;
-      this.inspector.append(
-        h("strong", { text: what }),
-        h("p", {
-          class: "qt-hint",
-          text: "Read-only: this circuit has control flow; edit its OpenQASM text below.",
-        }),
-      );
+    if (it.full || it.raw) {
+      renderBlockInspector(this, it);
       return;
     }
     const spec = this.specs[it.op];
@@ -356,9 +551,9 @@ export class CircuitEditor {
     if (it.cond) condVal.value = String(it.cond.value);
     this.inspector.append(h("label", {}, " ", condOn, " only if c[", condBit, "] == ", condVal));
     const apply = () => {
-      const idx = this.model.items.indexOf(it);
+      const idx = this.items().indexOf(it);
       this.edit(() => {
-        const target = this.model.items[idx];
+        const target = this.items()[idx];
         target.params = inputs.map((x) => x.value.trim() || "0");
         if (condOn.checked) {
           const bit = Math.max(0, Number(condBit.value) || 0);
@@ -369,7 +564,7 @@ export class CircuitEditor {
         }
       });
     };
-    if (it.definition) {
+    if (it.definition && !this.path.length) {
       const n = it.definition.ops.length;
       this.inspector.append(
         h("span", { text: ` · composite gate of ${n} op${n === 1 ? "" : "s"} ` }),
@@ -388,9 +583,9 @@ export class CircuitEditor {
         type: "button",
         class: "qt-btn-small",
         text: "Delete",
-        onclick: () =>
-          this.edit(() => (this.model.items = this.model.items.filter((x) => x !== it))),
+        onclick: () => this.edit(() => this.remove(it)),
       }),
+      ...this.moveButtons(it),
       h("button", {
         type: "button",
         class: "qt-btn-small",
@@ -408,12 +603,47 @@ export class CircuitEditor {
       });
   }
 
+  /** Move left/right and Cut for the inspector of `it` (Alt+←/→ and Ctrl+X in the grid). */
+  moveButtons(it) {
+    return [
+      h("button", {
+        type: "button",
+        class: "qt-btn-small",
+        text: "◀ Move",
+        title: "Move one step left (Alt+←)",
+        onclick: () => this.move(it, -1),
+      }),
+      h("button", {
+        type: "button",
+        class: "qt-btn-small",
+        text: "Move ▶",
+        title: "Move one step right (Alt+→)",
+        onclick: () => this.move(it, 1),
+      }),
+      h("button", {
+        type: "button",
+        class: "qt-btn-small",
+        text: "Cut",
+        title: "Cut (Ctrl+X), then paste (Ctrl+V) on a cell here or in a block's body",
+        onclick: () => this.cut(it),
+      }),
+    ];
+  }
+
+  /** Close the inspector and put the focus back on the grid. */
+  closeInspector() {
+    this.selected = null;
+    this.renderInspector();
+    this.renderGrid();
+    this.focusGrid();
+  }
+
   // ------------------------------------------------------------------ grid
   cellText(it, q) {
     const spec = this.specs[it.op];
+    if (it.full) return this.blockCell(it, q);
     if (!it.qubits.includes(q)) return { text: "", role: "wire" };
     const idx = it.qubits.indexOf(q);
-    if (it.block) return { text: it.op.toUpperCase(), sub: "", role: "block" };
     if (it.target) return { text: `M→${it.target}`, role: "gate" };
     if (it.op === "measure") return { text: `M→c${it.clbits[idx]}`, role: "gate" };
     if (it.op === "barrier") return { text: "┆", role: "gate" };
@@ -427,6 +657,23 @@ export class CircuitEditor {
     const short = (p) => (p.length > 6 ? `${p.slice(0, 5)}…` : p);
     const params = it.params?.length ? `(${it.params.map(short).join(",")})` : "";
     return { text: label, sub: params, role: "gate" };
+  }
+
+  /** A block's cell on row q: its kind on top, then what its bodies do on that qubit. */
+  blockCell(it, q) {
+    const head = it.raw ? "=" : it.op.toUpperCase();
+    if (q === 0) return { text: head, sub: "", role: "block", head: true };
+    const names = new Set();
+    const visit = (items) => {
+      for (const x of items) {
+        if (x.bodies) {
+          if (x.qubits.includes(q)) names.add(x.op.toUpperCase());
+        } else if (x.qubits.includes(q)) names.add(x.op === "measure" ? "M" : x.op.toUpperCase());
+      }
+    };
+    if (it.bodies) for (const body of Object.values(it.bodies)) visit(body);
+    const text = [...names].join("·");
+    return { text: text.length > 7 ? `${text.slice(0, 6)}…` : text, sub: "", role: "block" };
   }
 
   /** Focus the grid's current cell (the skip link, and after every re-render that had focus). */
@@ -445,34 +692,39 @@ export class CircuitEditor {
     // Re-rendering replaces every cell: a keyboard user editing in the grid keeps focus there.
     const hadFocus = this.grid.contains(document.activeElement);
     const { n } = this.model;
+    const view = this.view();
+    this.renderScope();
     if (this.focusCell.q >= n) this.focusCell = { ...this.focusCell, q: n - 1 };
-    const cols = Math.max(width(this.model) + 1, 6);
+    const cols = Math.max(width(view) + 1, 6);
     this.grid.style.setProperty("--qt-cols", cols);
     const rows = [];
-    const cur = this.currentItem();
+    const cur = this.path.length ? null : this.currentItem();
     this.highlighted = cur; // the cells below are marked as they are built
     for (let q = 0; q < n; q++) {
       const row = h("div", { class: "qt-grid-row", role: "row" });
       row.append(h("div", { class: "qt-qlabel", role: "rowheader", text: `q${q}` }));
       for (let t = 0; t < cols; t++) {
-        const it = itemAt(this.model, q, t);
+        const it = itemAt(view, q, t);
         const info = it ? this.cellText(it, q) : null;
         const classes = ["qt-cell"];
         let label = `qubit ${q}, step ${t}: empty`;
         if (it) {
-          const sp = span(it);
+          const sp = span(it, n);
           classes.push(`qt-cell--${info.role}`);
+          if (info.head) classes.push("qt-cell--head");
           if (it.definition) classes.push("qt-cell--composite");
-          if (sp.length > 1) {
+          if (sp.length > 1 && !it.full) {
             if (q > sp[0]) classes.push("qt-v-up");
             if (q < sp[sp.length - 1]) classes.push("qt-v-down");
           }
           if (it.cond) classes.push("qt-cell--cond");
           if (it === this.selected) classes.push("qt-selected");
           if (it === cur) classes.push("qt-current");
-          label = it.block
-            ? `qubit ${q}, step ${t}: ${it.block} (read-only block)`
-            : `qubit ${q}, step ${t}: ${it.op}${it.params.length ? `(${it.params.join(", ")})` : ""} on qubits ${it.qubits.join(", ")}${it.cond ? ` if c[${it.cond.clbits.join(",")}] == ${it.cond.value}` : ""}`;
+          label = it.full
+            ? `qubit ${q}, step ${t}: ${blockText(it, this.model.c)}${it.bodies ? " (block: Enter opens it)" : ""}`
+            : it.raw
+              ? `qubit ${q}, step ${t}: measure q[${it.qubits[0]}] into ${it.target}`
+              : `qubit ${q}, step ${t}: ${it.op}${it.params.length ? `(${it.params.join(", ")})` : ""} on qubits ${it.qubits.join(", ")}${it.cond ? ` if c[${it.cond.clbits.join(",")}] == ${it.cond.value}` : ""}`;
         }
         if (cur && cur.t === t) classes.push("qt-current-col");
         if (this.pending && this.pending.t === t && this.pending.qubits.includes(q))
@@ -488,7 +740,7 @@ export class CircuitEditor {
           "aria-label": label,
         });
         if (info) {
-          cell.append(h("span", { class: "qt-cell__sym", text: info.text }));
+          if (info.text) cell.append(h("span", { class: "qt-cell__sym", text: info.text }));
           if (info.sub) cell.append(h("span", { class: "qt-cell__sub", text: info.sub }));
           if (it.cond && it.qubits[it.qubits.length - 1] === q)
             cell.append(
@@ -547,14 +799,38 @@ export class CircuitEditor {
       return;
     }
     if (e.key === "Escape" && this.selected) {
-      this.selected = null;
-      this.renderInspector();
-      this.renderGrid();
+      this.closeInspector();
       return;
     }
     const cell = e.target.closest?.(".qt-cell");
+    if (e.key === "Escape" && this.path.length && (cell || e.target.closest?.(".qt-scope-bar"))) {
+      e.preventDefault();
+      this.leave();
+      return;
+    }
     if (!cell) return;
     let { q, t } = { q: Number(cell.dataset.q), t: Number(cell.dataset.t) };
+    const here = itemAt(this.view(), q, t);
+    if ((e.ctrlKey || e.metaKey) && e.key === "x" && here) {
+      e.preventDefault();
+      this.focusCell = { q, t };
+      this.cut(here);
+      return;
+    }
+    if ((e.ctrlKey || e.metaKey) && e.key === "v") {
+      e.preventDefault();
+      this.focusCell = { q, t };
+      this.paste(q, t);
+      return;
+    }
+    if (e.altKey && (e.key === "ArrowLeft" || e.key === "ArrowRight")) {
+      e.preventDefault();
+      if (here) {
+        this.focusCell = { q, t };
+        this.move(here, e.key === "ArrowLeft" ? -1 : 1);
+      }
+      return;
+    }
     const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
     if (moves[e.key]) {
       e.preventDefault();
@@ -568,10 +844,9 @@ export class CircuitEditor {
         next.focus();
       }
     } else if (e.key === "Delete" || e.key === "Backspace") {
-      const it = itemAt(this.model, q, t);
-      if (it) {
+      if (here) {
         e.preventDefault();
-        this.edit(() => (this.model.items = this.model.items.filter((x) => x !== it)));
+        this.edit(() => this.remove(here));
       }
     }
   }
@@ -582,11 +857,21 @@ export class CircuitEditor {
     for (const c of this.grid.querySelectorAll(".qt-current, .qt-current-col"))
       c.classList.remove("qt-current", "qt-current-col");
     if (!cur) return;
+    if (this.path.length) return;
     for (const c of this.grid.querySelectorAll(`[data-t="${cur.t}"]`)) {
       c.classList.add("qt-current-col");
-      if (span(cur).includes(Number(c.dataset.q))) c.classList.add("qt-current");
+      if (span(cur, this.model.n).includes(Number(c.dataset.q))) c.classList.add("qt-current");
     }
     const heads = this.grid.querySelectorAll(".qt-step");
     if (heads[cur.t]) heads[cur.t].classList.add("qt-current-col");
+  }
+}
+
+/** Remove the ops on qubits >= n, inside block bodies too. */
+function dropQubits(items, n) {
+  for (let i = items.length - 1; i >= 0; i--) {
+    const it = items[i];
+    if (it.bodies) for (const body of Object.values(it.bodies)) dropQubits(body, n);
+    else if (it.qubits.some((q) => q >= n)) items.splice(i, 1);
   }
 }

@@ -437,6 +437,9 @@ export class QtCircuit extends FramePlayerElement {
   currentItem() {
     const f = this.frames[this.frameIndex];
     if (!f || f.header.step < 0) return null;
+    // With control flow a step is a place in the run (loops repeat ops), not an op of the
+    // grid: nothing is marked rather than the wrong op.
+    if (this.editor.model.items.some((it) => it.full || it.raw)) return null;
     return ordered(this.editor.model.items)[f.header.step] || null;
   }
 
