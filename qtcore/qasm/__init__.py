@@ -35,7 +35,7 @@ from qtcore.qasm._parser import parse
 __all__ = ["dump", "dumps", "load", "loads"]
 
 
-def loads(text: str) -> Circuit:
+def loads(text: str, *, blocks: bool = False) -> Circuit:
     """Reads an OpenQASM program.
 
     The version comes from the ``OPENQASM 2.0;`` / ``OPENQASM 3;`` header; a program
@@ -43,6 +43,13 @@ def loads(text: str) -> Circuit:
 
     Args:
         text: the program's source.
+        blocks: keep every OpenQASM 3 ``if`` with a braced body, ``if (c[0] == 1) { x q; }``,
+            as an ``if`` block (:class:`~qtcore.control.IfElse`). By default a simple one
+            (a bit or register compared with a value, a body of gates, measurements and
+            resets) becomes a condition on each of its instructions. An ``if`` without
+            braces, ``if (c[0] == 1) x q;`` (what :func:`dumps` writes for a condition on
+            one instruction), is a condition either way, so with ``blocks=True`` a circuit
+            :func:`dumps` wrote reads back with its blocks and conditions as they were.
 
     Returns:
         The circuit, with ``qregs``/``cregs`` in declaration order (flat indices follow
@@ -51,7 +58,7 @@ def loads(text: str) -> Circuit:
     Raises:
         QasmError: for any syntax or semantic error, with its 1-based line and column.
     """
-    return parse(text)
+    return parse(text, blocks=blocks)
 
 
 def load(path: str | os.PathLike[str]) -> Circuit:

@@ -315,9 +315,11 @@ class _Exporter:
                 f"on bits [{bits}] == {cond.value} is not one (export as version 3, or give "
                 "those bits their own creg)"
             )
+        # No braces: `if (c[0] == 1) x q[0];` is a condition on one instruction, which
+        # loads(..., blocks=True) keeps apart from a braced if block.
         for k in reversed(range(len(cond.clbits))):
             bit = self.cnames[cond.clbits[k]]
-            text = f"if ({bit} == {(cond.value >> k) & 1}) {{ {text} }}"
+            text = f"if ({bit} == {(cond.value >> k) & 1}) {text}"
         return text
 
     # ------------------------------------------------------------ gates

@@ -54,6 +54,7 @@ class ParserBase:
         self.defs: dict[str, Any] = {}
         self.renames: dict[str, str] = {}
         self.flat = False
+        self.keep_blocks = False  # every braced OpenQASM 3 `if` becomes an IfElse block
         self.hidden = 0
         self.in_def: Any = None
         self.return_target: Any = None

@@ -482,6 +482,11 @@ class ControlParser(ConditionParser):
         if self.version == 2:
             super().if_stmt()
             return
+        if self.keep_blocks and self.braced_if():
+            if self.flat:  # nested inside a flat if: the outer one must be structured too
+                raise _Structured
+            self.if_block()
+            return
         start, n = self.i, len(self.st.instructions)
         saved = (self.cond, self.cond_bits, self.written, self.flat, self.hidden)
         try:
@@ -496,6 +501,18 @@ class ControlParser(ConditionParser):
         if self.flat:  # nested inside a flat if: the outer one must be structured too
             raise _Structured
         self.if_block()
+
+    def braced_if(self) -> bool:
+        """True when the ``if`` at the cursor has a ``{ ... }`` body (its condition skipped)."""
+        k, depth = self.i + 1, 0
+        while k < len(self.toks) and self.toks[k].kind != "eof":
+            text = self.toks[k].text
+            depth += text == "("
+            depth -= text == ")"
+            k += 1
+            if depth == 0:
+                break
+        return k < len(self.toks) and self.toks[k].text == "{"
 
     def while_stmt(self) -> None:
         kw = self.take()

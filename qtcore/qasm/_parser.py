@@ -227,8 +227,10 @@ class Parser(DeclarationParser, ControlParser):
         return circ
 
 
-def parse(text: str) -> Circuit:
+def parse(text: str, blocks: bool = False) -> Circuit:
     """Reads an OpenQASM 2.0 or 3 program (see :func:`qtcore.qasm.loads`)."""
     if not isinstance(text, str):
         raise QasmError(f"expected the program as a str, got {type(text).__name__}")
-    return Parser(text).program()
+    parser = Parser(text)
+    parser.keep_blocks = blocks
+    return parser.program()

@@ -349,3 +349,41 @@ for int k in [0:2] { m[k] = measure d[k]; }
         )
     )
     assert simulate(nested, 200, seed=1).counts == {"01011": 200}
+
+
+EDITOR_IF = """OPENQASM 3.0;
+include "stdgates.inc";
+qubit[2] q;
+bit[2] c;
+h q[0];
+c[0] = measure q[0];
+if (c[0] == 1) {
+  x q[1];
+} else {
+  h q[1];
+}
+if (c[0] == 0) x q[0];
+c[1] = measure q[1];
+"""
+
+
+def test_loads_with_blocks_keeps_braced_ifs_as_blocks() -> None:
+    """The editor writes an if block as `if (...) { ... }` and a conditioned gate as
+    `if (...) gate;`; with blocks=True both read back as they were written."""
+    from qtcore.circuit import Condition
+
+    flat, kept = loads(EDITOR_IF), loads(EDITOR_IF, blocks=True)
+    assert [i.kind for i in flat] == ["gate", "measure", "gate", "gate", "gate", "measure"]
+    assert [i.kind for i in kept] == ["gate", "measure", "if", "gate", "measure"]
+    assert isinstance(kept.instructions[2].block, IfElse)
+    assert kept.instructions[3].condition == Condition((0,), 0)
+    assert loads(dumps(kept, 3), blocks=True) == kept
+    assert loads(dumps(flat, 3), blocks=True) == flat
+    # Both forms give the exact distribution: c0 = 1 then c1 = 1; c0 = 0 then c1 is a coin.
+    shots = 8000
+    exact = {"11": 0.5, "00": 0.25, "10": 0.25}
+    for circ in (flat, kept):
+        counts = simulate(circ, shots, seed=11).counts
+        assert set(counts) == set(exact)
+        for key, p in exact.items():
+            assert abs(counts[key] - shots * p) <= 6 * math.sqrt(shots * p * (1 - p)), counts

@@ -160,7 +160,7 @@ def test_dumps_qasm3_text() -> None:
         'OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[3] q;\nbit[2] c;\ninv @ sx q[0];\n'
         "U(pi/2, 0.1, 0.2) q[1];\nctrl @ s q[0], q[1];\nccx q[0], q[1], q[2];\n"
         "cx q[0], q[2];\nctrl(2) @ p(0.3) q[0], q[1], q[2];\nc[1] = measure q[2];\n"
-        "if (c[1] == 1) { x q[0]; }\n"
+        "if (c[1] == 1) x q[0];\n"
     )
 
 
@@ -205,7 +205,8 @@ def test_dumps_rejects_what_it_cannot_write() -> None:
     c = Circuit(1, 3).x(0).c_if([0, 2], 1)
     with pytest.raises(QasmError, match="whole classical register"):
         dumps(c, 2)
-    assert "if (c[0] == 1) { if (c[2] == 0) { x q[0]; } }" in dumps(c, 3)
+    assert "if (c[0] == 1) if (c[2] == 0) x q[0];" in dumps(c, 3)
+    assert loads(dumps(c, 3)) == loads(dumps(c, 3), blocks=True) == c
     with pytest.raises(QasmError, match="version must be 2 or 3"):
         dumps(Circuit(1), 4)
     bad = Circuit(1)
