@@ -86,7 +86,7 @@ export const ERROR_CODES = Object.freeze([
  */
 
 /**
- * @typedef {{type: "qasm", op: "loads", text: string} | {type: "qasm", op: "dumps", circuit: CircuitDocument}} QasmRequest
+ * @typedef {{type: "qasm", op: "loads", text: string, blocks?: boolean} | {type: "qasm", op: "dumps", circuit: CircuitDocument}} QasmRequest
  */
 
 /**

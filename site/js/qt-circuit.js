@@ -402,7 +402,8 @@ export class QtCircuit extends FramePlayerElement {
   async qasmEdited() {
     const text = this.qasmText.value;
     try {
-      const r = await this.rt.request("qasm", { op: "loads", text });
+      // blocks: an if block the editor wrote (`if (...) { ... }`) reads back as a block.
+      const r = await this.rt.request("qasm", { op: "loads", text, blocks: true });
       if (this.qasmText.value !== text) return;
       renderError(this.qasmError, null);
       this.editor.replace(fromDict(r.circuit), true);

@@ -183,10 +183,14 @@ def h_run(payload: Payload, _: ProgressFn | None) -> dict[str, Any]:
 
 
 def h_qasm(payload: Payload, _: ProgressFn | None) -> dict[str, Any]:
-    """``{op: "loads", text}`` -> ``{circuit, text}``; ``{op: "dumps", circuit}`` -> ``{text}``."""
+    """``{op: "loads", text, blocks?}`` -> ``{circuit, text}`` (``blocks``: keep braced ``if``
+    statements as blocks, :func:`qtcore.qasm.loads`); ``{op: "dumps", circuit}`` -> ``{text}``."""
     op = payload.get("op", "loads")
     if op == "loads":
-        circ = qasm.loads(_text(payload, "text"))
+        blocks = payload.get("blocks", False)
+        if not isinstance(blocks, bool):
+            raise BridgeError(f"blocks: expected true or false, got {blocks!r}")
+        circ = qasm.loads(_text(payload, "text"), blocks=blocks)
         _check_width(circ.num_qubits, _backend(payload))
         return {"circuit": circ.to_dict(), "text": qasm.dumps(circ, version="auto")}
     if op == "dumps":

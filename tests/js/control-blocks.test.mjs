@@ -28,13 +28,13 @@ import {
 } from "../../site/js/control-blocks.js";
 
 // What qtcore's Circuit.to_dict writes for a program with every kind of block (copied from
-// `python -c "print(json.dumps(qasm.loads(...).to_dict()))"` on the program in the comment).
+// `print(json.dumps(qasm.loads(..., blocks=True).to_dict()))` on the program below).
 //   h q[0]; c[0] = measure q[0]; int[8] n = 0;
-//   if (c[0] == 1) { x q[1]; } else { h q[1]; }   (kept as a block: an else with two ops)
+//   if (c[0] == 1) { x q[1]; } else { h q[1]; }
 //   for int i in [0:1:2] { rx(pi/4) q[0]; }
 //   while (c[0] == 1) { h q[0]; c[0] = measure q[0]; }
 //   switch (c) { case 0 { x q[0]; } case 1, 2 { y q[0]; } default { z q[0]; } }
-//   v[0] = measure q[1];
+// and, last, the form to_dict writes for a measurement into a classical variable.
 const QTCORE = {
   num_qubits: 2,
   num_clbits: 2,

@@ -202,6 +202,21 @@ def test_qasm_loads_dumps_and_positions_errors(bridge: ModuleType) -> None:
     assert err["code"] == "QT-QASM" and (err["line"], err["column"]) == (5, 1), err
 
 
+def test_qasm_loads_keeps_if_blocks_when_asked(bridge: ModuleType) -> None:
+    """The editor reads its OpenQASM box with blocks: an if block it wrote stays one."""
+    text = (
+        'OPENQASM 3;\ninclude "stdgates.inc";\nqubit[2] q;\nbit[1] c;\n'
+        "c[0] = measure q[0];\nif (c[0] == 1) {\n  x q[1];\n}\n"
+    )
+    flat = _ok(bridge, "qasm", {"op": "loads", "text": text})["circuit"]["ops"]
+    kept = _ok(bridge, "qasm", {"op": "loads", "text": text, "blocks": True})["circuit"]["ops"]
+    assert [op["op"] for op in flat] == ["measure", "x"] and flat[1]["if"]["value"] == 1
+    assert [op["op"] for op in kept] == ["measure", "if"]
+    assert kept[1]["block"]["then"] == [{"op": "x", "qubits": [1]}]
+    err = _err(bridge, "qasm", {"op": "loads", "text": text, "blocks": "yes"})
+    assert err["code"] == "QT-REQUEST" and "blocks: expected true or false" in err["message"]
+
+
 def test_relativity_is_the_scenario_calculator_and_plots_an_independent_curve(
     bridge: ModuleType,
 ) -> None:
