@@ -120,9 +120,9 @@ export class FieldError extends Error {
 }
 
 function noBits(numClbits) {
-  return numClbits
-    ? `the circuit has ${numClbits} classical bit${numClbits === 1 ? "" : "s"}, c[0]–c[${numClbits - 1}]`
-    : "the circuit has no classical bits yet: measure a qubit first";
+  if (!numClbits) return "the circuit has no classical bits yet: measure a qubit first";
+  if (numClbits === 1) return "the circuit has 1 classical bit, c[0]";
+  return `the circuit has ${numClbits} classical bits, c[0]–c[${numClbits - 1}]`;
 }
 
 /**
