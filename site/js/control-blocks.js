@@ -82,7 +82,9 @@ export function blockText(item, numClbits = -1) {
   const x = (e) => exprText(e, numClbits);
   const size = (key) => `{${ops((item.bodies[key] || []).length)}}`;
   const ctl = item.ctl;
-  if (item.raw) return item.raw.op === "assign" ? assignText(item.raw, numClbits) : item.op;
+  if (item.raw?.op === "assign") return assignText(item.raw, numClbits);
+  if (item.raw?.var != null) return `measure q[${item.qubits[0]}] -> ${item.target}`;
+  if (item.raw) return item.op;
   if (item.op === "if") {
     const more = item.bodies.else?.length ? ` else ${size("else")}` : "";
     return `if (${x(ctl.condition)}) ${size("then")}${more}`;

@@ -126,6 +126,15 @@ test("qtcore's blocks become editable items and go back as qtcore wrote them", (
   assert.equal(blockText(iff, 2), "if (c[0] == 1) {1 op} else {1 op}");
   const sw = model.items.find((it) => it.op === "switch");
   assert.equal(blockText(sw, 2), "switch (c) {case 0 {1 op} case 1, 2 {1 op} default {1 op}}");
+  const assign = model.items.find((it) => it.op === "assign");
+  assert.equal(blockText(assign, 2), "int[8] n = 0");
+  assert.equal(
+    blockText(
+      model.items.find((it) => it.target),
+      2,
+    ),
+    "measure q[1] -> v[0]",
+  );
   const wh = model.items.find((it) => it.op === "while");
   assert.match(blockText(wh, 2), /at most 1000 passes/);
   // Blocks and assignments take a column of their own, in program order.
