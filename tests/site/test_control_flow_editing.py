@@ -269,3 +269,54 @@ def test_bad_block_input_is_refused_beside_its_field(page: Any, base_url: str) -
     page.keyboard.press("Control+z")
     assert page.evaluate(f"{W}.editor.snapshot()") == before
     assert json.loads(before)["path"] == []
+
+
+def test_keyboard_builds_a_while_loop_and_a_switch(page: Any, base_url: str) -> None:
+    """Repeat until q0 reads 0 (a while on the measured bit, its cap shown), then a switch
+    on that bit whose case 0 flips q1: every shot ends with c = 10."""
+    open_sandbox(page, base_url + "sandbox/")
+    page.focus("#play .qt-skip")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # H on q0
+    pick_tool(page, "measure")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")  # measure q0 -> c0
+    pick_tool(page, "while")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")  # while (c[0] == 1) at step 2
+    inspector = page.locator("#play .qt-inspector")
+    assert "at most 1000 passes" in inspector.inner_text()
+    tab_to(page, '#play .qt-inspector button[data-body="body"]')
+    page.keyboard.press("Enter")
+    pick_tool(page, "h")
+    page.keyboard.press("Enter")  # H on q0 in the loop
+    pick_tool(page, "measure")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")  # measure q0 -> c0 in the loop
+    page.keyboard.press("Escape")
+    page.keyboard.press("Escape")
+    pick_tool(page, "switch")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")  # switch (c[0]) at step 3
+    assert focused(page) == "Switch bits"
+    tab_to(page, '#play .qt-inspector button[data-body="case0"]')
+    page.keyboard.press("Enter")
+    pick_tool(page, "x")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")  # X on q1 in case 0
+    page.keyboard.press("Escape")
+    page.keyboard.press("Escape")
+    pick_tool(page, "measure")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")  # measure q1 -> c1
+    state = settle(page, 2)
+    assert not page.qt_errors, page.qt_errors
+    d = editor_dict(page)
+    assert [op["op"] for op in d["ops"]] == ["h", "measure", "while", "switch", "measure"]
+    shots, seed = int(state["shots"]), int(state["seed"])
+    counts = state["result"]["counts"]
+    assert counts == {"10": shots}  # the exact outcome
+    assert simulate(Circuit.from_dict(d), shots, seed=seed).counts == counts
+    qasm = state["qasm"]
+    assert "while (c[0] == 1) {" in qasm and "switch (c[0]) {" in qasm
+    assert simulate(loads(qasm, blocks=True), shots, seed=seed).counts == counts
