@@ -10,6 +10,10 @@ angle, ``--points`` points of ``--shots`` shots each. It runs
   threads_per_worker=1)`` through ``client.get_executor()`` (skipped when ``distributed``
   is not installed);
 
+* ``static-split`` -- the ceiling on this machine at this moment: the pool's worker *k*
+  runs points *k*, *k + W*, ... in one task, with no chunks, progress or cancel, and the
+  rows are put back together; a configuration's speed-up over the ceiling's is what the
+  executor itself loses, whatever share of the cores the machine's load leaves;
 * ``dask-quiet`` -- the same cluster with Dask's background work turned down (worker
   profiling off, event-loop tick and memory monitor every second; see
   ``docs/reference/parallel.md``), a variant of ``dask`` (``--no-dask-quiet`` skips it);
@@ -89,6 +93,20 @@ def workload(num_qubits: int, shots: int) -> dict[str, Any]:
 def null_point(point: dict[str, float], seed: int) -> dict[str, Any]:
     """A point that does nothing: what remains is the executor's cost per point."""
     return {"seed_low_bits": seed & 0xFF}
+
+
+SPLIT = -1  # the "chunk" of the static-split ceiling
+
+
+def split_part(data: dict[str, Any], values: list[float]) -> list[dict[str, Any]]:
+    """One worker's share of the static split: its points, run here one after another."""
+    sc = scenario_from_dict(data, "bench_parallel")
+    table = run_scenario(sc, axes=[Axis.grid("theta", values)]).outputs["table"]
+    return [_row(table["columns"], row) for row in table["rows"]]
+
+
+def _row(columns: list[str], row: list[Any]) -> dict[str, Any]:
+    return {c: v for c, v in zip(columns, row) if c != "index" and v is not None}
 
 
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
@@ -189,21 +207,46 @@ class Row:
 class Bench:
     """Runs configurations in turns and keeps each one's best time."""
 
-    def __init__(self, sc: Any, axes: list[Axis], repeat: int) -> None:
-        self.sc, self.axes, self.repeat = sc, axes, repeat
+    def __init__(self, data: dict[str, Any], axes: list[Axis], repeat: int, workers: int) -> None:
+        self.data, self.axes, self.repeat, self.workers = data, axes, repeat, workers
+        self.sc = scenario_from_dict(data, "bench_parallel")
         self.reference: str | None = None
+        self.reference_rows: list[dict[str, Any]] = []
         self.null_reference = run_sweep(null_point, axes, seed=1).to_dict()
         self.failures = 0
         self.rows: list[Row] = []
 
+    def split(self, executor: Executor, workers: int) -> float:
+        """The ceiling: worker k runs points k, k + W, ... in one task, nothing else."""
+        values = list(self.axes[0].values)
+
+        def run() -> list[dict[str, Any]]:
+            parts = [
+                executor.submit(split_part, self.data, values[k::workers]) for k in range(workers)
+            ]
+            rows: list[dict[str, Any]] = [{}] * len(values)
+            for k, part in enumerate(parts):
+                rows[k::workers] = part.result()
+            return rows
+
+        t, rows = timed(run)
+        self.failures += rows != self.reference_rows
+        return t
+
     def sweep(self, executor: Executor | None, chunk: int) -> tuple[float, str]:
+        if chunk == SPLIT:
+            assert executor is not None
+            return self.split(executor, self.workers), ""
         t, res = timed(
             lambda: run_scenario(
                 self.sc, axes=self.axes, executor=executor, chunksize=chunk or None
             )
         )
         text = res.to_json()
-        self.reference = text if self.reference is None else self.reference
+        if self.reference is None:
+            self.reference = text
+            table = res.outputs["table"]
+            self.reference_rows = [_row(table["columns"], row) for row in table["rows"]]
         self.failures += text != self.reference
         return t, text
 
@@ -221,6 +264,8 @@ class Bench:
         warm = [Axis.linspace("theta", 0.0, 1.0, 8)]
         for _, executor, _ in configs:  # imports and first calls in every process, untimed
             run_scenario(self.sc, axes=warm, executor=executor, chunksize=1)
+        if self.reference is None and rows[0].config[2] == SPLIT:
+            raise ValueError("the static split needs a reference sweep timed before it")
         every = [os.getpid(), *pids]
         for _ in range(self.repeat):
             for row in rows:
@@ -232,6 +277,8 @@ class Bench:
                 if t < row.best:
                     row.best = t
                     row.cpu = None if cpu0 is None or cpu1 is None else cpu1 - cpu0
+                if chunk == SPLIT:
+                    continue
                 t, res = timed(
                     lambda e=executor, c=chunk: run_sweep(
                         null_point, self.axes, seed=1, executor=e, chunksize=c or None
@@ -262,7 +309,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.small:
         args.points, args.shots, args.repeat = 24, 20, 1
-    sc = scenario_from_dict(workload(args.qubits, args.shots), "bench_parallel")
+    data = workload(args.qubits, args.shots)
+    sc = scenario_from_dict(data, "bench_parallel")
     axes = [Axis.linspace("theta", 0.0, 3.0, args.points)]
     method = run_scenario(sc).outputs["method"]
     print(
@@ -270,12 +318,12 @@ def main(argv: list[str] | None = None) -> int:
         f"(method {method}); {args.workers} workers; best of {args.repeat}; "
         f"cpus {os.cpu_count()}, load {os.getloadavg()[0]:.2f}"
     )
-    bench = Bench(sc, axes, args.repeat)
+    bench = Bench(data, axes, args.repeat, args.workers)
     # Dask's LocalCluster runs its scheduler in this process, on a thread that takes the
     # GIL: the one-process and pool runs are timed before it starts, so it cannot slow them.
     with process_pool(args.workers) as (pool, startup, pids):
         configs = [("process-pool", pool, c) for c in args.chunksize]
-        bench.run([("sequential", None, 0), *configs], pids, startup)
+        bench.run([("sequential", None, 0), *configs, ("static-split", pool, SPLIT)], pids, startup)
     for name, quiet in (("dask", False), ("dask-quiet", True)):
         if args.no_dask or (quiet and args.no_dask_quiet):
             continue
@@ -293,11 +341,12 @@ def main(argv: list[str] | None = None) -> int:
     for row in bench.rows:
         (name, executor, chunk), t = row.config, row.best
         workers = 1 if executor is None else args.workers
-        label = "-" if executor is None else chunk or "auto"
+        label = "-" if executor is None or chunk == SPLIT else chunk or "auto"
         overhead = (
             "-" if executor is None else f"{1e3 * (t - seq.best / workers) / args.points:.2f}"
         )
         cpu = "-" if row.cpu is None else f"{row.cpu:.2f}"
+        null = "-" if math.isinf(row.null) else f"{1e3 * row.null / args.points:.3f}"
         startup = "-" if row.startup is None else f"{row.startup:.2f}"
         cold = "-" if row.cold is None else f"{row.cold:.2f}"
         cold_speedup = (
@@ -307,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(
             f"{name:<13} {workers:>7} {label:>5} {t:>8.2f} {seq.best / t:>8.2f} "
-            f"{1e3 * t / args.points:>9.2f} {overhead:>17} {1e3 * row.null / args.points:>14.3f} "
+            f"{1e3 * t / args.points:>9.2f} {overhead:>17} {null:>14} "
             f"{statistics.median(row.times):>8.2f} {cpu:>6} {startup:>10} {cold:>6} "
             f"{cold_speedup:>13}"
         )
