@@ -91,9 +91,7 @@ def role_at_least(role: str, needed: str) -> bool:
 
 
 def _guard(needed: str) -> Any:
-    # async on purpose: Litestar runs a sync guard in its thread pool (a thread hop, a wake-up
-    # of the event loop and GIL hand-offs per request for two comparisons)
-    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         user = connection.scope.get("user")
         if not isinstance(user, AuthUser):
             raise NotAuthorizedException("authentication required")
