@@ -369,8 +369,16 @@ export class CircuitEditor {
       const clash = items.some(
         (x) => x !== it && x.t === t && span(x, n).some((w) => wires.includes(w)),
       );
-      if (clash) for (const x of items) if (x !== it && x.t >= t) x.t += 1;
-      it.t = t;
+      if (!clash) it.t = t;
+      else if (dt < 0) {
+        // Before what stands in the column on the left: that moves right.
+        for (const x of items) if (x !== it && x.t >= t) x.t += 1;
+        it.t = t;
+      } else {
+        // After what stands in the column on the right: a new column past it.
+        for (const x of items) if (x !== it && x.t > t) x.t += 1;
+        it.t = t + 1;
+      }
     });
     this.focusCell = { q: this.focusCell.q, t: items.includes(it) ? it.t : t };
     this.hint.textContent = `moved ${it.op} to step ${it.t}`;
