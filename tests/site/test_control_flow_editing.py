@@ -320,3 +320,66 @@ def test_keyboard_builds_a_while_loop_and_a_switch(page: Any, base_url: str) -> 
     qasm = state["qasm"]
     assert "while (c[0] == 1) {" in qasm and "switch (c[0]) {" in qasm
     assert simulate(loads(qasm, blocks=True), shots, seed=seed).counts == counts
+
+
+def test_keyboard_moves_removes_and_pastes_gates_in_a_body(page: Any, base_url: str) -> None:
+    """Inside an if block's body: Alt+→ moves a gate past another, Delete removes one, and a
+    gate cut from the circuit (Ctrl+X) is pasted into the body (Ctrl+V)."""
+    open_sandbox(page, base_url + "sandbox/")
+    page.fill(
+        "#play .qt-qasm-text",
+        'OPENQASM 3;\ninclude "stdgates.inc";\nqubit[2] q;\nbit[2] c;\nh q[0];\n'
+        "c[0] = measure q[0];\nif (c[0] == 1) {\n  x q[1];\n  h q[1];\n}\ny q[1];\n"
+        "c[1] = measure q[1];\n",
+    )
+    page.wait_for_function(
+        f"() => {{ const w = {W}; return !w.busy && w.editor.model.items.length === 5; }}",
+        timeout=120_000,
+    )
+
+    def then_body() -> list[list[Any]]:
+        d = editor_dict(page)
+        block = next(op for op in d["ops"] if op["op"] == "if")
+        return [[op["op"], op["qubits"]] for op in block["block"]["then"]]
+
+    assert then_body() == [["x", [1]], ["h", [1]]]
+    page.focus("#play .qt-skip")
+    page.keyboard.press("Enter")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")  # the if block's fields
+    tab_to(page, '#play .qt-inspector button[data-body="then"]')
+    page.keyboard.press("Enter")
+    page.keyboard.press("ArrowDown")  # (1, 0): the X
+    page.keyboard.press("Alt+ArrowRight")
+    assert then_body() == [["h", [1]], ["x", [1]]]
+    page.keyboard.press("Delete")  # the X, now at step 1
+    assert then_body() == [["h", [1]]]
+    page.keyboard.press("Escape")
+    page.keyboard.press("Escape")
+    page.keyboard.press("ArrowRight")  # (1, 3): the Y after the block
+    assert "y" in focused(page)
+    page.keyboard.press("Control+x")
+    assert [op["op"] for op in editor_dict(page)["ops"]] == ["h", "measure", "if", "measure"]
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("Enter")
+    tab_to(page, '#play .qt-inspector button[data-body="then"]')
+    page.keyboard.press("Enter")  # the body's grid, focus on (1, 0)
+    page.keyboard.press("Control+v")
+    assert then_body() == [["y", [1]], ["h", [1]]]
+    page.keyboard.press("Escape")
+    state = settle(page, 2)
+    d = editor_dict(page)
+    shots, seed = int(state["shots"]), int(state["seed"])
+    assert simulate(Circuit.from_dict(d), shots, seed=seed).counts == state["result"]["counts"]
+    ref = loads(
+        'OPENQASM 3;\ninclude "stdgates.inc";\nqubit[2] q;\nbit[2] c;\nh q[0];\n'
+        "c[0] = measure q[0];\nif (c[0] == 1) {\n  y q[1];\n  h q[1];\n}\n"
+        "c[1] = measure q[1];\n",
+        blocks=True,
+    )
+    assert simulate(ref, shots, seed=seed).counts == state["result"]["counts"]
+    page.focus("#play .qt-skip")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Control+z")  # the paste
+    assert then_body() == [["h", [1]]]
