@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import struct
 import sys
 from typing import Any
@@ -97,6 +98,16 @@ def test_frame_encoding_negative_zero_is_canonical() -> None:
     b.bloch = [(-0.0, -0.0, -1.0)]
     b.amplitudes = [complex(-0.0, -0.0), 1 + 0j]
     assert encode_frame(a) == encode_frame(b)
+
+
+def test_float_encoding_zeroes_only_aligned_negative_zeros() -> None:
+    # 5e-324 (bytes 01 00 .. 00) then a number whose first byte is 0x80: the bytes of -0.0
+    # (seven zeros, 0x80) occur one byte into the pair; only values that are -0.0 change
+    odd = struct.unpack("<d", b"\x80" + bytes(6) + b"\x3f")[0]
+    values = [5e-324, odd, -0.0, 1.0, -0.0, -2.5, *[0.25] * 500, -0.0]
+    got = struct.unpack(f"<{len(values)}d", codec._floats_to_bytes(values))
+    assert got == tuple(v + 0.0 for v in values) and got[:2] == (5e-324, odd)
+    assert all(math.copysign(1.0, v) > 0 for v in got if v == 0.0)
 
 
 def test_frame_encoding_big_endian_host_swaps_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
