@@ -91,15 +91,17 @@ export class CircuitEditor {
     this.scopeBar = h("div", { class: "qt-scope-bar", hidden: true, role: "group" });
     this.gridWrap = h("div", { class: "qt-grid-wrap" }, this.scopeBar, this.grid);
     this.hint = h("p", { class: "qt-hint", "aria-live": "polite" });
+    this.addQubitBtn = h("button", {
+      type: "button",
+      class: "qt-btn-small",
+      text: "+ qubit",
+      title: "Add a qubit",
+      onclick: () => this.addQubit(1),
+    });
     this.editRow = h(
       "div",
       { class: "qt-edit-row" },
-      h("button", {
-        type: "button",
-        class: "qt-btn-small",
-        text: "+ qubit",
-        onclick: () => this.addQubit(1),
-      }),
+      this.addQubitBtn,
       h("button", {
         type: "button",
         class: "qt-btn-small",
@@ -417,6 +419,13 @@ export class CircuitEditor {
     });
     this.clipboard = null;
     this.hint.textContent = `pasted ${it.op} at step ${t}`;
+  }
+
+  /** The widest circuit this browser's kernel memory allows, and why (the worker's info). */
+  setQubitLimit(n, reason) {
+    this.maxQubits = n;
+    this.maxQubitsReason = reason || "";
+    this.addQubitBtn.title = `Add a qubit (${reason || `at most ${n}`})`;
   }
 
   addQubit(delta) {

@@ -248,10 +248,7 @@ export class QtCircuit extends FramePlayerElement {
     const info = await this.rt.ready;
     this.stageBar.hidden = true;
     this.status.textContent = kernelLabel(info);
-    if (info.maxQubits) {
-      this.editor.maxQubits = info.maxQubits;
-      this.editor.maxQubitsReason = info.maxQubitsReason || "";
-    }
+    if (info.maxQubits) this.editor.setQubitLimit(info.maxQubits, info.maxQubitsReason);
     this.editor.setGates(info.gates);
     const saved = readState(this.wid);
     const quirk = this.isFirstCircuit() ? readQuirkFragment() : null;

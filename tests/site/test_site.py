@@ -114,6 +114,41 @@ def test_qubit_limit_is_stated_before_running(page: Any, base_url: str) -> None:
     assert f"the circuit has {limit + 1} qubits; at most {limit} qubits" in err.inner_text()
 
 
+def test_editor_runs_at_the_qubit_limit_and_refuses_one_more_before_running(
+    page: Any, base_url: str
+) -> None:
+    """The limit is real (a circuit that wide runs here) and the editor's "+ qubit" names it
+    beforehand and refuses past it without sending a run."""
+    open_page(page, base_url + "sandbox/")
+    info = js(page, "globalThis.qtRuntime.info")
+    limit, why = info["maxQubits"], info["maxQubitsReason"]
+    add = page.locator("#play").get_by_role("button", name="+ qubit")
+    assert add.get_attribute("title") == f"Add a qubit ({why})"
+    page.locator("#play .qt-qasm-text").fill(WIDE_QASM_HEADER + f"qreg q[{limit}];\nx q[0];\n")
+    page.wait_for_function(
+        f"document.getElementById('play').lastResult?.numQubits === {limit}", timeout=240_000
+    )
+    js(
+        page,
+        """(() => { const rt = globalThis.qtRuntime, request = rt.request.bind(rt);
+        window.__qtRuns = 0;
+        rt.request = (type, payload) => { if (type === "run") window.__qtRuns++;
+          return request(type, payload); }; })()""",
+    )
+    add.focus()
+    page.keyboard.press("Enter")
+    hint = page.locator("#play .qt-edit-row .qt-hint")
+    want = f"qubits must stay between 1 and {limit} (asked {limit + 1}): {why}"
+    page.wait_for_function(
+        "(want) => document.querySelector('#play .qt-edit-row .qt-hint').textContent === want",
+        arg=want,
+    )
+    assert hint.is_visible()
+    page.wait_for_timeout(500)  # past the editor's 120 ms debounce
+    assert js(page, "window.__qtRuns") == 0
+    assert js(page, "document.getElementById('play').lastResult.numQubits") == limit
+
+
 def test_grid_edit_changes_qasm_and_results(page: Any, base_url: str) -> None:
     open_page(page, base_url + "sandbox/")
     w = page.locator("#play")
