@@ -18,7 +18,7 @@ import pytest
 from qtcore import Circuit
 from qtcore.cli import main
 from qtcore.montecarlo import monte_carlo
-from qtcore.parallel import CancelToken, run_shot_batches
+from qtcore.parallel import CancelToken, auto_chunks, run_shot_batches
 from qtcore.rng import Rng
 from qtcore.scenario import load_scenario, run_scenario
 from qtcore.sweep import Axis, run_sweep
@@ -72,6 +72,19 @@ def test_sweep_on_dask_equals_sequential(dask_executor: Executor) -> None:
     assert par.to_dict() == seq.to_dict()
     assert seen == list(range(1, 19))
     assert par.column("y")[3] == math.exp(-0.25) * math.cos(3.0 * 0.25)  # t slowest
+
+
+def test_sweep_on_dask_in_shrinking_chunks(dask_executor: Executor) -> None:
+    """Dask's executor reports its 2 worker threads, so a 40-point sweep goes out as twelve
+    tasks of 3 points and four of 1; the table is the one-process table."""
+    assert auto_chunks(dask_executor, 40) == [3] * 12 + [1] * 4
+    axes = [Axis.linspace("t", 0.0, 3.9, 40), Axis.grid("w", [2.0])]
+    seen: list[int] = []
+    par = run_sweep(
+        damped, axes, seed=9, executor=dask_executor, progress=lambda d, t, p: seen.append(d)
+    )
+    assert par.to_dict() == run_sweep(damped, axes, seed=9).to_dict()
+    assert seen == list(range(1, 41))
 
 
 def test_monte_carlo_on_dask_equals_sequential(dask_executor: Executor) -> None:
