@@ -118,15 +118,12 @@ def _family(family: str, n: int) -> Circuit:
 
 
 @pytest.mark.parametrize("family", ["rand", "qft"])
-def test_wasm_matches_python_at_14_qubits_fused_where_numpy_is(
-    kernel: WasmKernel, family: str
-) -> None:
-    """From ``fusion.min_qubits`` on (with NumPy), the kernel gets fused matrices, diagonals
-    and permutation windows; without NumPy, gate by gate."""
+def test_wasm_matches_python_at_14_qubits_as_one_program(kernel: WasmKernel, family: str) -> None:
+    """The kernel declares no fusion (with or without NumPy): a measurement-free circuit
+    runs as one program."""
     n = 14
     c = _family(family, n)
-    if kernel.fusion is not None:
-        assert n >= kernel.fusion.min_qubits
+    assert kernel.fusion is None
     a = simulate(c, 100, seed=2, backend=kernel)
     b = simulate(c, 100, seed=2, backend=PythonKernel())
     assert_states_close(a.state.to_list(), b.state.to_list(), 1e-12)
@@ -483,23 +480,34 @@ def test_wasm_program_equals_gate_by_gate_and_python(kernel: WasmKernel, seed: i
     assert isinstance(kernel, GateRuns)
 
 
+def _merges(prev: tuple[Gate, tuple[int, ...]], gate: Gate, qubits: tuple[int, ...]) -> bool:
+    """Whether a program above 14 qubits merges ``gate`` into ``prev`` (one 2x2)."""
+
+    def single(g: Gate, qs: tuple[int, ...]) -> bool:
+        return len(qs) == 1 and g.structure != "permutation"
+
+    return single(*prev) and single(gate, qubits) and prev[1] == qubits
+
+
 @pytest.mark.parametrize("seed", range(2))
 def test_wasm_program_blocks_runs_on_low_qubits_without_changing_bits(
     kernel: WasmKernel, seed: int
 ) -> None:
     """Above 14 qubits a program applies runs of gates on low qubits block by block (C:
     RUN_BLOCK_BITS); every amplitude must see the same operations in the same order.
-    (Diagonals are left out: runs of them may become one table, see the next test.)"""
+    (Diagonals, and one-qubit gates after one on the same qubit, are left out: those may
+    become one table or one 2x2, see the next tests.)"""
     rng = Rng(900 + seed)
     n = 16
     c = random_circuit(n, 160, rng)
     for q in range(n - 1):  # a ladder: runs on low qubits broken by gates on high ones
         c.cx(q, q + 1).cry(0.25 * q, n - 1 - q, q)
-    gates = [
-        (ins.gate, ins.qubits)
-        for ins in c.instructions
-        if ins.gate is not None and ins.gate.structure != "diagonal"
-    ]
+    gates: list[tuple[Gate, tuple[int, ...]]] = []
+    for ins in c.instructions:
+        assert ins.gate is not None
+        if ins.gate.structure == "diagonal" or (gates and _merges(gates[-1], ins.gate, ins.qubits)):
+            continue
+        gates.append((ins.gate, ins.qubits))
     amps = _random_amplitudes(n, rng)
     program = kernel.apply_gates(kernel.from_amplitudes(amps), n, gates)
     one_by_one = kernel.from_amplitudes(amps)
@@ -528,6 +536,36 @@ def test_wasm_program_sweeps_runs_of_diagonals_once(kernel: WasmKernel, seed: in
     for k in reversed(range(n - 1)):  # a QFT ladder: 15 phases on qubit 15, two tables
         c.cp(3.141592653589793 / 2 ** (n - 1 - k), k, n - 1)
     gates = [(ins.gate, ins.qubits) for ins in c.instructions if ins.gate is not None]
+    amps = _random_amplitudes(n, rng)
+    program = kernel.apply_gates(kernel.from_amplitudes(amps), n, gates)
+    one_by_one = kernel.from_amplitudes(amps)
+    for g, qs in gates:
+        one_by_one = kernel.apply_gate(one_by_one, n, g, qs)
+    assert_states_close(kernel.to_list(program), kernel.to_list(one_by_one), 1e-12)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_wasm_program_merges_one_qubit_gates_on_the_same_qubit(
+    kernel: WasmKernel, seed: int
+) -> None:
+    """Above 14 qubits consecutive one-qubit matrices and diagonals on one qubit become one
+    2x2 (in order: the later one times the earlier); chains of them, mixed with X (not
+    merged) and controlled gates that end a chain, agree with gate by gate to 1e-12."""
+    rng = Rng(970 + seed)
+    n = 16
+    singles = [
+        s for s in GATES.values() if s.num_controls == 0 and s.num_targets == 1 and s.name != "id"
+    ]
+    c = Circuit(n)
+    for _ in range(60):
+        q = (0, 3, 13, 14, 15)[rng.randrange(5)]
+        for _ in range(1 + rng.randrange(4)):
+            spec = singles[rng.randrange(len(singles))]
+            c.append(Gate(spec.name, [rng.random() * 6 - 3 for _ in range(spec.num_params)]), [q])
+        if rng.random() < 0.3:
+            c.cx(q, (q + 1) % n)
+    gates = [(ins.gate, ins.qubits) for ins in c.instructions if ins.gate is not None]
+    assert sum(_merges(a, *b) for a, b in itertools.pairwise(gates)) > 40
     amps = _random_amplitudes(n, rng)
     program = kernel.apply_gates(kernel.from_amplitudes(amps), n, gates)
     one_by_one = kernel.from_amplitudes(amps)
