@@ -131,14 +131,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def server_options(settings: Settings) -> dict[str, Any]:
-    """uvicorn options that bound request heads and their arrival time (h11 with a read
-    deadline) and pick who may set ``X-Forwarded-For``."""
+    """uvicorn options that bound request heads and their arrival time (httptools with a head
+    limit and a read deadline) and pick who may set ``X-Forwarded-For``."""
     proxies = list(settings.trusted_proxies)
-    from registry_api._http import TimedH11Protocol
+    from registry_api._http import bounded_httptools
 
     return {
-        "http": TimedH11Protocol,
-        "h11_max_incomplete_event_size": settings.max_header_bytes,
+        "http": bounded_httptools(settings.max_header_bytes),
         "proxy_headers": bool(proxies),
         "forwarded_allow_ips": proxies or None,
     }
@@ -179,7 +178,7 @@ def _serve(settings: Settings, args: argparse.Namespace, emb: object | None) -> 
 
     # No permessage-deflate: frames are binary and barely compress, and compressing a large
     # frame for every viewer that asks for it would let one viewer spend a core.
-    # h11 bounds the request head (httptools buffers headers of any size), and forwarding
+    # The request head and its arrival time are bounded (registry_api._http), and forwarding
     # headers are believed only from TRUSTED_PROXIES (uvicorn trusts 127.0.0.1 by default).
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning",
                 log_config=uvicorn_log_config(), timeout_graceful_shutdown=10,

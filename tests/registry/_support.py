@@ -191,8 +191,7 @@ class UvicornServer:
              "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
              "--timeout-graceful-shutdown", "3", "--ws-per-message-deflate", "false",
              # the README's multi-instance options (test_server_options runs them verbatim)
-             "--http", "registry_api:TimedH11Protocol", "--h11-max-incomplete-event-size", "65536",
-             "--no-proxy-headers"],
+             "--http", "registry_api:BoundedHttpToolsProtocol", "--no-proxy-headers"],
             cwd=ROOT,
             env=full,
             stderr=self.log,
