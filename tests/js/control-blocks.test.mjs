@@ -275,3 +275,23 @@ test("conditions in the three-field form, and those that are not", () => {
   assert.equal(bitsText([1, 2], 3), "c[1:2]");
   assert.equal(bitsText([0, 2], 3), "c[0], c[2]");
 });
+
+test("blocks nest: a for loop inside an if body keeps its path, qubits and JSON", () => {
+  const model = { n: 3, c: 1, items: [] };
+  const outer = newBlock("if", 0, 1);
+  model.items.push(outer);
+  const inner = newBlock("for", 0, 1);
+  scopeItems(model, [{ index: 0, key: "then" }]).push(inner);
+  const path = [
+    { index: 0, key: "then" },
+    { index: 0, key: "body" },
+  ];
+  scopeItems(model, path).push({ op: "h", qubits: [2], params: [], clbits: [], cond: null, t: 0 });
+  refreshQubits(model, path);
+  assert.deepEqual(inner.qubits, [2]);
+  assert.deepEqual(outer.qubits, [2]); // the outer block touches what its inner body does
+  const d = toDict(model);
+  assert.deepEqual(d.ops[0].block.then[0].block.body, [{ op: "h", qubits: [2] }]);
+  assert.deepEqual(toDict(fromDict(JSON.parse(JSON.stringify(d)))), d);
+  assert.equal(scopeItems(model, [...path, { index: 0, key: "body" }]), null);
+});
