@@ -361,14 +361,26 @@ class WasmKernel:
             self._scratch_size = size
         return self._scratch
 
-    def _put(self, *parts: bytes) -> list[int]:
-        """Writes ``parts`` one after another (16-byte aligned) in scratch; their pointers."""
-        offsets, at = [], 0
+    def _put(self, *parts: bytes | int) -> list[int]:
+        """Lays ``parts`` out one after another (16-byte aligned) in scratch; their pointers.
+
+        A ``bytes`` part is written; an ``int`` part only reserves that many bytes for the
+        kernel to fill (output areas: writing zeros there would cost a copy through the
+        FFI for nothing). Reserved parts come after every written one.
+        """
+        offsets: list[int] = []
+        written: list[bytes] = []
+        at = 0
         for p in parts:
             offsets.append(at)
-            at += (len(p) + 15) & ~15
+            size = p if isinstance(p, int) else len(p)
+            if not isinstance(p, int):
+                assert len(written) == len(offsets) - 1, "reserved parts come last"
+                written.append(p + bytes(-size % 16))
+            at += (size + 15) & ~15
         base = self._scratch_for(at)
-        self.module.write(base, b"".join(p + bytes(-len(p) % 16) for p in parts))
+        if written:
+            self.module.write(base, b"".join(written))
         return [base + o for o in offsets]
 
     def _new(self, n: int) -> WasmState:
@@ -523,7 +535,7 @@ class WasmKernel:
         us = rng.randoms(shots)
         if not shots:
             return []
-        pu, order, out = self._put(array("d", us).tobytes(), bytes(4 * shots), bytes(4 * shots))
+        pu, order, out = self._put(array("d", us).tobytes(), 4 * shots, 4 * shots)
         self._fn["qt_sample"](s.ptr, s.n, pu, shots, order, out)
         got = array("I")
         got.frombytes(self.module.read(out, 4 * shots))
@@ -536,7 +548,7 @@ class WasmKernel:
     def inner(self, a: WasmState, b: WasmState) -> complex:
         if a.n != b.n:
             raise SimulationError(f"inner product of {a.n}- and {b.n}-qubit states")
-        (out,) = self._put(bytes(16))
+        (out,) = self._put(16)
         self._fn["qt_inner"](a.ptr, b.ptr, a.n, out)
         re, im = _doubles(self.module.read(out, 16))
         return complex(re, im)
@@ -548,14 +560,14 @@ class WasmKernel:
 
     def marginal(self, s: WasmState, n: int, qargs: Sequence[int]) -> list[float]:
         qs = self._targets(n, qargs)
-        pq, out = self._put(_u32(qs), bytes(8 << len(qs)))
+        pq, out = self._put(_u32(qs), 8 << len(qs))
         self._fn["qt_marginal"](s.ptr, n, pq, len(qs), out)
         return _doubles(self.module.read(out, 8 << len(qs)))
 
     def reduced_density_matrix(self, s: WasmState, n: int, qargs: Sequence[int]) -> Matrix:
         qs = self._targets(n, qargs)
         dim = 1 << len(qs)
-        pq, out = self._put(_u32(qs), bytes(16 * dim * dim))
+        pq, out = self._put(_u32(qs), 16 * dim * dim)
         self._fn["qt_reduced_density_matrix"](s.ptr, n, pq, len(qs), out)
         flat = _complexes(self.module.read(out, 16 * dim * dim))
         return tuple(tuple(flat[r * dim : (r + 1) * dim]) for r in range(dim))
@@ -573,7 +585,7 @@ class WasmKernel:
         else:
             qs = bloch_qubits(n, qubits)
             k = len(qs)
-            pq, out = self._put(_u32(qs), bytes(32 * max(k, 1)))
+            pq, out = self._put(_u32(qs), 32 * max(k, 1))
             self._fn["qt_bloch_qubits"](s.ptr, n, pq, k, out)
         v = _doubles(self.module.read(out, 32 * k))
         bloch = [(v[i], v[i + 1], v[i + 2]) for i in range(0, 4 * k, 4)]
@@ -584,7 +596,7 @@ class WasmKernel:
         k = min(k, 1 << n)
         if k <= 0:
             return [], [], []
-        pidx, ppr, pamp = self._put(bytes(4 * k), bytes(8 * k), bytes(16 * k))
+        pidx, ppr, pamp = self._put(4 * k, 8 * k, 16 * k)
         count = int(self._fn["qt_top_states"](s.ptr, n, k, pidx, ppr))
         self._fn["qt_gather"](s.ptr, pidx, count, pamp)
         idx = array("I")

@@ -572,3 +572,31 @@ def test_wasm_program_merges_one_qubit_gates_on_the_same_qubit(
     for g, qs in gates:
         one_by_one = kernel.apply_gate(one_by_one, n, g, qs)
     assert_states_close(kernel.to_list(program), kernel.to_list(one_by_one), 1e-12)
+
+
+def test_wasm_outputs_do_not_rely_on_zeroed_scratch(kernel: WasmKernel) -> None:
+    """Output areas are reserved in scratch, not zeroed first: with garbage left there,
+    samples, marginals, density matrices, inner products and top states still match the
+    pure-Python kernel."""
+    rng = Rng(31)
+    n = 6
+    ref = PythonKernel()
+    amps = _random_amplitudes(n, rng)
+    s, r = kernel.from_amplitudes(amps), ref.from_amplitudes(amps)
+    size = 1 << 16
+    kernel.module.write(kernel._scratch_for(size), bytes([0xA5]) * size)
+    assert kernel.sample_state(s, 50, Rng(3)) == ref.sample_state(r, 50, Rng(3))
+    for got, want in zip(kernel.marginal(s, n, [4, 1]), ref.marginal(r, n, [4, 1]), strict=True):
+        assert abs(got - want) < 1e-12
+    rho = kernel.reduced_density_matrix(s, n, [0, 5])
+    rho_ref = ref.reduced_density_matrix(r, n, [0, 5])
+    for row, row_ref in zip(rho, rho_ref, strict=True):
+        assert_states_close(row, row_ref, 1e-12)
+    assert abs(kernel.inner(s, s) - ref.inner(r, r)) < 1e-12
+    idx, probs, top = kernel.top_states(s, n, 7)
+    idx_ref, probs_ref, top_ref = ref.top_states(r, n, 7)
+    assert idx == idx_ref
+    assert all(abs(a - b) < 1e-12 for a, b in zip(probs, probs_ref, strict=True))
+    assert_states_close(top, top_ref, 1e-12)
+    with pytest.raises(AssertionError, match="reserved parts come last"):
+        kernel._put(16, b"x")
