@@ -10,11 +10,14 @@ import {
   bodyLabel,
   FieldError,
   newBlock,
+  parseBits,
   refreshQubits,
   scopeBlocks,
   scopeItems,
 } from "./control-blocks.js";
 import { h } from "./widget-base.js";
+
+let condErrIds = 0; // ids of the gate inspector's condition error slots
 
 const EXTRA_TOOLS = [
   {
@@ -566,19 +569,43 @@ export class CircuitEditor {
       h("option", { value: "0", text: "0" }),
     );
     if (it.cond) condVal.value = String(it.cond.value);
-    this.inspector.append(h("label", {}, " ", condOn, " only if c[", condBit, "] == ", condVal));
+    const condErr = h("span", {
+      class: "qt-field-error",
+      id: `qt-cond-err-${++condErrIds}`,
+      role: "alert",
+      hidden: true,
+    });
+    condBit.setAttribute("aria-describedby", condErr.id);
+    this.inspector.append(
+      h("label", {}, " ", condOn, " only if c[", condBit, "] == ", condVal),
+      condErr,
+    );
+    /** The condition's bit as typed: it must exist (nothing is added or clamped), or null. */
+    const readCondBit = () => {
+      try {
+        const bits = parseBits(condBit.value, this.model.c, "condBit");
+        if (bits.length !== 1)
+          throw new FieldError("condBit", "a gate is conditioned on one classical bit");
+        condErr.hidden = true;
+        condBit.removeAttribute("aria-invalid");
+        return bits[0];
+      } catch (err) {
+        if (!(err instanceof FieldError)) throw err;
+        condErr.textContent = err.message;
+        condErr.hidden = false;
+        condBit.setAttribute("aria-invalid", "true");
+        condBit.focus();
+        return null;
+      }
+    };
     const apply = () => {
       const idx = this.items().indexOf(it);
+      const bit = condOn.checked ? readCondBit() : null;
+      if (condOn.checked && bit === null) return; // refused beside the field; nothing changes
       this.edit(() => {
         const target = this.items()[idx];
         target.params = inputs.map((x) => x.value.trim() || "0");
-        if (condOn.checked) {
-          const bit = Math.max(0, Number(condBit.value) || 0);
-          target.cond = { clbits: [bit], value: Number(condVal.value) };
-          this.model.c = Math.max(this.model.c, bit + 1);
-        } else {
-          target.cond = null;
-        }
+        target.cond = condOn.checked ? { clbits: [bit], value: Number(condVal.value) } : null;
       });
     };
     if (it.definition && !this.path.length) {

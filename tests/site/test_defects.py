@@ -540,3 +540,43 @@ def test_a_failed_run_marks_the_previous_results_as_stale(page: Any, base_url: s
     note.wait_for(state="hidden", timeout=30_000)
     assert not widget.evaluate("w => w.hasAttribute('stale')")
     assert "100 shots" in widget.locator(".qt-counts-text").inner_text()
+
+
+def test_gate_condition_on_a_missing_bit_is_refused(page: Any, base_url: str) -> None:
+    """The gate inspector's "only if c[k]" clamped what was typed (-1 became c[0]) and
+    quietly added classical bits for c[5]; now a bit that does not exist is refused beside
+    the field and nothing changes."""
+    w = "document.getElementById('play')"
+    open_page(page, base_url + "sandbox/")
+    page.fill(
+        "#play .qt-qasm-text",
+        'OPENQASM 3;\ninclude "stdgates.inc";\nqubit[2] q;\nbit[1] c;\nh q[0];\n'
+        "c[0] = measure q[0];\nx q[1];\n",
+    )
+    page.wait_for_function(
+        f"() => {{ const e = {w}; return !e.busy && e.editor.model.items.length === 3; }}",
+        timeout=120_000,
+    )
+    before = page.evaluate(f"{w}.editor.snapshot()")
+    page.locator('#play .qt-cell[aria-label$=": x on qubits 1"]').click()
+    inspector = page.locator("#play .qt-inspector")
+    inspector.locator('input[aria-label="Classically controlled"]').check()
+    bit = inspector.locator('input[aria-label="Condition classical bit"]')
+    err = page.locator("#" + bit.get_attribute("aria-describedby"))
+    for typed, message in [
+        ("5", "c[5] does not exist: the circuit has 1 classical bit, c[0]"),
+        ("-1", '"-1" is not a classical bit: write c[0], c[0:1] or c'),
+    ]:
+        bit.fill(typed)
+        inspector.get_by_role("button", name="Apply").click()
+        assert err.is_visible() and err.inner_text() == message
+        assert bit.get_attribute("aria-invalid") == "true"
+        assert page.evaluate(f"{w}.editor.snapshot()") == before
+    bit.fill("0")
+    inspector.get_by_role("button", name="Apply").click()
+    page.wait_for_function(
+        f"() => {w}.editor.model.items.find((it) => it.op === 'x')?.cond?.clbits[0] === 0",
+        timeout=30_000,
+    )
+    assert err.is_hidden()
+    assert page.evaluate(f"{w}.editor.model.c") == 1
