@@ -27,19 +27,22 @@ SIMD_MODULE += [253, 12, *[0] * 16, 11]
 
 
 @pytest.fixture(scope="module")
-def page(base_url: str, requests_seen: list[str]) -> Iterator[Any]:
-    """A page of a Chromium started without WebAssembly SIMD."""
-    from playwright.sync_api import sync_playwright
+def page(browser: Any, requests_seen: list[str]) -> Iterator[Any]:
+    """A page of a Chromium started without WebAssembly SIMD.
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[*LAUNCH_ARGS, NO_SIMD])
-        ctx = browser.new_context(viewport={"width": 1200, "height": 1000})
+    Launched through the session's Playwright (the ``browser`` fixture's): a second
+    ``sync_playwright()`` in the same thread refuses to start while that one runs.
+    """
+    no_simd = browser.browser_type.launch(executable_path=CHROMIUM, args=[*LAUNCH_ARGS, NO_SIMD])
+    try:
+        ctx = no_simd.new_context(viewport={"width": 1200, "height": 1000})
         ctx.on("request", lambda r: requests_seen.append(r.url))
         pg = ctx.new_page()
         pg.qt_errors = []
         pg.on("pageerror", lambda e: pg.qt_errors.append(str(e)))
         yield pg
-        browser.close()
+    finally:
+        no_simd.close()
 
 
 def test_this_chromium_really_lacks_wasm_simd(page: Any) -> None:

@@ -122,7 +122,7 @@ def registry(site_dir: Path, tmp_path_factory: Any) -> Iterator[str]:
             stderr=subprocess.STDOUT,
         )
         base = f"http://127.0.0.1:{port}/"
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60  # start-up under CI load
         while True:
             if proc.poll() is not None:
                 log.seek(0)
@@ -132,7 +132,7 @@ def registry(site_dir: Path, tmp_path_factory: Any) -> Iterator[str]:
                     break
             except httpx.TransportError:
                 pass
-            assert time.monotonic() < deadline, "registry not ready after 30 s"
+            assert time.monotonic() < deadline, "registry not ready after 60 s"
             time.sleep(0.2)
         yield base
     finally:
