@@ -7,13 +7,12 @@ Run it with ``python -m registry_api serve``; see ``registry_api/README.md`` and
 from __future__ import annotations
 
 from registry_api._app import create_app
-from registry_api._http import BoundedHttpToolsProtocol, TimedH11Protocol
+from registry_api._http import BoundedHttpToolsProtocol
 from registry_api._settings import Settings, get_settings
 
 __all__ = [
     "BoundedHttpToolsProtocol",
     "Settings",
-    "TimedH11Protocol",
     "create_app",
     "get_settings",
 ]

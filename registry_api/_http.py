@@ -1,4 +1,4 @@
-"""uvicorn's HTTP/1.1 protocols with a deadline for reading each request (slowloris), and a
+"""uvicorn's httptools HTTP/1.1 protocol with a deadline for reading each request (slowloris), and a
 bound on the request head for httptools.
 
 uvicorn times out idle keep-alive connections but not a request that is still arriving: a
@@ -9,20 +9,14 @@ of its first byte, or of the connection opening; otherwise the connection is clo
 deadline ends once the request is read, so a slow handler, a long download or a WebSocket
 (which leaves this protocol at its upgrade) is never cut by it.
 
-Two protocols do this:
-
-* :class:`BoundedHttpToolsProtocol` (what ``serve`` and the README's multi-instance command
-  use): uvicorn's ``httptools`` protocol (llhttp, in C), which on its own buffers a request's
-  headers whatever their size (8 × 50 MiB headers held 492 MiB). It answers ``431`` and
-  closes the connection when a request head (request line and headers) is larger than
-  ``MAX_HEADER_BYTES`` (64 KiB by default): a head that arrives in one read is measured when
-  it is parsed, one still arriving after each read, so a connection holds at most the limit
-  plus one read (256 KiB) of head. Start uvicorn with
-  ``--http registry_api:BoundedHttpToolsProtocol``.
-* :class:`TimedH11Protocol`: uvicorn's pure-Python ``h11`` protocol, whose own
-  ``--h11-max-incomplete-event-size`` bounds the head. Same deadline; about a fifth more CPU
-  per small request than httptools (measured with the publish benchmark), so it is the
-  fallback where httptools is not installed.
+:class:`BoundedHttpToolsProtocol` (what ``serve`` and the README's multi-instance command
+use) is uvicorn's ``httptools`` protocol (llhttp, in C), which on its own buffers a request's
+headers whatever their size (8 × 50 MiB headers held 492 MiB). It answers ``431`` and closes
+the connection when a request head (request line and headers) is larger than
+``MAX_HEADER_BYTES`` (64 KiB by default): a head that arrives in one read is measured when it
+is parsed, one still arriving after each read, so a connection holds at most the limit plus
+one read (256 KiB) of head. Start uvicorn with ``--http registry_api:BoundedHttpToolsProtocol``
+(httptools comes with ``litestar[standard]``, the registry's own dependency).
 """
 
 from __future__ import annotations
@@ -32,24 +26,18 @@ import logging
 from functools import cache
 from typing import Any
 
-import h11
-from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from registry_api._settings import _int_env
 
 __all__ = [
     "BoundedHttpToolsProtocol",
-    "TimedH11Protocol",
     "bounded_httptools",
     "max_header_bytes",
     "read_timeout",
 ]
 
 _log = logging.getLogger("registry_api.http")
-
-#: h11 states of the peer while its request is still arriving
-_READING = (h11.IDLE, h11.SEND_BODY)
 
 
 @cache
@@ -62,52 +50,6 @@ def read_timeout() -> int:
 def max_header_bytes() -> int:
     """``MAX_HEADER_BYTES``: the largest request head (request line + headers) accepted."""
     return _int_env("MAX_HEADER_BYTES", 64 * 1024, minimum=4096)
-
-
-class TimedH11Protocol(H11Protocol):
-    """:class:`H11Protocol` that closes a connection whose request does not arrive in time."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._read_deadline: asyncio.TimerHandle | None = None
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self._arm()  # a connection that never sends a byte is cut too
-
-    def data_received(self, data: bytes) -> None:
-        super().data_received(data)
-        if self.transport.is_closing() or self.transport.get_protocol() is not self:
-            self._disarm()  # closed, or upgraded to a WebSocket
-        elif self.conn.their_state in _READING:
-            if self._read_deadline is None:  # from the first byte of this request
-                self._arm()
-        else:
-            self._disarm()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
-        super().connection_lost(exc)
-
-    def _arm(self) -> None:
-        self._read_deadline = self.loop.call_later(read_timeout(), self._expired)
-
-    def _disarm(self) -> None:
-        if self._read_deadline is not None:
-            self._read_deadline.cancel()
-            self._read_deadline = None
-
-    def _expired(self) -> None:
-        self._read_deadline = None
-        if self.transport.is_closing() or self.transport.get_protocol() is not self:
-            return
-        if self.conn.their_state in _READING:
-            client = f"{self.client[0]}:{self.client[1]}" if self.client else "?"
-            _log.info(
-                "request not received within the read timeout: connection closed",
-                extra={"client": client, "timeout_s": read_timeout()},
-            )
-            self.transport.close()
 
 
 _TOO_LARGE = (
