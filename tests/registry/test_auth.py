@@ -12,11 +12,12 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from litestar import Litestar
+from litestar.exceptions import NotAuthorizedException
 from litestar.security.jwt import token as litestar_token
 from litestar.testing import AsyncTestClient
 
-from registry_api import Settings
-from registry_api._security import ISSUER
+from registry_api import Settings, _security
+from registry_api._security import ISSUER, TokenCache
 
 from .conftest import PASSWORD, auth
 
@@ -120,9 +121,11 @@ async def test_token_expiry_checked_at_request_time(
     user_ids: dict[str, int],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A token valid when issued is refused once the clock passes ``exp`` (no restart, no cache).
+    """A token valid when issued is refused once the clock passes ``exp`` (no restart), although
+    its verification is remembered (``registry_api._security.TokenCache``).
 
-    The clock that PyJWT and Litestar read is moved two minutes on instead of sleeping.
+    The clocks that PyJWT, Litestar and the token cache read are moved two minutes on instead
+    of sleeping.
     """
     now = int(time.time())
     token = jwt.encode(_claims(user_ids["vic"], iat=now - 1, exp=now + 60),
@@ -136,6 +139,7 @@ async def test_token_expiry_checked_at_request_time(
 
     monkeypatch.setattr(jwt.api_jwt, "datetime", _Later)
     monkeypatch.setattr(litestar_token, "datetime", _Later)
+    monkeypatch.setattr(_security, "_now", lambda: _Later.now().timestamp())
     assert await _me(client, token) == 401
     monkeypatch.undo()
     assert await _me(client, token) == 200
@@ -209,3 +213,34 @@ async def test_token_role_change_applies_immediately(
     r = await client.patch(f"/api/v1/users/{uid}", json={"active": False},
                            headers=auth(tokens["admin"]))  # fmt: skip
     assert (await client.get("/api/v1/me", headers=auth(tok))).status_code == 401
+
+
+async def test_token_cache_remembers_until_exp_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache verifies a token once, answers from memory until ``exp``, then refuses it; a
+    token changed by one character, or checked with another secret, is verified afresh."""
+    secret, now = "s" * 40, int(time.time())
+    token = jwt.encode(_claims(7, iat=now - 1, exp=now + 60), secret, algorithm="HS256")
+    cache = TokenCache(size=2)
+    args: dict[str, Any] = {"secret": secret, "algorithm": "HS256", "audience": [ISSUER],
+                            "issuer": [ISSUER], "require_claims": ["exp", "sub"]}  # fmt: skip
+    calls: list[str] = []
+    decode = litestar_token.Token.decode
+
+    def counted(*a: Any, **kw: Any) -> Any:
+        calls.append(kw["encoded_token"])
+        return decode(*a, **kw)
+
+    monkeypatch.setattr(_security.Token, "decode", counted)
+    assert cache.decode(token, **args).sub == "7"
+    assert cache.decode(token, **args).sub == "7"
+    assert calls == [token]  # verified once
+    flipped = token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]
+    with pytest.raises(NotAuthorizedException):
+        cache.decode(flipped, **args)
+    with pytest.raises(NotAuthorizedException):
+        cache.decode(token, **{**args, "secret": "t" * 40})
+    monkeypatch.setattr(_security, "_now", lambda: now + 59.5)
+    assert cache.decode(token, **args).sub == "7"
+    monkeypatch.setattr(_security, "_now", lambda: now + 60)
+    with pytest.raises(NotAuthorizedException):
+        cache.decode(token, **args)
