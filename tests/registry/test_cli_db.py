@@ -75,3 +75,28 @@ async def test_cli_migrate_and_create_users(settings: Settings) -> None:
     assert roles == {"cli-admin": "admin", "cli-res": "researcher"}
     assert audited >= 2
     assert len(resets) == 1 and json.loads(resets[0]["detail"])["passwordChanged"] is True
+
+
+async def test_no_index_is_a_prefix_of_another(settings: Settings) -> None:
+    """Every btree index on a table earns its upkeep: none indexes a leading part of another's
+    columns (a publish updates every index on ``runs``)."""
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        rows = await conn.fetch(
+            "SELECT t.relname AS tab, i.relname AS idx, ix.indkey::int2[] AS cols,"
+            " pg_get_expr(ix.indpred, ix.indrelid) AS pred FROM pg_index ix"
+            " JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class t ON t.oid = ix.indrelid"
+            " JOIN pg_am am ON am.oid = i.relam JOIN pg_namespace n ON n.oid = t.relnamespace"
+            " WHERE n.nspname = 'public' AND am.amname = 'btree' AND NOT ix.indisunique"
+        )
+    finally:
+        await conn.close()
+    redundant = [
+        (a["tab"], a["idx"], b["idx"])
+        for a in rows
+        for b in rows
+        if a["idx"] != b["idx"] and a["tab"] == b["tab"] and a["pred"] is None
+        and len(a["cols"]) < len(b["cols"]) and list(b["cols"][: len(a["cols"])]) == list(a["cols"])
+    ]  # fmt: skip
+    assert any(r["idx"] == "runs_owner_scenario_created_idx" for r in rows)
+    assert redundant == []
