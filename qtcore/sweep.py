@@ -219,12 +219,12 @@ class SweepResult:
     @property
     def columns(self) -> list[str]:
         """Parameter names then output names (first-seen order)."""
-        cols = [a.name for a in self.axes]
+        # An insertion-ordered dict, not a list: a sweep of counts has thousands of output
+        # names, and a list lookup per name per row made this quadratic.
+        cols = dict.fromkeys(a.name for a in self.axes)
         for row in self.rows:
-            for key in row.outputs:
-                if key not in cols:
-                    cols.append(key)
-        return cols
+            cols.update(dict.fromkeys(row.outputs))
+        return list(cols)
 
     def column(self, name: str) -> list[Any]:
         """The values of one column, row by row (None where a row lacks it)."""

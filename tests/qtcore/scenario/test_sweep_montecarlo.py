@@ -145,6 +145,19 @@ def test_sweep_product_seeds_progress_and_tables() -> None:
     assert data["columns"][2:] == ["a", "b", "sum", "est.value", "est.low"] and data["done"] == 6
 
 
+def test_sweep_columns_in_first_seen_order() -> None:
+    """Outputs that appear only at later points join the columns where first seen, once."""
+    outputs = [{"counts.11": 3}, {"counts.00": 1, "counts.11": 2}, {"x": 0.5, "counts.01": 4}]
+    res = run_sweep(
+        lambda p, s: {**outputs[int(p["i"])], "i": -1.0},  # "i" also names the axis
+        [Axis.grid("i", [0.0, 1.0, 2.0])],
+        seed=1,
+    )
+    assert res.columns == ["i", "counts.11", "counts.00", "x", "counts.01"]
+    assert res.to_dict()["rows"][0][2:] == [0.0, 3, None, None, None]
+    assert res.column("counts.01") == [None, None, 4]
+
+
 def test_sweep_cancel_between_points() -> None:
     token = CancelToken()
 
