@@ -18,15 +18,31 @@ from qtcore.sim._kernel import GateRuns, Kernel
 __all__ = ["apply_gates"]
 
 
-def apply_gates(kernel: Kernel[Any], s: Any, n: int, instructions: Iterable[Instruction]) -> Any:
+def apply_gates(
+    kernel: Kernel[Any],
+    s: Any,
+    n: int,
+    instructions: Iterable[Instruction],
+    compiled: dict[int, tuple[Kernel[Any], int, Any]] | None = None,
+) -> Any:
     """Applies the gates of ``instructions`` to ``s`` and returns the state.
 
     Measurements, resets and barriers are skipped: this is the path for circuits whose
     measurements are all terminal (sampled afterwards from the final state).
 
+    Args:
+        compiled: where to keep (and find) the program a :class:`GateRuns` kernel compiles
+            of these instructions for ``n`` qubits; the caller keeps it only while the
+            instructions stay the same (a :class:`~qtcore.sim._plan.CircuitPlan` does),
+            keyed by the kernel's ``id``.
+
     Raises:
         SimulationError: a classically conditioned instruction (those need a trajectory).
     """
+    if compiled is not None:
+        got = compiled.get(id(kernel))
+        if got is not None and got[0] is kernel and got[1] == n:  # checked when compiled
+            return kernel.run_compiled(s, n, got[2])  # type: ignore[attr-defined]
     instructions = list(instructions)
     for ins in instructions:
         if ins.condition is not None:
@@ -44,7 +60,11 @@ def apply_gates(kernel: Kernel[Any], s: Any, n: int, instructions: Iterable[Inst
         if ins.kind == "gate" and ins.gate is not None
     ]
     if isinstance(kernel, GateRuns):
-        return kernel.apply_gates(s, n, gates)
+        if compiled is None:
+            return kernel.apply_gates(s, n, gates)
+        program = kernel.compile_gates(n, gates)
+        compiled[id(kernel)] = (kernel, n, program)
+        return kernel.run_compiled(s, n, program)
     for gate, qubits in gates:
         s = kernel.apply_gate(s, n, gate, qubits)
     return s

@@ -230,3 +230,12 @@ class GateRuns(Protocol[StateT]):
     def apply_gates(self, s: StateT, n: int, gates: Iterable[tuple[Gate, Sequence[int]]]) -> StateT:
         """Applies each ``(gate, qubits)`` pair in order and returns the state."""
         ...
+
+    def compile_gates(self, n: int, gates: Iterable[tuple[Gate, Sequence[int]]]) -> object:
+        """The gates as a program for :meth:`run_compiled` on ``n``-qubit states (opaque;
+        a caller may keep it while the gates stay the same, and run it again)."""
+        ...
+
+    def run_compiled(self, s: StateT, n: int, program: object) -> StateT:
+        """Runs a program from :meth:`compile_gates` (``apply_gates`` of its gates)."""
+        ...

@@ -20,7 +20,7 @@ import math
 import sys
 from array import array
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from qtcore.errors import SimulationError
 from qtcore.ops import Gate
@@ -440,13 +440,21 @@ class WasmKernel:
 
     def _run(self, s: WasmState, n: int, records: Sequence[bytes]) -> WasmState:
         """Runs program records (see ``_record``) on ``s`` in one call into the module."""
-        if not records:
+        return self.run_compiled(s, n, (len(records), b"".join(records)))
+
+    def run_compiled(self, s: WasmState, n: int, program: object) -> WasmState:
+        """Runs a program from :meth:`compile_gates` on ``s`` in one call into the module.
+
+        The program is copied into scratch every time: ``qt_run`` rewrites the records it
+        merges, and one copy costs about a microsecond.
+        """
+        count, prog = cast("tuple[int, bytes]", program)
+        if not count:
             return s
-        prog = b"".join(records)
         base = self._scratch_for(len(prog))
         self.module.write(base, prog)
-        done = int(self._fn["qt_run"](s.ptr, n, base, len(records)))
-        if done != len(records):  # pragma: no cover - records are built above
+        done = int(self._fn["qt_run"](s.ptr, n, base, count))
+        if done != count:  # pragma: no cover - records are built by _record
             raise SimulationError(f"the wasm kernel rejected program record {done}")
         return s
 
@@ -481,8 +489,13 @@ class WasmKernel:
     ) -> WasmState:
         """Applies ``(gate, qubits)`` pairs in order, as one program: one call into the
         module for the whole run instead of one per gate."""
+        return self.run_compiled(s, n, self.compile_gates(n, gates))
+
+    def compile_gates(self, n: int, gates: Iterable[tuple[Gate, Sequence[int]]]) -> object:
+        """The program of ``(gate, qubits)`` pairs: its record count and bytes."""
         prepared = self._prepared
-        return self._run(s, n, [prepared(n, g, qs) for g, qs in gates])
+        records = [prepared(n, g, qs) for g, qs in gates]
+        return len(records), b"".join(records)
 
     def apply_matrix(self, s: WasmState, n: int, m: Any, qubits: Sequence[int]) -> WasmState:
         """Applies a (not necessarily unitary) matrix on ``qubits`` (first = LSB)."""

@@ -29,10 +29,11 @@ from qtcore.circuit import Circuit, CompositeGate, Instruction
 from qtcore.control import walk
 from qtcore.errors import SimulationError, UnboundParameterError
 from qtcore.ops._matrix import Matrix
-from qtcore.rng import Rng, fresh_seed
+from qtcore.rng import Rng, check_seed, fresh_seed
 from qtcore.sim._apply import apply_gates
 from qtcore.sim._backend import get_kernel
 from qtcore.sim._branching import branch_memory, compile_program, run_branches, tally_leaf
+from qtcore.sim._plan import CircuitPlan, plan_of
 from qtcore.sim._statevector import StateVector
 from qtcore.wire import js_safe
 
@@ -162,18 +163,20 @@ class Step:
     outcome: int | None = None
 
 
-def _check(circuit: Circuit) -> None:
+def _check(circuit: Circuit) -> CircuitPlan:
     if not isinstance(circuit, Circuit):
         raise SimulationError(f"expected a Circuit, got {type(circuit).__name__}")
-    if circuit.parameters:
+    plan = plan_of(circuit)
+    if plan.parameters:
         raise UnboundParameterError(
-            f"circuit has unbound parameter(s) {sorted(circuit.parameters)}; "
+            f"circuit has unbound parameter(s) {sorted(plan.parameters)}; "
             "bind them with circuit.bind({...}) before running"
         )
     if circuit.num_qubits > MAX_QUBITS:
         raise SimulationError(
             f"{circuit.num_qubits} qubits is beyond the state-vector limit of {MAX_QUBITS}"
         )
+    return plan
 
 
 class _Runner:
@@ -246,6 +249,25 @@ def _initial(kernel: Kernel[Any], n: int, initial_state: Any) -> Any:
     )
 
 
+@dataclass
+class _Run:
+    """A run's validated arguments (see :func:`_prepare`)."""
+
+    plan: CircuitPlan
+    seed: int
+    kernel: Kernel[Any]
+    noise: NoiseModel | None
+    state: Any  # the initial state, in the kernel's own representation
+    _rng: Rng | None = None
+
+    @property
+    def rng(self) -> Rng:
+        """The run's RNG, seeded when first asked for (a state-vector run needs none)."""
+        if self._rng is None:
+            self._rng = Rng(self.seed)
+        return self._rng
+
+
 def _prepare(
     circuit: Circuit,
     shots: int,
@@ -254,22 +276,21 @@ def _prepare(
     precision: str,
     noise: NoiseModel | None,
     initial_state: Any,
-) -> tuple[int, Kernel[Any], NoiseModel | None, Any]:
-    """Validates a run's arguments once: returns the seed, kernel, noise (``None`` when
-    empty) and the initial state in the kernel's own representation."""
-    _check(circuit)
+) -> _Run:
+    """Validates a run's arguments once: the circuit's plan, the seed and its RNG, the
+    kernel, the noise (``None`` when empty) and the initial state in the kernel's own
+    representation."""
+    plan = _check(circuit)
     if isinstance(shots, bool) or not isinstance(shots, int) or shots < 0:
         raise SimulationError(f"shots must be a non-negative integer, got {shots!r}")
-    if seed is None:
-        seed = fresh_seed()
-    else:
-        Rng(seed)  # validates
+    seed = fresh_seed() if seed is None else check_seed(seed)
     kernel = get_kernel(backend, precision)
     if noise is not None and noise.is_empty():
         noise = None
     if noise is not None:
         noise.validate(circuit)
-    return seed, kernel, noise, _initial(kernel, circuit.num_qubits, initial_state)
+    s0 = _initial(kernel, circuit.num_qubits, initial_state)
+    return _Run(plan, seed, kernel, noise, s0)
 
 
 def simulate(
@@ -313,22 +334,21 @@ def simulate(
         raise SimulationError(
             f"memory_budget must be a non-negative number of bytes, got {memory_budget!r}"
         )
-    seed, kernel, noise, s0 = _prepare(
-        circuit, shots, seed, backend, precision, noise, initial_state
-    )
+    run = _prepare(circuit, shots, seed, backend, precision, noise, initial_state)
+    seed, kernel, noise, s0 = run.seed, run.kernel, run.noise, run.state
     n = circuit.num_qubits
-    rng = Rng(seed)
-    measures = [i for i in walk(circuit.instructions) if i.kind == "measure"]
+    measures = run.plan.measures
     width = circuit.num_clbits if measures else n
 
-    if noise is None and not circuit.has_mid_circuit_measurement:
-        s = apply_gates(kernel, s0, n, circuit.instructions)  # fused if the kernel asks
+    if noise is None and not run.plan.mid_circuit:
+        # fused if the kernel asks; compiled once per circuit if the kernel compiles
+        s = apply_gates(kernel, s0, n, run.plan.instructions, run.plan.compiled)
         state = StateVector(s, _kernel=kernel)
         counts: dict[str, int] = {}
         mem: list[str] | None = [] if memory else None
         bits = [0] * circuit.num_clbits
         if shots:
-            idx = kernel.sample_state(s, shots, rng)  # no full probability array
+            idx = kernel.sample_state(s, shots, run.rng)  # no full probability array
             if measures:
                 qc = [(i.qubits[0], i.clbits[0]) for i in measures]
                 keys = []
@@ -361,6 +381,7 @@ def simulate(
             mem,
         )
 
+    rng = run.rng
     variables = circuit.classical_variables
     if shots and method != "trajectories":
         program = compile_program(circuit.instructions, noise, variables)
@@ -503,12 +524,13 @@ def iter_steps(
     Steps share one live state object: copy a step's state before advancing if you
     need to keep it.
     """
-    seed, kernel, noise, s = _prepare(circuit, 0, seed, backend, "double", noise, initial_state)
+    run = _prepare(circuit, 0, seed, backend, "double", noise, initial_state)
+    kernel, noise, s = run.kernel, run.noise, run.state
     n = circuit.num_qubits
     if circuit.has_control_flow:
-        yield from _flow_steps(circuit, kernel, s, Rng(seed), noise)
+        yield from _flow_steps(circuit, kernel, s, run.rng, noise)
         return
-    runner = _Runner(kernel, n, Rng(seed), noise)
+    runner = _Runner(kernel, n, run.rng, noise)
     bits = [0] * circuit.num_clbits
     yield Step(-1, None, StateVector(s, _kernel=kernel), list(bits))
     for i, ins in enumerate(circuit.instructions):

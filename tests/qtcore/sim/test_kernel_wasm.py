@@ -600,3 +600,19 @@ def test_wasm_outputs_do_not_rely_on_zeroed_scratch(kernel: WasmKernel) -> None:
     assert_states_close(top, top_ref, 1e-12)
     with pytest.raises(AssertionError, match="reserved parts come last"):
         kernel._put(16, b"x")
+
+
+def test_wasm_reruns_a_compiled_circuit_and_recompiles_a_changed_one(kernel: WasmKernel) -> None:
+    """simulate() compiles a circuit's program once and runs it again on later calls (the
+    same bits each time); an edit to the circuit gives a new program, not the old one."""
+    rng = Rng(77)
+    c = random_circuit(15, 60, rng)  # above 14 qubits: qt_run merges records in scratch
+    first = simulate(c, backend=kernel).state_vector
+    again = simulate(c, backend=kernel).state_vector
+    assert first == again
+    ref = PythonKernel()
+    assert_states_close(first, simulate(c, backend=ref).state_vector, 1e-12)
+    c.ry(0.25, 3).rz(1.5, 3).cx(3, 14)
+    changed = simulate(c, backend=kernel).state_vector
+    assert_states_close(changed, simulate(c, backend=ref).state_vector, 1e-12)
+    assert max(abs(a - b) for a, b in zip(first, changed, strict=True)) > 1e-3
