@@ -122,7 +122,9 @@ typedef struct {
   size_t cmask;    /* control bits, set in every base */
   size_t count;    /* number of bases */
   size_t run;      /* 2**p0: bases come in runs of this many consecutive indices ... */
-  size_t mid;      /* ... and 2**(p1 - p0 - 1) such runs 2**(p0 + 1) apart */
+  size_t mid;      /* ... and 2**(p1 - p0 - 1) such runs 2**(p0 + 1) apart ... */
+  size_t high;     /* ... at each subset of these free bits (above p1) */
+  size_t free;     /* every free bit */
 } bases;
 
 static void make_bases(bases *b, u32 n, const u32 *targets, u32 k, size_t cmask) {
@@ -136,6 +138,10 @@ static void make_bases(bases *b, u32 n, const u32 *targets, u32 k, size_t cmask)
   b->run = b->nfixed ? (size_t)1 << b->fixed[0] : b->count;
   b->mid = b->nfixed >= 2 ? (size_t)1 << (b->fixed[1] - b->fixed[0] - 1)
                           : b->count / b->run;
+  b->high = b->nfixed >= 2
+                ? ((((size_t)1 << n) - 1) & ~all) & ~(((size_t)2 << b->fixed[1]) - 1)
+                : 0;
+  b->free = (((size_t)1 << n) - 1) & ~all;
 }
 
 /* The i-th base (i counts the free bits): zeros inserted at the fixed positions. */
@@ -149,11 +155,23 @@ static inline size_t base_at(const bases *b, size_t i) {
 
 /* for (each base `at`) body. Bases come as runs of b.run consecutive indices (the free
  * bits below the lowest fixed bit p0), repeated b.mid times at a stride of 2 * b.run (the
- * free bits between p0 and the next fixed bit p1): one bit insertion per 2**(p1 - 1) bases,
- * so a CX or CP controlled by qubit 0 still sweeps without per-amplitude index work. */
+ * free bits between p0 and the next fixed bit p1), at every subset of the free bits above
+ * p1 (b.high), stepped to with one subtraction and one mask (x = (x - high) & high): no
+ * per-base bit insertion. Runs shorter than 4 (an operation on qubit 0 or 1) go base by
+ * base, each the next subset of the free bits the same way, so a CX on qubits 0 and 1
+ * costs little more per amplitude than one on high qubits. */
 #define FOR_BASES(b, at, ...)                                                    \
-  for (size_t run_i = 0; run_i < (b).count; run_i += (b).run * (b).mid) {        \
-    size_t run_base = base_at(&(b), run_i);                                      \
+  {                                                                              \
+  if ((b).run < 4) {                                                             \
+    for (size_t run_x = 0;;) {                                                   \
+      size_t at = run_x | (b).cmask;                                             \
+      __VA_ARGS__                                                                \
+      run_x = (run_x - (b).free) & (b).free;                                     \
+      if (!run_x) break;                                                         \
+    }                                                                            \
+  } else                                                                         \
+  for (size_t run_hi = 0;;) {                                                    \
+    size_t run_base = run_hi | (b).cmask;                                        \
     for (size_t run_m = 0; run_m < (b).mid; run_m++) {                           \
       size_t run_at = run_base + run_m * ((b).run << 1);                         \
       for (size_t run_j = 0; run_j < (b).run; run_j++) {                         \
@@ -161,6 +179,9 @@ static inline size_t base_at(const bases *b, size_t i) {
         __VA_ARGS__                                                              \
       }                                                                          \
     }                                                                            \
+    run_hi = (run_hi - (b).high) & (b).high;                                     \
+    if (!run_hi) break;                                                          \
+  }                                                                              \
   }
 
 static void make_offsets(size_t *offs, const u32 *targets, u32 k) {
@@ -176,9 +197,46 @@ static size_t scratch_offs[1 << MAX_K];
 static u32 scratch_moves[1 << MAX_K];
 
 /* ------------------------------------------------------------------ gates */
+/* A real 2x2 (H, RY, ...): x * (r, r) is cmul((r, 0), x) up to the sign of a zero result
+ * (cmul adds a signed zero product), with half the multiplications. Qubit 0 (stride 1)
+ * runs as one flat loop over the pairs. */
+static void dense1_real(v2d *s, u32 n, const v2d *m, u32 q) {
+  v2d a = {m[0][0], m[0][0]}, b = {m[1][0], m[1][0]};
+  v2d c = {m[2][0], m[2][0]}, d = {m[3][0], m[3][0]};
+  size_t stride = (size_t)1 << q, size = (size_t)1 << n;
+  if (stride == 1) {
+    for (size_t i = 0; i < size; i += 2) {
+      v2d u = s[i], v = s[i + 1];
+      s[i] = a * u + b * v;
+      s[i + 1] = c * u + d * v;
+    }
+    return;
+  }
+  for (size_t start = 0; start < size; start += stride << 1) {
+    v2d *lo = s + start, *hi = lo + stride;
+    for (size_t i = 0; i < stride; i++) {
+      v2d u = lo[i], v = hi[i];
+      lo[i] = a * u + b * v;
+      hi[i] = c * u + d * v;
+    }
+  }
+}
+
 static void dense1(v2d *s, u32 n, const v2d *m, u32 q) {
+  if (m[0][1] == 0.0 && m[1][1] == 0.0 && m[2][1] == 0.0 && m[3][1] == 0.0) {
+    dense1_real(s, n, m, q);
+    return;
+  }
   v2d a = m[0], b = m[1], c = m[2], d = m[3];
   size_t stride = (size_t)1 << q, size = (size_t)1 << n;
+  if (stride == 1) {
+    for (size_t i = 0; i < size; i += 2) {
+      v2d u = s[i], v = s[i + 1];
+      s[i] = cmul(a, u) + cmul(b, v);
+      s[i + 1] = cmul(c, u) + cmul(d, v);
+    }
+    return;
+  }
   for (size_t start = 0; start < size; start += stride << 1) {
     v2d *lo = s + start, *hi = lo + stride;
     for (size_t i = 0; i < stride; i++) {
