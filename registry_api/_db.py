@@ -152,6 +152,18 @@ class Database:
         self._min = min_size
         self._max = max_size
         self._pool: asyncpg.Pool | None = None
+        self._bound: asyncpg.Connection | None = None
+
+    def bind(self, conn: asyncpg.Connection) -> Database:
+        """This database, with :meth:`connection` and :meth:`transaction` on ``conn``.
+
+        For one request that already holds a pooled connection (see
+        :data:`registry_api._security.HOLD_CONNECTION`): its statements run on that
+        connection instead of taking a second one from the pool. The caller releases ``conn``.
+        """
+        bound = Database(self.dsn, min_size=self._min, max_size=self._max)
+        bound._pool, bound._bound = self._pool, conn
+        return bound
 
     async def connect(self) -> None:
         """Create the pool (connections are opened lazily after the first ones)."""
@@ -196,6 +208,12 @@ class Database:
         committed, and the reply says so. A failure while *returning* the connection to the
         pool, after the work succeeded, is logged and not turned into an error.
         """
+        if self._bound is not None:  # the request's connection: its holder releases it
+            try:
+                yield self._bound
+            except UNAVAILABLE_ERRORS as exc:
+                raise _unavailable(exc, written=None) from exc
+            return
         try:
             conn = await self.pool.acquire(timeout=5)
         except UNAVAILABLE_ERRORS as exc:

@@ -20,6 +20,7 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException, Va
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from litestar.types import Scope
 
 from qtcore.errors import ScenarioError
 from qtcore.scenario import scenario_from_dict
@@ -29,7 +30,14 @@ from registry_api._db import Database
 from registry_api._metrics import ANOMALOUS_RUNS, RUNS_PUBLISHED
 from registry_api._run_store import fetch_full, publish_run
 from registry_api._schemas import Run, RunCreate, RunPage, RunSummary
-from registry_api._security import AuthUser, require_researcher, require_viewer, role_at_least
+from registry_api._security import (
+    HELD_CONNECTION_KEY,
+    HOLD_CONNECTION,
+    AuthUser,
+    role_at_least,
+)
+from registry_api._security import require_researcher_on_loop as require_researcher
+from registry_api._security import require_viewer_on_loop as require_viewer
 
 __all__ = ["RunController", "check_scenario", "content_hash"]
 
@@ -131,10 +139,11 @@ def check_scenario(scenario: dict[str, Any]) -> None:
     _LOADABLE[key] = None
 
 
-def provide_db(state: State) -> Database:
-    """Dependency: the app's :class:`Database`."""
+def provide_db(state: State, scope: Scope) -> Database:
+    """Dependency: the app's :class:`Database`, on the request's connection if it holds one."""
     db: Database = state.db
-    return db
+    held = scope.get(HELD_CONNECTION_KEY)
+    return db if held is None else db.bind(held)
 
 
 class RunController(Controller):
@@ -142,6 +151,8 @@ class RunController(Controller):
 
     path = "/api/v1/runs"
     tags = ["runs"]  # noqa: RUF012
+    #: each request reads its user and runs its statements on one pooled connection
+    opt = {HOLD_CONNECTION: True}  # noqa: RUF012
 
     @post(
         "/",

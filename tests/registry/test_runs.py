@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import uuid
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,6 +17,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from registry_api import Settings
+from registry_api._db import Database
 
 from ._support import make_frame, run_body
 from .conftest import auth
@@ -292,3 +295,53 @@ async def test_unknown_ids_are_404(
                  f"/api/v1/sessions/{missing}", "/api/v1/users/987654"):  # fmt: skip
         assert (await client.get(path, headers=h)).status_code == 404
     assert (await client.get("/api/v1/runs/not-a-uuid", headers=h)).status_code in (400, 404)
+
+
+@contextlib.contextmanager
+def _pool_use(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[list[int], list[str]]]:
+    """Count pooled connections taken and statements run through :class:`Database`."""
+    taken: list[int] = []
+    statements: list[str] = []
+    original = Database.connection
+
+    @contextlib.asynccontextmanager
+    async def counted(self: Database) -> AsyncIterator[asyncpg.Connection]:
+        async with original(self) as conn:
+            if self._bound is not None:  # a request's held connection, counted when taken
+                yield conn
+                return
+            taken.append(id(conn))
+            conn.add_query_logger(log)
+            try:
+                yield conn
+            finally:
+                conn.remove_query_logger(log)
+
+    def log(query: Any) -> None:
+        statements.append(query.query)
+
+    monkeypatch.setattr(Database, "connection", counted)
+    yield taken, statements
+    monkeypatch.undo()
+
+
+async def test_publish_takes_one_connection_for_user_and_run(
+    client: AsyncTestClient[Litestar], tokens: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A publish reads its user, its history and writes its run on one pooled connection, in
+    three statements; a repeat finds the stored run on it too. (Two connections per request let
+    a request that returned one take another ahead of those queued for the pool.)"""
+    body = run_body(_name())
+    with _pool_use(monkeypatch) as (taken, statements):
+        r = await _publish(client, tokens["alice"], body)
+    assert r.status_code == 201, r.text
+    assert len(taken) == 1
+    assert [q.split()[0] for q in statements] == ["SELECT", "SELECT", "WITH"]
+    assert "FROM users" in statements[0] and "FROM runs" in statements[1]
+    with _pool_use(monkeypatch) as (taken, statements):
+        again = await _publish(client, tokens["alice"], body)
+    assert again.status_code == 200 and again.json()["id"] == r.json()["id"]
+    assert len(taken) == 1 and len(statements) == 4
+    with _pool_use(monkeypatch) as (taken, statements):
+        listed = await client.get("/api/v1/runs?limit=1", headers=auth(tokens["vic"]))
+    assert listed.status_code == 200 and len(taken) == 1 and len(statements) == 3
