@@ -698,8 +698,8 @@ def _parser() -> _Parser:
         type=_positive,
         default=None,
         metavar="N",
-        help="sweep points per task sent to the workers (default: about 8 tasks per "
-        "worker; more points per task, less overhead)",
+        help="sweep points per task sent to the workers (default: sized from what the "
+        "first tasks cost; more points per task, less overhead)",
     )
     sw.add_argument(
         "--progress",

@@ -25,9 +25,12 @@ lambdas or closures, to a process pool.
 
 from __future__ import annotations
 
+import itertools
+import math
 import pickle
+import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -42,13 +45,16 @@ if TYPE_CHECKING:
     from qtcore.noise import NoiseModel
 
 __all__ = [
+    "DISPATCH_SHARE",
     "CancelCheck",
     "CancelToken",
+    "ChunkPlan",
     "ShotBatchResult",
     "auto_chunks",
     "auto_chunksize",
     "default_window",
     "is_cancelled",
+    "run_chunked",
     "run_ordered",
     "run_shot_batches",
 ]
@@ -122,47 +128,118 @@ def auto_chunksize(executor: cf.Executor, items: int) -> int:
 
 
 def auto_chunks(executor: cf.Executor, items: int) -> list[int]:
-    """How many items each task takes: tasks of :func:`auto_chunksize`, smaller near the end.
+    """How many items each task takes before anything is known of their cost.
 
     The tasks go out in rounds of one per worker; a task takes ``1 / (2 * workers)`` of the
     items not yet given out, at most :func:`auto_chunksize` and at least one. The last tasks
     are a few items each, so the workers finish close together even when items cost
     unequal times (equal tasks leave one worker alone with the last of them), and the run
-    still takes only a few more tasks than equal chunks would.
+    still takes only a few more tasks than equal chunks would. :func:`run_chunked` starts
+    this way and then sizes the chunks from what the first ones cost (:class:`ChunkPlan`).
 
     Returns:
         the task sizes, in order; they add up to ``items``.
     """
-    workers = _workers(executor) or 8
-    cap = auto_chunksize(executor, items)
-    sizes: list[int] = []
-    rest = items
-    while rest > 0:
-        size = max(1, min(cap, -(-rest // (2 * workers))))
-        for _ in range(workers):
-            take = min(size, rest)
-            if take == 0:
-                break
-            sizes.append(take)
-            rest -= take
-    return sizes
+    plan = ChunkPlan(items, _workers(executor) or 8)
+    return list(iter(plan.next_size, 0))
+
+
+#: The largest share of a chunk's time that sending it and taking its result back may
+#: take when :class:`ChunkPlan` sizes the chunks: 5 %.
+DISPATCH_SHARE = 0.05
+
+
+class ChunkPlan:
+    """Sizes the chunks of a run from what the finished ones cost.
+
+    Chunks go out in rounds of one per worker. A round's chunks take ``1 / (2 * workers)``
+    of the items not yet given out (the chunks shrink near the end, so the workers finish
+    together), at most ``ceil(items / (8 * workers))`` (progress keeps moving) and at least
+    one item. Once a chunk has finished (:meth:`record`), a chunk also takes at least
+    enough items that the executor's cost per task -- the time from submitting a task to
+    its result, less the time it ran on the worker (the least seen so far) -- is at most
+    :data:`DISPATCH_SHARE` of its work: a process pool's fraction of a millisecond allows
+    chunks of an item or two, a Dask cluster's milliseconds ask for larger ones. When a
+    round of such chunks would use up the rest, the last round splits the rest evenly.
+
+    Args:
+        items: how many items the run has (>= 0).
+        workers: how many run at once (>= 1).
+    """
+
+    def __init__(self, items: int, workers: int) -> None:
+        for name, value, least in (("items", items, 0), ("workers", workers, 1)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                raise ValueError(f"{name} must be an int >= {least}, got {value!r}")
+        self.items = items
+        self.workers = workers
+        self.cap = max(1, -(-items // (8 * workers)))
+        self.given = 0  # items handed out in chunks so far
+        self.overhead: float | None = None  # least seconds a task took beyond its work
+        self._work = 0.0  # seconds the recorded chunks ran
+        self._timed = 0  # items in them
+        self._size = 0  # this round's chunk size
+        self._left = 0  # chunks of this round not yet handed out
+
+    @property
+    def item_seconds(self) -> float | None:
+        """Mean seconds an item of the recorded chunks ran (None before any)."""
+        return self._work / self._timed if self._timed else None
+
+    def record(self, items: int, seconds: float, turnaround: float) -> None:
+        """Learns from a finished chunk.
+
+        Args:
+            items: the chunk's items.
+            seconds: how long it ran (timed where it ran).
+            turnaround: seconds from submitting it to its result being here.
+        """
+        self._work += max(0.0, seconds)
+        self._timed += items
+        extra = max(0.0, turnaround - seconds)
+        self.overhead = extra if self.overhead is None else min(self.overhead, extra)
+
+    def min_items(self) -> int:
+        """Fewest items a chunk takes so the task's overhead stays within its share."""
+        per_item = self.item_seconds
+        if per_item is None or self.overhead is None:
+            return 1
+        need = self.overhead / (DISPATCH_SHARE * max(per_item, 1e-9))
+        return max(1, math.ceil(min(need, float(self.items))))
+
+    def next_size(self) -> int:
+        """The next chunk's size; 0 once every item is given out."""
+        rest = self.items - self.given
+        if rest <= 0:
+            return 0
+        if self._left == 0:  # a new round: one chunk per worker
+            size = max(min(self.cap, -(-rest // (2 * self.workers))), self.min_items())
+            if size * self.workers >= rest:  # the last round: the rest, evenly
+                size = -(-rest // self.workers)
+            self._size, self._left = size, self.workers
+        size = min(self._size, rest)
+        self._left -= 1
+        self.given += size
+        return size
 
 
 def run_ordered(
     fn: Callable[[T], R],
-    tasks: Sequence[T],
+    tasks: Iterable[T],
     *,
     executor: cf.Executor | None = None,
     on_result: Callable[[int, R], bool | None] | None = None,
     cancel: CancelCheck | None = None,
     window: int | None = None,
     poll: float = 0.05,
+    on_submit: Callable[[int, cf.Future[R]], None] | None = None,
 ) -> bool:
     """Runs ``fn(task)`` for every task and hands each result to ``on_result`` in task order.
 
     Args:
         fn: the task function (picklable when the executor runs other processes).
-        tasks: the task arguments, one call each.
+        tasks: the task arguments, one call each, taken from the iterable only as each task
+            is submitted (a generator may size a task from the results handed back so far).
         executor: where to run; ``None`` runs the tasks here, one after another.
         on_result: ``on_result(index, result)``, called in this thread in task order;
             returning True stops the run (no later task is handed back).
@@ -172,6 +249,8 @@ def run_ordered(
             :func:`default_window`); at most ``4 * window`` are submitted ahead of the next
             one handed back.
         poll: seconds between cancel checks while waiting for a result.
+        on_submit: ``on_submit(index, future)``, called in this thread as each task is
+            submitted to the executor (not without one).
 
     Returns:
         True if the run stopped because it was cancelled, else False.
@@ -197,25 +276,46 @@ def run_ordered(
     if not poll > 0.0:
         raise ValueError(f"poll must be > 0 seconds, got {poll!r}")
     ahead = 4 * width  # most tasks submitted and not yet handed back
+    todo: Iterator[T] = iter(tasks)
+    peeked: list[T] = []  # a task taken from ``todo`` to learn whether any is left
+    exhausted = False
     futures: dict[int, cf.Future[R]] = {}  # submitted, not yet handed back
     unfinished: set[cf.Future[R]] = set()
     next_task = 0  # the next task to submit
-    failed = len(tasks)  # the first task seen to fail: nothing after it is submitted
+    failed = math.inf  # the first task seen to fail: nothing after it is submitted
+    i = 0  # the next task to hand back
     try:
-        for i in range(len(tasks)):
+        while True:
             while True:
+                if i == next_task and not exhausted and not peeked:  # all handed back
+                    peeked.extend(itertools.islice(todo, 1))
+                    exhausted = not peeked
+                if exhausted and i == next_task:  # finished, even if cancelled meanwhile
+                    return False
                 if is_cancelled(cancel):
                     return True
                 for f in [f for f in unfinished if f.done()]:
                     unfinished.discard(f)
                     if not f.cancelled() and f.exception() is not None:
                         failed = min(failed, _index(futures, f))
-                while next_task < failed and len(unfinished) < width and next_task - i < ahead:
+                while (
+                    not exhausted
+                    and next_task < failed
+                    and len(unfinished) < width
+                    and next_task - i < ahead
+                ):
                     if is_cancelled(cancel):
                         return True
-                    future = executor.submit(fn, tasks[next_task])
+                    if not peeked:
+                        peeked.extend(itertools.islice(todo, 1))
+                        if not peeked:
+                            exhausted = True
+                            break
+                    future = executor.submit(fn, peeked.pop())
                     futures[next_task] = future
                     unfinished.add(future)
+                    if on_submit is not None:
+                        on_submit(next_task, future)
                     next_task += 1
                 if futures[i].done():
                     break
@@ -225,10 +325,114 @@ def run_ordered(
             result = _result(future, fn)
             if on_result is not None and on_result(i, result):
                 return False
-        return False
+            i += 1
     finally:
         for f in futures.values():
             f.cancel()
+
+
+@dataclass(frozen=True)
+class _TimedChunk:
+    """Runs a chunk function and says how long it ran (picklable when ``fn`` is)."""
+
+    fn: Callable[[Sequence[Any]], list[Any]]
+
+    def __call__(self, chunk: Sequence[Any]) -> tuple[list[Any], float]:
+        start = time.perf_counter()
+        out = self.fn(chunk)
+        return out, time.perf_counter() - start
+
+
+def run_chunked(
+    fn: Callable[[Sequence[T]], list[R]],
+    items: Sequence[T],
+    *,
+    executor: cf.Executor | None = None,
+    on_result: Callable[[int, R], bool | None] | None = None,
+    cancel: CancelCheck | None = None,
+    chunksize: int | None = None,
+) -> bool:
+    """Runs ``fn(chunk)`` over chunks of ``items`` and hands each item's result back in order.
+
+    ``fn`` takes a list of items and returns one result per item, so a task carries many
+    items and the executor's cost per task (milliseconds on Dask) is paid once per chunk.
+    Without an executor every item is its own chunk, run here one after another.
+
+    Args:
+        fn: the chunk function (picklable when the executor runs other processes).
+        items: the items, in order.
+        executor: where the chunks run (:func:`run_ordered`); ``None``: here.
+        on_result: ``on_result(index, result)`` for each item, in item order, in this
+            thread; returning True stops the run.
+        cancel: a callable returning True, or a :class:`CancelToken`; checked before each
+            chunk is submitted and while waiting (a chunk not yet handed back is dropped
+            whole; one being handed back is kept whole).
+        chunksize: items per chunk; ``None`` sizes them as they go (:class:`ChunkPlan`):
+            small at first, then from what the first chunks cost. Ignored without an
+            executor.
+
+    Returns:
+        True if the run stopped because it was cancelled, else False.
+
+    Raises:
+        ValueError: ``chunksize`` not an int >= 1 or None.
+        Exception: the first failing chunk's exception.
+    """
+    if chunksize is not None and (
+        isinstance(chunksize, bool) or not isinstance(chunksize, int) or chunksize < 1
+    ):
+        raise ValueError(f"chunksize must be an int >= 1 or None, got {chunksize!r}")
+    n = len(items)
+    plan: ChunkPlan | None = None
+    if executor is None:
+        sizes: Iterator[int] = iter([1] * n)
+    elif chunksize is None:
+        plan = ChunkPlan(n, _workers(executor) or 8)
+        sizes = iter(plan.next_size, 0)
+    else:
+        sizes = iter([min(chunksize, n - i) for i in range(0, n, chunksize)])
+    starts: list[int] = []  # chunk -> its first item
+    submitted: dict[int, tuple[float, cf.Future[tuple[list[R], float]]]] = {}
+    finished: dict[int, float] = {}  # chunk -> when its future finished (done callbacks)
+
+    def learn() -> None:
+        """Tells the plan what every chunk finished since the last call cost."""
+        assert plan is not None
+        for c in [c for c, (_, f) in submitted.items() if f.done()]:
+            sent, future = submitted.pop(c)
+            # waiters wake before done callbacks run: a chunk seen done may not be stamped
+            done = finished.pop(c, time.perf_counter())
+            if not future.cancelled() and future.exception() is None:
+                out, seconds = future.result()
+                plan.record(len(out), seconds, done - sent)
+
+    def chunks() -> Iterator[Sequence[T]]:
+        start = 0
+        for size in sizes:
+            starts.append(start)
+            yield items[start : start + size]
+            start += size
+            if plan is not None:
+                learn()
+
+    def on_submit(c: int, future: cf.Future[tuple[list[R], float]]) -> None:
+        submitted[c] = (time.perf_counter(), future)
+        future.add_done_callback(lambda _f: finished.__setitem__(c, time.perf_counter()))
+
+    def take(c: int, out: tuple[list[R], float]) -> bool:
+        for j, result in enumerate(out[0]):
+            if on_result is not None and on_result(starts[c] + j, result):
+                return True
+        return False
+
+    return run_ordered(
+        _TimedChunk(fn),
+        chunks(),
+        executor=executor,
+        on_result=take,
+        cancel=cancel,
+        on_submit=on_submit if plan is not None else None,
+    )
 
 
 def _index(futures: dict[int, cf.Future[R]], future: cf.Future[R]) -> int:

@@ -11,14 +11,13 @@ Progress is reported as ``progress(done, total, point)`` after each point; cance
 cancelled sweep returns the rows finished so far with ``status == "cancelled"``.
 By default no threads: the caller's event loop (the browser worker) decides when to cancel.
 Given an ``executor`` (a process pool, a Dask cluster), the points run there and come back
-in sweep order (:func:`qtcore.parallel.run_ordered`); the table is the same as without one.
+in sweep order (:func:`qtcore.parallel.run_chunked`); the table is the same as without one.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import itertools
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -29,9 +28,8 @@ from qtcore._stable import dumps_stable
 from qtcore.parallel import (
     CancelCheck,
     CancelToken,
-    auto_chunks,
     is_cancelled,
-    run_ordered,
+    run_chunked,
 )
 from qtcore.rng import Rng, derive_seed
 from qtcore.wire import js_safe
@@ -352,9 +350,11 @@ def run_sweep(
         executor: any :class:`concurrent.futures.Executor` (a process pool, a Dask
             cluster's ``client.get_executor()``); ``None`` runs the points here.
         chunksize: points per task sent to the executor: more points per task, less
-            overhead per point, coarser progress. ``None``: tasks of about 1/8 of each
-            worker's share, smaller near the end so the workers finish together
-            (:func:`qtcore.parallel.auto_chunks`). Ignored without an executor.
+            overhead per point, coarser progress. ``None``: sized as the sweep goes
+            (:class:`qtcore.parallel.ChunkPlan`): at most 1/8 of each worker's share,
+            smaller near the end so the workers finish together, and large enough that
+            the executor's cost per task stays a small share of its work (larger tasks
+            on a Dask cluster than on a local pool). Ignored without an executor.
 
     Returns:
         a :class:`SweepResult` (``status == "cancelled"`` if stopped early; its rows are
@@ -363,33 +363,26 @@ def run_sweep(
     Raises:
         ValueError: bad axes, ``combine`` or ``chunksize``.
     """
-    if chunksize is not None and (
-        isinstance(chunksize, bool) or not isinstance(chunksize, int) or chunksize < 1
-    ):
-        raise ValueError(f"chunksize must be an int >= 1 or None, got {chunksize!r}")
     pts = sweep_points(axes, combine)
     result = SweepResult(list(axes), combine, seed, len(pts))
     seeded = [(point, point_seed(seed, point)) for point in pts]
-    if executor is None:
-        sizes = [1] * len(seeded)
-    elif chunksize is None:
-        sizes = auto_chunks(executor, len(seeded))
-    else:
-        sizes = [min(chunksize, len(seeded) - i) for i in range(0, len(seeded), chunksize)]
-    starts = [0, *itertools.accumulate(sizes)][:-1]
-    chunks = [seeded[start : start + size] for start, size in zip(starts, sizes)]
 
-    def take(c: int, outputs: list[dict[str, Any]]) -> None:
-        for j, out in enumerate(outputs):
-            i = starts[c] + j
-            point, p_seed = seeded[i]
-            row = SweepRow(i, dict(point), p_seed, out)
-            result.rows.append(row)
-            if on_row is not None:
-                on_row(row)
-            if progress is not None:
-                progress(i + 1, len(pts), dict(point))
+    def take(i: int, out: dict[str, Any]) -> None:
+        point, p_seed = seeded[i]
+        row = SweepRow(i, dict(point), p_seed, out)
+        result.rows.append(row)
+        if on_row is not None:
+            on_row(row)
+        if progress is not None:
+            progress(i + 1, len(pts), dict(point))
 
-    if run_ordered(_PointChunk(func), chunks, executor=executor, on_result=take, cancel=cancel):
+    if run_chunked(
+        _PointChunk(func),
+        seeded,
+        executor=executor,
+        on_result=take,
+        cancel=cancel,
+        chunksize=chunksize,
+    ):
         result.status = "cancelled"
     return result

@@ -18,7 +18,7 @@ import pytest
 from qtcore import Circuit
 from qtcore.cli import main
 from qtcore.montecarlo import monte_carlo
-from qtcore.parallel import CancelToken, auto_chunks, run_shot_batches
+from qtcore.parallel import CancelToken, auto_chunks, run_chunked, run_shot_batches
 from qtcore.rng import Rng
 from qtcore.scenario import load_scenario, run_scenario
 from qtcore.sweep import Axis, run_sweep
@@ -74,10 +74,26 @@ def test_sweep_on_dask_equals_sequential(dask_executor: Executor) -> None:
     assert par.column("y")[3] == math.exp(-0.25) * math.cos(3.0 * 0.25)  # t slowest
 
 
-def test_sweep_on_dask_in_shrinking_chunks(dask_executor: Executor) -> None:
-    """Dask's executor reports its 2 worker threads, so a 40-point sweep goes out as twelve
-    tasks of 3 points and four of 1; the table is the one-process table."""
+def sizes_of(chunk: list[int]) -> list[int]:
+    """Each item's result is the size of the chunk it came in."""
+    return [len(chunk)] * len(chunk)
+
+
+def test_sweep_on_dask_in_chunks_sized_from_the_first_ones(dask_executor: Executor) -> None:
+    """Dask's executor reports its 2 worker threads, so a 40-item run starts in chunks of
+    3 (it would go on as twelve of 3 and four of 1, blind); once a chunk is back, a Dask
+    task's milliseconds against items of microseconds send the rest as one even round. A
+    sweep's table and progress are the one-process ones whatever the chunks."""
     assert auto_chunks(dask_executor, 40) == [3] * 12 + [1] * 4
+    results: list[int] = []
+    run_chunked(
+        sizes_of, list(range(40)), executor=dask_executor, on_result=lambda i, r: results.append(r)
+    )
+    sizes, i = [], 0
+    while i < len(results):
+        sizes.append(results[i])
+        i += results[i]
+    assert sizes in ([3, 3, 17, 17], [3, 3, 3, 3, 14, 14])
     axes = [Axis.linspace("t", 0.0, 3.9, 40), Axis.grid("w", [2.0])]
     seen: list[int] = []
     par = run_sweep(
