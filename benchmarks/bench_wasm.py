@@ -99,7 +99,15 @@ def child(
 
 
 def _fmt(t: float | None) -> str:
-    return "—" if t is None else f"{t * 1e3:.1f}"
+    """Milliseconds, to the microsecond below 10 ms (a GHZ(10) run takes ~20 us)."""
+    if t is None:
+        return "—"
+    return f"{t * 1e3:.3f}" if t < 0.01 else f"{t * 1e3:.1f}"
+
+
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"# load average {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} CPUs)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -131,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         f"# numpy {np.__version__} single thread (CPython {sys.version.split()[0]}); "
         f"Pyodide in Node.js from the built wheel; best of {args.reps}; times in ms"
     )
+    print(_load(), flush=True)
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
     line = next((x for x in proc.stdout.splitlines() if x.startswith("BENCH_JSON ")), None)
     if proc.returncode != 0 or line is None:
@@ -162,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
             py = row["python"]
             ratio = "—" if py is None else f"{py / row['wasm']:.0f}x"
             print(f"{row['n']:>4}{_fmt(row['wasm']):>11}{_fmt(py):>13}{ratio:>10}")
+    print(_load())
     if failures:
         print(f"{failures} wasm result(s) disagree with the NumPy kernel", file=sys.stderr)
     return 1 if failures else 0
