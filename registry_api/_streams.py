@@ -1,11 +1,14 @@
 """Redis Streams fan-out for live sessions, with bounded memory everywhere.
 
 Each session has one stream (``<prefix>session:<id>:frames``, fields ``f`` = frame bytes and
-``n`` = sequence number; the end marker has ``end`` = 1) and a small hash beside it
-(``...:frames:meta``: ``next`` sequence number, ``lease``, stored ``bytes``, ``end`` flag).
-Lua scripts keep both consistent: appending numbers the frame, refuses once the session has
-ended, trims the oldest frames past ``maxlen`` entries or ``max_bytes`` bytes, and refreshes
-the keys' time to live.
+``n`` = sequence number; the end marker has ``end`` = 1), a small hash beside it
+(``...:frames:meta``: ``next`` sequence number, ``lease``, stored ``bytes``, ``end`` flag) and
+a size index (``...:frames:sizes``: a stream with the same ids, fields ``s`` = the entry's
+size as a page counts it and ``b`` = its frame bytes), so that pages and trimming are measured
+without copying frames. Lua scripts keep the three consistent: appending numbers the frame,
+refuses once the session has ended, trims the oldest frames past ``maxlen`` entries or
+``max_bytes`` bytes, and refreshes the keys' time to live. A stream written before the index
+existed gets none (its pages are read the old way); a new stream always starts with one.
 
 Sequence numbers are leased from Postgres in blocks (:data:`SEQ_LEASE`): Redis may issue a
 number only below its lease, and a lease is recorded in Postgres before Redis sees it. If Redis
@@ -55,28 +58,43 @@ SEQ_LEASE = 1024  #: sequence numbers reserved in Postgres per lease
 T = TypeVar("T")
 
 _APPEND = """
-local stream, meta = KEYS[1], KEYS[2]
+local stream, meta, sizes = KEYS[1], KEYS[2], KEYS[3]
 if redis.call('HEXISTS', meta, 'end') == 1 then return {0} end
 local nxt = tonumber(redis.call('HGET', meta, 'next') or '-1')
 local lease = tonumber(redis.call('HGET', meta, 'lease') or '0')
 if nxt < 0 or nxt >= lease then return {1, nxt} end
-local id = redis.call('XADD', stream, '*', 'f', ARGV[1], 'n', nxt)
-redis.call('HSET', meta, 'next', nxt + 1)
-local bytes = redis.call('HINCRBY', meta, 'bytes', string.len(ARGV[1]))
 local len = redis.call('XLEN', stream)
+local sized = len == 0 or redis.call('EXISTS', sizes) == 1
+if len == 0 then redis.call('DEL', sizes) end  -- an index left from a stream now gone
+local id = redis.call('XADD', stream, '*', 'f', ARGV[1], 'n', nxt)
+local flen = string.len(ARGV[1])
+if sized then
+  redis.call('XADD', sizes, id, 's', flen + string.len(tostring(nxt)), 'b', flen)
+end
+redis.call('HSET', meta, 'next', nxt + 1)
+local bytes = redis.call('HINCRBY', meta, 'bytes', flen)
+len = len + 1
 local maxlen, maxbytes = tonumber(ARGV[2]), tonumber(ARGV[3])
 while len > 1 and (len > maxlen or bytes > maxbytes) do
-  local oldest = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)[1]
-  local f = oldest[2]
-  for i = 1, #f, 2 do
-    if f[i] == 'f' then bytes = bytes - string.len(f[i + 1]) end
+  if sized then  -- the oldest entry's size from the index, not its frame
+    local oldest = redis.call('XRANGE', sizes, '-', '+', 'COUNT', 1)[1]
+    bytes = bytes - tonumber(oldest[2][4])
+    redis.call('XDEL', stream, oldest[1])
+    redis.call('XDEL', sizes, oldest[1])
+  else
+    local oldest = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)[1]
+    local f = oldest[2]
+    for i = 1, #f, 2 do
+      if f[i] == 'f' then bytes = bytes - string.len(f[i + 1]) end
+    end
+    redis.call('XDEL', stream, oldest[1])
   end
-  redis.call('XDEL', stream, oldest[1])
   len = len - 1
 end
 redis.call('HSET', meta, 'bytes', bytes)
 redis.call('PEXPIRE', stream, ARGV[4])
 redis.call('PEXPIRE', meta, ARGV[4])
+if sized then redis.call('PEXPIRE', sizes, ARGV[4]) end
 return {id, nxt}
 """
 
@@ -92,15 +110,50 @@ return 1
 
 _END = """
 if redis.call('HEXISTS', KEYS[2], 'end') == 0 then
-  redis.call('XADD', KEYS[1], '*', 'end', '1', 'n', '-1')
+  local len = redis.call('XLEN', KEYS[1])
+  local sized = len == 0 or redis.call('EXISTS', KEYS[3]) == 1
+  if len == 0 then redis.call('DEL', KEYS[3]) end
+  local id = redis.call('XADD', KEYS[1], '*', 'end', '1', 'n', '-1')
+  if sized then redis.call('XADD', KEYS[3], id, 's', 3, 'b', 0) end
   redis.call('HSET', KEYS[2], 'end', '1')
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 redis.call('PEXPIRE', KEYS[2], ARGV[1])
+redis.call('PEXPIRE', KEYS[3], ARGV[1])
 return 1
 """
 
-# Entries after ARGV[1] until ARGV[2] bytes (at least one entry) or ARGV[3] entries.
+# How many entries after ARGV[1] fit in ARGV[2] bytes (at least one) or ARGV[3] entries, and
+# the last of them: {n, id}, read from the size index alone; {0} past the end; {-1} for a
+# stream without an index (written before the index existed): read it with _PAGE.
+_SIZES = """
+local sizes, stream = KEYS[1], KEYS[2]
+if redis.call('EXISTS', sizes) == 0 then
+  if redis.call('EXISTS', stream) == 1 then return {-1} end
+  return {0}
+end
+local used, n, last, start = 0, 0, nil, '(' .. ARGV[1]
+local budget, most = tonumber(ARGV[2]), tonumber(ARGV[3])
+while n < most do
+  local r = redis.call('XRANGE', sizes, start, '+', 'COUNT', math.min(64, most - n))
+  if #r == 0 then break end
+  for _, e in ipairs(r) do
+    local size = tonumber(e[2][2])
+    if n > 0 and used + size > budget then return {n, last} end
+    used = used + size
+    n = n + 1
+    last = e[1]
+    if n >= most then break end
+  end
+  start = '(' .. last
+end
+if n == 0 then return {0} end
+return {n, last}
+"""
+
+# Entries after ARGV[1] until ARGV[2] bytes (at least one entry) or ARGV[3] entries. Every
+# entry it looks at is copied into Lua (and one more than it returns): ~10x the Redis CPU of
+# an XRANGE of the same entries, so it serves only streams without a size index.
 _PAGE = """
 local out, used, start = {}, 0, '(' .. ARGV[1]
 local budget, most = tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -332,6 +385,7 @@ class StreamHub:
         self._grant = redis.register_script(_GRANT)
         self._end = redis.register_script(_END)
         self._page = redis.register_script(_PAGE)
+        self._sizes = redis.register_script(_SIZES)
 
     def key(self, session_id: Any) -> str:
         """Redis key of a session's frame stream."""
@@ -362,10 +416,11 @@ class StreamHub:
             SessionEndedError: The session has ended; nothing was stored.
         """
         meta = key + ":meta"
+        keys = [key, meta, key + ":sizes"]
         args: list[bytes | int] = [frame, self.maxlen, self.max_bytes, self.open_ttl_ms]
         for _ in range(5):
             raw: Any = await with_backoff(
-                lambda: self._append(keys=[key, meta], args=args), retry_for=retry_for
+                lambda: self._append(keys=keys, args=args), retry_for=retry_for
             )
             if not isinstance(raw[0], int):
                 return raw[0].decode(), int(raw[1])
@@ -387,7 +442,7 @@ class StreamHub:
     async def end(self, key: str, *, retry_for: float = 3.0) -> None:
         """Append the end marker unless the session already has one (idempotent)."""
         await with_backoff(
-            lambda: self._end(keys=[key, key + ":meta"], args=[self.end_ttl_ms]),
+            lambda: self._end(keys=[key, key + ":meta", key + ":sizes"], args=[self.end_ttl_ms]),
             retry_for=retry_for,
         )
 
@@ -400,14 +455,30 @@ class StreamHub:
     ) -> list[Entry]:
         """Entries after ``after_id`` (exclusive): ``page_bytes`` of frames, at least one.
 
+        The page is measured in the stream's size index (``<key>:sizes``, the same ids with
+        each entry's size), then read with one ``XRANGE`` up to its last id: Redis copies no
+        frame it does not send. Entries trimmed between the two reads are simply not there.
         Connection errors are retried for ``retry_for`` seconds (a read is idempotent; after a
         Redis restart the pool's first connections are stale).
         """
         args: list[bytes | int | str] = [after_id, self.page_bytes, most]
-        raw: Any = await with_backoff(
-            lambda: self._page(keys=[key], args=args), retry_for=retry_for
+        keys = [key + ":sizes", key]
+        fit: Any = await with_backoff(
+            lambda: self._sizes(keys=keys, args=args), retry_for=retry_for
         )
-        return [decode_entry(i, f) for i, f in raw]
+        if fit[0] == -1:  # no size index: the stream predates it
+            raw: Any = await with_backoff(
+                lambda: self._page(keys=[key], args=args), retry_for=retry_for
+            )
+            return [decode_entry(i, f) for i, f in raw]
+        if fit[0] == 0:
+            return []
+        count, last = int(fit[0]), fit[1]
+        entries: Any = await with_backoff(
+            lambda: self.redis.xrange(key, "(" + after_id, last, count=count),
+            retry_for=retry_for,
+        )
+        return [decode_entry(i, f) for i, f in entries]
 
     async def last_entry(self, key: str) -> Entry | None:
         """The newest entry of ``key`` (``None`` when the stream is empty or missing)."""

@@ -75,6 +75,44 @@ async def test_read_page_keeps_to_its_byte_budget(redis: Redis, redis_prefix: st
     assert lease.calls == 1
 
 
+async def test_pages_are_measured_in_the_size_index(redis: Redis, redis_prefix: str) -> None:
+    """Pages come from the size index (same ids and sizes as the stream, trimmed with it); a
+    stream without one (written before it existed) pages the same through the old script,
+    and an index left behind by a stream that is gone is replaced, never read."""
+    hub, key = _hub(redis, redis_prefix, page_bytes=10_000, maxlen=12)
+    lease = Leases()
+    for i in range(15):
+        await hub.append_frame(key, _frame(i, 3000 + i), lease)
+    await hub.end(key)
+    index = await redis.xrange(key + ":sizes")
+    stream = await redis.xrange(key)
+    assert [i for i, _ in index] == [i for i, _ in stream] and len(stream) == 12 + 1  # + end
+    assert [int(f[b"b"]) for _, f in index] == [len(f.get(b"f", b"")) for _, f in stream]
+    assert 0 < await redis.pttl(key + ":sizes") <= hub.end_ttl_ms
+
+    async def pages() -> list[list[int]]:
+        out, after = [], "0-0"
+        while page := await hub.read_page(key, after):
+            out.append([e.seq if isinstance(e, FrameEntry) else -1 for e in page])
+            after = page[-1].id
+        return out
+
+    indexed = await pages()
+    assert indexed == [[3, 4, 5], [6, 7, 8], [9, 10, 11], [12, 13, 14, -1]]
+    assert await hub.read_page(key, "0-0", most=2) == (await hub.read_page(key, "0-0"))[:2]
+    await redis.delete(key + ":sizes")
+    assert await pages() == indexed  # the old way, same pages
+    await redis.delete(key, key + ":meta")  # Redis lost the stream; the index is stale
+    await redis.xadd(key + ":sizes", {"s": 5, "b": 4}, id="1-1")
+    lease.ended = False
+    fresh = [(await hub.append_frame(key, _frame(i, 400), lease))[1] for i in range(2)]
+    assert [[e.seq for e in p if isinstance(e, FrameEntry)] for p in [
+        await hub.read_page(key, "0-0")]] == [fresh]  # fmt: skip
+    assert [i for i, _ in await redis.xrange(key + ":sizes")] == [
+        i for i, _ in await redis.xrange(key)
+    ]
+
+
 async def test_append_trims_oldest_by_bytes_and_by_count(redis: Redis, redis_prefix: str) -> None:
     hub, key = _hub(redis, redis_prefix, max_bytes=10_000, maxlen=5)
     lease = Leases()
