@@ -935,28 +935,47 @@ static void heap_down(double *pr, u32 *idx, size_t count, size_t root) {
   }
 }
 
+/* Once the heap is full, index i replaces its worst entry only if p > that entry (a later
+ * index never beats an equal probability): four amplitudes are tested against the worst
+ * kept probability at a time and looked at one by one only when one of them beats it,
+ * which after the first few thousand indices is rare. The same entries win, in the same
+ * order, as testing one at a time. */
+static inline void top_replace(double *pr, u32 *idx, size_t count, double p, size_t i) {
+  pr[0] = p;
+  idx[0] = (u32)i;
+  heap_down(pr, idx, count, 0);
+}
+
 EXPORT u32 qt_top_states(const v2d *s, u32 n, u32 k, u32 *idx, double *pr) {
-  size_t size = (size_t)1 << n, count = 0;
+  size_t size = (size_t)1 << n, count = 0, i = 0;
   if (k == 0) return 0;
-  for (size_t i = 0; i < size; i++) {
+  for (; i < size && count < k; i++) {
     double p = prob(s[i]);
     if (!(p > 0.0)) continue;
-    if (count < k) { /* sift up */
-      size_t c = count++;
-      pr[c] = p;
-      idx[c] = (u32)i;
-      while (c > 0) {
-        size_t parent = (c - 1) / 2;
-        if (!worse(pr, idx, c, parent)) break;
-        double tp = pr[c]; pr[c] = pr[parent]; pr[parent] = tp;
-        u32 ti = idx[c]; idx[c] = idx[parent]; idx[parent] = ti;
-        c = parent;
-      }
-    } else if (p > pr[0]) { /* a later index never beats an equal probability */
-      pr[0] = p;
-      idx[0] = (u32)i;
-      heap_down(pr, idx, count, 0);
+    size_t c = count++; /* sift up */
+    pr[c] = p;
+    idx[c] = (u32)i;
+    while (c > 0) {
+      size_t parent = (c - 1) / 2;
+      if (!worse(pr, idx, c, parent)) break;
+      double tp = pr[c]; pr[c] = pr[parent]; pr[parent] = tp;
+      u32 ti = idx[c]; idx[c] = idx[parent]; idx[parent] = ti;
+      c = parent;
     }
+  }
+  double worst = count ? pr[0] : 0.0;
+  for (; i + 4 <= size; i += 4) {
+    double p0 = prob(s[i]), p1 = prob(s[i + 1]), p2 = prob(s[i + 2]), p3 = prob(s[i + 3]);
+    if (!((p0 > worst) | (p1 > worst) | (p2 > worst) | (p3 > worst))) continue;
+    if (p0 > pr[0]) top_replace(pr, idx, count, p0, i);
+    if (p1 > pr[0]) top_replace(pr, idx, count, p1, i + 1);
+    if (p2 > pr[0]) top_replace(pr, idx, count, p2, i + 2);
+    if (p3 > pr[0]) top_replace(pr, idx, count, p3, i + 3);
+    worst = pr[0];
+  }
+  for (; i < size; i++) {
+    double p = prob(s[i]);
+    if (p > pr[0]) top_replace(pr, idx, count, p, i);
   }
   /* pop the worst to the back: best first */
   for (size_t end = count; end > 1; end--) {

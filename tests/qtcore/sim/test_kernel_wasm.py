@@ -676,3 +676,24 @@ def test_wasm_program_composes_runs_of_x_cx_and_swap(kernel: WasmKernel, n: int)
     ghz = kernel.to_list(kernel.apply_gates(kernel.zeros(n), n, ladder))
     assert ghz[0] == ghz[-1] and abs(ghz[0] - 2**-0.5) < 1e-15
     assert sum(abs(z) for z in ghz[1:-1]) == 0
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 9])
+def test_wasm_top_states_match_python_with_ties_and_zeros(kernel: WasmKernel, n: int) -> None:
+    """The top-k scan tests four amplitudes at a time against the worst kept probability:
+    the same states, in the same order (ties: lower index first), as the pure-Python
+    kernel, for random states, equal probabilities everywhere, zeros among them and k
+    beyond the number of non-zero states."""
+    rng = Rng(5200 + n)
+    ref = PythonKernel()
+    size = 1 << n
+    uniform = [complex(size**-0.5)] * size
+    sparse = [0j] * size
+    for i in range(0, size, 3):
+        sparse[i] = complex(rng.gauss(), 0.0) if rng.random() < 0.5 else 1j
+    rising = [complex(i + 1) for i in range(size)]  # every index beats the kept ones
+    for amps in (_random_amplitudes(n, rng), uniform, sparse, rising):
+        for k in (1, 3, 4, 32, size, size + 5):
+            got = kernel.top_states(kernel.from_amplitudes(amps), n, k)
+            want = ref.top_states(ref.from_amplitudes(amps), n, k)
+            assert got == want, (k, amps[:4])
