@@ -30,7 +30,10 @@ first sweep on the fresh workers (imports, first calls; once), and ``cold speed-
 the warm one-process time over their sum. ``cpu s`` is the CPU time of every process of
 the run -- this one (with the Dask scheduler in it) and the workers -- during the best
 sweep: beside the one-process ``cpu s`` it shows what the executor costs in CPU, which the
-machine's load does not hide (Linux; ``-`` elsewhere). Every process runs NumPy
+machine's load does not hide (Linux; ``-`` elsewhere); ``here s`` is the part of it spent in
+this process (the parent, and Dask's scheduler and client). ``tasks`` is how many tasks the
+best sweep sent (the chunks :func:`qtcore.parallel.run_chunked` chose), and ``ms/task`` the
+time beyond perfect scaling per task: ``(T_W - T_1 / W) / tasks``. Every process runs NumPy
 single-threaded.
 
 Usage::
@@ -175,6 +178,26 @@ def dask_cluster(
         yield executor, startup, sorted(client.run(os.getpid).values())
 
 
+@contextlib.contextmanager
+def counting(executor: Executor | None) -> Iterator[list[int]]:
+    """Counts the tasks submitted to ``executor`` meanwhile (its ``submit``, wrapped)."""
+    count = [0]
+    if executor is None:
+        yield count
+        return
+    submit = executor.submit
+
+    def counted(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        count[0] += 1
+        return submit(fn, *args, **kwargs)
+
+    executor.submit = counted  # type: ignore[method-assign]
+    try:
+        yield count
+    finally:
+        del executor.submit
+
+
 def cpu_seconds(pids: list[int]) -> float | None:
     """User + system CPU seconds of these processes so far (None where /proc is missing)."""
     total = 0.0
@@ -200,6 +223,8 @@ class Row:
     times: list[float] = field(default_factory=list)
     null: float = math.inf
     cpu: float | None = None  # CPU seconds of every process in the best sweep
+    cpu_here: float | None = None  # of this process alone
+    tasks: int | None = None  # tasks the best sweep sent
     startup: float | None = None
     cold: float | None = None
 
@@ -270,13 +295,16 @@ class Bench:
         for _ in range(self.repeat):
             for row in rows:
                 _, executor, chunk = row.config
-                cpu0 = cpu_seconds(every)
-                t, _ = self.sweep(executor, chunk)
-                cpu1 = cpu_seconds(every)
+                cpu0, here0 = cpu_seconds(every), cpu_seconds(every[:1])
+                with counting(executor) as tasks:
+                    t, _ = self.sweep(executor, chunk)
+                cpu1, here1 = cpu_seconds(every), cpu_seconds(every[:1])
                 row.times.append(t)
                 if t < row.best:
                     row.best = t
                     row.cpu = None if cpu0 is None or cpu1 is None else cpu1 - cpu0
+                    row.cpu_here = None if here0 is None or here1 is None else here1 - here0
+                    row.tasks = tasks[0] if executor is not None else None
                 if chunk == SPLIT:
                     continue
                 t, res = timed(
@@ -336,7 +364,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"{'executor':<13} {'workers':>7} {'chunk':>5} {'time s':>8} {'speed-up':>8} "
         f"{'ms/point':>9} {'overhead ms/point':>17} {'no-op ms/point':>14} "
-        f"{'median s':>8} {'cpu s':>6} {'start-up s':>10} {'cold s':>6} {'cold speed-up':>13}"
+        f"{'median s':>8} {'cpu s':>6} {'here s':>6} {'tasks':>5} {'ms/task':>7} "
+        f"{'start-up s':>10} {'cold s':>6} {'cold speed-up':>13}"
     )
     for row in bench.rows:
         (name, executor, chunk), t = row.config, row.best
@@ -346,6 +375,9 @@ def main(argv: list[str] | None = None) -> int:
             "-" if executor is None else f"{1e3 * (t - seq.best / workers) / args.points:.2f}"
         )
         cpu = "-" if row.cpu is None else f"{row.cpu:.2f}"
+        here = "-" if row.cpu_here is None else f"{row.cpu_here:.2f}"
+        tasks = "-" if not row.tasks else str(row.tasks)
+        per_task = "-" if not row.tasks else f"{1e3 * (t - seq.best / workers) / row.tasks:.1f}"
         null = "-" if math.isinf(row.null) else f"{1e3 * row.null / args.points:.3f}"
         startup = "-" if row.startup is None else f"{row.startup:.2f}"
         cold = "-" if row.cold is None else f"{row.cold:.2f}"
@@ -357,7 +389,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{name:<13} {workers:>7} {label:>5} {t:>8.2f} {seq.best / t:>8.2f} "
             f"{1e3 * t / args.points:>9.2f} {overhead:>17} {null:>14} "
-            f"{statistics.median(row.times):>8.2f} {cpu:>6} {startup:>10} {cold:>6} "
+            f"{statistics.median(row.times):>8.2f} {cpu:>6} {here:>6} {tasks:>5} {per_task:>7} "
+            f"{startup:>10} {cold:>6} "
             f"{cold_speedup:>13}"
         )
     print(f"load average after: {os.getloadavg()[0]:.2f}")
