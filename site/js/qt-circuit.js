@@ -26,11 +26,27 @@ const SPEEDS = [1, 2, 5, 10, 30, 60];
 
 function debounce(fn, ms) {
   let t = null;
-  return (...args) => {
+  const call = (...args) => {
     clearTimeout(t);
     t = setTimeout(() => fn(...args), ms);
   };
+  call.cancel = () => clearTimeout(t);
+  return call;
 }
+
+/**
+ * `inputType`s of the OpenQASM box that are a whole edit (a paste, a drop, a cut, an undo):
+ * the box is read at once. Typing is read after a pause, so a half-typed line shows no error.
+ */
+const WHOLE_EDITS = new Set([
+  "insertFromPaste",
+  "insertFromDrop",
+  "insertReplacementText",
+  "deleteByCut",
+  "deleteByDrag",
+  "historyUndo",
+  "historyRedo",
+]);
 
 /** Outcomes listed and plotted before "show all". */
 const COUNTS_TOP = 16;
@@ -40,6 +56,8 @@ export class QtCircuit extends FramePlayerElement {
     super();
     this.frameIndex = 0;
     this.gen = 0;
+    this.inFlight = 0; // run requests sent and not answered yet
+    this.queued = null; // the source of an edit waiting for the run in flight, or null
     this.lastResult = null;
   }
 
@@ -129,10 +147,12 @@ export class QtCircuit extends FramePlayerElement {
       "aria-label": "OpenQASM source",
     });
     this.qasmError = errorPanel("qt-qasm-error");
-    this.qasmText.addEventListener(
-      "input",
-      debounce(() => this.qasmEdited(), 450),
-    );
+    const qasmSoon = debounce(() => this.qasmEdited(), 450);
+    this.qasmText.addEventListener("input", (e) => {
+      if (!WHOLE_EDITS.has(e.inputType)) return qasmSoon();
+      qasmSoon.cancel();
+      this.qasmEdited();
+    });
     const qasm = h(
       "details",
       { class: "qt-qasm", open: true },
@@ -299,7 +319,23 @@ export class QtCircuit extends FramePlayerElement {
     this.editor.changed(source);
   }
 
-  refreshSoon = debounce((source) => this.refresh(source), 120);
+  /**
+   * Run the newest input after an edit: at once when no run is in flight, else as soon as it
+   * ends (its reply is for an older input and is dropped). Edits made meanwhile coalesce into
+   * one run, so a burst of edits never queues a run per edit in the worker, and one edit waits
+   * for no timer. The widget is `busy` from the edit until its result is on screen.
+   */
+  refreshSoon(source) {
+    this.queued = source;
+    this.gen++;
+    this.setBusy(true);
+    if (!this.inFlight) setTimeout(() => this.runQueued(), 0); // edits of one task: one run
+  }
+
+  runQueued() {
+    if (this.inFlight || this.queued == null) return;
+    this.refresh(this.queued);
+  }
 
   setBusy(busy) {
     this.busy = busy;
@@ -319,6 +355,8 @@ export class QtCircuit extends FramePlayerElement {
   /** One request per edit: counts and every frame of the seeded trajectory, as a scenario. */
   async refresh(source, restoreFrame = null) {
     const gen = ++this.gen;
+    this.queued = null; // this run reads the newest input
+    this.inFlight++;
     this.setBusy(true);
     try {
       const t0 = performance.now();
@@ -362,7 +400,9 @@ export class QtCircuit extends FramePlayerElement {
         renderError(this.error, err, "Simulation failed");
       }
     } finally {
-      if (gen === this.gen) {
+      this.inFlight--;
+      if (this.queued != null) this.runQueued();
+      else if (gen === this.gen) {
         this.setBusy(false);
         this._resolveReady();
       }
@@ -387,6 +427,7 @@ export class QtCircuit extends FramePlayerElement {
 
   cancel() {
     this.gen++;
+    this.queued = null;
     this.rt.cancel();
     this.setBusy(false);
     this.markStale(true);

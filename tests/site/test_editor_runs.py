@@ -1,0 +1,101 @@
+"""When the circuit editor runs: an edit runs at once, edits made during a run coalesce into
+one run of the newest circuit, and a paste in the OpenQASM box is read without the typing pause.
+
+The page's worker is left alone; the tests hold or count the editor's ``run`` requests by
+wrapping ``qtRuntime.request`` in the page, so nothing depends on how fast the machine is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+W = "document.getElementById('play')"
+
+# Counts every request by type; a `run` waits while window.__qtHold is set, until released.
+SPY = """() => { const rt = globalThis.qtRuntime, request = rt.request.bind(rt);
+  window.__qtLog = []; window.__qtHold = false; window.__qtRelease = [];
+  rt.request = async (type, payload) => {
+    window.__qtLog.push({type, n: payload && payload.circuit ? payload.circuit.ops.length : null});
+    if (type === "run" && window.__qtHold)
+      await new Promise((resolve) => window.__qtRelease.push(resolve));
+    return request(type, payload); }; }"""
+
+
+def open_sandbox(page: Any, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector("html.qt-ready", state="attached", timeout=60_000)
+    page.wait_for_function(f"() => {W}.lastResult && !{W}.busy", timeout=60_000)
+    assert not page.qt_errors, page.qt_errors
+    page.evaluate(SPY)
+
+
+def runs(page: Any) -> list[int]:
+    """The number of ops of each circuit sent to run, in order."""
+    return [e["n"] for e in page.evaluate("window.__qtLog") if e["type"] == "run"]
+
+
+def test_edits_during_a_run_coalesce_into_one_run_of_the_newest_circuit(
+    page: Any, base_url: str
+) -> None:
+    open_sandbox(page, base_url + "sandbox/")
+    w = page.locator("#play")
+    w.locator('.qt-tool[data-tool="x"]').click()
+    page.evaluate("window.__qtHold = true")
+    w.locator('.qt-cell[data-q="0"][data-t="0"]').click()
+    page.wait_for_function("window.__qtRelease.length === 1")  # the first run is held
+    assert page.evaluate(f"{W}.busy") is True
+    # Two more edits while it runs: neither is sent yet.
+    w.locator('.qt-cell[data-q="1"][data-t="0"]').click()
+    w.locator('.qt-cell[data-q="2"][data-t="0"]').click()
+    assert runs(page) == [1]
+    assert page.evaluate(f"{W}.busy") is True
+    page.evaluate("window.__qtHold = false; window.__qtRelease.shift()()")
+    page.wait_for_function(f"() => !{W}.busy", timeout=20_000)
+    # One more run, of the circuit with all three X gates; the held run's reply is dropped.
+    assert runs(page) == [1, 3]
+    assert page.evaluate(f"{W}.lastResult.counts") == {"111": 1024}
+    assert "x q[2];" in w.locator(".qt-qasm-text").input_value()
+
+
+def test_an_edit_marks_the_widget_busy_at_once_and_sends_one_run(page: Any, base_url: str) -> None:
+    open_sandbox(page, base_url + "sandbox/")
+    w = page.locator("#play")
+    w.locator('.qt-tool[data-tool="h"]').click()
+    page.evaluate("window.__qtHold = true")  # the run is held where it was sent
+    w.locator('.qt-cell[data-q="0"][data-t="0"]').click()
+    # Busy from the edit on (no quiet interval in which the old result looks current).
+    assert page.evaluate(f"{W}.busy && {W}.hasAttribute('busy')") is True
+    page.wait_for_function("window.__qtRelease.length === 1", timeout=5_000)
+    assert runs(page) == [1]
+    page.evaluate("window.__qtHold = false; window.__qtRelease.shift()()")
+    page.wait_for_function(f"() => !{W}.busy && {W}.lastResult.counts['001'] > 0")
+    assert runs(page) == [1]
+
+
+def test_a_paste_in_the_qasm_box_is_read_at_once_typing_after_a_pause(
+    page: Any, context: Any, base_url: str
+) -> None:
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    open_sandbox(page, base_url + "sandbox/")
+    box = page.locator("#play .qt-qasm-text")
+    text = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\nx q[1];\n'
+    page.evaluate("(t) => navigator.clipboard.writeText(t)", text)
+    box.focus()
+    page.keyboard.press("ControlOrMeta+A")
+    page.keyboard.press("ControlOrMeta+V")
+    # The paste's input event itself sent the text to be read.
+    log = page.evaluate("window.__qtLog")
+    assert log and log[0]["type"] == "qasm", log
+    page.wait_for_function(f"() => !{W}.busy && {W}.lastResult.counts['10'] === 1024")
+    assert box.input_value() == text
+    # A typed character is read only after a pause in typing: nothing is sent at once.
+    page.evaluate("window.__qtLog = []")
+    page.keyboard.press("ControlOrMeta+End")
+    page.keyboard.type("x q[0];\n")
+    assert page.evaluate("window.__qtLog") == []
+    page.wait_for_function(f"() => !{W}.busy && {W}.lastResult.counts['11'] === 1024")
+    assert [e["type"] for e in page.evaluate("window.__qtLog")] == ["qasm", "run"]
