@@ -13,9 +13,12 @@ so a warm load skips most compilation):
 and, warm:
 
 * the WebAssembly kernel's time for an 80-gate random circuit at 12, 16 and 20 qubits, counts
-  and every frame, around the worker request, and the same circuits typed into the editor's
-  OpenQASM box until the counts and every frame are on screen (the issue's measure, with the
-  page's share: parsing, decoding, drawing);
+  and every frame, around the worker request;
+* edits of those circuits in the editor (``site_edits.py``): a gate placed in the grid, a
+  circuit pasted into the OpenQASM box, and one typed by Playwright's ``fill``, each timed
+  from its event until the counts and every frame are on screen (the issue's measure, with
+  the page's share: parsing, decoding, drawing), and the longest main-thread task during
+  them from a Chrome trace (``QT_TRACE_DIR=dir`` keeps the traces);
 * frames per second the player sustains for a 10-qubit, 200-op circuit at 60 fps;
 * the pure-Python kernel's time for a 12-qubit, 100-gate circuit (1000 shots) in the
   browser, measured around the worker request;
@@ -28,12 +31,17 @@ main-thread task over 100 ms during a run.
 Usage::
 
     python benchmarks/bench_site.py [--repeat 3]
+    python benchmarks/bench_site.py --edits-only [--baseline OTHER/public]
+
+``--baseline`` makes the same edits, in the same run, in another build of the site (say
+main's ``public/``), and prints both with the ratio of the medians.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import random
 import statistics
 import subprocess
@@ -41,6 +49,8 @@ import sys
 import tempfile
 from pathlib import Path
 from typing import Any
+
+from site_edits import Edits, edit_rows, measure_edits
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -52,6 +62,8 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+#: Widths of the editor's edit rows: (repeat > 1, repeat == 1).
+SIZES = {False: (16, 20), True: (16,)}
 LONGTASK_OBSERVER = """
 window.__qtLongest = 0;
 new PerformanceObserver((list) => {
@@ -115,6 +127,15 @@ def main(argv: list[str] | None = None) -> int:
     """Build (if stale), serve, measure, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--edits-only", action="store_true", help="only the editor's edit rows (site_edits.py)"
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="DIR",
+        help="with --edits-only: also edit in another built site (e.g. main's public/), same run",
+    )
     args = parser.parse_args(argv)
     subprocess.run([sys.executable, str(ROOT / "build" / "build_site.py")], check=True)
     spec = importlib.util.spec_from_file_location("serve_static", ROOT / "build/serve_static.py")
@@ -126,152 +147,35 @@ def main(argv: list[str] | None = None) -> int:
     from playwright.sync_api import sync_playwright
 
     rows: list[tuple[str, str, str]] = []
+    load_before = os.getloadavg()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-
-        def in_memory() -> Any:
-            ctx = browser.new_context()
-            ctx.add_init_script(LONGTASK_OBSERVER)
-            return ctx
-
-        add_rows(rows, cold_then_warm(base, args.repeat, in_memory), "")
-        with tempfile.TemporaryDirectory(prefix="qt-bench-profile-") as root:
-            runs = iter(range(args.repeat))
-
-            def on_disk() -> Any:  # a fresh profile directory per repetition
-                return p.chromium.launch_persistent_context(
-                    f"{root}/{next(runs)}", executable_path=CHROMIUM, args=ARGS
-                )
-
-            add_rows(rows, cold_then_warm(base, args.repeat, on_disk), ", on-disk profile")
-
-        ctx = browser.new_context()
-        ctx.add_init_script(LONGTASK_OBSERVER)
-        page = ctx.new_page()
-        page.goto(base + "sandbox/")
-        page.wait_for_selector("html.qt-ready", state="attached", timeout=120_000)
-        kernel = page.evaluate("globalThis.qtRuntime.info.kernel")
-        # 12 qubits, 100 gates, pure-Python kernel, 1000 shots.
-        qasm12 = random_qasm(12, 100, seed=1)
-        page.evaluate("window.__qtLongest = 0")
-        times = []
-        for _ in range(args.repeat):
-            times.append(
-                page.evaluate(
-                    """async (qasm) => { const t = performance.now();
-                    await globalThis.qtRuntime.request("run",
-                      {qasm, shots: 1000, seed: 1, backend: "python"});
-                    return performance.now() - t; }""",
-                    qasm12,
-                )
-            )
-        run_longest = page.evaluate("window.__qtLongest")
-        rows.append(
-            (
-                "pure-Python kernel, 12 qubits x 100 gates",
-                f"{statistics.median(times) / 1000:.3f} s",
-                "",
-            )
-        )
-        rows.append(
-            ("longest main-thread task during that run", f"{run_longest:.0f} ms", "<= 100 ms")
-        )
-        # The WebAssembly kernel (what "auto" picks in Chromium): run + every frame of an
-        # 80-gate random circuit, the work between an edit and the full frame set.
-        for n in (12, 16) if args.repeat == 1 else (12, 16, 20):
-            qasm = random_qasm(n, 80, seed=3)
-            page.evaluate("window.__qtLongest = 0")
-            wasm_times = [
-                page.evaluate(
-                    """async (qasm) => { const t = performance.now();
-                    const r = await globalThis.qtRuntime.request("run",
-                      {qasm, shots: 1000, seed: 1, frames: true});
-                    if (r.result.kernel !== "wasm") throw new Error(r.result.kernel);
-                    return performance.now() - t; }""",
-                    qasm,
-                )
-                for _ in range(args.repeat)
-            ]
-            rows.append(
-                (
-                    f"wasm kernel, {n} qubits x 80 gates: counts + every frame",
-                    f"{statistics.median(wasm_times) / 1000:.3f} s",
-                    "<= 0.5 s at 16, <= 2 s at 20",
-                )
-            )
-        rows.append(
-            (
-                "longest main-thread task during the wasm runs",
-                f"{page.evaluate('window.__qtLongest'):.0f} ms",
-                "<= 100 ms",
-            )
-        )
-        # The same circuits through the editor, as a reader edits: from typing the OpenQASM
-        # text to the counts and every frame on screen (parse, run, decode, draw the grid,
-        # the counts and the first frame), with the longest main-thread task meanwhile.
-        for n in (16,) if args.repeat == 1 else (16, 20):
-            edit_times, edit_longest = [], 0.0
-            for rep in range(args.repeat):
-                qasm = random_qasm(n, 80, seed=3 + rep)  # a different text: a real edit
-                page.evaluate(
-                    "window.__qtLongest = 0; window.__qtOld = document.getElementById('play').frames"
-                )
-                t0 = page.evaluate("performance.now()")
-                page.locator("#play .qt-qasm-text").fill(qasm)
-                page.wait_for_function(
-                    """(n) => { const w = document.getElementById('play');
-                    return w.frames !== window.__qtOld && w.frames.length === n + 81
-                      && w.lastResult && w.lastResult.numQubits === n && !w.busy; }""",
-                    arg=n,
-                    timeout=120_000,
-                    polling=10,
-                )
-                edit_times.append(page.evaluate("performance.now()") - t0)
-                edit_longest = max(edit_longest, page.evaluate("window.__qtLongest"))
-            rows.append(
-                (
-                    f"editor, {n} qubits x 80 gates: edit to counts + every frame on screen",
-                    f"{statistics.median(edit_times) / 1000:.3f} s",
-                    "<= 0.5 s at 16, <= 2 s at 20",
-                )
-            )
-            rows.append(
-                (
-                    f"longest main-thread task during the {n}-qubit edits",
-                    f"{edit_longest:.0f} ms",
-                    "<= 100 ms",
-                )
-            )
-        # Player at 10 qubits: 200 ops -> 201 frames, played at 60 fps.
-        page.locator("#play .qt-qasm-text").fill(random_qasm(10, 200, seed=2))
-        page.wait_for_function(
-            "document.getElementById('play').frames.length === 211", timeout=120_000
-        )
-        page.locator("#play .qt-speed").select_option("60")
-        page.evaluate("window.__qtLongest = 0")
-        fps = page.evaluate(
-            """() => new Promise((resolve) => {
-              const w = document.getElementById('play');
-              w.showFrame(0);
-              let n = 0; const t0 = performance.now();
-              const on = () => { n++; };
-              w.addEventListener('qt-frame', on);
-              w.togglePlay(true);
-              setTimeout(() => { w.togglePlay(false); w.removeEventListener('qt-frame', on);
-                resolve(n / ((performance.now() - t0) / 1000)); }, 3000);
-            })"""
-        )
-        play_longest = page.evaluate("window.__qtLongest")
-        rows.append(
-            ("player, 10 qubits (amplitudes + 10 Bloch spheres)", f"{fps:.1f} fps", ">= 30")
-        )
-        rows.append(("longest main-thread task during playback", f"{play_longest:.0f} ms", ""))
-        ctx.close()
-        browser.close()
+        if args.edits_only:
+            edits: dict[tuple[int, str], Edits] = {}
+            baseline: dict[tuple[int, str], Edits] | None = None
+            sites = [(base, edits)]
+            if args.baseline is not None:  # the same edits on another build, same browser
+                other, _ = serve.start_server(args.baseline)
+                baseline = {}
+                sites.append((f"http://127.0.0.1:{other.server_address[1]}/", baseline))
+            for url, out in sites:
+                ctx = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+                page = ctx.new_page()
+                page.goto(url + "sandbox/")
+                page.wait_for_selector("html.qt-ready", state="attached", timeout=120_000)
+                kernel = page.evaluate("globalThis.qtRuntime.info.kernel")
+                sizes = SIZES[args.repeat == 1]
+                out.update(measure_edits(browser, page, sizes, args.repeat, random_qasm))
+                ctx.close()
+            rows += edit_rows(edits, baseline)
+            browser.close()
+        else:
+            kernel = page_rows(p, browser, base, args.repeat, rows)
     server.shutdown()
     print(
         f"\nQuantumTime site benchmark (Chromium, kernel in the browser: {kernel}; "
-        f"median of {args.repeat})\n"
+        f"median of {args.repeat}; load average {load_before[0]:.2f} before, "
+        f"{os.getloadavg()[0]:.2f} after)\n"
     )
     width = max(len(r[0]) for r in rows)
     print(f"| {'measure'.ljust(width)} | value | target |")
@@ -279,6 +183,114 @@ def main(argv: list[str] | None = None) -> int:
     for name, value, target in rows:
         print(f"| {name.ljust(width)} | {value} | {target} |")
     return 0
+
+
+def page_rows(
+    p: Any, browser: Any, base: str, repeat: int, rows: list[tuple[str, str, str]]
+) -> str:
+    """Every row: loads, kernels, edits, player. Returns the kernel the page picked."""
+
+    def in_memory() -> Any:
+        ctx = browser.new_context()
+        ctx.add_init_script(LONGTASK_OBSERVER)
+        return ctx
+
+    add_rows(rows, cold_then_warm(base, repeat, in_memory), "")
+    with tempfile.TemporaryDirectory(prefix="qt-bench-profile-") as root:
+        runs = iter(range(repeat))
+
+        def on_disk() -> Any:  # a fresh profile directory per repetition
+            return p.chromium.launch_persistent_context(
+                f"{root}/{next(runs)}", executable_path=CHROMIUM, args=ARGS
+            )
+
+        add_rows(rows, cold_then_warm(base, repeat, on_disk), ", on-disk profile")
+
+    ctx = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    ctx.add_init_script(LONGTASK_OBSERVER)
+    page = ctx.new_page()
+    page.goto(base + "sandbox/")
+    page.wait_for_selector("html.qt-ready", state="attached", timeout=120_000)
+    kernel = page.evaluate("globalThis.qtRuntime.info.kernel")
+    # 12 qubits, 100 gates, pure-Python kernel, 1000 shots.
+    qasm12 = random_qasm(12, 100, seed=1)
+    page.evaluate("window.__qtLongest = 0")
+    times = []
+    for _ in range(repeat):
+        times.append(
+            page.evaluate(
+                """async (qasm) => { const t = performance.now();
+                await globalThis.qtRuntime.request("run",
+                  {qasm, shots: 1000, seed: 1, backend: "python"});
+                return performance.now() - t; }""",
+                qasm12,
+            )
+        )
+    run_longest = page.evaluate("window.__qtLongest")
+    rows.append(
+        (
+            "pure-Python kernel, 12 qubits x 100 gates",
+            f"{statistics.median(times) / 1000:.3f} s",
+            "",
+        )
+    )
+    rows.append(("longest main-thread task during that run", f"{run_longest:.0f} ms", "<= 100 ms"))
+    # The WebAssembly kernel (what "auto" picks in Chromium): run + every frame of an
+    # 80-gate random circuit, the work between an edit and the full frame set.
+    for n in (12, 16) if repeat == 1 else (12, 16, 20):
+        qasm = random_qasm(n, 80, seed=3)
+        page.evaluate("window.__qtLongest = 0")
+        wasm_times = [
+            page.evaluate(
+                """async (qasm) => { const t = performance.now();
+                const r = await globalThis.qtRuntime.request("run",
+                  {qasm, shots: 1000, seed: 1, frames: true});
+                if (r.result.kernel !== "wasm") throw new Error(r.result.kernel);
+                return performance.now() - t; }""",
+                qasm,
+            )
+            for _ in range(repeat)
+        ]
+        rows.append(
+            (
+                f"wasm kernel, {n} qubits x 80 gates: counts + every frame",
+                f"{statistics.median(wasm_times) / 1000:.3f} s",
+                "<= 0.5 s at 16, <= 2 s at 20",
+            )
+        )
+    rows.append(
+        (
+            "longest main-thread task during the wasm runs",
+            f"{page.evaluate('window.__qtLongest'):.0f} ms",
+            "<= 100 ms",
+        )
+    )
+    # The same circuits through the editor, as a reader edits (site_edits.py): from the
+    # edit to the counts and every frame on screen, with the longest main-thread task.
+    rows += edit_rows(measure_edits(browser, page, SIZES[repeat == 1], repeat, random_qasm))
+    # Player at 10 qubits: 200 ops -> 201 frames, played at 60 fps.
+    page.locator("#play .qt-qasm-text").fill(random_qasm(10, 200, seed=2))
+    page.wait_for_function("document.getElementById('play').frames.length === 211", timeout=120_000)
+    page.locator("#play .qt-speed").select_option("60")
+    page.evaluate("window.__qtLongest = 0")
+    fps = page.evaluate(
+        """() => new Promise((resolve) => {
+          const w = document.getElementById('play');
+          w.showFrame(0);
+          let n = 0; const t0 = performance.now();
+          const on = () => { n++; };
+          w.addEventListener('qt-frame', on);
+          w.togglePlay(true);
+          setTimeout(() => { w.togglePlay(false); w.removeEventListener('qt-frame', on);
+            resolve(n / ((performance.now() - t0) / 1000)); }, 3000);
+        })"""
+    )
+    play_longest = page.evaluate("window.__qtLongest")
+    rows.append(("player, 10 qubits (amplitudes + 10 Bloch spheres)", f"{fps:.1f} fps", ">= 30"))
+    rows.append(("longest main-thread task during playback", f"{play_longest:.0f} ms", ""))
+    ctx.close()
+    browser.close()
+    return str(kernel)
 
 
 if __name__ == "__main__":
