@@ -18,6 +18,11 @@ the tasks that have not started; tasks already running on a worker finish there 
 results are dropped. The cancel check is polled while
 waiting, so a cancel takes effect within ``poll`` seconds even when every task is slow.
 
+A sweep's points go out in chunks (:func:`run_chunked`): a task runs many points, so the
+executor's cost per task -- a fraction of a millisecond on a local pool, milliseconds of
+scheduler, messages and CPU on Dask -- is paid once per chunk. :class:`ChunkPlan` sizes
+the chunks as the run goes, from what the first ones cost.
+
 A task's function and arguments travel to the workers by pickling (Dask uses
 cloudpickle): pass module-level functions or instances of module-level classes, not
 lambdas or closures, to a process pool.
