@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -21,6 +22,7 @@ from litestar.exceptions import HTTPException
 
 __all__ = [
     "Database",
+    "FairGate",
     "ServiceUnavailableError",
     "apply_migrations",
     "list_migrations",
@@ -138,8 +140,58 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
     """
 
 
+class FairGate:
+    """At most ``slots`` holders, admitted strictly in arrival order.
+
+    asyncpg's pool is not fair: a released connection wakes the longest waiter, but any task
+    that asks before that waiter runs takes the connection, and the waiter goes to the back
+    of the queue. Under load some requests lose again and again (publish p99 ~1 s while p50
+    was ~20 ms, 50 clients on a 10-connection pool). Here a leaving holder hands its slot to
+    the first waiter directly, so a newcomer cannot take it, and a pool of the same size
+    behind the gate always has a connection free.
+
+    Args:
+        slots: How many may hold a slot at once.
+    """
+
+    def __init__(self, slots: int) -> None:
+        self._free = slots
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    async def enter(self, timeout: float) -> None:
+        """Take a slot, waiting at most ``timeout`` seconds behind earlier arrivals.
+
+        Raises:
+            TimeoutError: No slot in time (the caller holds none).
+        """
+        if self._free > 0 and not self._waiters:
+            self._free -= 1
+            return
+        slot = asyncio.get_running_loop().create_future()
+        self._waiters.append(slot)
+        try:
+            await asyncio.wait_for(asyncio.shield(slot), timeout)
+        except BaseException:
+            if slot.done() and not slot.cancelled():
+                self.leave()  # handed a slot as we gave up: pass it on
+            else:
+                slot.cancel()  # leave() skips it
+            raise
+
+    def leave(self) -> None:
+        """Give the slot back: to the first waiter still waiting, or to the free count."""
+        while self._waiters:
+            slot = self._waiters.popleft()
+            if not slot.done():
+                slot.set_result(None)
+                return
+        self._free += 1
+
+
 class Database:
     """Owns the asyncpg pool and turns connectivity failures into 503s.
+
+    Connections are taken through a :class:`FairGate` as large as the pool, in arrival order.
 
     Args:
         dsn: asyncpg connection string.
@@ -153,6 +205,7 @@ class Database:
         self._max = max_size
         self._pool: asyncpg.Pool | None = None
         self._bound: asyncpg.Connection | None = None
+        self._gate = FairGate(max_size)
 
     def bind(self, conn: asyncpg.Connection) -> Database:
         """This database, with :meth:`connection` and :meth:`transaction` on ``conn``.
@@ -162,7 +215,7 @@ class Database:
         connection instead of taking a second one from the pool. The caller releases ``conn``.
         """
         bound = Database(self.dsn, min_size=self._min, max_size=self._max)
-        bound._pool, bound._bound = self._pool, conn
+        bound._pool, bound._bound, bound._gate = self._pool, conn, self._gate
         return bound
 
     async def connect(self) -> None:
@@ -214,19 +267,27 @@ class Database:
             except UNAVAILABLE_ERRORS as exc:
                 raise _unavailable(exc, written=None) from exc
             return
+        pool = self.pool
         try:
-            conn = await self.pool.acquire(timeout=5)
-        except UNAVAILABLE_ERRORS as exc:
+            await self._gate.enter(timeout=5)
+        except TimeoutError as exc:
             raise _unavailable(exc, written=False) from exc
         try:
-            yield conn
-        except UNAVAILABLE_ERRORS as exc:
-            raise _unavailable(exc, written=None) from exc
-        finally:
             try:
-                await self.pool.release(conn)
-            except UNAVAILABLE_ERRORS as exc:  # the work is done; the pool drops the conn
-                _log.warning("connection release failed", extra={"error": repr(exc)})
+                conn = await pool.acquire(timeout=5)
+            except UNAVAILABLE_ERRORS as exc:
+                raise _unavailable(exc, written=False) from exc
+            try:
+                yield conn
+            except UNAVAILABLE_ERRORS as exc:
+                raise _unavailable(exc, written=None) from exc
+            finally:
+                try:
+                    await pool.release(conn)
+                except UNAVAILABLE_ERRORS as exc:  # the work is done; the pool drops the conn
+                    _log.warning("connection release failed", extra={"error": repr(exc)})
+        finally:
+            self._gate.leave()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[asyncpg.Connection]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 import struct
 from pathlib import Path
@@ -14,7 +15,7 @@ from registry_api._anomaly import (
     extract_features,
     score_run,
 )
-from registry_api._db import list_migrations
+from registry_api._db import FairGate, list_migrations
 from registry_api._sessions import validate_frame
 from registry_api._settings import Settings, load_or_create_secret
 from registry_api._wire import parse_stream_id
@@ -179,3 +180,35 @@ def test_settings_stream_cap_must_hold_a_frame(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("STREAM_MAX_BYTES", str(1 << 19))
     with pytest.raises(ValueError, match="STREAM_MAX_BYTES=524288 must be >= MAX_FRAME_BYTES"):
         Settings.from_env()
+
+
+def test_fair_gate_admits_in_arrival_order() -> None:
+    """A slot given back goes to the longest waiter, even when a newcomer asks before that
+    waiter runs (asyncpg's own pool lets the newcomer take it); a waiter that gives up keeps
+    its place from being skipped to no one, and one handed a slot as it gives up passes it on."""
+
+    async def scenario() -> list[str]:
+        gate, order = FairGate(1), []
+        await gate.enter(timeout=1)  # the one slot is taken
+
+        async def waiter(name: str, timeout: float = 5) -> None:
+            try:
+                await gate.enter(timeout)
+            except TimeoutError:
+                order.append(f"{name} gave up")
+                return
+            order.append(name)
+            await asyncio.sleep(0)
+            gate.leave()
+
+        first = asyncio.create_task(waiter("first"))
+        quitter = asyncio.create_task(waiter("quitter", timeout=0.01))
+        second = asyncio.create_task(waiter("second"))
+        await asyncio.sleep(0.05)  # all three queued; the quitter has given up
+        gate.leave()  # hand the slot to "first" ...
+        late = asyncio.create_task(waiter("newcomer"))  # ... who has not run yet
+        await asyncio.gather(first, quitter, second, late)
+        await gate.enter(timeout=0)  # every slot came back: free again at once
+        return order
+
+    assert asyncio.run(scenario()) == ["quitter gave up", "first", "second", "newcomer"]
