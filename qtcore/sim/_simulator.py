@@ -349,25 +349,18 @@ def simulate(
         bits = [0] * circuit.num_clbits
         if shots:
             idx = kernel.sample_state(s, shots, run.rng)  # no full probability array
-            if measures:
-                qc = [(i.qubits[0], i.clbits[0]) for i in measures]
-                keys = []
-                for b in idx:
-                    v = 0
-                    for q, c in qc:
-                        if (b >> q) & 1:
-                            v |= 1 << c
-                        else:
-                            v &= ~(1 << c)
-                    keys.append(v)
-            else:
-                keys = idx
-            strings = [format(v, f"0{width}b") for v in keys]
-            counts = dict(sorted(Counter(strings).items()))
+            # Each distinct basis index is mapped to its bitstring once (a run has at most
+            # 2**n of them, often far fewer than shots), then the tally is summed per string.
+            qc = [(i.qubits[0], i.clbits[0]) for i in measures]
+            names = {b: format(_clbits_of(b, qc) if qc else b, f"0{width}b") for b in set(idx)}
+            per_key: Counter[str] = Counter()
+            for b, k in Counter(idx).items():
+                per_key[names[b]] += k
+            counts = dict(sorted(per_key.items()))
             if mem is not None:
-                mem.extend(strings)
+                mem.extend(map(names.__getitem__, idx))
             if measures:
-                last = keys[-1]
+                last = _clbits_of(idx[-1], qc)
                 bits = [(last >> c) & 1 for c in range(circuit.num_clbits)]
         return Result(
             circuit,
@@ -418,6 +411,18 @@ def simulate(
             if mem is not None:
                 mem.append(key)
     return _tallied(circuit, shots, seed, kernel, "trajectories", s, tally, bits, mem)
+
+
+def _clbits_of(b: int, qc: Sequence[tuple[int, int]]) -> int:
+    """The classical bits (as an int) that terminal measurements ``(qubit, clbit)``, in
+    order, write when the state is the basis state ``b`` (a later one wins)."""
+    v = 0
+    for q, c in qc:
+        if (b >> q) & 1:
+            v |= 1 << c
+        else:
+            v &= ~(1 << c)
+    return v
 
 
 def _tallied(
