@@ -21,8 +21,7 @@ and a differing value gets the documented :data:`CONSTANT_HISTORY_SCORE` with
 from __future__ import annotations
 
 import math
-from operator import methodcaller
-from statistics import median
+from operator import itemgetter, methodcaller
 from typing import Any
 
 __all__ = [
@@ -88,14 +87,38 @@ def _as_float(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _finite_values(name: str, history: list[dict[str, float]]) -> list[float]:
-    """The finite values of feature ``name`` in ``history`` (numbers that are not ``bool``,
+def _columns(names: list[str], history: list[dict[str, float]]) -> list[list[Any]]:
+    """Each feature of ``names`` across ``history`` (``None`` where a row lacks it).
+
+    The usual case, every row holding every feature, takes one C-level pass over the rows
+    (``itemgetter``), not one per feature.
+    """
+    try:
+        rows = list(map(itemgetter(*names), history))
+    except (KeyError, TypeError):  # a row without some feature: one lookup per feature
+        return [list(map(methodcaller("get", name), history)) for name in names]
+    if len(names) == 1:  # itemgetter of one key gives the value, not a 1-tuple
+        return [rows]
+    if not rows:
+        return [[] for _ in names]
+    return [list(column) for column in zip(*rows, strict=True)]
+
+
+def _median_sorted(ordered: list[float]) -> float:
+    """``statistics.median`` of values already in ascending order (no second sort)."""
+    n = len(ordered)
+    if n % 2 == 1:
+        return ordered[n // 2]
+    return (ordered[n // 2 - 1] + ordered[n // 2]) / 2
+
+
+def _finite_values(values: list[Any]) -> list[float]:
+    """The finite values of one feature across the history (numbers that are not ``bool``,
     as floats; others skipped), in history order.
 
     This runs on every publish for up to :data:`HISTORY_LIMIT` rows per feature, so the usual
     case (every row holds a finite float) is checked with C-level calls only.
     """
-    values = list(map(methodcaller("get", name), history))
     if set(map(type, values)) == {float}:
         try:
             if math.isfinite(math.fsum(values)):  # nan and inf propagate (or raise)
@@ -112,7 +135,7 @@ def _robust_z(x: float, values: list[float]) -> tuple[float, bool] | None:
     values), and so can a deviation from it.
     """
     ordered = sorted(values)
-    med = median(ordered)
+    med = _median_sorted(ordered)
     # |v - med| grows towards both ends of the sorted values: all deviations are finite when
     # the two extreme ones are (and med is)
     if not (
@@ -122,7 +145,8 @@ def _robust_z(x: float, values: list[float]) -> tuple[float, bool] | None:
     ):
         return None
     deviations = list(map(abs, map(med.__rsub__, ordered)))  # |v - med|
-    mad = median(deviations)
+    deviations.sort()
+    mad = _median_sorted(deviations)
     if mad > 0:
         z = _K * (x - med) / mad
     else:
@@ -147,8 +171,10 @@ def score_run(
     zs: dict[str, float] = {}
     constant: list[str] = []
     unscored: list[str] = []
-    for name, x in features.items():
-        values = _finite_values(name, history)
+    names = list(features)
+    for name, column in zip(names, _columns(names, history), strict=True):
+        x = features[name]
+        values = _finite_values(column)
         if len(values) < MIN_HISTORY or not math.isfinite(x):
             continue
         scored = _robust_z(x, values)
