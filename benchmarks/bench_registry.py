@@ -673,7 +673,13 @@ def main() -> int:
         if args.only in (None, "publish", "fanout"):
             servers = [UvicornServer(env) for _ in range(args.instances)]
         if args.only in (None, "publish"):
+            cpu0 = [_cpu_seconds(srv.proc.pid) for srv in servers]
+            client0 = time.process_time()
             pub = asyncio.run(bench_publish(servers, token, clients, publishes))
+            pub["server_cpu_ms"] = 1000 * sum(
+                _cpu_seconds(srv.proc.pid) - c for srv, c in zip(servers, cpu0, strict=True)
+            ) / pub["requests"]  # fmt: skip
+            pub["client_cpu_ms"] = 1000 * (time.process_time() - client0) / pub["requests"]
         if args.only in (None, "fanout"):
             fan = asyncio.run(bench_fanout(servers, token, viewers, args.fps, seconds))
         for srv in servers:
@@ -711,8 +717,9 @@ def main() -> int:
         ok = ok and set(pub["statuses"]) == {201}
         print(
             f"| publish | {clients} clients, {pub['requests']} runs | {pub['rps']:.0f} runs/s "
-            f"(statuses {pub['statuses']}) | {pub['p50_ms']:.1f} ms | {pub['p99_ms']:.1f} ms "
-            f"| >= 500/s, p99 <= 100 ms |"
+            f"(statuses {pub['statuses']}); CPU per run: instances {pub['server_cpu_ms']:.2f} ms,"
+            f" this client {pub['client_cpu_ms']:.2f} ms | {pub['p50_ms']:.1f} ms "
+            f"| {pub['p99_ms']:.1f} ms | >= 500/s, p99 <= 100 ms |"
         )
     if fan is not None:
         ok = ok and fan["lost"] == 0 and fan["misordered_viewers"] == 0
