@@ -91,6 +91,24 @@ export class CircuitEditor {
       role: "grid",
       "aria-label": "Circuit grid: rows are qubits, columns are steps",
     });
+    // One listener each for every cell (cells are kept across renders; see renderGrid).
+    this.grid.addEventListener("click", (e) => {
+      const cell = this.cellOf(e);
+      if (cell) this.cellClicked(Number(cell.dataset.q), Number(cell.dataset.t));
+    });
+    this.grid.addEventListener("dragover", (e) => {
+      if (this.cellOf(e)) e.preventDefault();
+    });
+    this.grid.addEventListener("drop", (e) => {
+      const cell = this.cellOf(e);
+      if (!cell) return;
+      e.preventDefault();
+      const g = e.dataTransfer.getData("text/x-qt-gate");
+      if (g && g !== "erase") {
+        this.setTool(g);
+        this.place(Number(cell.dataset.q), Number(cell.dataset.t), g);
+      }
+    });
     this.scopeBar = h("div", { class: "qt-scope-bar", hidden: true, role: "group" });
     this.gridWrap = h("div", { class: "qt-grid-wrap" }, this.scopeBar, this.grid);
     this.hint = h("p", { class: "qt-hint", "aria-live": "polite" });
@@ -733,93 +751,109 @@ export class CircuitEditor {
   }
 
   renderGrid() {
-    // Re-rendering replaces every cell: a keyboard user editing in the grid keeps focus there.
+    // A keyboard user editing in the grid keeps focus there.
     const hadFocus = this.grid.contains(document.activeElement);
     const { n } = this.model;
     const view = this.view();
     this.renderScope();
     if (this.focusCell.q >= n) this.focusCell = { ...this.focusCell, q: n - 1 };
     const cols = Math.max(width(view) + 1, 6);
-    this.grid.style.setProperty("--qt-cols", cols);
-    const rows = [];
     const cur = this.path.length ? null : this.currentItem();
-    this.highlighted = cur; // the cells below are marked as they are built
-    for (let q = 0; q < n; q++) {
-      const row = h("div", { class: "qt-grid-row", role: "row" });
-      row.append(h("div", { class: "qt-qlabel", role: "rowheader", text: `q${q}` }));
-      for (let t = 0; t < cols; t++) {
-        const it = itemAt(view, q, t);
-        const info = it ? this.cellText(it, q) : null;
-        const classes = ["qt-cell"];
-        let label = `qubit ${q}, step ${t}: empty`;
-        if (it) {
-          const sp = span(it, n);
-          classes.push(`qt-cell--${info.role}`);
-          if (info.head) classes.push("qt-cell--head");
-          if (it.definition) classes.push("qt-cell--composite");
-          if (sp.length > 1 && !it.full) {
-            if (q > sp[0]) classes.push("qt-v-up");
-            if (q < sp[sp.length - 1]) classes.push("qt-v-down");
-          }
-          if (it.cond) classes.push("qt-cell--cond");
-          if (it === this.selected) classes.push("qt-selected");
-          if (it === cur) classes.push("qt-current");
-          label = it.full
-            ? `qubit ${q}, step ${t}: ${blockText(it, this.model.c)}${it.bodies ? " (block: Enter opens it)" : ""}`
-            : it.raw
-              ? `qubit ${q}, step ${t}: measure q[${it.qubits[0]}] into ${it.target}`
-              : `qubit ${q}, step ${t}: ${it.op}${it.params.length ? `(${it.params.join(", ")})` : ""} on qubits ${it.qubits.join(", ")}${it.cond ? ` if c[${it.cond.clbits.join(",")}] == ${it.cond.value}` : ""}`;
-        }
-        if (cur && cur.t === t) classes.push("qt-current-col");
-        if (this.pending && this.pending.t === t && this.pending.qubits.includes(q))
-          classes.push("qt-pending");
-        const focus = this.focusCell.q === q && this.focusCell.t === t;
-        const cell = h("button", {
-          type: "button",
-          role: "gridcell",
-          class: classes.join(" "),
-          "data-q": q,
-          "data-t": t,
-          tabindex: focus ? "0" : "-1",
-          "aria-label": label,
-        });
-        if (info) {
-          if (info.text) cell.append(h("span", { class: "qt-cell__sym", text: info.text }));
-          if (info.sub) cell.append(h("span", { class: "qt-cell__sub", text: info.sub }));
-          if (it.cond && it.qubits[it.qubits.length - 1] === q)
-            cell.append(
-              h("span", { class: "qt-cell__cond", text: `c${it.cond.clbits[0]}=${it.cond.value}` }),
-            );
-        }
-        cell.addEventListener("click", () => this.cellClicked(q, t));
-        cell.addEventListener("dragover", (e) => e.preventDefault());
-        cell.addEventListener("drop", (e) => {
-          e.preventDefault();
-          const g = e.dataTransfer.getData("text/x-qt-gate");
-          if (g && g !== "erase") {
-            this.setTool(g);
-            this.place(q, t, g);
-          }
-        });
-        row.append(cell);
-      }
-      rows.push(row);
-    }
+    this.highlighted = cur; // the cells below are marked as they are synced
+    // Same shape as on screen: update only the cells that changed (an edit changes a few of
+    // hundreds; new buttons would all be styled, laid out and painted again).
+    if (!this.cells || this.cells.length !== n || this.heads.length !== cols)
+      this.buildGridShape(n, cols);
+    for (let q = 0; q < n; q++)
+      for (let t = 0; t < cols; t++) this.syncCell(this.cells[q][t], q, t, view, cur);
+    this.heads.forEach((head, t) => {
+      head.className = `qt-step${cur && cur.t === t ? " qt-current-col" : ""}`;
+    });
+    if (hadFocus) this.focusGrid();
+  }
+
+  /** New rows of empty cells, n x cols, with the step numbers above. */
+  buildGridShape(n, cols) {
+    this.grid.style.setProperty("--qt-cols", cols);
+    this.heads = Array.from({ length: cols }, (_, t) =>
+      h("div", { class: "qt-step", role: "columnheader" }, h("span", { text: String(t) })),
+    );
     const header = h(
       "div",
       { class: "qt-grid-row qt-grid-head", role: "row" },
       h("div", { class: "qt-qlabel", role: "columnheader", text: "" }),
+      ...this.heads,
     );
-    for (let t = 0; t < cols; t++)
-      header.append(
+    this.cells = [];
+    const rows = [];
+    for (let q = 0; q < n; q++) {
+      const cells = Array.from({ length: cols }, (_, t) =>
+        h("button", { type: "button", role: "gridcell", "data-q": q, "data-t": t }),
+      );
+      this.cells.push(cells);
+      rows.push(
         h(
           "div",
-          { class: `qt-step${cur && cur.t === t ? " qt-current-col" : ""}`, role: "columnheader" },
-          h("span", { text: String(t) }),
+          { class: "qt-grid-row", role: "row" },
+          h("div", { class: "qt-qlabel", role: "rowheader", text: `q${q}` }),
+          ...cells,
         ),
       );
+    }
     this.grid.replaceChildren(header, ...rows);
-    if (hadFocus) this.focusGrid();
+  }
+
+  /** Make `cell` (qubit q, step t) show the grid `view`; `cur` is the op the player shows. */
+  syncCell(cell, q, t, view, cur) {
+    const { n } = this.model;
+    const it = itemAt(view, q, t);
+    const info = it ? this.cellText(it, q) : null;
+    const classes = ["qt-cell"];
+    let label = `qubit ${q}, step ${t}: empty`;
+    if (it) {
+      const sp = span(it, n);
+      classes.push(`qt-cell--${info.role}`);
+      if (info.head) classes.push("qt-cell--head");
+      if (it.definition) classes.push("qt-cell--composite");
+      if (sp.length > 1 && !it.full) {
+        if (q > sp[0]) classes.push("qt-v-up");
+        if (q < sp[sp.length - 1]) classes.push("qt-v-down");
+      }
+      if (it.cond) classes.push("qt-cell--cond");
+      if (it === this.selected) classes.push("qt-selected");
+      if (it === cur) classes.push("qt-current");
+      label = it.full
+        ? `qubit ${q}, step ${t}: ${blockText(it, this.model.c)}${it.bodies ? " (block: Enter opens it)" : ""}`
+        : it.raw
+          ? `qubit ${q}, step ${t}: measure q[${it.qubits[0]}] into ${it.target}`
+          : `qubit ${q}, step ${t}: ${it.op}${it.params.length ? `(${it.params.join(", ")})` : ""} on qubits ${it.qubits.join(", ")}${it.cond ? ` if c[${it.cond.clbits.join(",")}] == ${it.cond.value}` : ""}`;
+    }
+    if (cur && cur.t === t) classes.push("qt-current-col");
+    if (this.pending && this.pending.t === t && this.pending.qubits.includes(q))
+      classes.push("qt-pending");
+    const focus = this.focusCell.q === q && this.focusCell.t === t;
+    cell.tabIndex = focus ? 0 : -1;
+    const cond =
+      it?.cond && it.qubits[it.qubits.length - 1] === q
+        ? `c${it.cond.clbits[0]}=${it.cond.value}`
+        : "";
+    const className = classes.join(" ");
+    const key = [className, label, info?.text || "", info?.sub || "", cond].join("\n");
+    if (cell.qtKey === key) return;
+    cell.qtKey = key;
+    cell.className = className;
+    cell.setAttribute("aria-label", label);
+    const parts = [];
+    if (info?.text) parts.push(h("span", { class: "qt-cell__sym", text: info.text }));
+    if (info?.sub) parts.push(h("span", { class: "qt-cell__sub", text: info.sub }));
+    if (cond) parts.push(h("span", { class: "qt-cell__cond", text: cond }));
+    cell.replaceChildren(...parts);
+  }
+
+  /** The grid's cell under an event, or null. */
+  cellOf(e) {
+    const cell = e.target.closest?.(".qt-cell");
+    return cell && this.grid.contains(cell) ? cell : null;
   }
 
   onKey(e) {
@@ -898,13 +932,17 @@ export class CircuitEditor {
   /** Mark the op `cur` (the op just applied in the frame shown; null for none). */
   highlight(cur) {
     this.highlighted = cur;
-    for (const c of this.grid.querySelectorAll(".qt-current, .qt-current-col"))
+    // c.qtKey = null: the next renderGrid rewrites these cells' classes (see syncCell).
+    for (const c of this.grid.querySelectorAll(".qt-current, .qt-current-col")) {
       c.classList.remove("qt-current", "qt-current-col");
+      c.qtKey = null;
+    }
     if (!cur) return;
     if (this.path.length) return;
     for (const c of this.grid.querySelectorAll(`[data-t="${cur.t}"]`)) {
       c.classList.add("qt-current-col");
       if (span(cur, this.model.n).includes(Number(c.dataset.q))) c.classList.add("qt-current");
+      c.qtKey = null;
     }
     const heads = this.grid.querySelectorAll(".qt-step");
     if (heads[cur.t]) heads[cur.t].classList.add("qt-current-col");

@@ -99,3 +99,35 @@ def test_a_paste_in_the_qasm_box_is_read_at_once_typing_after_a_pause(
     assert page.evaluate("window.__qtLog") == []
     page.wait_for_function(f"() => !{W}.busy && {W}.lastResult.counts['11'] === 1024")
     assert [e["type"] for e in page.evaluate("window.__qtLog")] == ["qasm", "run"]
+
+
+def test_a_grid_edit_updates_only_the_cells_it_changes(page: Any, base_url: str) -> None:
+    """Cells are kept across renders (only changed ones are rewritten), and the grid still
+    exposes every row and cell with its label, and keeps keyboard focus where it was."""
+    open_sandbox(page, base_url + "sandbox/")
+    w = page.locator("#play")
+    page.evaluate(
+        'window.__qtKept = document.querySelector(\'#play .qt-cell[data-q="2"][data-t="3"]\')'
+    )
+    w.locator('.qt-tool[data-tool="h"]').click()
+    w.locator('.qt-cell[data-q="1"][data-t="0"]').click()
+    page.wait_for_function(f"() => !{W}.busy && {W}.lastResult.counts['010'] > 0")
+    same = 'window.__qtKept === document.querySelector(\'#play .qt-cell[data-q="2"][data-t="3"]\')'
+    assert page.evaluate(same) is True
+    cell = w.locator('.qt-cell[data-q="1"][data-t="0"]')
+    assert cell.get_attribute("aria-label") == "qubit 1, step 0: h on qubits 1"
+    assert cell.locator(".qt-cell__sym").inner_text() == "H"
+    grid = w.get_by_role("grid")
+    n, cols = 3, page.evaluate("document.querySelectorAll('#play .qt-step').length")
+    assert grid.get_by_role("row").count() == n + 1
+    assert grid.get_by_role("gridcell").count() == n * cols
+    # By keyboard: Delete on the focused cell removes the gate; focus stays on that cell.
+    cell.focus()
+    page.keyboard.press("Delete")
+    page.wait_for_function(f"() => !{W}.busy && {W}.lastResult.counts['000'] === 1024")
+    assert cell.get_attribute("aria-label") == "qubit 1, step 0: empty"
+    assert (
+        page.evaluate("document.activeElement.dataset.q + ',' + document.activeElement.dataset.t")
+        == "1,0"
+    )
+    assert page.evaluate(same) is True
