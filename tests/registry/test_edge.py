@@ -86,6 +86,32 @@ async def test_auth_401_and_unmatched_404_are_counted(
     assert await _count(client, ok) == before_ok + 1  # routed requests are counted once
 
 
+async def test_routed_requests_fill_every_request_series(
+    client: AsyncTestClient[Litestar], tokens: dict[str, str]
+) -> None:
+    """A routed request is counted, timed, and leaves the in-progress gauge as it found it,
+    labelled by route template and its own status (201 here, 400 for a refused body)."""
+    labels = 'app_name="quantumtime_registry",method="POST",path="/api/v1/runs",status_code="{}"'
+    series = {
+        "created": f"qt_http_requests_total{{{labels.format(201)}}}",
+        "refused": f"qt_http_requests_total{{{labels.format(400)}}}",
+        "timed": f"qt_http_request_duration_seconds_count{{{labels.format(201)}}}",
+        "running": f"qt_http_requests_in_progress{{{labels.format(200)}}}",
+    }
+    before = {k: await _count(client, v) for k, v in series.items()}
+    body = run_body(f"metrics-{uuid.uuid4().hex[:8]}")
+    assert (
+        await client.post("/api/v1/runs", json=body, headers=auth(tokens["alice"]))
+    ).status_code == 201
+    bad = {**body, "seed": "x"}
+    assert (
+        await client.post("/api/v1/runs", json=bad, headers=auth(tokens["alice"]))
+    ).status_code == 400
+    after = {k: await _count(client, v) for k, v in series.items()}
+    assert after == {**before, "created": before["created"] + 1,
+                     "refused": before["refused"] + 1, "timed": before["timed"] + 1}  # fmt: skip
+
+
 async def test_database_error_text_is_not_echoed(
     client: AsyncTestClient[Litestar], tokens: dict[str, str]
 ) -> None:
