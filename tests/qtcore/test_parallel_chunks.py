@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 
 from qtcore.parallel import DISPATCH_SHARE, CancelToken, ChunkPlan, auto_chunks, run_chunked
+from qtcore.rng import Rng
+from qtcore.sweep import Axis, run_sweep
 
 needs_processes = pytest.mark.skipif(
     sys.platform == "emscripten", reason="Pyodide has no threads or processes"
@@ -150,6 +152,7 @@ def test_run_chunked_hands_every_item_back_in_order(executor_kind: str) -> None:
                 on_result=lambda i, r: order.append(i),
             )
             assert order == list(range(50))
+        assert not run_chunked(sizes_of, [], executor=executor, on_result=lambda i, r: 1 / 0)
 
 
 @needs_processes
@@ -207,3 +210,19 @@ def test_run_chunked_cancel_from_another_thread_while_a_chunk_runs() -> None:
         assert stopped and seen == []
         release.set()
     canceller.join()
+
+
+def wave(point: dict[str, float], seed: int) -> dict[str, float]:
+    return {"y": point["x"] ** 2, "u": Rng(seed).random()}
+
+
+@needs_processes
+def test_sweep_in_learned_chunks_reports_every_point_in_order() -> None:
+    """However the plan cuts the sweep, progress comes once per point, in sweep order,
+    and the table is the one-process table."""
+    axes = [Axis.linspace("x", 0.0, 1.0, 30)]
+    seen: list[int] = []
+    with _SlowDispatch() as slow:
+        par = run_sweep(wave, axes, seed=3, executor=slow, progress=lambda d, t, p: seen.append(d))
+    assert seen == list(range(1, 31))
+    assert par.to_dict() == run_sweep(wave, axes, seed=3).to_dict()
