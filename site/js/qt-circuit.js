@@ -111,7 +111,13 @@ export class QtCircuit extends FramePlayerElement {
       disabled: true,
       onclick: () => this.cancel(),
     });
-    this.busyBar = h("progress", { class: "qt-busy", hidden: true, "aria-label": "Running" });
+    // Not an indeterminate <progress>: Chromium paints that on the main thread every frame of
+    // a run; this bar only moves (a transform the compositor animates, site/css/qt.css).
+    this.busyBar = h(
+      "div",
+      { class: "qt-busy", role: "progressbar", hidden: true, "aria-label": "Running" },
+      h("span", { class: "qt-busy__bar" }),
+    );
     this.shareBtn = h("button", {
       type: "button",
       class: "md-button qt-btn",

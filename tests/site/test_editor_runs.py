@@ -71,9 +71,14 @@ def test_an_edit_marks_the_widget_busy_at_once_and_sends_one_run(page: Any, base
     assert page.evaluate(f"{W}.busy && {W}.hasAttribute('busy')") is True
     page.wait_for_function("window.__qtRelease.length === 1", timeout=5_000)
     assert runs(page) == [1]
+    # A run that takes a while shows the "Running" progress bar (an indeterminate one).
+    bar = w.get_by_role("progressbar", name="Running")
+    bar.wait_for(state="visible", timeout=5_000)
+    assert bar.get_attribute("aria-valuenow") is None
     page.evaluate("window.__qtHold = false; window.__qtRelease.shift()()")
     page.wait_for_function(f"() => !{W}.busy && {W}.lastResult.counts['001'] > 0")
     assert runs(page) == [1]
+    assert bar.is_hidden()
 
 
 def test_a_paste_in_the_qasm_box_is_read_at_once_typing_after_a_pause(
