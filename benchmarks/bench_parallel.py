@@ -14,6 +14,10 @@ angle, ``--points`` points of ``--shots`` shots each. It runs
   runs points *k*, *k + W*, ... in one task, with no chunks, progress or cancel, and the
   rows are put back together; a configuration's speed-up over the ceiling's is what the
   executor itself loses, whatever share of the cores the machine's load leaves;
+  ``dask-split`` (``dask-quiet-split``) is the same split sent as one task per Dask
+  worker, timed in turns with the Dask rows: what Dask costs with the fewest tasks, and
+  the ceiling to judge Dask's rows against when the machine's load changes between the
+  pool's turns and Dask's;
 * ``dask-quiet`` -- the same cluster with Dask's background work turned down (worker
   profiling off, event-loop tick and memory monitor every second; see
   ``docs/reference/parallel.md``), a variant of ``dask`` (``--no-dask-quiet`` skips it);
@@ -358,11 +362,12 @@ def main(argv: list[str] | None = None) -> int:
         with dask_cluster(args.workers, quiet=quiet) as found:
             if found is not None:
                 executor, startup, pids = found
-                bench.run([(name, executor, c) for c in args.chunksize], pids, startup)
+                configs = [(name, executor, c) for c in args.chunksize]
+                bench.run([*configs, (f"{name}-split", executor, SPLIT)], pids, startup)
     seq = bench.rows[0]
     print()
     print(
-        f"{'executor':<13} {'workers':>7} {'chunk':>5} {'time s':>8} {'speed-up':>8} "
+        f"{'executor':<16} {'workers':>7} {'chunk':>5} {'time s':>8} {'speed-up':>8} "
         f"{'ms/point':>9} {'overhead ms/point':>17} {'no-op ms/point':>14} "
         f"{'median s':>8} {'cpu s':>6} {'here s':>6} {'tasks':>5} {'ms/task':>7} "
         f"{'start-up s':>10} {'cold s':>6} {'cold speed-up':>13}"
@@ -387,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
             else f"{seq.best / (row.startup + row.cold):.2f}"
         )
         print(
-            f"{name:<13} {workers:>7} {label:>5} {t:>8.2f} {seq.best / t:>8.2f} "
+            f"{name:<16} {workers:>7} {label:>5} {t:>8.2f} {seq.best / t:>8.2f} "
             f"{1e3 * t / args.points:>9.2f} {overhead:>17} {null:>14} "
             f"{statistics.median(row.times):>8.2f} {cpu:>6} {here:>6} {tasks:>5} {per_task:>7} "
             f"{startup:>10} {cold:>6} "
