@@ -420,11 +420,13 @@ async def bench_abuse(
         assert line == b"ready\n", line
         t0 = time.perf_counter()
         cpu0 = [_cpu_seconds(p) for p in pids]
+        abusers0 = _cpu_seconds(child.pid)
         loaded = await _measured_phase(
             servers, token, viewers, fps, seconds, clients, publishes, first_seed=2 * 10**6
         )
         abused_for = time.perf_counter() - t0
         cpu_loaded = [_cpu_seconds(p) - c for p, c in zip(pids, cpu0, strict=True)]
+        abusers_cpu = _cpu_seconds(child.pid) - abusers0
         peak, during = peak_rss_mib(pid), rss_mib(pid)
         drops = (await scrape(servers[0].base)).get("qt_ws_viewer_drops_total", 0.0)
     finally:
@@ -435,7 +437,7 @@ async def bench_abuse(
     return {
         "idle_mib": idle, "populated_mib": populated, "peak_mib": peak, "during_mib": during,
         "seconds": abused_for, "drops": drops, "quiet": quiet, "loaded": loaded, **stats,
-        "cpu_quiet": cpu_quiet, "cpu_loaded": cpu_loaded,
+        "cpu_quiet": cpu_quiet, "cpu_loaded": cpu_loaded, "abusers_cpu": abusers_cpu,
     }  # fmt: skip
 
 
@@ -541,7 +543,8 @@ def _abuse_rows(ab: dict[str, Any], a: argparse.Namespace) -> tuple[list[str], b
                         strict=True)
     )  # fmt: skip
     rows.append(f"| abuse: CPU | CPU seconds of each instance, Redis, the viewers' process and "
-                f"the publishers' process, quiet -> abused phase | {cpu} | - | - | - |")  # fmt: skip
+                f"the publishers' process, quiet -> abused phase; the abusers' own process "
+                f"(on the same cores) | {cpu}; abusers {ab['abusers_cpu']:.1f} | - | - | - |")  # fmt: skip
     ok = (
         isinstance(lf, dict) and isinstance(lp, dict) and lf["lost"] == 0
         and lf["misordered_viewers"] == 0 and set(lp["statuses"]) == {201}
