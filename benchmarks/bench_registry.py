@@ -37,6 +37,7 @@ import os
 import secrets
 import struct
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -59,7 +60,7 @@ from tests.registry._support import (  # noqa: E402
     rss_mib,
     scrape,
 )
-from tests.registry._ws import StalledViewer  # noqa: E402
+from tests.registry._ws import StalledViewer, trickle_all  # noqa: E402
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -305,14 +306,14 @@ async def _abusers(url: str, slow: int, stalled: int, rate: float, seconds: floa
     slows = [await StalledViewer(url).open() for _ in range(slow)]
     print("ready", flush=True)
     t0 = loop.time()
-    reads = [asyncio.create_task(v.trickle(rate, seconds)) for v in slows]
+    halt = threading.Event()
+    reads = asyncio.create_task(asyncio.to_thread(trickle_all, slows, rate, seconds, halt))
     with contextlib.suppress(TimeoutError):  # never outlive the run, even if orphaned
         await asyncio.wait_for(stop.wait(), seconds)
     elapsed = loop.time() - t0
-    for task in reads:
-        task.cancel()
-    await asyncio.gather(*reads, return_exceptions=True)
-    closed = sum(1 for v in slows + idle if v.proto.close_rcvd is not None)
+    halt.set()
+    await reads
+    closed = sum(1 for v in slows + idle if v.closed_by_server)
     got = [v.read_bytes for v in slows]
     print(json.dumps({"slow_bytes": sum(got), "slow_min": min(got, default=0),
                       "closed": closed, "child_seconds": elapsed}))  # fmt: skip

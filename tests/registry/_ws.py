@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import json
+import selectors
 import socket
+import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,11 +21,13 @@ from websockets.http11 import Response
 from websockets.uri import parse_uri
 
 __all__ = [
+    "FrameSkipper",
     "Received",
     "StalledViewer",
     "end_session",
     "open_session",
     "present_frames",
+    "trickle_all",
     "watch_until",
 ]
 
@@ -93,6 +99,73 @@ async def end_session(ws: Any) -> int | None:
         return exc.rcvd.code if exc.rcvd else None
 
 
+class FrameSkipper:
+    """Follows a server's WebSocket frames (unmasked) without keeping their payloads.
+
+    :meth:`feed` takes bytes as they arrive, in pieces of any size, counts the frames and
+    returns the payloads of the pings that completed (to be answered); a close frame sets
+    :attr:`close_code`. Only control frames (at most 125 bytes) are buffered.
+    """
+
+    def __init__(self) -> None:
+        self.frames = 0  #: frames completed (control frames included)
+        self.close_code: int | None = None
+        self._head = bytearray()  # a frame header being read
+        self._skip = 0  # payload bytes of a data frame still to skip
+        self._control: tuple[int, int] | None = None  # opcode, length of a control frame
+        self._payload = bytearray()
+
+    def feed(self, data: bytes) -> list[bytes]:
+        pings: list[bytes] = []
+        view = memoryview(data)
+        while view:
+            if self._skip:
+                step = min(self._skip, len(view))
+                self._skip -= step
+                view = view[step:]
+                if not self._skip:
+                    self.frames += 1
+                continue
+            if self._control is not None:
+                opcode, length = self._control
+                step = min(length - len(self._payload), len(view))
+                self._payload += view[:step]
+                view = view[step:]
+                if len(self._payload) == length:
+                    self._finish_control(opcode, bytes(self._payload), pings)
+                continue
+            self._head += view[:1]
+            view = view[1:]
+            if len(self._head) < 2:
+                continue
+            size = self._head[1] & 0x7F
+            need = 2 + (2 if size == 126 else 8 if size == 127 else 0)
+            if len(self._head) < need:
+                continue
+            if self._head[1] & 0x80:
+                raise ValueError("a server frame is masked")
+            length = size if need == 2 else int.from_bytes(self._head[2:need], "big")
+            opcode = self._head[0] & 0x0F
+            self._head.clear()
+            if opcode >= 0x8:  # control frame: keep its payload
+                self._control, self._payload = (opcode, length), bytearray()
+                if length == 0:
+                    self._finish_control(opcode, b"", pings)
+            elif length:
+                self._skip = length
+            else:
+                self.frames += 1
+        return pings
+
+    def _finish_control(self, opcode: int, payload: bytes, pings: list[bytes]) -> None:
+        self._control = None
+        self.frames += 1
+        if opcode == Opcode.PING.value:
+            pings.append(payload)
+        elif opcode == Opcode.CLOSE.value:
+            self.close_code = int.from_bytes(payload[:2], "big") if len(payload) >= 2 else 1005
+
+
 class StalledViewer:
     """A WebSocket client that completes the handshake and then stops reading.
 
@@ -109,10 +182,16 @@ class StalledViewer:
         self.status: int | None = None
         self._text: dict[str, Any] | None = None
         self.got = Received()
-        self.read_bytes = 0  #: bytes read by :meth:`trickle`
+        self.read_bytes = 0  #: bytes read by :func:`trickle_all`
+        self._skipper: FrameSkipper | None = None  # set by trickle_all
 
     async def open(self) -> StalledViewer:
-        """Connect and finish the opening handshake (frames already received are kept)."""
+        """Connect and finish the opening handshake.
+
+        Only the handshake's bytes are taken from the socket (found with ``MSG_PEEK``):
+        frames the server sends right after it stay there for :meth:`read_all` or
+        :func:`trickle_all`, which then start at a frame boundary.
+        """
         loop = asyncio.get_running_loop()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.rcvbuf)
         self.sock.setblocking(False)
@@ -120,11 +199,27 @@ class StalledViewer:
         await loop.sock_connect(self.sock, (uri.host, uri.port))
         self.proto.send_request(self.proto.connect())
         await loop.sock_sendall(self.sock, b"".join(self.proto.data_to_send()))
-        while self.status is None:
-            data = await asyncio.wait_for(loop.sock_recv(self.sock, 4096), 10)
-            if not data:
-                raise ConnectionError("closed during the handshake")
-            self._feed(data)
+        async with asyncio.timeout(10):
+            while True:
+                readable = loop.create_future()
+                loop.add_reader(self.sock, readable.set_result, None)
+                try:
+                    await readable
+                finally:
+                    loop.remove_reader(self.sock)
+                head = self.sock.recv(1 << 16, socket.MSG_PEEK)
+                if not head:
+                    raise ConnectionError("closed during the handshake")
+                end = head.find(b"\r\n\r\n")
+                if end >= 0:
+                    self._feed(self.sock.recv(end + 4))
+                    break
+                await asyncio.sleep(0.005)  # the rest of the headers is on its way
+            while self.status is None:  # not 101: a response body may follow
+                data = await loop.sock_recv(self.sock, 4096)
+                if not data:
+                    raise ConnectionError("closed during the handshake")
+                self._feed(data)
         return self
 
     def _feed(self, data: bytes) -> None:
@@ -143,37 +238,18 @@ class StalledViewer:
                 self._text = None
         self.proto.data_to_send()  # pongs and the close reply: a stalled client sends nothing
 
-    async def trickle(self, rate: float, seconds: float) -> int:
-        """Read at most ``rate`` bytes per second for ``seconds``, answering pings (a slow
-        reader that is still alive); returns the bytes read."""
-        loop = asyncio.get_running_loop()
-        total, start = 0, loop.time()
-        chunk = max(1, int(rate / 20))
-        self.read_bytes = 0
-        while (now := loop.time()) < start + seconds and self.proto.close_rcvd is None:
-            ahead = start + total / rate - now
-            if ahead > 0:
-                await asyncio.sleep(min(ahead, start + seconds - now))
-                continue
-            try:  # asyncio.timeout, not wait_for, which can swallow a cancellation (< 3.12)
-                async with asyncio.timeout(start + seconds - now):
-                    data = await loop.sock_recv(self.sock, chunk)
-            except TimeoutError:
-                break
-            if not data:
-                break
-            total += len(data)
-            self.read_bytes = total
-            self.proto.receive_data(data)
-            for _ in self.proto.events_received():  # frames are counted, not kept
-                pass
-            out = b"".join(self.proto.data_to_send())  # pongs
-            if out:
-                await loop.sock_sendall(self.sock, out)
-        return total
+    @property
+    def closed_by_server(self) -> bool:
+        """Whether the server's close frame has arrived (read by :func:`trickle_all` or not)."""
+        skipper = self._skipper
+        return self.proto.close_rcvd is not None or (
+            skipper is not None and skipper.close_code is not None
+        )
 
     async def read_all(self, timeout: float = 30.0) -> Received:
         """Read until the server closes; returns the frames and the close code."""
+        if self._skipper is not None:
+            raise RuntimeError("read_all after trickle_all: the frames were skipped, not kept")
         loop = asyncio.get_running_loop()
         async with asyncio.timeout(timeout):
             while self.proto.close_rcvd is None:
@@ -190,3 +266,67 @@ class StalledViewer:
         """Drop the TCP connection."""
         with contextlib.suppress(OSError):
             self.sock.close()
+
+
+def trickle_all(
+    viewers: list[StalledViewer],
+    rate: float,
+    seconds: float,
+    stop: threading.Event | None = None,
+) -> None:
+    """Read each viewer at most ``rate`` bytes per second for ``seconds`` (or until ``stop``),
+    answering pings: slow readers that are still alive. Blocking; run it in a thread.
+
+    One thread polls every socket with one selector and skips the frames
+    (:class:`FrameSkipper`): the benchmark runs these beside the server on the same cores,
+    and an asyncio task per viewer parsing each 8 KiB read into 512 KiB messages cost the
+    reading process more CPU than the abuse cost the server. What the server sees is the
+    same: small reads from a tiny receive window, ``rate`` bytes per second each. After this
+    a viewer is only good for :meth:`StalledViewer.close` and
+    :attr:`StalledViewer.closed_by_server`.
+    """
+    sel = selectors.DefaultSelector()
+    start = time.monotonic()
+    deadline = start + seconds
+    for v in viewers:
+        v.read_bytes, v._skipper = 0, FrameSkipper()
+        v.sock.setblocking(False)
+        sel.register(v.sock, selectors.EVENT_READ, v)
+    resting: list[tuple[float, int, StalledViewer]] = []  # (when to read again, tiebreak, v)
+    try:
+        while (now := time.monotonic()) < deadline and not (stop is not None and stop.is_set()):
+            while resting and resting[0][0] <= now:
+                v = heapq.heappop(resting)[2]
+                sel.register(v.sock, selectors.EVENT_READ, v)
+            wake = min(deadline, resting[0][0] if resting else deadline, now + 0.1)
+            if not sel.get_map():
+                time.sleep(max(0.0, wake - now))
+                continue
+            for key, _ in sel.select(max(0.0, wake - now)):
+                v = key.data
+                try:
+                    data = v.sock.recv(1 << 16)
+                except BlockingIOError:
+                    continue
+                except OSError:
+                    data = b""
+                skipper = v._skipper
+                assert skipper is not None
+                if data:
+                    v.read_bytes += len(data)
+                    for ping in skipper.feed(data):
+                        v.proto.send_pong(ping)
+                    out = b"".join(v.proto.data_to_send())
+                    if out:
+                        v.sock.setblocking(True)  # a pong of a few bytes: never blocks long
+                        v.sock.sendall(out)
+                        v.sock.setblocking(False)
+                if not data or skipper.close_code is not None:
+                    sel.unregister(v.sock)
+                    continue
+                ahead = start + v.read_bytes / rate - time.monotonic()
+                if ahead > 0:
+                    sel.unregister(v.sock)
+                    heapq.heappush(resting, (time.monotonic() + ahead, id(v), v))
+    finally:
+        sel.close()

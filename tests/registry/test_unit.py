@@ -295,3 +295,77 @@ def test_fair_gate_admits_in_arrival_order() -> None:
         return order
 
     assert asyncio.run(scenario()) == ["quitter gave up", "first", "second", "newcomer"]
+
+
+@pytest.mark.parametrize("piece", [1, 3, 7, 4096, 1 << 20])
+def test_frame_skipper_follows_frames_split_anywhere(piece: int) -> None:
+    """The benchmark's slow readers skip payloads: every frame must still be counted, every
+    ping answered with its payload and the close code read, however the bytes arrive."""
+    from websockets.frames import Close, Frame, Opcode
+
+    from ._ws import FrameSkipper
+
+    frames = [
+        Frame(Opcode.TEXT, b'{"type":"frame"}'),
+        Frame(Opcode.BINARY, b"\x01" * 125),
+        Frame(Opcode.PING, b"p1"),
+        Frame(Opcode.BINARY, b"\x02" * 126),  # 16-bit length
+        Frame(Opcode.BINARY, b""),
+        Frame(Opcode.PING, b""),
+        Frame(Opcode.BINARY, bytes(70_000)),  # 64-bit length
+        Frame(Opcode.PING, b"x" * 125),
+        Frame(Opcode.CLOSE, Close(1013, "behind").serialize()),
+    ]
+    wire = b"".join(f.serialize(mask=False) for f in frames)
+    skipper = FrameSkipper()
+    pings: list[bytes] = []
+    for i in range(0, len(wire), piece):
+        pings += skipper.feed(wire[i : i + piece])
+    assert skipper.frames == len(frames)
+    assert pings == [b"p1", b"", b"x" * 125]
+    assert skipper.close_code == 1013
+
+
+def test_frame_skipper_refuses_a_masked_frame() -> None:
+    from websockets.frames import Frame, Opcode
+
+    from ._ws import FrameSkipper
+
+    with pytest.raises(ValueError, match="masked"):
+        FrameSkipper().feed(Frame(Opcode.BINARY, b"abc").serialize(mask=True))
+
+
+async def test_trickle_all_reads_at_its_rate_and_answers_pings() -> None:
+    """The benchmark's slow readers: a server sending 2 MiB gets about ``rate`` bytes a
+    second read from it, and a ping sent meanwhile is answered."""
+    import threading
+    import time
+
+    from websockets.asyncio.server import serve
+
+    from ._ws import StalledViewer, trickle_all
+
+    pong = asyncio.Event()
+
+    async def handler(ws: Any) -> None:
+        await ws.send(b"\0" * 4096)
+        waiter = await ws.ping(b"alive")
+        for _ in range(32):
+            await ws.send(bytes(1 << 16))
+        await waiter
+        pong.set()
+        await ws.wait_closed()
+
+    async with serve(handler, "127.0.0.1", 0, max_size=None, ping_interval=None) as server:
+        port = server.sockets[0].getsockname()[1]
+        viewer = await StalledViewer(f"ws://127.0.0.1:{port}/").open()
+        rate, seconds = 256 * 1024, 0.6
+        t0 = time.monotonic()
+        await asyncio.to_thread(trickle_all, [viewer], rate, seconds, threading.Event())
+        took = time.monotonic() - t0
+        await asyncio.wait_for(pong.wait(), 5)
+        # paced: what was read is what the rate allows for the time taken, plus one read
+        assert 0 < viewer.read_bytes <= rate * took + (1 << 16)
+        assert viewer.read_bytes < 2 * (1 << 20)  # not everything the server had queued
+        assert not viewer.closed_by_server
+        viewer.close()
