@@ -155,6 +155,7 @@ export class QtCircuit extends FramePlayerElement {
     this.qasmError = errorPanel("qt-qasm-error");
     const qasmSoon = debounce(() => this.qasmEdited(), 450);
     this.qasmText.addEventListener("input", (e) => {
+      this.qasmUnread = true; // a run's reply must not overwrite text not read yet
       if (!WHOLE_EDITS.has(e.inputType)) return qasmSoon();
       qasmSoon.cancel();
       this.qasmEdited();
@@ -386,7 +387,7 @@ export class QtCircuit extends FramePlayerElement {
       this.lastResult = reply.result;
       this.lastScenario = reply.scenario;
       this.drawCounts();
-      if (source !== "qasm" || document.activeElement !== this.qasmText) {
+      if (!this.qasmUnread && (source !== "qasm" || document.activeElement !== this.qasmText)) {
         this.qasmText.value = reply.qasm;
         renderError(this.qasmError, null);
       }
@@ -449,11 +450,13 @@ export class QtCircuit extends FramePlayerElement {
       // blocks: an if block the editor wrote (`if (...) { ... }`) reads back as a block.
       const r = await this.rt.request("qasm", { op: "loads", text, blocks: true });
       if (this.qasmText.value !== text) return;
+      this.qasmUnread = false;
       renderError(this.qasmError, null);
       this.editor.replace(fromDict(r.circuit), true);
       this.refresh("qasm");
     } catch (err) {
       if (this.qasmText.value !== text) return;
+      this.qasmUnread = false;
       renderError(this.qasmError, err, "OpenQASM");
       if (err.line != null) {
         const line = text.split("\n")[err.line - 1] ?? "";

@@ -136,3 +136,24 @@ def test_a_grid_edit_updates_only_the_cells_it_changes(page: Any, base_url: str)
         == "1,0"
     )
     assert page.evaluate(same) is True
+
+
+def test_a_run_that_ends_while_the_qasm_box_is_being_typed_in_keeps_the_text(
+    page: Any, base_url: str
+) -> None:
+    """The reply of a run sent before the typing must not overwrite text the box has not read
+    yet (it did: the typed circuit was lost and the old one ran again)."""
+    open_sandbox(page, base_url + "sandbox/")
+    w = page.locator("#play")
+    w.locator('.qt-tool[data-tool="x"]').click()
+    page.evaluate("window.__qtHold = true")
+    w.locator('.qt-cell[data-q="0"][data-t="0"]').click()
+    page.wait_for_function("window.__qtRelease.length === 1")
+    text = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\nx q[1];\n'
+    box = w.locator(".qt-qasm-text")
+    box.fill(text)  # typed: read after a pause
+    page.evaluate("window.__qtHold = false; window.__qtRelease.shift()()")
+    page.wait_for_function(f"() => {W}.lastResult.counts['001'] === 1024")  # the held run
+    assert box.input_value() == text
+    page.wait_for_function(f"() => !{W}.busy && {W}.lastResult.counts['10'] === 1024")
+    assert box.input_value() == text
