@@ -50,6 +50,8 @@ const WHOLE_EDITS = new Set([
 
 /** Outcomes listed and plotted before "show all". */
 const COUNTS_TOP = 16;
+/** Outcomes per block of the "show all" list above which it is split into blocks. */
+const COUNTS_CHUNK = 1000;
 
 export class QtCircuit extends FramePlayerElement {
   constructor() {
@@ -510,9 +512,15 @@ export class QtCircuit extends FramePlayerElement {
     const res = this.lastResult;
     if (!res) return;
     // Most frequent first, ties by bitstring: the top COUNTS_TOP unless "show all" is on.
-    const entries = Object.entries(res.counts || {}).sort(([a, x], [b, y]) =>
-      y !== x ? y - x : a < b ? -1 : a > b ? 1 : 0,
-    );
+    // Sorted once per result (50 000 outcomes take tens of ms), not at every toggle or redraw.
+    if (this.sortedFor !== res) {
+      this.sortedFor = res;
+      this.byKey = null;
+      this.byCount = Object.entries(res.counts || {}).sort(([a, x], [b, y]) =>
+        y !== x ? y - x : a < b ? -1 : a > b ? 1 : 0,
+      );
+    }
+    const entries = this.byCount;
     const pal = palette(this);
     if (!entries.length) {
       drawBars(this.countsCanvas, { values: [], labels: [] }, pal);
@@ -522,7 +530,9 @@ export class QtCircuit extends FramePlayerElement {
     }
     const all = this.showAllCounts || entries.length <= COUNTS_TOP;
     const shown = all ? entries : entries.slice(0, COUNTS_TOP);
-    const bars = all ? [...shown].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : shown;
+    if (all && !this.byKey)
+      this.byKey = [...shown].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const bars = all ? this.byKey : shown;
     drawBars(
       this.countsCanvas,
       { values: bars.map(([, v]) => v), labels: bars.map(([k]) => k) },
@@ -531,7 +541,20 @@ export class QtCircuit extends FramePlayerElement {
     const head =
       `${res.shots} shots, seed ${res.seed}, ${res.kernel} kernel` +
       (all ? ": " : `; the ${COUNTS_TOP} most frequent of ${entries.length} outcomes: `);
-    this.countsText.textContent = head + shown.map(([k, v]) => `${k}: ${v}`).join(", ");
+    const items = shown.map(([k, v]) => `${k}: ${v}`);
+    if (items.length <= COUNTS_CHUNK) this.countsText.textContent = head + items.join(", ");
+    else {
+      // Thousands of outcomes: blocks the browser lays out and paints only when scrolled to
+      // (content-visibility: auto), still in the text and the accessibility tree.
+      this.countsText.textContent = head;
+      for (let i = 0; i < items.length; i += COUNTS_CHUNK) {
+        const part = items.slice(i, i + COUNTS_CHUNK).join(", ");
+        const last = i + COUNTS_CHUNK >= items.length;
+        this.countsText.append(
+          h("span", { class: "qt-counts-chunk", text: last ? part : `${part},` }),
+        );
+      }
+    }
     this.countsText.classList.toggle("qt-counts-text--all", all && entries.length > COUNTS_TOP);
     this.countsMore.hidden = entries.length <= COUNTS_TOP;
     this.countsMore.textContent = all

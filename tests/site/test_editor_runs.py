@@ -157,3 +157,39 @@ def test_a_run_that_ends_while_the_qasm_box_is_being_typed_in_keeps_the_text(
     assert box.input_value() == text
     page.wait_for_function(f"() => !{W}.busy && {W}.lastResult.counts['10'] === 1024")
     assert box.input_value() == text
+
+
+def test_thousands_of_outcomes_listed_in_blocks_that_all_read_as_text(
+    page: Any, base_url: str
+) -> None:
+    """ "Show all" with >1000 outcomes lists them in blocks the browser renders only when
+    scrolled to (content-visibility); every outcome is still in the text, in order."""
+    open_sandbox(page, base_url + "sandbox/")
+    w = page.locator("#play")
+    shots = w.locator('input[aria-label="Shots"]')
+    shots.fill("20000")
+    shots.press("Tab")
+    n = 14
+    qasm = f'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[{n}];\ncreg c[{n}];\n'
+    qasm += "".join(f"h q[{i}];\n" for i in range(n))
+    qasm += "".join(f"measure q[{i}] -> c[{i}];\n" for i in range(n))
+    w.locator(".qt-qasm-text").fill(qasm)
+    page.wait_for_function(
+        f"() => !{W}.busy && {W}.lastResult.numQubits === {n} && {W}.lastResult.shots === 20000",
+        timeout=60_000,
+    )
+    counts: dict[str, int] = page.evaluate(f"{W}.lastResult.counts")
+    assert len(counts) > 3000
+    more = w.locator(".qt-counts-more")
+    more.click()
+    text = w.locator(".qt-counts-text")
+    chunks = w.locator(".qt-counts-chunk")
+    assert chunks.count() == -(-len(counts) // 1000)
+    listed = ", ".join(chunks.nth(i).text_content() or "" for i in range(chunks.count()))
+    by_count = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    assert listed.replace(",,", ",") == ", ".join(f"{k}: {v}" for k, v in by_count)
+    # Blocks out of view are not rendered (innerText skips them) but are in the text.
+    assert text.text_content().count(": ") == len(counts) + 1
+    assert text.bounding_box()["height"] < 300  # it scrolls instead of growing
+    more.click()
+    assert chunks.count() == 0
