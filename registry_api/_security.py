@@ -179,8 +179,9 @@ def _now() -> float:
 class TokenCache:
     """Tokens that passed full verification, until they expire.
 
-    Keyed by the encoded token and the secret and algorithm it was verified with (so several
-    apps in one process cannot accept each other's tokens). A hit is re-checked against the
+    Keyed by the encoded token and everything it was verified against (secret, algorithm,
+    audience, issuer, required claims), so apps in one process that differ in any of these
+    cannot accept each other's tokens. A hit is re-checked against the
     clock: PyJWT accepts a token while ``exp > now``, and so does a hit. Only ``exp`` can
     change a verified token's answer (``iat`` and ``nbf`` only move from "not yet" to
     "valid", and failures are not remembered). At most ``size`` tokens are kept, oldest
@@ -192,7 +193,7 @@ class TokenCache:
 
     def __init__(self, size: int = 4096) -> None:
         self.size = size
-        self._tokens: dict[tuple[str, str, str], tuple[Token, int]] = {}
+        self._tokens: dict[tuple[object, ...], tuple[Token, int]] = {}
 
     def decode(
         self,
@@ -209,7 +210,7 @@ class TokenCache:
         Raises:
             NotAuthorizedException: Invalid, tampered or expired token.
         """
-        key = (encoded, secret, algorithm)
+        key = (encoded, secret, algorithm, tuple(audience), tuple(issuer), tuple(require_claims))
         hit = self._tokens.get(key)
         if hit is not None:
             token, exp = hit

@@ -239,6 +239,10 @@ async def test_token_cache_remembers_until_exp_only(monkeypatch: pytest.MonkeyPa
         cache.decode(flipped, **args)
     with pytest.raises(NotAuthorizedException):
         cache.decode(token, **{**args, "secret": "t" * 40})
+    for other in ({"audience": ["elsewhere"]}, {"issuer": ["elsewhere"]},
+                  {"require_claims": ["exp", "sub", "nbf"]}):  # fmt: skip
+        with pytest.raises(NotAuthorizedException):  # verified against these, not remembered
+            cache.decode(token, **{**args, **other})
     monkeypatch.setattr(_security, "_now", lambda: now + 59.5)
     assert cache.decode(token, **args).sub == "7"
     monkeypatch.setattr(_security, "_now", lambda: now + 60)
