@@ -182,3 +182,16 @@ async def test_service_info_is_public_and_names_the_service(client) -> None:  # 
     body = r.json()
     assert body["service"] == "quantumtime-registry"
     assert body["apiVersion"] == "v1"
+
+
+async def test_startup_objects_are_frozen_out_of_the_collector(settings: Any) -> None:
+    """The app's long-lived startup objects leave the collector's reach while it runs (so a
+    full collection under load scans only what requests made), and come back at shutdown."""
+    import gc
+
+    app = create_app(settings)
+    before = gc.get_freeze_count()
+    async with AsyncTestClient(app) as c:
+        assert (await c.get("/ready")).status_code == 200
+        assert gc.get_freeze_count() > before
+    assert gc.get_freeze_count() == 0
