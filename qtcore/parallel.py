@@ -289,14 +289,20 @@ def run_ordered(
     next_task = 0  # the next task to submit
     failed = math.inf  # the first task seen to fail: nothing after it is submitted
     i = 0  # the next task to hand back
+
+    def more() -> bool:
+        """Whether a task is left (taking one from ``todo`` into ``peeked`` to find out)."""
+        nonlocal exhausted
+        if not peeked and not exhausted:
+            peeked.extend(itertools.islice(todo, 1))
+            exhausted = not peeked
+        return bool(peeked)
+
     try:
         while True:
             while True:
-                if i == next_task and not exhausted and not peeked:  # all handed back
-                    peeked.extend(itertools.islice(todo, 1))
-                    exhausted = not peeked
-                if exhausted and i == next_task:  # finished, even if cancelled meanwhile
-                    return False
+                if i == next_task and not more():  # all handed back: finished, even if
+                    return False  # cancelled meanwhile
                 if is_cancelled(cancel):
                     return True
                 for f in [f for f in unfinished if f.done()]:
@@ -311,11 +317,8 @@ def run_ordered(
                 ):
                     if is_cancelled(cancel):
                         return True
-                    if not peeked:
-                        peeked.extend(itertools.islice(todo, 1))
-                        if not peeked:
-                            exhausted = True
-                            break
+                    if not more():
+                        break
                     future = executor.submit(fn, peeked.pop())
                     futures[next_task] = future
                     unfinished.add(future)
