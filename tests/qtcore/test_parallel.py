@@ -17,7 +17,7 @@ import pickle
 import sys
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
 
@@ -425,7 +425,9 @@ def test_auto_chunks_cancel_keeps_a_finished_prefix(pool: ProcessPoolExecutor) -
 
 
 @needs_processes
-def test_cancel_mid_chunk_drops_the_unfinished_chunk() -> None:
+def test_cancel_mid_chunk_drops_the_unfinished_chunk(
+    cancel_on: Callable[[threading.Event, CancelToken], None],
+) -> None:
     """A cancel from another thread while a chunk is half done returns at once with the
     chunks finished before it; the half-done chunk's finished points are dropped."""
     blocked = threading.Event()
@@ -438,12 +440,7 @@ def test_cancel_mid_chunk_drops_the_unfinished_chunk() -> None:
             release.wait(timeout=30)
         return {"y": p["x"]}
 
-    def cancel_when_blocked() -> None:
-        blocked.wait(timeout=30)
-        token.cancel()
-
-    canceller = threading.Thread(target=cancel_when_blocked)
-    canceller.start()
+    cancel_on(blocked, token)
     seen: list[int] = []
     with ThreadPoolExecutor(max_workers=1) as threads:
         res = run_sweep(
@@ -457,7 +454,6 @@ def test_cancel_mid_chunk_drops_the_unfinished_chunk() -> None:
         )
         assert not release.is_set()  # returned while point 4 was still running
         release.set()
-    canceller.join()
     assert res.status == "cancelled" and [r.index for r in res.rows] == [0, 1, 2]
     assert seen == [1, 2, 3]
 

@@ -181,7 +181,9 @@ def test_run_chunked_cancel_keeps_whole_chunks() -> None:
 
 
 @needs_processes
-def test_run_chunked_cancel_from_another_thread_while_a_chunk_runs() -> None:
+def test_run_chunked_cancel_from_another_thread_while_a_chunk_runs(
+    cancel_on: Callable[[threading.Event, CancelToken], None],
+) -> None:
     release = threading.Event()
     started = threading.Event()
     token = CancelToken()
@@ -192,12 +194,7 @@ def test_run_chunked_cancel_from_another_thread_while_a_chunk_runs() -> None:
             release.wait(timeout=30)
         return list(chunk)
 
-    def cancel_when_started() -> None:
-        started.wait(timeout=30)
-        token.cancel()
-
-    canceller = threading.Thread(target=cancel_when_started)
-    canceller.start()
+    cancel_on(started, token)
     seen: list[int] = []
     with ThreadPoolExecutor(max_workers=2) as threads:
         stopped = run_chunked(
@@ -209,7 +206,6 @@ def test_run_chunked_cancel_from_another_thread_while_a_chunk_runs() -> None:
         )
         assert stopped and seen == []
         release.set()
-    canceller.join()
 
 
 def wave(point: dict[str, float], seed: int) -> dict[str, float]:
