@@ -352,9 +352,10 @@ def simulate(
             # Each distinct basis index is mapped to its bitstring once (a run has at most
             # 2**n of them, often far fewer than shots), then the tally is summed per string.
             qc = [(i.qubits[0], i.clbits[0]) for i in measures]
-            names = {b: format(_clbits_of(b, qc) if qc else b, f"0{width}b") for b in set(idx)}
+            per_index = Counter(idx)
+            names = {b: format(_clbits_of(b, qc) if qc else b, f"0{width}b") for b in per_index}
             per_key: Counter[str] = Counter()
-            for b, k in Counter(idx).items():
+            for b, k in per_index.items():
                 per_key[names[b]] += k
             counts = dict(sorted(per_key.items()))
             if mem is not None:
