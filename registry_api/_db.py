@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import hashlib
 import logging
 from collections import deque
@@ -214,8 +215,8 @@ class Database:
         :data:`registry_api._security.HOLD_CONNECTION`): its statements run on that
         connection instead of taking a second one from the pool. The caller releases ``conn``.
         """
-        bound = Database(self.dsn, min_size=self._min, max_size=self._max)
-        bound._pool, bound._bound, bound._gate = self._pool, conn, self._gate
+        bound = copy.copy(self)  # the same pool and gate; one request's connection
+        bound._bound = conn
         return bound
 
     async def connect(self) -> None:
