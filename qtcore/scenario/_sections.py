@@ -25,16 +25,19 @@ __all__ = [
     "CIRCUIT_REPORTS",
     "DEFAULT_REPORT",
     "CircuitSection",
+    "CircuitTemplate",
     "MonteCarloSection",
     "RelativitySection",
     "SandboxSection",
     "Section",
     "SweepSection",
+    "bind_parameters",
     "build_circuit",
     "build_circuit_section",
     "build_noise",
     "build_relativity_section",
     "build_sandbox_section",
+    "circuit_template",
 ]
 
 CIRCUIT_REPORTS = ("bloch", "counts", "estimates", "probabilities", "statevector")
@@ -116,6 +119,11 @@ Section = CircuitSection | RelativitySection | SandboxSection | SweepSection
 
 def build_circuit(data: Mapping[str, Any], source: str) -> Circuit:
     """The scenario's circuit (gate list or OpenQASM) with its parameters bound."""
+    return bind_parameters(_unbound_circuit(data, source), data.get("parameters", {}), source)
+
+
+def _unbound_circuit(data: Mapping[str, Any], source: str) -> Circuit:
+    """The scenario's circuit as written: its parameters left open."""
     spec = data.get("circuit")
     if not isinstance(spec, Mapping):
         raise ScenarioError(f"{source}: circuit: missing table (gate list or qasm = '...')")
@@ -140,7 +148,15 @@ def build_circuit(data: Mapping[str, Any], source: str) -> Circuit:
             circ = Circuit.from_dict(spec, name=name)
         except CircuitError as e:
             raise ScenarioError(f"{source}: circuit: {e}") from None
-    params = data.get("parameters", {})
+    return circ
+
+
+def bind_parameters(circ: Circuit, params: Mapping[str, Any], source: str) -> Circuit:
+    """``circ`` with its parameters bound to the values of ``[parameters]``.
+
+    Raises:
+        ScenarioError: a circuit parameter without a value, or a value it rejects.
+    """
     missing = sorted(circ.parameters - set(params))
     if missing:
         raise ScenarioError(
@@ -190,7 +206,52 @@ def _montecarlo(table: Any, source: str) -> MonteCarloSection:
 
 def build_circuit_section(data: Mapping[str, Any], source: str) -> CircuitSection:
     """Circuit, noise (checked against the circuit), report and Monte-Carlo settings."""
-    circuit = build_circuit(data, source)
+    return _circuit_section(build_circuit(data, source), data, source)
+
+
+@dataclass(frozen=True)
+class CircuitTemplate:
+    """A circuit scenario with its parameter values left open, built once.
+
+    The points of a sweep over ``[parameters]`` differ only in the values bound into the
+    circuit: a template parses the circuit and builds the noise model, report and
+    Monte-Carlo settings once, and :meth:`section` binds each point's values -- the
+    section :func:`build_circuit_section` builds from the point's whole table.
+
+    Attributes:
+        circuit: the circuit as written, its parameters unbound.
+        noise: the noise model (None when absent or empty).
+        report: the outputs asked for.
+        montecarlo: the Monte-Carlo settings, or None.
+    """
+
+    circuit: Circuit
+    noise: NoiseModel | None
+    report: tuple[str, ...]
+    montecarlo: MonteCarloSection | None
+
+    def section(self, params: Mapping[str, Any], source: str) -> CircuitSection:
+        """The section of the scenario whose ``[parameters]`` are ``params``.
+
+        Raises:
+            ScenarioError: as :func:`bind_parameters`.
+        """
+        circuit = bind_parameters(self.circuit, params, source)
+        return CircuitSection(circuit, self.noise, self.report, self.montecarlo)
+
+
+def circuit_template(data: Mapping[str, Any], source: str) -> CircuitTemplate:
+    """The :class:`CircuitTemplate` of a circuit scenario's table (its parameters ignored).
+
+    Raises:
+        ScenarioError: as :func:`build_circuit_section`, except for parameter values.
+    """
+    circuit = _unbound_circuit(data, source)
+    sec = _circuit_section(circuit, data, source)  # noise is checked on the qubit count only
+    return CircuitTemplate(circuit, sec.noise, sec.report, sec.montecarlo)
+
+
+def _circuit_section(circuit: Circuit, data: Mapping[str, Any], source: str) -> CircuitSection:
     noise = build_noise(data, source)
     if noise is not None:
         try:

@@ -15,7 +15,9 @@ from qtcore.scenario import (
     run_scenario,
     scenario_from_dict,
 )
+from qtcore.scenario._model import set_path
 from qtcore.sim import interpreter
+from qtcore.sweep import Axis, flatten
 
 BELL = {
     "name": "bell",
@@ -173,3 +175,83 @@ def test_sweep_scenario_and_with_value() -> None:
     }
     with pytest.raises(ScenarioError, match=r"relativity\.sped"):
         scenario_from_dict(bad, "s.toml")
+
+
+NOISY_ROTATION = {
+    "name": "rot",
+    "title": "noisy rotation",
+    "kind": "circuit",
+    "seed": 11,
+    "shots": 200,
+    "parameters": {"theta": 0.0, "phi": 0.4},
+    "circuit": {
+        "num_qubits": 2,
+        "num_clbits": 2,
+        "ops": [
+            {"op": "ry", "params": ["theta"], "qubits": [0]},
+            {"op": "cx", "qubits": [0, 1]},
+            {"op": "rz", "params": ["2 * phi"], "qubits": [1]},
+            {"op": "h", "qubits": [1]},
+            {"op": "measure", "qubits": [0, 1], "clbits": [0, 1]},
+        ],
+    },
+    "noise": {"depolarizing": {"p": 0.05, "gates": ["cx"]}},
+    "report": ["counts", "estimates"],
+}
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        ("theta", "phi"),  # parameter values: the points bind them into one parsed circuit
+        ("parameters.theta", "parameters.phi"),
+        ("theta", "noise.depolarizing.p"),  # a noise value: each point reads its whole table
+    ],
+)
+def test_sweep_points_equal_scenarios_read_whole(names: tuple[str, str]) -> None:
+    first, second = names
+    values = [0.01, 0.3] if second.startswith("noise") else [0.5, 1.25]
+    axes = [Axis.linspace(first, 0.2, 2.8, 3), Axis.grid(second, values)]
+    sc = scenario_from_dict(NOISY_ROTATION)
+    table = run_scenario(sc, axes=axes).outputs["table"]
+    assert len(table["rows"]) == 6
+    for row in table["rows"]:
+        point = dict(zip(table["columns"], row, strict=True))
+        data = json.loads(json.dumps(sc.data))
+        for name in names:
+            set_path(data, name, point[name])
+        alone = flatten(run_scenario(scenario_from_dict(data), seed=point["seed"]).outputs)
+        outputs = {k: v for k, v in point.items() if k not in ("index", "seed", *names)}
+        assert outputs == {k: alone.get(k) for k in outputs}
+        assert outputs["counts.11"] == alone["counts.11"] > 0
+
+
+def test_sweep_over_a_parameter_not_in_the_table() -> None:
+    # phi is not in the sweep's [parameters]: the axis adds it to every point
+    point = {k: NOISY_ROTATION[k] for k in ("shots", "circuit", "noise", "report")}
+    data = {
+        "name": "s",
+        "title": "t",
+        "kind": "sweep",
+        "seed": 2,
+        "sweep": {"of": "circuit", "axes": [{"param": "phi", "values": [0.0, 1.0]}]},
+        "parameters": {"theta": 0.7},
+        **point,
+    }
+    table = run_scenario(scenario_from_dict(data, "s.toml")).outputs["table"]
+    for row in table["rows"]:
+        got = dict(zip(table["columns"], row, strict=True))
+        alone = {
+            **point,
+            "name": "p",
+            "title": "p",
+            "kind": "circuit",
+            "parameters": {"theta": 0.7, "phi": got["phi"]},
+        }
+        counts = run_scenario(scenario_from_dict(alone), seed=got["seed"]).outputs["counts"]
+        assert {k: got[f"counts.{k}"] for k in counts} == counts
+    data["sweep"] = {**data["sweep"], "columns": ["counts.00", "probabilities.00"]}
+    with pytest.raises(
+        ScenarioError, match=r"output 'probabilities\.00' not produced by a circuit"
+    ):
+        run_scenario(scenario_from_dict(data, "s.toml"))
