@@ -16,6 +16,7 @@ Usage::
     python benchmarks/bench_wasm.py                 # n = 10 12 14 16 18 20
     python benchmarks/bench_wasm.py --small         # n = 8 10 (CI)
     python benchmarks/bench_wasm.py --sizes 14 16 --families rand
+    python benchmarks/bench_wasm.py --wheel /tmp/before.whl   # an older build, to compare
 """
 
 from __future__ import annotations
@@ -121,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--python-max", type=int, default=14, help="widest pure-Python run")
     ap.add_argument("--frames", type=int, nargs="*", help="widths of the frames table")
+    ap.add_argument(
+        "--wheel", help="the qtcore wheel to run under Pyodide (default: newest in dist/)"
+    )
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     sizes = args.sizes or (SMALL_SIZES if args.small else DEFAULT_SIZES)
@@ -134,13 +138,16 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     import numpy as np
 
-    cmd = ["node", str(ROOT / "build" / "pyodide_run.mjs"), "--wheel", __file__, "--child"]
+    cmd = ["node", str(ROOT / "build" / "pyodide_run.mjs"), "--wheel"]
+    cmd += [str(Path(args.wheel).resolve())] if args.wheel else []
+    cmd += [__file__, "--child"]
     cmd += ["--sizes", *map(str, sizes), "--families", *args.families]
     cmd += ["--reps", str(args.reps), "--python-max", str(args.python_max)]
     cmd += ["--frames", *map(str, frames)]
     print(
         f"# numpy {np.__version__} single thread (CPython {sys.version.split()[0]}); "
-        f"Pyodide in Node.js from the built wheel; best of {args.reps}; times in ms"
+        f"Pyodide in Node.js from {args.wheel or 'the built wheel'}; best of {args.reps}; "
+        "times in ms"
     )
     print(_load(), flush=True)
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)

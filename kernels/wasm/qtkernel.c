@@ -580,15 +580,18 @@ static void run_affine(v2d *s, u32 n, const unsigned char *prog, const unsigned 
   __builtin_memcpy(s, affine_out, sizeof(v2d) << n);
 }
 
-/* Returns how many records ran: `count`, or the index of the first malformed one (none
- * of which ran). */
-EXPORT u32 qt_run(v2d *s, u32 n, unsigned char *prog, u32 count) {
+/* Checks `count` records; returns `count`, or the index of the first malformed one. */
+static u32 check_records(const unsigned char *prog, u32 count) {
   const unsigned char *at = prog;
   for (u32 i = 0; i < count; i++) {
     if (!record_ok(at)) return i;
     at += ((const u32 *)at)[3];
   }
-  if (n > RUN_BLOCK_BITS) merge_one_qubit_runs(prog, count);
+  return count;
+}
+
+/* Runs `count` checked (and, above RUN_BLOCK_BITS, merged) records on the state. */
+static void exec_records(v2d *s, u32 n, unsigned char *prog, u32 count) {
   u32 i = 0;
   while (i < count) {
     u32 j = i;
@@ -645,7 +648,157 @@ EXPORT u32 qt_run(v2d *s, u32 n, unsigned char *prog, u32 count) {
       i++;
     }
   }
+}
+
+
+/* ------------------------------------------------------------------ fresh states
+ * A run that starts from a basis state (every simulate() of a circuit without mid-circuit
+ * measurement) first runs on a sparse list of the non-zero amplitudes, kept while it holds
+ * at most SPARSE_MAX of them: a GHZ ladder or a QFT's first Hadamards touch a handful of
+ * amplitudes instead of sweeping 2**n. Each record computes every amplitude it produces
+ * with the very expressions of the dense passes (the same products, summed in the same
+ * order; a missing amplitude is +0.0), so the state is the dense run's bits (a zero may
+ * differ in sign only). When a record would need more entries, the state is written out
+ * (one memory.fill, then the entries) and the rest of the program runs densely. The
+ * state's memory is never read before that: it may hold anything. */
+#define SPARSE_MAX 64
+
+static u32 sparse_idx[SPARSE_MAX];
+static v2d sparse_amp[SPARSE_MAX];
+static u32 sparse_inv[1 << MAX_K];
+
+static inline u32 pext_bits(u32 i, const u32 *targets, u32 k) {
+  u32 r = 0;
+  for (u32 j = 0; j < k; j++) r |= ((i >> targets[j]) & 1) << j;
+  return r;
+}
+
+static inline u32 pdep_bits(u32 r, const u32 *targets, u32 k) {
+  u32 i = 0;
+  for (u32 j = 0; j < k; j++) i |= ((r >> j) & 1) << targets[j];
+  return i;
+}
+
+/* Applies one record to the sparse entries; returns 0 (nothing changed) when the result
+ * would need more than SPARSE_MAX entries. */
+static int sparse_record(u32 *count, const unsigned char *rec) {
+  const u32 *h = (const u32 *)rec;
+  u32 op = h[0], k = h[1], cmask = h[2], m = *count;
+  if (op == OP_SKIP) return 1;
+  const u32 *targets = h + 4;
+  const void *data = rec + 16 + ((4 * (size_t)k + 15) & ~(size_t)15);
+  u32 tmask = 0, dim = (u32)1 << k;
+  for (u32 j = 0; j < k; j++) tmask |= (u32)1 << targets[j];
+  if (op == 1) { /* diagonal: as qt_apply_diagonal, entries equal to 1 skipped */
+    const v2d *d = (const v2d *)data;
+    for (u32 e = 0; e < m; e++) {
+      if ((sparse_idx[e] & cmask) != cmask) continue;
+      v2d dj = d[pext_bits(sparse_idx[e], targets, k)];
+      if (dj[0] == 1.0 && dj[1] == 0.0) continue;
+      sparse_amp[e] = cmul(dj, sparse_amp[e]);
+    }
+    return 1;
+  }
+  if (op == 2) { /* permutation: new[offs[r]] = old[offs[src[r]]] moves entry src[r] to r */
+    const u32 *src = (const u32 *)data;
+    for (u32 r = 0; r < dim; r++) sparse_inv[src[r]] = r;
+    for (u32 e = 0; e < m; e++) {
+      u32 i = sparse_idx[e];
+      if ((i & cmask) != cmask) continue;
+      sparse_idx[e] = (i & ~tmask) | pdep_bits(sparse_inv[pext_bits(i, targets, k)], targets, k);
+    }
+    return 1;
+  }
+  /* dense: group the entries the record changes by base (index without target bits) */
+  u32 bases[SPARSE_MAX], nb = 0, keep = 0;
+  for (u32 e = 0; e < m; e++) {
+    u32 i = sparse_idx[e];
+    if ((i & cmask) != cmask) {
+      keep++;
+      continue;
+    }
+    u32 b = i & ~tmask, j = 0;
+    while (j < nb && bases[j] != b) j++;
+    if (j == nb) bases[nb++] = b;
+  }
+  if (keep + (size_t)nb * dim > SPARSE_MAX) return 0;
+  u32 out_idx[SPARSE_MAX];
+  v2d out_amp[SPARSE_MAX];
+  u32 out = 0;
+  for (u32 e = 0; e < m; e++)
+    if ((sparse_idx[e] & cmask) != cmask) {
+      out_idx[out] = sparse_idx[e];
+      out_amp[out++] = sparse_amp[e];
+    }
+  const v2d *mat = (const v2d *)data;
+  int real = k == 1 && cmask == 0 && mat[0][1] == 0.0 && mat[1][1] == 0.0 &&
+             mat[2][1] == 0.0 && mat[3][1] == 0.0;
+  v2d zero = {0.0, 0.0};
+  for (u32 g = 0; g < nb; g++) {
+    v2d x[SPARSE_MAX];
+    for (u32 c = 0; c < dim; c++) x[c] = zero;
+    for (u32 e = 0; e < m; e++)
+      if ((sparse_idx[e] & cmask) == cmask && (sparse_idx[e] & ~tmask) == bases[g])
+        x[pext_bits(sparse_idx[e], targets, k)] = sparse_amp[e];
+    for (u32 r = 0; r < dim; r++) {
+      v2d acc;
+      if (real) { /* dense1_real */
+        v2d a = {mat[2 * r][0], mat[2 * r][0]}, b = {mat[2 * r + 1][0], mat[2 * r + 1][0]};
+        acc = a * x[0] + b * x[1];
+      } else { /* dense1, qt_apply_dense: row sums left to right */
+        const v2d *row = mat + (size_t)r * dim;
+        acc = cmul(row[0], x[0]);
+        for (u32 c = 1; c < dim; c++) acc += cmul(row[c], x[c]);
+      }
+      if (acc[0] == 0.0 && acc[1] == 0.0) continue; /* stays absent: +0.0 */
+      out_idx[out] = bases[g] | pdep_bits(r, targets, k);
+      out_amp[out++] = acc;
+    }
+  }
+  for (u32 e = 0; e < out; e++) {
+    sparse_idx[e] = out_idx[e];
+    sparse_amp[e] = out_amp[e];
+  }
+  *count = out;
+  return 1;
+}
+
+/* Checks and prepares a program for qt_exec on n-qubit states: above RUN_BLOCK_BITS,
+ * merges one-qubit runs in place (once: a prepared program is run as it is). Returns
+ * `count`, or the index of the first malformed record. */
+EXPORT u32 qt_prepare(u32 n, unsigned char *prog, u32 count) {
+  u32 ok = check_records(prog, count);
+  if (ok != count) return ok;
+  if (n > RUN_BLOCK_BITS) merge_one_qubit_runs(prog, count);
   return count;
+}
+
+/* Runs a program from qt_prepare (not modified: it may run again). With `fresh` below
+ * 2**n, the state is first set to the basis state |fresh> (its memory is never read before
+ * it is written); otherwise the program runs on the state as it is. */
+EXPORT void qt_exec(v2d *s, u32 n, unsigned char *prog, u32 count, u32 fresh) {
+  if (n < 32 && fresh < ((u32)1 << n)) {
+    u32 m = 1, i = 0;
+    v2d one = {1.0, 0.0};
+    sparse_idx[0] = fresh;
+    sparse_amp[0] = one;
+    while (i < count && sparse_record(&m, prog)) {
+      prog += ((const u32 *)prog)[3];
+      i++;
+    }
+    __builtin_memset(s, 0, sizeof(v2d) << n);
+    for (u32 e = 0; e < m; e++) s[sparse_idx[e]] = sparse_amp[e];
+    count -= i;
+  }
+  exec_records(s, n, prog, count);
+}
+
+/* Returns how many records ran: `count`, or the index of the first malformed one (none
+ * of which ran). The records may be rewritten (merged): a program runs once. */
+EXPORT u32 qt_run(v2d *s, u32 n, unsigned char *prog, u32 count) {
+  u32 ok = qt_prepare(n, prog, count);
+  if (ok == count) exec_records(s, n, prog, count);
+  return ok;
 }
 
 EXPORT void qt_scale(v2d *s, u32 n, double re, double im) {

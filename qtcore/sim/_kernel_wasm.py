@@ -4,7 +4,10 @@ The state lives in the module's own linear memory (``2**n`` complex doubles, qub
 = bit ``q`` of the index); Python holds a :class:`WasmState` handle and copies out only
 what it asks for (probabilities to sample, the amplitudes or summary a frame shows, each
 qubit's Bloch vector). One call per operation: matrices, diagonals and qubit lists are
-written into a scratch area of the same memory first.
+written into a scratch area of the same memory first. A circuit's compiled program stays
+in that memory, and a run of it from a fresh basis state is one call (``qt_exec``), which
+starts sparsely instead of sweeping the zeros; dropped states are kept for the next one of
+their width (no allocation call per run).
 
 The module is ``qtcore/sim/_qtkernel.wasm``, compiled from ``kernels/wasm/qtkernel.c``
 by ``make wheel`` (clang for ``wasm32`` with ``-msimd128``; no Emscripten runtime, no
@@ -89,7 +92,11 @@ SIGNATURES: dict[str, tuple[str, str]] = {
     "qt_top_states": ("u", "puupp"),
     "qt_gather": ("", "ppup"),
     "qt_run": ("u", "pupu"),
+    "qt_prepare": ("u", "upu"),
+    "qt_exec": ("", "pupuu"),
 }
+
+_NOT_FRESH = 0xFFFFFFFF  # qt_exec's `fresh` when the state is already written
 
 
 class WasmModule(Protocol):
@@ -127,6 +134,7 @@ class PyodideModule:
         self._views: dict[tuple[int, int], Any] = {}
         self._memory_bytes = self._exports.qt_memory_bytes
         self._size = self._memory_bytes()
+        self._stale = False
 
     def function(self, name: str) -> Callable[..., Any]:
         got = self._functions.get(name)
@@ -145,6 +153,12 @@ class PyodideModule:
     def _view(self, ptr: int, nbytes: int) -> Any:
         """A Uint8Array over ``[ptr, ptr + nbytes)``, cached: creating one costs ~50 us
         through the FFI, assigning into a cached one ~2 us."""
+        if self._stale:
+            self._stale = False
+            size = self._memory_bytes()
+            if size != self._size:
+                self._size = size
+                self._views.clear()
         key = (ptr, nbytes)
         view = self._views.get(key)
         if view is None:
@@ -154,12 +168,11 @@ class PyodideModule:
         return view
 
     def grew(self) -> None:
-        """Forgets every view if the memory grew: growing replaces (detaches) the buffer
-        they cover. Most allocations reuse freed blocks, and a view costs ~50 us to make."""
-        size = self._memory_bytes()
-        if size != self._size:
-            self._size = size
-            self._views.clear()
+        """Notes that the memory may have grown: the next read or write forgets every view
+        if it did (growing replaces, detaches, the buffer they cover). Checked then, not
+        now: a run that reads nothing back makes one call into the module, not two. Most
+        allocations reuse freed blocks, and a view costs ~50 us to make."""
+        self._stale = True
 
     def read(self, ptr: int, nbytes: int) -> bytes:
         return bytes(self._view(ptr, nbytes).to_bytes())
@@ -247,17 +260,49 @@ def memory_budget() -> tuple[int, str]:
 
 
 class WasmState:
-    """A state in the module's memory: ``2**n`` complex doubles at ``ptr``.
+    """A state in the module's memory: ``2**n`` complex doubles.
 
-    Freed when the handle is garbage-collected. Opaque to everyone but
-    :class:`WasmKernel`.
+    A fresh basis state (:meth:`WasmKernel.basis_state`) is not written until it is first
+    used: a compiled run (:meth:`WasmKernel.run_compiled`) starts from it sparsely, any
+    other use (``ptr``) writes it out first. Returned to the kernel when the handle is
+    garbage-collected. Opaque to everyone but :class:`WasmKernel`.
     """
 
-    __slots__ = ("__weakref__", "_free", "n", "ptr")
+    __slots__ = ("__weakref__", "_fresh", "_kernel", "_ptr", "n")
 
-    def __init__(self, ptr: int, n: int, free: Callable[[int], Any]) -> None:
+    def __init__(self, ptr: int, n: int, kernel: WasmKernel, fresh: int = -1) -> None:
+        self._ptr = ptr
+        self.n = n
+        self._kernel = kernel
+        self._fresh = fresh
+
+    @property
+    def ptr(self) -> int:
+        """Where the amplitudes are, written out first if the state is still fresh."""
+        if self._fresh >= 0:
+            self._kernel._fn["qt_basis_state"](self._ptr, self.n, self._fresh)
+            self._fresh = -1
+        return self._ptr
+
+    def __del__(self) -> None:
+        ptr, self._ptr = self._ptr, 0
+        if ptr:
+            self._kernel._release(ptr, self.n)
+
+    def __repr__(self) -> str:
+        return f"<WasmState of {self.n} qubits at {self._ptr:#x}>"
+
+
+class _Program:
+    """A compiled gate list, prepared (``qt_prepare``) in the module's memory once and run
+    from there by ``qt_exec`` as often as asked: a run copies nothing into the module."""
+
+    __slots__ = ("_free", "count", "n", "ptr")
+
+    def __init__(self, ptr: int, n: int, count: int, free: Callable[[int], Any]) -> None:
         self.ptr = ptr
         self.n = n
+        self.count = count
         self._free = free
 
     def __del__(self) -> None:
@@ -265,9 +310,9 @@ class WasmState:
         if ptr:
             self._free(ptr)
 
-    def __repr__(self) -> str:
-        return f"<WasmState of {self.n} qubits at {self.ptr:#x}>"
 
+_POOL_MAX_QUBITS = 20
+"""Widest state the kernel keeps for reuse when it is dropped (16 MiB)."""
 
 _OPCODES = {"qt_apply_dense": 0, "qt_apply_diagonal": 1, "qt_apply_permutation": 2}
 
@@ -326,6 +371,10 @@ class WasmKernel:
         self._fn = {name: fn(name) for name in SIGNATURES}
         self._scratch = 0
         self._scratch_size = 0
+        # Freed states kept for the next state of the same width (up to _POOL_MAX_QUBITS):
+        # a page or a benchmark runs circuit after circuit, each allocating one state and
+        # dropping the last; reusing it saves two calls into the module per run.
+        self._pool: dict[int, list[int]] = {}
         self._gates: dict[tuple[Any, ...], bytes] = {}
         # No gate fusion, with or without NumPy: a circuit's gates go to the kernel as one
         # program (apply_gates), which merges one-qubit runs, sweeps runs of phases once
@@ -343,6 +392,9 @@ class WasmKernel:
     # ------------------------------------------------------------ memory
     def _allocate(self, nbytes: int, what: str) -> int:
         ptr = int(self._alloc(nbytes)) if nbytes < 1 << 32 else 0
+        if not ptr and any(self._pool.values()):  # give the kept states back, then retry
+            self._drain_pool()
+            ptr = int(self._alloc(nbytes)) if nbytes < 1 << 32 else 0
         self.module.grew()
         if not ptr:
             raise SimulationError(
@@ -383,12 +435,28 @@ class WasmKernel:
             self.module.write(base, b"".join(written))
         return [base + o for o in offsets]
 
-    def _new(self, n: int) -> WasmState:
+    def _new(self, n: int, fresh: int = -1) -> WasmState:
         if not 0 <= n <= MAX_QUBITS:
             raise SimulationError(
                 f"the wasm kernel holds 0 to {MAX_QUBITS} qubits (wasm32 memory), got {n}"
             )
-        return WasmState(self._allocate(16 << n, f"a state of {n} qubits"), n, self._free)
+        kept = self._pool.get(n)
+        ptr = kept.pop() if kept else self._allocate(16 << n, f"a state of {n} qubits")
+        return WasmState(ptr, n, self, fresh)
+
+    def _release(self, ptr: int, n: int) -> None:
+        """Takes back a dropped state's memory: kept for the next state of its width (one
+        per width up to _POOL_MAX_QUBITS), else freed."""
+        kept = self._pool.setdefault(n, [])
+        if n <= _POOL_MAX_QUBITS and not kept:
+            kept.append(ptr)
+        else:
+            self._free(ptr)
+
+    def _drain_pool(self) -> None:
+        for kept in self._pool.values():
+            while kept:
+                self._free(kept.pop())
 
     # ------------------------------------------------------------ construction
     def num_qubits(self, s: WasmState) -> int:
@@ -400,9 +468,9 @@ class WasmKernel:
     def basis_state(self, n: int, index: int) -> WasmState:
         if not 0 <= index < 1 << n:
             raise SimulationError(f"basis index {index} out of range for {n} qubits")
-        s = self._new(n)
-        self._fn["qt_basis_state"](s.ptr, n, index)
-        return s
+        if not 0 <= n <= MAX_QUBITS:
+            self._new(n)  # raises
+        return self._new(n, index)  # written when first used (see WasmState)
 
     def from_amplitudes(self, amps: Sequence[complex]) -> WasmState:
         data = _complex_bytes(amps)
@@ -415,8 +483,10 @@ class WasmKernel:
         return s
 
     def copy(self, s: WasmState) -> WasmState:
+        if s._fresh >= 0:
+            return self._new(s.n, s._fresh)
         out = self._new(s.n)
-        self._fn["qt_copy"](out.ptr, s.ptr, s.n)
+        self._fn["qt_copy"](out._ptr, s.ptr, s.n)
         return out
 
     def to_list(self, s: WasmState) -> list[complex]:
@@ -439,23 +509,31 @@ class WasmKernel:
         return self._run(s, n, [_record(fn, data, targets, cmask)])
 
     def _run(self, s: WasmState, n: int, records: Sequence[bytes]) -> WasmState:
-        """Runs program records (see ``_record``) on ``s`` in one call into the module."""
-        return self.run_compiled(s, n, (len(records), b"".join(records)))
-
-    def run_compiled(self, s: WasmState, n: int, program: object) -> WasmState:
-        """Runs a program from :meth:`compile_gates` on ``s`` in one call into the module.
-
-        The program is copied into scratch every time: ``qt_run`` rewrites the records it
-        merges, and one copy costs about a microsecond.
-        """
-        count, prog = cast("tuple[int, bytes]", program)
-        if not count:
+        """Runs program records (see ``_record``) on ``s`` in one call into the module,
+        copied into scratch (``qt_run`` may rewrite the records it merges)."""
+        if not records:
             return s
+        prog = b"".join(records)
         base = self._scratch_for(len(prog))
         self.module.write(base, prog)
-        done = int(self._fn["qt_run"](s.ptr, n, base, count))
-        if done != count:  # pragma: no cover - records are built by _record
+        done = int(self._fn["qt_run"](s.ptr, n, base, len(records)))
+        if done != len(records):  # pragma: no cover - records are built by _record
             raise SimulationError(f"the wasm kernel rejected program record {done}")
+        return s
+
+    def run_compiled(self, s: WasmState, n: int, program: object) -> WasmState:
+        """Runs a program from :meth:`compile_gates` on ``s``: one call into the module.
+
+        A fresh basis state is not written first: the program starts from it sparsely
+        (``qt_exec``), so a run's first gates touch only the amplitudes they make.
+        """
+        prog = cast("_Program", program)
+        if prog.n != n:
+            raise SimulationError(f"a program compiled for {prog.n} qubits run on {n}")
+        if prog.count:
+            fresh, s._fresh = s._fresh, -1
+            start = _NOT_FRESH if fresh < 0 else fresh
+            self._fn["qt_exec"](s._ptr, n, prog.ptr, prog.count, start)
         return s
 
     def _prepared(self, n: int, gate: Gate, qubits: Sequence[int]) -> bytes:
@@ -489,13 +567,24 @@ class WasmKernel:
     ) -> WasmState:
         """Applies ``(gate, qubits)`` pairs in order, as one program: one call into the
         module for the whole run instead of one per gate."""
-        return self.run_compiled(s, n, self.compile_gates(n, gates))
+        prepared = self._prepared
+        return self._run(s, n, [prepared(n, g, qs) for g, qs in gates])
 
     def compile_gates(self, n: int, gates: Iterable[tuple[Gate, Sequence[int]]]) -> object:
-        """The program of ``(gate, qubits)`` pairs: its record count and bytes."""
+        """The program of ``(gate, qubits)`` pairs, prepared in the module's memory for
+        ``n``-qubit states (freed with the returned handle)."""
         prepared = self._prepared
         records = [prepared(n, g, qs) for g, qs in gates]
-        return len(records), b"".join(records)
+        if not records:
+            return _Program(0, n, 0, self._free)
+        prog = b"".join(records)
+        ptr = self._allocate(len(prog), "a program")
+        program = _Program(ptr, n, len(records), self._free)
+        self.module.write(ptr, prog)
+        done = int(self._fn["qt_prepare"](n, ptr, len(records)))
+        if done != len(records):  # pragma: no cover - records are built by _record
+            raise SimulationError(f"the wasm kernel rejected program record {done}")
+        return program
 
     def apply_matrix(self, s: WasmState, n: int, m: Any, qubits: Sequence[int]) -> WasmState:
         """Applies a (not necessarily unitary) matrix on ``qubits`` (first = LSB)."""

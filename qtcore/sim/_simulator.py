@@ -47,6 +47,7 @@ __all__ = [
     "Result",
     "Step",
     "iter_steps",
+    "sampled_result",
     "simulate",
     "unitary_of",
 ]
@@ -339,41 +340,11 @@ def simulate(
     n = circuit.num_qubits
     measures = run.plan.measures
     width = circuit.num_clbits if measures else n
-
     if noise is None and not run.plan.mid_circuit:
         # fused if the kernel asks; compiled once per circuit if the kernel compiles
         s = apply_gates(kernel, s0, n, run.plan.instructions, run.plan.compiled)
         state = StateVector(s, _kernel=kernel)
-        counts: dict[str, int] = {}
-        mem: list[str] | None = [] if memory else None
-        bits = [0] * circuit.num_clbits
-        if shots:
-            idx = kernel.sample_state(s, shots, run.rng)  # no full probability array
-            # Each distinct basis index is mapped to its bitstring once (a run has at most
-            # 2**n of them, often far fewer than shots), then the tally is summed per string.
-            qc = [(i.qubits[0], i.clbits[0]) for i in measures]
-            per_index = Counter(idx)
-            names = {b: format(_clbits_of(b, qc) if qc else b, f"0{width}b") for b in per_index}
-            per_key: Counter[str] = Counter()
-            for b, k in per_index.items():
-                per_key[names[b]] += k
-            counts = dict(sorted(per_key.items()))
-            if mem is not None:
-                mem.extend(map(names.__getitem__, idx))
-            if measures:
-                last = _clbits_of(idx[-1], qc)
-                bits = [(last >> c) & 1 for c in range(circuit.num_clbits)]
-        return Result(
-            circuit,
-            shots,
-            seed,
-            kernel.name,
-            "sampled" if shots else "statevector",
-            state,
-            counts,
-            bits,
-            mem,
-        )
+        return sampled_result(circuit, state, shots, seed, memory, run.plan.measures)
 
     rng = run.rng
     variables = circuit.classical_variables
@@ -395,7 +366,7 @@ def simulate(
         return _flow_trajectories(circuit, shots, seed, kernel, s0, rng, noise, width, memory)
     runner = _Runner(kernel, n, rng, noise)
     tally: Counter[str] = Counter()
-    mem = [] if memory else None
+    mem: list[str] | None = [] if memory else None
     s = None
     bits = []
     for _ in range(max(shots, 1)):
@@ -412,6 +383,54 @@ def simulate(
             if mem is not None:
                 mem.append(key)
     return _tallied(circuit, shots, seed, kernel, "trajectories", s, tally, bits, mem)
+
+
+def sampled_result(
+    circuit: Circuit,
+    state: StateVector,
+    shots: int,
+    seed: int,
+    memory: bool,
+    measures: Sequence[Instruction] | None = None,
+) -> Result:
+    """The :class:`Result` of a circuit without mid-circuit measurement (or noise) whose
+    gates have brought the state to ``state``: ``shots`` samples of it, drawn with a fresh
+    ``Rng(seed)`` (what :func:`simulate` does after running the gates). ``measures``: the
+    circuit's measurements, if the caller has them."""
+    kernel, s = state.kernel, state.data
+    if measures is None:
+        measures = plan_of(circuit).measures
+    width = circuit.num_clbits if measures else circuit.num_qubits
+    counts: dict[str, int] = {}
+    mem: list[str] | None = [] if memory else None
+    bits = [0] * circuit.num_clbits
+    if shots:
+        idx = kernel.sample_state(s, shots, Rng(seed))  # no full probability array
+        # Each distinct basis index is mapped to its bitstring once (a run has at most
+        # 2**n of them, often far fewer than shots), then the tally is summed per string.
+        qc = [(i.qubits[0], i.clbits[0]) for i in measures]
+        per_index = Counter(idx)
+        names = {b: format(_clbits_of(b, qc) if qc else b, f"0{width}b") for b in per_index}
+        per_key: Counter[str] = Counter()
+        for b, k in per_index.items():
+            per_key[names[b]] += k
+        counts = dict(sorted(per_key.items()))
+        if mem is not None:
+            mem.extend(map(names.__getitem__, idx))
+        if measures:
+            last = _clbits_of(idx[-1], qc)
+            bits = [(last >> c) & 1 for c in range(circuit.num_clbits)]
+    return Result(
+        circuit,
+        shots,
+        seed,
+        kernel.name,
+        "sampled" if shots else "statevector",
+        state,
+        counts,
+        bits,
+        mem,
+    )
 
 
 def _clbits_of(b: int, qc: Sequence[tuple[int, int]]) -> int:
