@@ -31,7 +31,7 @@ from qtcore.errors import (
     UnboundParameterError,
     UnitError,
 )
-from qtcore.frames import Frame, decode_frames, encode_frames, iter_frames
+from qtcore.frames import Frame, decode_frames, encode_frames, iter_frames, simulate_with_frames
 from qtcore.noise import NoiseModel, ReadoutError
 from qtcore.ops import GATES, Gate, UnitaryGate
 from qtcore.rng import Rng
@@ -71,5 +71,6 @@ __all__ = [
     "iter_frames",
     "iter_steps",
     "simulate",
+    "simulate_with_frames",
     "unitary_of",
 ]

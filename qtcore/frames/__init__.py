@@ -2,7 +2,8 @@
 
 A frame carries the step index, the op just applied, probabilities, per-qubit Bloch
 vectors, classical bits and (up to a size limit) amplitudes. :func:`iter_frames` yields
-them for a circuit; :func:`encode_frame` / :func:`decode_frame` convert one frame to and
+them for a circuit, :func:`simulate_with_frames` returns them with the circuit's counts
+(from one simulation where it can); :func:`encode_frame` / :func:`decode_frame` convert one frame to and
 from bytes, :func:`encode_frames` / :func:`decode_frames` a stream.
 
 Encoding v1 -- the contract shared with the site's JS decoder and the registry -- is
@@ -33,7 +34,7 @@ from qtcore.frames._codec import (
     encode_frame,
     encode_frames,
 )
-from qtcore.frames._iter import frame_from_state, iter_frames
+from qtcore.frames._iter import frame_from_state, iter_frames, simulate_with_frames
 
 __all__ = [
     "AMP_LIMIT",
@@ -52,4 +53,5 @@ __all__ = [
     "encode_frames",
     "frame_from_state",
     "iter_frames",
+    "simulate_with_frames",
 ]

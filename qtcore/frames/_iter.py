@@ -23,15 +23,18 @@ from typing import TYPE_CHECKING, Any
 
 from qtcore.errors import FrameError
 from qtcore.frames._codec import AMP_LIMIT, MAX_QUBITS, PROB_LIMIT, TOP_K, Frame
-from qtcore.sim import StateVector, iter_steps
+from qtcore.rng import check_seed, fresh_seed
+from qtcore.sim import Result, StateVector, iter_steps, simulate
 from qtcore.sim._reduce import EXACT_MAX_QUBITS
+from qtcore.sim._simulator import sampled_result
 
 if TYPE_CHECKING:
     from qtcore.circuit import Circuit, Instruction
     from qtcore.noise import NoiseModel
     from qtcore.sim import Step
+    from qtcore.sim._kernel import Kernel
 
-__all__ = ["frame_from_state", "iter_frames"]
+__all__ = ["frame_from_state", "iter_frames", "simulate_with_frames"]
 
 Reduced = tuple[list[tuple[float, float, float]], list[float]]
 
@@ -138,7 +141,7 @@ def iter_frames(
     circuit: Circuit,
     *,
     seed: int | None = None,
-    backend: str = "auto",
+    backend: str | Kernel[Any] = "auto",
     noise: NoiseModel | None = None,
     initial_state: StateVector | Sequence[complex] | str | None = None,
     amp_limit: int = AMP_LIMIT,
@@ -151,7 +154,7 @@ def iter_frames(
     Args:
         circuit: a circuit with every parameter bound.
         seed: seed of the trajectory (measurement outcomes, noise branches).
-        backend: ``"auto"``, ``"numpy"`` or ``"python"``.
+        backend: ``"auto"``, ``"wasm"``, ``"numpy"``, ``"python"`` or a kernel object.
         noise: an optional :class:`~qtcore.noise.NoiseModel`.
         initial_state: a state, amplitudes or a label such as ``"01+"``.
         amp_limit: largest width whose frames carry amplitudes.
@@ -170,6 +173,98 @@ def iter_frames(
     local = noise is None and not circuit.has_control_flow and circuit.num_qubits > EXACT_MAX_QUBITS
     basis = set(range(circuit.num_qubits)) if initial_state is None else set()
     return _frames(steps, local, basis, amp_limit, prob_limit, top_k, meta)
+
+
+def simulate_with_frames(
+    circuit: Circuit,
+    shots: int = 0,
+    *,
+    seed: int | None = None,
+    backend: str | Kernel[Any] = "auto",
+    noise: NoiseModel | None = None,
+    initial_state: StateVector | Sequence[complex] | str | None = None,
+    memory: bool = False,
+    amp_limit: int = AMP_LIMIT,
+    prob_limit: int = PROB_LIMIT,
+    top_k: int = TOP_K,
+    meta: Mapping[str, Any] | None = None,
+) -> tuple[Result, list[Frame]]:
+    """The counts and the frames of a circuit, from one simulation where that is possible.
+
+    Returns what ``simulate(circuit, shots, seed=seed, ...)`` and
+    ``list(iter_frames(circuit, seed=seed, ...))`` return (for an unseeded call, one seed
+    drawn for both). When the circuit has no noise, no mid-circuit measurement and no
+    gate after its first measurement, the gates run once: the frames come from the
+    gate-by-gate trajectory, and the shots are sampled, as :func:`~qtcore.simulate`
+    samples them, from its state after the last gate. The counts, the classical bits and
+    the frames are then those of the two calls; the final state agrees with
+    ``simulate``'s to rounding (``simulate`` may fuse or merge gates: bit for bit with
+    the pure-Python kernel, and with the wasm kernel up to 14 qubits). Otherwise the two
+    calls run.
+
+    Raises:
+        FrameError: invalid limits (checked first).
+        SimulationError: what :func:`~qtcore.simulate` raises.
+    """
+    _check_limits(amp_limit, prob_limit, top_k)
+    seed = fresh_seed() if seed is None else check_seed(seed)
+    frame_args: dict[str, Any] = {
+        "amp_limit": amp_limit,
+        "prob_limit": prob_limit,
+        "top_k": top_k,
+        "meta": meta,
+    }
+    first = _first_measure(circuit, noise)
+    if first is None:
+        result = simulate(
+            circuit,
+            shots,
+            seed=seed,
+            backend=backend,
+            noise=noise,
+            initial_state=initial_state,
+            memory=memory,
+        )
+        two = iter_frames(
+            circuit,
+            seed=seed,
+            backend=backend,
+            noise=noise,
+            initial_state=initial_state,
+            **frame_args,
+        )
+        return result, list(two)
+    final: list[StateVector] = []
+
+    def tap(steps: Iterator[Step]) -> Iterator[Step]:
+        for st in steps:
+            if st.index == first - 1:  # after the last gate: the state simulate samples
+                final.append(st.state.copy() if first < len(circuit.instructions) else st.state)
+            yield st
+
+    steps = tap(iter_steps(circuit, seed=seed, backend=backend, initial_state=initial_state))
+    # as iter_frames decides (an empty noise model, like none, runs one trajectory here)
+    local = noise is None and not circuit.has_control_flow
+    local = local and circuit.num_qubits > EXACT_MAX_QUBITS
+    basis = set(range(circuit.num_qubits)) if initial_state is None else set()
+    one = list(_frames(steps, local, basis, amp_limit, prob_limit, top_k, meta))
+    return sampled_result(circuit, final[0], shots, seed, memory), one
+
+
+def _first_measure(circuit: Circuit, noise: NoiseModel | None) -> int | None:
+    """Where the measurements of ``circuit`` start (its length if it has none) when one
+    trajectory gives both its frames and its samples: no noise, no mid-circuit
+    measurement, nothing but measurements and barriers from the first measurement on.
+    ``None`` otherwise."""
+    if (noise is not None and not noise.is_empty()) or circuit.has_mid_circuit_measurement:
+        return None
+    instructions = circuit.instructions
+    first = next((i for i, ins in enumerate(instructions) if ins.kind == "measure"), None)
+    if first is None:
+        return len(instructions)
+    if any(ins.kind not in ("measure", "barrier") for ins in instructions[first:]):
+        return None
+    return first
 
 
 def _frames(

@@ -36,7 +36,7 @@ from qtcore import (
     UnitError,
     qasm,
 )
-from qtcore.frames import encode_frames, iter_frames
+from qtcore.frames import encode_frames
 from qtcore.montecarlo import wilson_interval
 from qtcore.ops import GATES
 from qtcore.scenario import (
@@ -169,14 +169,19 @@ def h_run(payload: Payload, _: ProgressFn | None) -> dict[str, Any]:
     )
     circ, noise, backend = sc.circuit(), sc.noise(), _backend(payload)
     _check_width(circ.num_qubits, backend)
-    res = qtcore.simulate(circ, sc.shots, seed=sc.seed, backend=backend, noise=noise)
+    frames = None
+    if payload.get("frames"):  # counts and frames from one simulation where it can
+        res, frames = qtcore.simulate_with_frames(
+            circ, sc.shots, seed=sc.seed, backend=backend, noise=noise
+        )
+    else:
+        res = qtcore.simulate(circ, sc.shots, seed=sc.seed, backend=backend, noise=noise)
     out: dict[str, Any] = {
         "result": res.to_wire(),
         "qasm": qasm.dumps(circ, version="auto"),
         "scenario": sc.to_wire(),
     }
-    if payload.get("frames"):
-        frames = list(iter_frames(circ, seed=sc.seed, backend=backend, noise=noise))
+    if frames is not None:
         _buffer = encode_frames(frames)
         out["frames"] = {"count": len(frames), "bytes": len(_buffer)}
     return out

@@ -151,6 +151,30 @@ def test_run_gives_counts_and_canonical_frames_in_one_request(
     assert bridge.take_buffer() == b""
 
 
+def test_run_with_frames_simulates_once(
+    bridge: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run asking for frames gets its counts from the frames' own simulation (the Bell
+    circuit measures at the end): qtcore.simulate is not called."""
+    import qtcore
+    import qtcore.frames._iter as frames_iter
+
+    want = simulate(Circuit.from_dict(BELL), 1000, seed=7, backend="python").counts
+
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("a second simulation ran")
+
+    monkeypatch.setattr(qtcore, "simulate", refuse)
+    monkeypatch.setattr(frames_iter, "simulate", refuse)
+    r = _ok(
+        bridge,
+        "run",
+        {"circuit": BELL, "shots": 1000, "seed": 7, "frames": True, "backend": "python"},
+    )
+    assert r["result"]["counts"] == want
+    assert r["frames"]["count"] == 5
+
+
 def test_run_frames_of_a_wide_state_follow_the_top_k_rules(bridge: ModuleType) -> None:
     """13 qubits in uniform superposition: every probability ties, so the summary lists
     the 32 lowest basis indices in ascending order (the old bridge sorted differently)."""

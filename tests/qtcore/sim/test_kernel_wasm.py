@@ -764,3 +764,25 @@ def test_wasm_fresh_run_ignores_what_the_memory_held(kernel: WasmKernel, n: int)
     assert amps[0] == complex(r, 0) and amps[-1] == complex(r, 0)
     assert all(z == 0 for z in amps[1:-1])
     assert kernel.norm_sq(kernel.copy(kernel.zeros(n))) == 1.0
+
+
+@pytest.mark.parametrize("n", [4, 14, 15])
+def test_wasm_simulate_with_frames_equals_the_two_calls(kernel: WasmKernel, n: int) -> None:
+    """One simulation for counts and frames: the counts, bits and frames of simulate() and
+    iter_frames() with the same seed; the state bit for bit up to 14 qubits (the program
+    runs gate by gate there), to 1e-12 above (it merges one-qubit runs)."""
+    from qtcore import simulate_with_frames
+    from qtcore.frames import encode_frames
+
+    rng = Rng(4400 + n)
+    c = random_circuit(n, 14, rng)
+    c.measure_all()
+    got, frames = simulate_with_frames(c, 500, seed=n, backend=kernel, memory=True)
+    want = simulate(c, 500, seed=n, backend=kernel, memory=True)
+    assert got.counts == want.counts and got.memory == want.memory
+    assert got.clbits == want.clbits and got.kernel == "wasm"
+    if n <= 14:
+        assert got.state_vector == want.state_vector
+    assert_states_close(got.state_vector, want.state_vector, 1e-12)
+    want_frames = list(iter_frames(c, seed=n, backend=kernel))
+    assert encode_frames(frames) == encode_frames(want_frames)
