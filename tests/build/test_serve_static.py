@@ -113,3 +113,52 @@ def test_site_url_default_is_the_one_build_site_fingerprints() -> None:
     default = re.search(r'^DEFAULT_SITE_URL = "([^"]+)"$', script, re.MULTILINE)
     assert configured and default
     assert configured.group(1) == default.group(1) == "http://127.0.0.1:8000/"
+
+
+def _status(url: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+    req = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
+    except urllib.error.HTTPError as err:
+        return err.code, {k.lower(): v for k, v in err.headers.items()}, err.read()
+
+
+@pytest.mark.parametrize("path", ["pyodide/pyodide.asm.wasm", "qt/js/main.js", ""])
+@pytest.mark.parametrize("validator", ["etag", "last-modified"])
+def test_an_unchanged_compressed_file_is_not_sent_again(
+    base: str, path: str, validator: str
+) -> None:
+    """A warm visit revalidates: the gzip path answers 304 as the plain one does. A 200 with
+    the same bytes replaces Chromium's cache entry and drops the WebAssembly it compiled, so
+    each warm visit compiled Pyodide again (issue 9: warm first frame 2.9 s, was 1.75 s)."""
+    status, headers, body = _status(base + path, {"Accept-Encoding": "gzip"})
+    assert status == 200 and headers["content-encoding"] == "gzip"
+    ask = {"etag": "If-None-Match", "last-modified": "If-Modified-Since"}[validator]
+    status, again, body = _status(base + path, {"Accept-Encoding": "gzip", ask: headers[validator]})
+    assert (status, body) == (304, b"")
+    assert again["etag"] == headers["etag"]
+
+
+def test_a_changed_or_unknown_version_is_sent_in_full(base: str, tmp_path: Path) -> None:
+    url = base + "qt/js/main.js"
+    headers = _status(url, {"Accept-Encoding": "gzip"})[1]
+    for ask in (
+        {"If-None-Match": '"someone-else"'},
+        {"If-None-Match": '"someone-else"', "If-Modified-Since": headers["last-modified"]},
+        {"If-Modified-Since": "Thu, 01 Jan 1981 00:00:00 GMT"},
+        {"If-Modified-Since": "not a date"},
+    ):
+        status, _, body = _status(url, {"Accept-Encoding": "gzip", **ask})
+        assert status == 200, ask
+        assert gzip.decompress(body) == FILES["qt/js/main.js"]
+
+
+def test_the_plain_and_gzip_versions_have_different_etags(base: str) -> None:
+    """A cache must not answer a client without gzip with the compressed bytes' tag."""
+    gz = _status(base + "qt/js/main.js", {"Accept-Encoding": "gzip"})[1]
+    status, plain, body = _status(
+        base + "qt/js/main.js", {"Accept-Encoding": "identity", "If-None-Match": gz["etag"]}
+    )
+    assert status == 200 and body == FILES["qt/js/main.js"]
+    assert plain.get("etag") != gz["etag"]
