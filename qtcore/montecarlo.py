@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from qtcore.parallel import CancelCheck, run_ordered
+from qtcore.parallel import CancelCheck, is_cancelled, run_chunked
 from qtcore.rng import derive_seed
 from qtcore.wire import js_safe
 
@@ -277,13 +277,20 @@ class MonteCarloResult:
 
 @dataclass(frozen=True)
 class _Repetitions:
-    """Runs repetitions ``start .. stop - 1`` of a trial (picklable when ``trial`` is)."""
+    """Runs batches of a trial's repetitions (picklable when ``trial`` is).
+
+    A batch ``(start, stop)`` is repetitions ``start .. stop - 1``; a task takes a chunk of
+    batches (:func:`~qtcore.parallel.run_chunked`) and returns each batch's outcomes.
+    """
 
     trial: Callable[[int], float | bool]
     seed: int
 
-    def __call__(self, span: tuple[int, int]) -> list[float | bool]:
-        return [self.trial(derive_seed(self.seed, "repetition", i)) for i in range(*span)]
+    def __call__(self, spans: Sequence[tuple[int, int]]) -> list[list[float | bool]]:
+        return [
+            [self.trial(derive_seed(self.seed, "repetition", i)) for i in range(*span)]
+            for span in spans
+        ]
 
 
 def monte_carlo(
@@ -303,10 +310,12 @@ def monte_carlo(
 ) -> MonteCarloResult:
     """Repeats ``trial(seed_i)`` and estimates its mean with a confidence interval.
 
-    Each batch of repetitions is one task; with an ``executor`` several batches run at once
-    and are taken in order, and in target-width mode the batches after the one that reached
-    the target are dropped -- so the samples, estimate and status are the same whatever the
-    executor and its number of workers.
+    With an ``executor`` several batches of repetitions run at once and are taken in order,
+    and in target-width mode the batches after the one that reached the target are dropped
+    -- so the samples, estimate and status are the same whatever the executor and its
+    number of workers. A task runs one batch in target-width mode; with a fixed number of
+    repetitions it runs as many batches as keep the executor's cost per task small
+    (:func:`~qtcore.parallel.run_chunked`).
 
     Args:
         trial: called with repetition ``i``'s seed ``derive_seed(seed, "repetition", i)``;
@@ -320,8 +329,7 @@ def monte_carlo(
             ``max_repetitions``.
         max_repetitions: cap for the target-width mode.
         min_repetitions: least repetitions before the width is trusted.
-        batch: repetitions between width checks, progress reports and cancel checks; also
-            the repetitions per task sent to an executor.
+        batch: repetitions between width checks, progress reports and cancel checks.
         confidence: interval confidence level.
         kind: ``"proportion"`` (Wilson) or ``"mean"`` (Student-t).
         progress: ``progress(done, total, estimate_or_None)`` after each batch (total is
@@ -348,7 +356,9 @@ def monte_carlo(
     samples: list[float] = []
     state: dict[str, Any] = {"estimate": None, "status": "completed"}
 
-    def take(_: int, outcomes: list[float | bool]) -> bool:
+    spans = [(i, min(total, i + batch)) for i in range(0, total, batch)]
+
+    def take(b: int, outcomes: list[float | bool]) -> bool:
         for x in outcomes:
             v = float(x)
             if kind == "proportion" and v not in (0.0, 1.0):
@@ -365,11 +375,25 @@ def monte_carlo(
         ):
             state["status"] = "target_reached"
             return True
+        if b + 1 < len(spans) and is_cancelled(cancel):  # between batches, also in a task
+            state["status"] = "cancelled"
+            return True
         return False
 
-    spans = [(i, min(total, i + batch)) for i in range(0, total, batch)]
-    if run_ordered(
-        _Repetitions(trial, seed), spans, executor=executor, on_result=take, cancel=cancel
+    # A fixed number of repetitions sends several batches per task when batches are cheap
+    # (fewer tasks, less of the executor's cost per task); a run that stops at a target
+    # width sends one batch per task, so that no worker runs far past the batch that
+    # reaches it.
+    if (
+        run_chunked(
+            _Repetitions(trial, seed),
+            spans,
+            executor=executor,
+            on_result=take,
+            cancel=cancel,
+            chunksize=None if target_width is None else 1,
+        )
+        or state["status"] == "cancelled"
     ):
         status = "cancelled"
     elif state["status"] == "target_reached":

@@ -18,10 +18,11 @@ the tasks that have not started; tasks already running on a worker finish there 
 results are dropped. The cancel check is polled while
 waiting, so a cancel takes effect within ``poll`` seconds even when every task is slow.
 
-A sweep's points go out in chunks (:func:`run_chunked`): a task runs many points, so the
-executor's cost per task -- a fraction of a millisecond on a local pool, milliseconds of
-scheduler, messages and CPU on Dask -- is paid once per chunk. :class:`ChunkPlan` sizes
-the chunks as the run goes, from what the first ones cost.
+A sweep's points, the batches of a fixed number of Monte-Carlo repetitions and shot
+batches go out in chunks (:func:`run_chunked`): a task runs many of them, so the executor's
+cost per task -- a fraction of a millisecond on a local pool, milliseconds of scheduler,
+messages and CPU on Dask -- is paid once per chunk. :class:`ChunkPlan` sizes the chunks as
+the run goes, from what the first ones cost.
 
 A task's function and arguments travel to the workers by pickling (Dask uses
 cloudpickle): pass module-level functions or instances of module-level classes, not
@@ -526,27 +527,29 @@ class ShotBatchResult:
 
 
 @dataclass(frozen=True)
-class _ShotBatch:
-    """One batch's work: picklable, so it runs on any executor."""
+class _ShotBatches:
+    """A chunk of batches' work: picklable, so it runs on any executor."""
 
     circuit: Circuit
     backend: str
     noise: NoiseModel | None
     method: str
 
-    def __call__(self, task: tuple[int, int]) -> tuple[dict[str, int], str, str]:
+    def __call__(self, tasks: Sequence[tuple[int, int]]) -> list[tuple[dict[str, int], str, str]]:
         from qtcore.sim import simulate
 
-        seed, shots = task
-        res = simulate(
-            self.circuit,
-            shots,
-            seed=seed,
-            backend=self.backend,
-            noise=self.noise,
-            method=self.method,
-        )
-        return res.counts, res.kernel, res.method
+        out = []
+        for seed, shots in tasks:
+            res = simulate(
+                self.circuit,
+                shots,
+                seed=seed,
+                backend=self.backend,
+                noise=self.noise,
+                method=self.method,
+            )
+            out.append((res.counts, res.kernel, res.method))
+        return out
 
 
 def run_shot_batches(
@@ -577,7 +580,9 @@ def run_shot_batches(
         backend: ``"auto"``, ``"numpy"`` or ``"python"`` (by name: it travels to workers).
         noise: a noise model, as for :func:`~qtcore.sim.simulate`.
         method: the simulator's method for each batch, as for :func:`~qtcore.sim.simulate`.
-        executor: where the batches run (``None``: here, one after another).
+        executor: where the batches run (``None``: here, one after another); a task runs
+            as many batches as keep the executor's cost per task small
+            (:func:`run_chunked`).
         progress: ``progress(done_shots, shots, counts_so_far)`` after each batch, in order.
         cancel: a callable returning True, or a :class:`CancelToken`, checked between
             batches; the finished batches' counts are kept.
@@ -599,20 +604,26 @@ def run_shot_batches(
     ]
     tally: Counter[str] = Counter()
 
-    def take(i: int, out: tuple[dict[str, int], str, str]) -> None:
+    cancelled = False
+
+    def take(i: int, out: tuple[dict[str, int], str, str]) -> bool:
+        nonlocal cancelled
         counts, result.kernel, result.method = out
         tally.update(counts)
         result.done += tasks[i][1]
         if progress is not None:
             progress(result.done, shots, dict(sorted(tally.items())))
+        # between batches, also between the batches of one task
+        cancelled = i + 1 < len(tasks) and is_cancelled(cancel)
+        return cancelled
 
-    stopped = run_ordered(
-        _ShotBatch(circuit, backend, noise, method),
+    stopped = run_chunked(
+        _ShotBatches(circuit, backend, noise, method),
         tasks,
         executor=executor,
         on_result=take,
         cancel=cancel,
     )
     result.counts = dict(sorted(tally.items()))
-    result.status = "cancelled" if stopped else "completed"
+    result.status = "cancelled" if stopped or cancelled else "completed"
     return result

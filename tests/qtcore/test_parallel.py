@@ -525,3 +525,73 @@ def test_cli_worker_options_reject_bad_values(argv: list[str], message: str) -> 
     out, err = io.StringIO(), io.StringIO()
     assert main(argv, stdout=out, stderr=err) == 2
     assert message in err.getvalue() and "Traceback" not in err.getvalue()
+
+
+class CountingThreads(ThreadPoolExecutor):
+    """A thread pool that counts the tasks submitted to it."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=2)
+        self.tasks = 0
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        self.tasks += 1
+        return super().submit(fn, *args, **kwargs)
+
+
+@needs_processes
+def test_fixed_monte_carlo_and_shot_batches_send_chunks_of_batches() -> None:
+    circ, noise = _bell_noisy()
+    seq_progress: list[tuple[int, int, Any]] = []
+    seq = monte_carlo(
+        biased_coin, seed=6, repetitions=2000, batch=10, progress=lambda *a: seq_progress.append(a)
+    )
+    seq_shots = run_shot_batches(circ, 4000, seed=2, batch_shots=50, noise=noise)
+    with CountingThreads() as threads:
+        par_progress: list[tuple[int, int, Any]] = []
+        par = monte_carlo(
+            biased_coin,
+            seed=6,
+            repetitions=2000,
+            batch=10,
+            executor=threads,
+            progress=lambda *a: par_progress.append(a),
+        )
+        mc_tasks, threads.tasks = threads.tasks, 0
+        shots = run_shot_batches(circ, 4000, seed=2, batch_shots=50, noise=noise, executor=threads)
+        shot_tasks = threads.tasks
+    assert par.samples == seq.samples and par.estimate == seq.estimate
+    assert par_progress == seq_progress and len(par_progress) == 200  # once per batch
+    assert shots.to_dict() == seq_shots.to_dict()
+    # 200 batches of 10 repetitions, 80 shot batches: several per task (at most 1/8 of a
+    # worker's share each, 13 and 5)
+    assert 16 <= mc_tasks < 200 and 16 <= shot_tasks < 80
+
+
+@needs_processes
+def test_cancel_stops_between_batches_of_one_task() -> None:
+    circ, _ = _bell_noisy()
+    token = CancelToken()
+
+    def progress(done: int, total: int, est: object) -> None:
+        if done >= 30:
+            token.cancel()
+
+    with CountingThreads() as threads:
+        # 100 batches: the first tasks take 7 batches each
+        res = monte_carlo(
+            biased_coin,
+            seed=2,
+            repetitions=1000,
+            batch=10,
+            progress=progress,
+            cancel=token,
+            executor=threads,
+        )
+        assert res.status == "cancelled" and res.repetitions == 30
+        token = CancelToken()
+        shots = run_shot_batches(
+            circ, 1000, seed=1, batch_shots=10, progress=progress, cancel=token, executor=threads
+        )
+    assert shots.status == "cancelled" and shots.done == 30
+    assert sum(shots.counts.values()) == 30
