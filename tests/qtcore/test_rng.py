@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from qtcore.rng import Rng, derive_seed
@@ -31,3 +33,32 @@ def test_rng_derived_seeds_stable_and_distinct() -> None:
 def test_rng_rejects_bad_seeds(bad: object) -> None:
     with pytest.raises((TypeError, ValueError)):
         Rng(bad)  # type: ignore[arg-type]
+
+
+def test_fresh_seeds_are_distinct_and_in_range() -> None:
+    from qtcore.rng import MAX_SEED, fresh_seed
+
+    seeds = [fresh_seed() for _ in range(200)]  # several batches of OS draws
+    assert len(set(seeds)) == len(seeds)
+    assert all(0 <= s <= MAX_SEED for s in seeds)
+    assert any(s > MAX_SEED >> 8 for s in seeds)  # 63 bits, not 8 bytes of something smaller
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork here")
+def test_fresh_seeds_of_a_forked_child_are_its_own() -> None:
+    """Seeds are drawn in batches: a forked child must not hand out the parent's."""
+    from qtcore.rng import fresh_seed
+
+    fresh_seed()  # the parent holds undrawn seeds now
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.close(r)
+        os.write(w, str(fresh_seed()).encode())
+        os._exit(0)
+    os.close(w)
+    child = int(os.read(r, 64).decode())
+    os.close(r)
+    os.waitpid(pid, 0)
+    parent = [fresh_seed() for _ in range(40)]
+    assert child not in parent
