@@ -563,9 +563,9 @@ def test_fixed_monte_carlo_and_shot_batches_send_chunks_of_batches() -> None:
     assert par.samples == seq.samples and par.estimate == seq.estimate
     assert par_progress == seq_progress and len(par_progress) == 200  # once per batch
     assert shots.to_dict() == seq_shots.to_dict()
-    # 200 batches of 10 repetitions, 80 shot batches: several per task (at most 1/8 of a
-    # worker's share each, 13 and 5)
-    assert 16 <= mc_tasks < 200 and 16 <= shot_tasks < 80
+    # 200 batches of 10 repetitions, 80 shot batches: several per task (the first tasks
+    # take 13 and 5, later ones as many as the pool's cost per task asks for)
+    assert 2 <= mc_tasks < 200 and 2 <= shot_tasks < 80
 
 
 @needs_processes
