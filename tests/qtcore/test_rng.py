@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 
@@ -44,7 +45,9 @@ def test_fresh_seeds_are_distinct_and_in_range() -> None:
     assert any(s > MAX_SEED >> 8 for s in seeds)  # 63 bits, not 8 bytes of something smaller
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork here")
+@pytest.mark.skipif(
+    not hasattr(os, "fork") or sys.platform == "emscripten", reason="no working os.fork here"
+)
 def test_fresh_seeds_of_a_forked_child_are_its_own() -> None:
     """Seeds are drawn in batches: a forked child must not hand out the parent's."""
     from qtcore.rng import fresh_seed
