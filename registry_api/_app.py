@@ -32,6 +32,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from registry_api._db import Database, apply_migrations
 from registry_api._edge import DEFAULT_SITE_CSP, CountedPrometheusMiddleware, wrap_edge
 from registry_api._errors import validation_error_handler
+from registry_api._group_commit import GroupCommit
 from registry_api._live import LiveRegistry, LiveSupervisor
 from registry_api._logging import configure_logging
 from registry_api._login import HashLimiter, LoginThrottle
@@ -160,6 +161,7 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
         max_backoff=settings.login_max_backoff_seconds,
     )
     app.state.db, app.state.redis, app.state.hub, app.state.live = db, redis, hub, live
+    app.state.publisher = GroupCommit(db, max_batch=settings.publish_batch_max)
     supervisor = LiveSupervisor(app.state)
     supervisor.start()
     # Everything made so far (modules, the app, its routes and pools) lives as long as the

@@ -22,6 +22,7 @@ from registry_api._anomaly import HISTORY_LIMIT, score_run
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from datetime import datetime
     from uuid import UUID
 
     import asyncpg
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from registry_api._schemas import RunCreate
     from registry_api._security import AuthUser
 
-__all__ = ["FULL_COLS", "Published", "fetch_full", "publish_run"]
+__all__ = ["FULL_COLS", "Published", "created", "fetch_full", "publish_run"]
 
 FULL_COLS = (
     "r.id, u.username AS owner, r.scenario_name, r.seed, r.qtcore_version, r.kernel, r.tags,"
@@ -53,6 +54,39 @@ class Published:
 
     row: Mapping[str, Any]
     created: bool
+
+
+def created(
+    user: AuthUser,
+    data: RunCreate,
+    run_id: UUID,
+    digest: str,
+    score: float | None,
+    detail: dict[str, Any] | None,
+    created_at: datetime,
+) -> Published:
+    """The :class:`Published` of a run just inserted (its row as :data:`FULL_COLS` reads it)."""
+    return Published(
+        row={
+            "id": run_id,
+            "owner": user.username,
+            "scenario_name": data.scenario_name,
+            "seed": data.seed,
+            "qtcore_version": data.qtcore_version,
+            "kernel": data.kernel,
+            "tags": list(data.tags),
+            "runtime_ms": data.runtime_ms,
+            "content_hash": digest,
+            "frames_bytes": len(data.frames or b""),
+            "anomaly_score": score,
+            "created_at": created_at,
+            "scenario": data.scenario,
+            "results": data.results,
+            "anomaly_detail": detail,
+            "owner_id": user.id,
+        },
+        created=True,
+    )
 
 
 async def fetch_full(conn: asyncpg.Connection, run_id: UUID) -> asyncpg.Record | None:
@@ -128,27 +162,7 @@ async def publish_run(
                 audit_detail,
             )
             if created_at is not None:
-                return Published(
-                    row={
-                        "id": run_id,
-                        "owner": user.username,
-                        "scenario_name": data.scenario_name,
-                        "seed": data.seed,
-                        "qtcore_version": data.qtcore_version,
-                        "kernel": data.kernel,
-                        "tags": list(data.tags),
-                        "runtime_ms": data.runtime_ms,
-                        "content_hash": digest,
-                        "frames_bytes": len(data.frames or b""),
-                        "anomaly_score": score,
-                        "created_at": created_at,
-                        "scenario": data.scenario,
-                        "results": data.results,
-                        "anomaly_detail": detail,
-                        "owner_id": user.id,
-                    },
-                    created=True,
-                )
+                return created(user, data, run_id, digest, score, detail, created_at)
             existing = await conn.fetchrow(
                 f"SELECT {FULL_COLS} FROM runs r JOIN users u ON u.id = r.owner_id"
                 " WHERE r.content_hash = $1 FOR SHARE OF r",

@@ -27,8 +27,9 @@ from qtcore.scenario import scenario_from_dict
 from registry_api import _audit
 from registry_api._anomaly import THRESHOLD, extract_features
 from registry_api._db import Database
+from registry_api._group_commit import GroupCommit
 from registry_api._metrics import ANOMALOUS_RUNS, RUNS_PUBLISHED
-from registry_api._run_store import fetch_full, publish_run
+from registry_api._run_store import fetch_full
 from registry_api._schemas import Run, RunCreate, RunPage, RunSummary
 from registry_api._security import (
     HELD_CONNECTION_KEY,
@@ -169,14 +170,15 @@ class RunController(Controller):
                 description="database unavailable (the detail says whether anything was written)",
             ),
         },
+        # concurrent publishes are stored together (group commit) on a connection of their
+        # own: a request holding one while it waits for its batch would only idle it
+        opt={HOLD_CONNECTION: False},
     )
-    async def publish(
-        self, request: Request[AuthUser, Any, Any], data: RunCreate, db: Database
-    ) -> Response[Run]:
+    async def publish(self, request: Request[AuthUser, Any, Any], data: RunCreate) -> Response[Run]:
         """Publish a run; idempotent by content hash."""
         check_scenario(data.scenario)
-        published = await publish_run(
-            db,
+        publisher: GroupCommit = request.app.state.publisher
+        published = await publisher.publish(
             request.user,
             data,
             run_id=uuid.uuid4(),

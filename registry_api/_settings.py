@@ -141,6 +141,8 @@ class Settings:
         data_dir: Folder for the dev JWT secret and embedded servers' data.
         pool_min: asyncpg pool minimum size.
         pool_max: asyncpg pool maximum size.
+        publish_batch_max: Most concurrent publishes stored by one statement (group commit);
+            1 stores each run alone.
         migrate_on_start: Apply pending migrations during start-up.
         env: ``development`` or ``production``.
         redis_prefix: Prefix of every Redis key (lets several deployments share one Redis).
@@ -171,6 +173,7 @@ class Settings:
     data_dir: Path = field(default_factory=lambda: Path("var"))
     pool_min: int = 2
     pool_max: int = 10
+    publish_batch_max: int = 64
     migrate_on_start: bool = True
     env: str = "development"
     redis_prefix: str = "qt:"
@@ -227,6 +230,7 @@ class Settings:
             data_dir=data_dir,
             pool_min=_int_env("DB_POOL_MIN", 2),
             pool_max=_int_env("DB_POOL_MAX", 10),
+            publish_batch_max=_int_env("PUBLISH_BATCH_MAX", 64),
             migrate_on_start=os.environ.get("QT_MIGRATE_ON_START", "1") not in ("0", "false"),
             env=env,
             redis_prefix=os.environ.get("REDIS_KEY_PREFIX", "qt:"),

@@ -325,23 +325,23 @@ def _pool_use(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[list[int], list
     monkeypatch.undo()
 
 
-async def test_publish_takes_one_connection_for_user_and_run(
+async def test_publish_reads_user_then_stores_run_on_its_own_connection(
     client: AsyncTestClient[Litestar], tokens: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A publish reads its user, its history and writes its run on one pooled connection, in
-    three statements; a repeat finds the stored run on it too. (Two connections per request let
-    a request that returned one take another ahead of those queued for the pool.)"""
+    """A lone publish reads its user on one pooled connection and gives it back; its history
+    and run go in two statements on the connection of its group commit (a request waiting for
+    its batch holds none); a repeat finds the stored run there too."""
     body = run_body(_name())
     with _pool_use(monkeypatch) as (taken, statements):
         r = await _publish(client, tokens["alice"], body)
     assert r.status_code == 201, r.text
-    assert len(taken) == 1
+    assert len(taken) == 2
     assert [q.split()[0] for q in statements] == ["SELECT", "SELECT", "WITH"]
     assert "FROM users" in statements[0] and "FROM runs" in statements[1]
     with _pool_use(monkeypatch) as (taken, statements):
         again = await _publish(client, tokens["alice"], body)
     assert again.status_code == 200 and again.json()["id"] == r.json()["id"]
-    assert len(taken) == 1 and len(statements) == 4
+    assert len(taken) == 2 and len(statements) == 4
     with _pool_use(monkeypatch) as (taken, statements):
         listed = await client.get("/api/v1/runs?limit=1", headers=auth(tokens["vic"]))
     assert listed.status_code == 200 and len(taken) == 1 and len(statements) == 3
