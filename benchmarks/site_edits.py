@@ -6,10 +6,11 @@ Three kinds of edit of an 80-gate random circuit, as a reader makes them:
 * **grid**: an X placed with the mouse in an empty cell before the measurements (the
   circuit is already in the editor; the edit adds one gate);
 * **paste**: a new circuit's OpenQASM pasted over the box's text (Ctrl+A, Ctrl+V);
-* **typed**: the same text put in by Playwright's ``fill``, which Chromium applies as
-  ``insertText``, one line at a time with a layout per line (about 200 input events): what
-  very fast typing would do, not a paste. The box waits for a pause in typing (450 ms) before
-  it reads the text, and that wait is in this figure.
+* **typed**: the same text put in by Playwright's ``fill``: one ``beforeinput``/``textInput``
+  of ``insertText`` with every line, which Chromium applies one line at a time, with a forced
+  layout and an ``input`` event per line (about 300 layouts, 200 events, in one main-thread
+  task), as for an IME or dictation commit of a block. The box reads such a block in the task
+  after it (a typed character waits for a 450 ms pause in typing instead).
 
 Each edit is timed from its event's ``timeStamp`` (the click, the paste; for ``typed``, just
 before ``fill``) to the animation frame in which the new counts and every frame are in the
