@@ -23,7 +23,6 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Tag
 from litestar.plugins import InitPluginProtocol
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
-from litestar.static_files import create_static_files_router
 from litestar.types import ExceptionHandlersMap
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -41,6 +40,7 @@ from registry_api._runs import RunController, provide_db
 from registry_api._security import make_jwt_auth
 from registry_api._sessions import SessionController
 from registry_api._settings import Settings, get_settings
+from registry_api._site import SKIP_COMPRESSION, create_site_router
 from registry_api._sockets import present, watch
 from registry_api._streams import StreamHub
 from registry_api._users import AuditController, AuthController, UserController
@@ -215,13 +215,7 @@ class RegistryCore(InitPluginProtocol):
         ])  # fmt: skip
         if self.site_dir is not None:
             app_config.route_handlers.append(
-                create_static_files_router(
-                    path="/",
-                    directories=[self.site_dir],
-                    html_mode=True,
-                    name="site",
-                    opt={"exclude_from_auth": True},
-                )
+                create_site_router(self.site_dir, opt={"exclude_from_auth": True})
             )
         app_config.dependencies["db"] = Provide(provide_db, sync_to_thread=False)
         app_config.middleware.append(prometheus.middleware)
@@ -278,12 +272,15 @@ def create_app(
         middleware.append(route_span_middleware)
     # Passed here, not in on_app_init: Litestar 2.25 reads these arguments, not the plugin's
     # config. gzip for clients that accept it: the site's Pyodide runtime (~14 MB on a first
-    # visit) and the API's JSON; bodies under 1 KiB gain nothing.
+    # visit) and the API's JSON; bodies under 1 KiB gain nothing. The site's routes compress
+    # their files once and answer 304s themselves (registry_api._site).
     app = Litestar(
         plugins=plugins,
         middleware=middleware,
         request_max_body_size=settings.max_body_bytes,
-        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=1024, exclude_opt_key=SKIP_COMPRESSION
+        ),
     )
     # Outside routing: headers, metrics and access log also for 404s and the auth middleware's
     # 401s (registry_api._edge).
