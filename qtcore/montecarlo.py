@@ -19,7 +19,6 @@ interpreter, and on any executor with any number of workers.
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -105,7 +104,9 @@ def _check_confidence(confidence: float) -> float:
 
 def normal_quantile(p: float) -> float:
     """The standard normal quantile (inverse CDF) at ``p`` in (0, 1)."""
-    return statistics.NormalDist().inv_cdf(p)
+    from statistics import NormalDist  # here: the site's first run needs no interval
+
+    return NormalDist().inv_cdf(p)
 
 
 def _betacf(a: float, b: float, x: float) -> float:

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import pickle
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -452,7 +451,11 @@ def _result(future: cf.Future[R], fn: Callable[..., Any]) -> R:
     """``future.result()``, with a failure to send the task to a worker said plainly."""
     try:
         return future.result()
-    except (AttributeError, TypeError, pickle.PicklingError) as e:
+    except Exception as e:
+        import pickle  # here, not at import: the browser never sends tasks to other processes
+
+        if not isinstance(e, (AttributeError, TypeError, pickle.PicklingError)):
+            raise
         text = str(e)
         if isinstance(e, pickle.PicklingError) or text.startswith(
             ("Can't pickle", "cannot pickle", "Can't get local object")

@@ -16,8 +16,6 @@ in sweep order (:func:`qtcore.parallel.run_chunked`); the table is the same as w
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -282,6 +280,9 @@ def table_column(table: Mapping[str, Any], name: str) -> list[Any]:
 
 def table_csv(table: Mapping[str, Any]) -> str:
     """CSV text of a sweep table (:meth:`SweepResult.to_dict` form)."""
+    import csv  # here, not at import: the browser never writes CSV
+    import io
+
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(table["columns"])

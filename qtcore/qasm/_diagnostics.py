@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from difflib import get_close_matches
 
 from qtcore.errors import QasmError
 from qtcore.qasm._lexer import Token
@@ -18,5 +17,7 @@ def error_at(msg: str, tok: Token) -> QasmError:
 
 def did_you_mean(name: str, names: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` for the closest of ``names`` to ``name``, or ``""``."""
+    from difflib import get_close_matches  # here: only a misspelt name needs it
+
     near = get_close_matches(name, list(names), n=1, cutoff=0.6)
     return f" (did you mean '{near[0]}'?)" if near else ""

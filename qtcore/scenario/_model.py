@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -178,12 +177,15 @@ def set_path(data: dict[str, Any], path: str, value: Any, source: str = "<input>
 
 
 def _parse(text: str, fmt: str, source: str) -> dict[str, Any]:
-    try:
-        if fmt == "toml":
+    if fmt == "toml":
+        import tomllib  # here, not at import: the site's first run reads no TOML
+
+        try:
             return tomllib.loads(text)
+        except tomllib.TOMLDecodeError as e:
+            raise ScenarioError(f"{source}: not valid TOML: {e}") from None
+    try:
         data = json.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise ScenarioError(f"{source}: not valid TOML: {e}") from None
     except json.JSONDecodeError as e:
         raise ScenarioError(
             f"{source}: not valid JSON: line {e.lineno}, column {e.colno}: {e.msg}"

@@ -11,6 +11,8 @@ import importlib.util
 import json
 import math
 import re
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -348,3 +350,27 @@ def test_scenario_sweep_reports_progress_per_point(bridge: ModuleType) -> None:
     assert seen == list(range(1, 10)) and r["result"]["outputs"]["table"]["done"] == 9
     bad = _err(bridge, "scenario", {"op": "run", "name": "x", "text": "name = 1", "format": "toml"})
     assert bad["code"] == "QT-SCENARIO" and "x.toml: name: must be a string" in bad["message"]
+
+
+def test_bridge_start_imports_no_module_the_first_run_does_not_need() -> None:
+    """Every module the worker imports before its first frame costs start-up time in the
+    browser (Pyodide executes qtcore from source: ~1 s for the bridge on this machine). The
+    standard-library modules below serve pickling for process pools, interval estimates,
+    spelling hints, CSV and TOML; none is needed to load the bridge and run a circuit."""
+    code = (
+        "import json, sys\n"
+        "sys.modules['numpy'] = None\n"  # as the site's runtime: NumPy imports pickle itself
+        f"sys.path.insert(0, {str(BRIDGE.parent)!r})\n"
+        "import bridge\n"
+        f"bridge.call('load', '{{}}')\n"
+        f"bridge.call('run', json.dumps({{'circuit': {BELL!r}, 'frames': True}}))\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    loaded = set(json.loads(proc.stdout))
+    assert "qtcore" in loaded
+    assert loaded.isdisjoint({"pickle", "statistics", "difflib", "csv", "tomllib"}), sorted(
+        loaded & {"pickle", "statistics", "difflib", "csv", "tomllib"}
+    )
