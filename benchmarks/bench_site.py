@@ -32,9 +32,11 @@ Usage::
 
     python benchmarks/bench_site.py [--repeat 3]
     python benchmarks/bench_site.py --edits-only [--baseline OTHER/public]
+    python benchmarks/bench_site.py --loads-only [--baseline OTHER/public]
 
-``--baseline`` makes the same edits, in the same run, in another build of the site (say
-main's ``public/``), and prints both with the ratio of the medians.
+``--baseline`` makes the same edits (or loads), in the same run, in another build of the site
+(say main's ``public/``), and prints both with the ratio of the medians; loads alternate
+between the two sites, one repetition at a time, so both see the same machine load.
 """
 
 from __future__ import annotations
@@ -112,15 +114,61 @@ def cold_then_warm(base: str, repeat: int, new_context: Any) -> dict[str, list[A
     return out
 
 
-def add_rows(rows: list[tuple[str, str, str]], samples: dict[str, list[Any]], how: str) -> None:
-    """The median first-frame and load rows of :func:`cold_then_warm`'s samples."""
+def add_rows(
+    rows: list[tuple[str, str, str]],
+    samples: dict[str, list[Any]],
+    how: str,
+    baseline: dict[str, list[Any]] | None = None,
+) -> None:
+    """The median first-frame and load rows of :func:`cold_then_warm`'s samples (with
+    ``baseline``: its medians and the ratio, new / baseline)."""
     med = statistics.median
+
+    def cell(label: str, i: int) -> str:
+        value = med(x[i] for x in samples[label])
+        text = f"{value / 1000:.2f} s"
+        if baseline is not None:
+            old = med(x[i] for x in baseline[label])
+            text += f"; baseline {old / 1000:.2f} s, ratio {value / old:.2f}"
+        return text
+
     for label, target in (("cold", "<= 6 s"), ("warm", "<= 2 s")):
-        ff = med(f for f, _ in samples[label])
-        rows.append((f"first frame, Bell page, {label}{how}", f"{ff / 1000:.2f} s", target))
+        rows.append((f"first frame, Bell page, {label}{how}", cell(label, 0), target))
     for label in ("cold", "warm"):
-        load = med(x for _, x in samples[label])
-        rows.append((f"Pyodide + qtcore load, {label}{how}", f"{load / 1000:.2f} s", ""))
+        rows.append((f"Pyodide + qtcore load, {label}{how}", cell(label, 1), ""))
+
+
+def load_rows(
+    p: Any, browser: Any, bases: list[str], repeat: int, rows: list[tuple[str, str, str]]
+) -> None:
+    """The first-frame and load rows for ``bases[0]`` (and ``bases[1]``, the baseline),
+    alternating between the sites one repetition at a time, in turn first."""
+    samples: list[dict[str, dict[str, list[Any]]]] = [
+        {"": {"cold": [], "warm": []}, "disk": {"cold": [], "warm": []}} for _ in bases
+    ]
+
+    def in_memory() -> Any:
+        ctx = browser.new_context()
+        ctx.add_init_script(LONGTASK_OBSERVER)
+        return ctx
+
+    with tempfile.TemporaryDirectory(prefix="qt-bench-profile-") as root:
+        for r in range(repeat):
+            order = list(enumerate(bases))
+            for i, base in order if r % 2 == 0 else order[::-1]:  # neither site always first
+
+                def on_disk(r: int = r, i: int = i) -> Any:
+                    return p.chromium.launch_persistent_context(
+                        f"{root}/{r}-{i}", executable_path=CHROMIUM, args=ARGS
+                    )
+
+                for how, new_context in (("", in_memory), ("disk", on_disk)):
+                    got = cold_then_warm(base, 1, new_context)
+                    for label in ("cold", "warm"):
+                        samples[i][how][label] += got[label]
+    old = samples[1] if len(bases) > 1 else None
+    add_rows(rows, samples[0][""], "", old[""] if old else None)
+    add_rows(rows, samples[0]["disk"], ", on-disk profile", old["disk"] if old else None)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -131,10 +179,14 @@ def main(argv: list[str] | None = None) -> int:
         "--edits-only", action="store_true", help="only the editor's edit rows (site_edits.py)"
     )
     parser.add_argument(
+        "--loads-only", action="store_true", help="only the first-frame and load rows"
+    )
+    parser.add_argument(
         "--baseline",
         type=Path,
         metavar="DIR",
-        help="with --edits-only: also edit in another built site (e.g. main's public/), same run",
+        help="with --edits-only or --loads-only: also measure another built site (e.g. main's "
+        "public/), same run",
     )
     args = parser.parse_args(argv)
     subprocess.run([sys.executable, str(ROOT / "build" / "build_site.py")], check=True)
@@ -150,7 +202,15 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        if args.edits_only:
+        if args.loads_only:
+            bases = [base]
+            if args.baseline is not None:
+                other, _ = serve.start_server(args.baseline)
+                bases.append(f"http://127.0.0.1:{other.server_address[1]}/")
+            load_rows(p, browser, bases, args.repeat, rows)
+            kernel = "see the site"
+            browser.close()
+        elif args.edits_only:
             edits: dict[tuple[int, str], Edits] = {}
             baseline: dict[tuple[int, str], Edits] | None = None
             sites = [(base, edits)]
