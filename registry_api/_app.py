@@ -37,7 +37,7 @@ from registry_api._logging import configure_logging
 from registry_api._login import HashLimiter, LoginThrottle
 from registry_api._ops import VERSION, health, ready, service_info
 from registry_api._runs import RunController, provide_db
-from registry_api._security import make_jwt_auth
+from registry_api._security import UserCache, make_jwt_auth
 from registry_api._sessions import SessionController
 from registry_api._settings import Settings, get_settings
 from registry_api._site import SKIP_COMPRESSION, create_site_router
@@ -152,7 +152,8 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
         queue_bytes=settings.viewer_queue_bytes,
         open_ttl=2 * settings.session_idle_seconds,
     )
-    live = LiveRegistry()
+    users = UserCache(settings.user_cache_seconds)
+    live = LiveRegistry(users)
     app.state.login_throttle = LoginThrottle(
         redis,
         settings.redis_prefix,
@@ -161,6 +162,7 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
         max_backoff=settings.login_max_backoff_seconds,
     )
     app.state.db, app.state.redis, app.state.hub, app.state.live = db, redis, hub, live
+    app.state.user_cache = users
     app.state.publisher = GroupCommit(db, max_batch=settings.publish_batch_max)
     supervisor = LiveSupervisor(app.state)
     supervisor.start()

@@ -30,7 +30,7 @@ from redis.exceptions import RedisError
 
 from registry_api import _audit
 from registry_api._db import Database, ServiceUnavailableError
-from registry_api._security import AuthUser, role_at_least
+from registry_api._security import AuthUser, UserCache, role_at_least
 from registry_api._streams import RETRYABLE, StreamHub, with_backoff
 from registry_api._wire import (
     WS_CONFLICT,
@@ -95,10 +95,16 @@ class LiveConn:
 
 
 class LiveRegistry:
-    """This instance's open live-session sockets."""
+    """This instance's open live-session sockets (and the accounts it remembers).
 
-    def __init__(self) -> None:
+    Args:
+        users: The instance's account cache: an account change announced on the control
+            channel makes it forget that account, before its sockets are re-checked.
+    """
+
+    def __init__(self, users: UserCache | None = None) -> None:
         self.conns: set[LiveConn] = set()
+        self.users = users
 
     def open(self, user: AuthUser, session_id: UUID, owner_id: int, *, presenter: bool) -> LiveConn:
         """Register a socket that has been authenticated and authorised."""
@@ -149,6 +155,8 @@ class LiveRegistry:
         """Act on a control-channel message."""
         match msg:
             case UserChanged(id=uid):
+                if self.users is not None:
+                    self.users.forget(uid)
                 await self.recheck(db, {uid})
             case SessionEnded(id=sid):
                 self.session_ended(UUID(sid))
@@ -288,6 +296,8 @@ class LiveSupervisor:
         pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
         try:
             await pubsub.subscribe(_channel(self.state.settings.redis_prefix))
+            if self.live.users is not None:  # announcements may have been missed while away
+                self.live.users.forget()
             with contextlib.suppress(ServiceUnavailableError):
                 await self.live.recheck(self.db)  # catch up on what was missed while away
             while not self.stopped:
@@ -303,7 +313,7 @@ class LiveSupervisor:
                     await self.live.handle(self.db, control)
         finally:
             with contextlib.suppress(Exception):
-                await pubsub.aclose()  # type: ignore[no-untyped-call]
+                await pubsub.aclose()
 
     async def reap(self) -> None:
         """End open sessions idle for ``SESSION_IDLE_SECONDS`` (and reconcile half-ended ones)."""

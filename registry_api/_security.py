@@ -5,9 +5,12 @@ configured algorithm is accepted (so ``alg: none`` and HS/RS confusion fail), an
 ``iat``, ``sub``, ``iss`` and ``aud`` are required and checked. A token that passed these checks
 is remembered (:class:`TokenCache`) until its ``exp``, which is compared with the clock on every
 request: a client sends the same token many times, and verifying it again gives the same answer
-until then (an HMAC and claim checks, ~50 µs a request). The user is
-re-read from Postgres on every request, so a deactivated account or changed role takes effect
-at once rather than when its token expires. Tokens carry the account's ``token_version`` as the
+until then (an HMAC and claim checks, ~50 µs a request). The account (active flag, role, token
+version) is read from Postgres, and remembered for at most ``USER_CACHE_SECONDS``
+(:class:`UserCache`): an account change made through the API forgets it on the instance that
+made it before the change is answered, and on the other instances when the change's
+announcement arrives (milliseconds); the expiry bounds what an announcement lost, or a change
+written straight to the database, can leave. Tokens carry the account's ``token_version`` as the
 ``tv`` claim (absent = 0); changing the password increments it, revoking older tokens.
 """
 
@@ -41,6 +44,7 @@ __all__ = [
     "AuthUser",
     "QueryTokenJWTMiddleware",
     "TokenCache",
+    "UserCache",
     "authenticate_token",
     "hash_password",
     "make_jwt_auth",
@@ -146,29 +150,99 @@ HOLD_CONNECTION = "hold_db_connection"
 HELD_CONNECTION_KEY = "qt_db_connection"
 
 
+def _monotonic() -> float:
+    """The clock that :class:`UserCache` entries expire by (tests move it)."""
+    return time.monotonic()
+
+
+class UserCache:
+    """Active accounts read from Postgres, each for at most ``seconds`` after its read began.
+
+    :meth:`forget` drops an account (or all of them); it also makes every read that began
+    before it unfit to be stored, so an answer read before a change cannot outlive the
+    change's :meth:`forget`. Deactivated, deleted and unknown accounts are never stored: they
+    are read again on every request, so a reactivation takes effect at once.
+
+    Args:
+        seconds: How long an account is remembered; ``0`` stores nothing (every request reads).
+        size: The most accounts remembered, oldest dropped first.
+    """
+
+    def __init__(self, seconds: float, size: int = 10_000) -> None:
+        self.seconds = seconds
+        self.size = size
+        self._users: dict[int, tuple[AuthUser, float]] = {}
+        self._epoch = 0  #: how many times :meth:`forget` ran
+
+    def get(self, user_id: int) -> AuthUser | None:
+        """The remembered account, or ``None`` (never read, expired or forgotten)."""
+        hit = self._users.get(user_id)
+        if hit is None:
+            return None
+        user, until = hit
+        if until > _monotonic():
+            return user
+        del self._users[user_id]
+        return None
+
+    def begin(self) -> tuple[int, float]:
+        """Call before reading an account; hand the result to :meth:`put` with what was read."""
+        return self._epoch, _monotonic()
+
+    def put(self, user: AuthUser, began: tuple[int, float]) -> None:
+        """Remember ``user``, read since ``began``, unless :meth:`forget` ran meanwhile."""
+        epoch, at = began
+        if self.seconds <= 0 or epoch != self._epoch:
+            return
+        self._users.pop(user.id, None)  # re-inserted last: the oldest entry is first
+        if len(self._users) >= self.size:
+            del self._users[next(iter(self._users))]
+        self._users[user.id] = (user, at + self.seconds)
+
+    def forget(self, user_id: int | None = None) -> None:
+        """Drop account ``user_id`` (``None``: every account) and void reads in flight."""
+        self._epoch += 1
+        if user_id is None:
+            self._users.clear()
+        else:
+            self._users.pop(user_id, None)
+
+
 async def retrieve_user(token: Token, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthUser:
-    """Load the token's subject; inactive or deleted accounts are rejected."""
-    db: Database = connection.app.state.db
+    """Load the token's subject; inactive or deleted accounts are rejected.
+
+    The account comes from the app's :class:`UserCache` (``state.user_cache``) when it
+    remembers it, else from Postgres.
+    """
+    state = connection.app.state
     try:
         user_id = int(token.sub)
     except ValueError:
         raise NotAuthorizedException("invalid token subject") from None
-    held = connection.scope.get(HELD_CONNECTION_KEY)
-    if held is not None:
-        db = db.bind(held)
-    async with db.connection() as conn:
-        row = await conn.fetchrow(
-            "SELECT id, username, role, token_version FROM users WHERE id = $1 AND active",
-            user_id,
-        )
-    if row is None:
-        raise NotAuthorizedException("account is unknown or deactivated")
-    if token.extras.get("tv", 0) != row["token_version"]:
+    cache: UserCache | None = state.get("user_cache")
+    user = cache.get(user_id) if cache is not None else None
+    if user is None:
+        began = cache.begin() if cache is not None else (0, 0.0)
+        db: Database = state.db
+        held = connection.scope.get(HELD_CONNECTION_KEY)
+        if held is not None:
+            db = db.bind(held)
+        async with db.connection() as conn:
+            row = await conn.fetchrow(
+                "SELECT id, username, role, token_version FROM users WHERE id = $1 AND active",
+                user_id,
+            )
+        if row is None:
+            raise NotAuthorizedException("account is unknown or deactivated")
+        user = AuthUser(
+            id=row["id"], username=row["username"], role=row["role"],
+            token_version=row["token_version"],
+        )  # fmt: skip
+        if cache is not None:
+            cache.put(user, began)
+    if token.extras.get("tv", 0) != user.token_version:
         raise NotAuthorizedException("token revoked (password changed): sign in again")
-    return AuthUser(
-        id=row["id"], username=row["username"], role=row["role"],
-        token_version=row["token_version"],
-    )  # fmt: skip
+    return user
 
 
 def _now() -> float:

@@ -129,6 +129,8 @@ class Settings:
         session_idle_seconds: An open session with no frame for this long is ended.
         max_open_sessions: Open sessions one account may own at once.
         ws_recheck_seconds: Interval of the re-check of open sockets' accounts.
+        user_cache_seconds: Longest an instance answers from an account it read (active flag,
+            role, token version) without reading it again; 0 reads it on every request.
         login_ip_failures: Failed sign-ins a minute per client address before it is limited.
         login_free_failures: Consecutive failures of an account before back-off starts.
         login_max_backoff_seconds: Longest per-account back-off interval.
@@ -162,6 +164,7 @@ class Settings:
     session_idle_seconds: int = 3600
     max_open_sessions: int = 5
     ws_recheck_seconds: int = 5
+    user_cache_seconds: int = 1
     login_ip_failures: int = 30
     login_free_failures: int = 5
     login_max_backoff_seconds: int = 60
@@ -219,6 +222,7 @@ class Settings:
             session_idle_seconds=_int_env("SESSION_IDLE_SECONDS", 3600),
             max_open_sessions=_int_env("MAX_OPEN_SESSIONS", 5),
             ws_recheck_seconds=_int_env("WS_RECHECK_SECONDS", 5),
+            user_cache_seconds=_int_env("USER_CACHE_SECONDS", 1, minimum=0),
             login_ip_failures=_int_env("LOGIN_IP_FAILURES", 30),
             login_free_failures=_int_env("LOGIN_FREE_FAILURES", 5),
             login_max_backoff_seconds=_int_env("LOGIN_MAX_BACKOFF_SECONDS", 60),

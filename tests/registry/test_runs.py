@@ -6,6 +6,7 @@ import base64
 import contextlib
 import hashlib
 import json
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
@@ -16,7 +17,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from registry_api import Settings
+from registry_api import Settings, _security
 from registry_api._db import Database
 
 from ._support import make_frame, run_body
@@ -330,18 +331,25 @@ async def test_publish_reads_user_then_stores_run_on_its_own_connection(
 ) -> None:
     """A lone publish reads its user on one pooled connection and gives it back; its history
     and run go in two statements on the connection of its group commit (a request waiting for
-    its batch holds none); a repeat finds the stored run there too."""
+    its batch holds none); a repeat finds the stored run there too, and its user in the
+    instance's account cache (whose clock is stopped here)."""
     body = run_body(_name())
-    with _pool_use(monkeypatch) as (taken, statements):
-        r = await _publish(client, tokens["alice"], body)
-    assert r.status_code == 201, r.text
-    assert len(taken) == 2
-    assert [q.split()[0] for q in statements] == ["SELECT", "SELECT", "WITH"]
-    assert "FROM users" in statements[0] and "FROM runs" in statements[1]
-    with _pool_use(monkeypatch) as (taken, statements):
-        again = await _publish(client, tokens["alice"], body)
-    assert again.status_code == 200 and again.json()["id"] == r.json()["id"]
-    assert len(taken) == 2 and len(statements) == 4
-    with _pool_use(monkeypatch) as (taken, statements):
-        listed = await client.get("/api/v1/runs?limit=1", headers=auth(tokens["vic"]))
-    assert listed.status_code == 200 and len(taken) == 1 and len(statements) == 3
+    now = time.monotonic()
+    with pytest.MonkeyPatch.context() as frozen:
+        frozen.setattr(_security, "_monotonic", lambda: now)
+        client.app.state.user_cache.forget()
+        with _pool_use(monkeypatch) as (taken, statements):
+            r = await _publish(client, tokens["alice"], body)
+        assert r.status_code == 201, r.text
+        assert len(taken) == 2
+        assert [q.split()[0] for q in statements] == ["SELECT", "SELECT", "WITH"]
+        assert "FROM users" in statements[0] and "FROM runs" in statements[1]
+        with _pool_use(monkeypatch) as (taken, statements):
+            again = await _publish(client, tokens["alice"], body)
+        assert again.status_code == 200 and again.json()["id"] == r.json()["id"]
+        assert len(taken) == 1 and not any("FROM users" in q for q in statements)
+        assert len(statements) == 3
+        with _pool_use(monkeypatch) as (taken, statements):
+            listed = await client.get("/api/v1/runs?limit=1", headers=auth(tokens["vic"]))
+        # the user read and both statements on the one connection the request holds
+        assert listed.status_code == 200 and len(taken) == 1 and len(statements) == 3
