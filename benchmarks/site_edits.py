@@ -6,11 +6,12 @@ Three kinds of edit of an 80-gate random circuit, as a reader makes them:
 * **grid**: an X placed with the mouse in an empty cell before the measurements (the
   circuit is already in the editor; the edit adds one gate);
 * **paste**: a new circuit's OpenQASM pasted over the box's text (Ctrl+A, Ctrl+V);
-* **typed**: the same text put in by Playwright's ``fill``: one ``beforeinput``/``textInput``
-  of ``insertText`` with every line, which Chromium applies one line at a time, with a forced
-  layout and an ``input`` event per line (about 300 layouts, 200 events, in one main-thread
-  task), as for an IME or dictation commit of a block. The box reads such a block in the task
-  after it (a typed character waits for a 450 ms pause in typing instead).
+* **typed**: the same text put in by Playwright's ``fill``: one ``beforeinput`` of
+  ``insertText`` with every line, as for an IME or dictation commit of a block. Chromium would
+  apply it one line at a time, with a forced layout and an ``input`` event per line (about 300
+  layouts in one main-thread task); the box puts it in a few lines per task instead
+  (``site/js/sliced-insert.js``) and reads it once it is all in (a typed character waits for a
+  450 ms pause in typing instead).
 
 Each edit is timed from its event's ``timeStamp`` (the click, the paste; for ``typed``, just
 before ``fill``) to the animation frame in which the new counts and every frame are in the
