@@ -9,8 +9,13 @@ Steps (each skipped when its output is up to date):
    ``build/vendor_pyodide.mjs``; ``npm ci`` first when ``node_modules/pyodide`` is missing)
    into ``.cache/site/vendor/pyodide/``; NumPy's wasm wheel is vendored too when a Pyodide
    distribution is given (``--distribution`` or ``$PYODIDE_DISTRIBUTION``);
-3. ``mkdocs build`` (strict) into ``public/``; the ``docs/hooks/qt_assets.py`` hook adds
-   ``site/`` (as ``qt/``), the staged runtime and wheel, and the scenario library.
+3. the runtime's ``python_stdlib.zip`` with the modules a page imports before its first frame
+   precompiled (``build/compile_stdlib.mjs``, ``build/stdlib_pyc.py``) into
+   ``.cache/site/vendor/stdlib/``, redone when the runtime's zip, the wheel, the bridge or
+   those scripts change;
+4. ``mkdocs build`` (strict) into ``public/``; the ``docs/hooks/qt_assets.py`` hook adds
+   ``site/`` (as ``qt/``), the staged runtime (with the precompiled stdlib zip) and wheel,
+   and the scenario library.
 
 The mkdocs step is skipped when a fingerprint of every input (docs, site, scenarios, qtcore,
 the staged vendor folder, mkdocs.yml) matches the one stored in ``public/.qt-build.json``.
@@ -141,12 +146,40 @@ def stage_pyodide(distribution: str | None) -> dict[str, object]:
     return info
 
 
+def stage_stdlib(wheel: Path) -> Path:
+    """Pyodide's stdlib zip with what a page imports before its first frame as ``.pyc``.
+
+    Compiling those modules from source took 2-3 s of every page load (issue 9)."""
+    dest = VENDOR / "stdlib"
+    target = dest / "python_stdlib.zip"
+    inputs = [
+        ROOT / "node_modules" / "pyodide" / "python_stdlib.zip",
+        wheel,
+        ROOT / "site" / "worker" / "bridge.py",
+        ROOT / "build" / "compile_stdlib.mjs",
+        ROOT / "build" / "stdlib_pyc.py",
+    ]
+    key = hashlib.sha256(b"".join(hashlib.sha256(p.read_bytes()).digest() for p in inputs))
+    stamp = dest / "inputs.sha256"
+    if target.is_file() and stamp.is_file() and stamp.read_text().strip() == key.hexdigest():
+        return target
+    dest.mkdir(parents=True, exist_ok=True)
+    partial = dest / "python_stdlib.zip.part"
+    cmd = ["node", str(ROOT / "build" / "compile_stdlib.mjs"), "--wheel", str(wheel)]
+    for line in _run([*cmd, "--out", str(partial)], "stdlib precompile").splitlines():
+        _log(line)
+    partial.replace(target)
+    stamp.write_text(key.hexdigest() + "\n")
+    return target
+
+
 def build_site(out: Path, force: bool = False, distribution: str | None = None) -> Path:
     """Run every stale step; returns the output folder."""
     t0 = time.perf_counter()
     VENDOR.mkdir(parents=True, exist_ok=True)
-    stage_wheel()
+    wheel = stage_wheel()
     stage_pyodide(distribution)
+    stage_stdlib(wheel)
     # QT_SITE_URL is mkdocs.yml's site_url (sitemap.xml, instant navigation): part of the build.
     print_fp = fingerprint([ROOT / p for p in INPUTS] + [VENDOR])
     print_fp += f"|site_url={os.environ.get('QT_SITE_URL') or DEFAULT_SITE_URL}"

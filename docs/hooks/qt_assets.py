@@ -2,7 +2,8 @@
 
 * ``site/js``, ``site/css`` and ``site/worker`` are published under ``qt/``;
 * the staged Pyodide runtime and qtcore wheel (``$QT_VENDOR_DIR``, written by
-  ``build/build_site.py``) under ``pyodide/`` and ``wheels/``;
+  ``build/build_site.py``) under ``pyodide/`` and ``wheels/``; the runtime's
+  ``python_stdlib.zip`` is the staged precompiled one (``stdlib/``) when there is one;
 * ``scenarios/*.toml|json`` under ``scenarios/`` with an ``index.json``;
 * every built page is checked: a script, stylesheet, font or image from another host fails
   the build (the site must make no request to any other host).
@@ -67,6 +68,13 @@ def on_files(files: Files, config: MkDocsConfig, **_: Any) -> Files:
         for sub in ("pyodide", "wheels"):
             if (vend / sub).is_dir():
                 _add_tree(files, vend / sub, sub, config)
+        stdlib = vend / "stdlib" / "python_stdlib.zip"
+        shipped = files.get_file_from_path("pyodide/python_stdlib.zip")
+        if stdlib.is_file() and shipped is not None:
+            files.remove(shipped)
+            files.append(
+                File.generated(config, "pyodide/python_stdlib.zip", abs_src_path=str(stdlib))
+            )
     index = []
     for path in scenario_files():
         files.append(File.generated(config, f"scenarios/{path.name}", abs_src_path=str(path)))
