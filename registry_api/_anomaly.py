@@ -90,18 +90,16 @@ def _as_float(value: Any) -> float | None:
 def _columns(names: list[str], history: list[dict[str, float]]) -> list[list[Any]]:
     """Each feature of ``names`` across ``history`` (``None`` where a row lacks it).
 
-    The usual case, every row holding every feature, takes one C-level pass over the rows
-    (``itemgetter``), not one per feature.
+    The usual case, every row holding the feature, takes one C-level pass over the rows
+    (``itemgetter``); a row without it makes that feature take ``get`` instead.
     """
-    try:
-        rows = list(map(itemgetter(*names), history))
-    except (KeyError, TypeError):  # a row without some feature: one lookup per feature
-        return [list(map(methodcaller("get", name), history)) for name in names]
-    if len(names) == 1:  # itemgetter of one key gives the value, not a 1-tuple
-        return [rows]
-    if not rows:
-        return [[] for _ in names]
-    return [list(column) for column in zip(*rows, strict=True)]
+    columns: list[list[Any]] = []
+    for name in names:
+        try:
+            columns.append(list(map(itemgetter(name), history)))
+        except (KeyError, TypeError):  # a row without the feature
+            columns.append(list(map(methodcaller("get", name), history)))
+    return columns
 
 
 def _median_sorted(ordered: list[float]) -> float:
@@ -128,6 +126,40 @@ def _finite_values(values: list[Any]) -> list[float]:
     return [number for value in values if (number := _as_float(value)) is not None]
 
 
+def _mad(ordered: list[float], med: float) -> float:
+    """The median of ``|v - med|`` over ``ordered`` (ascending, finite, ``med`` their median),
+    without building and sorting the deviations.
+
+    Left of the middle the deviations ``med - v`` grow as ``v`` falls, right of it ``v - med``
+    grows with ``v``: two ascending runs, the same floats ``abs(v - med)`` gives (rounding is
+    monotonic and symmetric). Their ``k``-th smallest is found by bisecting how many come
+    from the left run (Python's ``sorted`` would compare all of them).
+    """
+    n = len(ordered)
+    split = n // 2  # ordered[:split] <= med <= ordered[split:]
+    n_right = n - split
+    take = n // 2 + 1 if n % 2 else n // 2  # the lower middle deviation is the take-th smallest
+    # bisect the count taken from the left: the fewest whose next left deviation is not below
+    # the last one taken from the right
+    lo, hi = max(0, take - n_right), min(take, split)
+    while lo < hi:
+        a = (lo + hi) // 2
+        if med - ordered[split - 1 - a] < ordered[split + take - a - 1] - med:
+            lo = a + 1
+        else:
+            hi = a
+    a, b = lo, take - lo
+    left = med - ordered[split - a] if a else -1.0
+    right = ordered[split + b - 1] - med if b else -1.0
+    lower = max(left, right)
+    if n % 2:
+        return lower
+    following = [med - ordered[split - 1 - a]] if a < split else []
+    if b < n_right:
+        following.append(ordered[split + b] - med)
+    return (lower + min(following)) / 2
+
+
 def _robust_z(x: float, values: list[float]) -> tuple[float, bool] | None:
     """``(z, constant history?)``, or ``None`` when an intermediate value overflows.
 
@@ -144,12 +176,12 @@ def _robust_z(x: float, values: list[float]) -> tuple[float, bool] | None:
         and math.isfinite(x - med)
     ):
         return None
-    deviations = list(map(abs, map(med.__rsub__, ordered)))  # |v - med|
-    deviations.sort()
-    mad = _median_sorted(deviations)
+    mad = _mad(ordered, med)
     if mad > 0:
         z = _K * (x - med) / mad
-    else:
+    else:  # rare: more than half the history at its median
+        deviations = list(map(abs, map(med.__rsub__, ordered)))  # |v - med|
+        deviations.sort()  # summed in ascending order, as always
         mean_ad = sum(deviations) / len(deviations)
         if mean_ad > 0:
             z = (x - med) / (_MEAN_AD_K * mean_ad)

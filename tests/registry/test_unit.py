@@ -14,7 +14,9 @@ import pytest
 
 from registry_api._anomaly import (
     CONSTANT_HISTORY_SCORE,
+    HISTORY_LIMIT,
     MIN_HISTORY,
+    _mad,
     extract_features,
     score_run,
 )
@@ -77,7 +79,7 @@ def _reference_score(
             unscored.append(name)
             continue
         mad = statistics.median(deviations)
-        mean_ad = sum(deviations) / len(deviations)
+        mean_ad = sum(sorted(deviations)) / len(deviations)  # summed smallest first
         if mad > 0:
             z = 0.6745 * (x - med) / mad
         elif mean_ad > 0:
@@ -128,6 +130,74 @@ def test_anomaly_score_equals_reference_on_random_histories() -> None:
                     row[n] = center[n] + rng.gauss(0, 1) * (center[n] or 1) * 0.01
             history.append(row)
         features = {n: center[n] + rng.choice([0.0, 0.5, -3.0, 1e308]) for n in names}
+        assert score_run(features, history) == _reference_score(features, history), (seed, case)
+
+
+def test_anomaly_mad_equals_median_of_sorted_deviations() -> None:
+    """The MAD found without sorting the deviations is the median of the sorted deviations,
+    bit for bit: odd and even sizes, ties at and around the median, one value, mixed scales."""
+    seed = 20261204
+    rng = random.Random(seed)
+    for case in range(3000):
+        n = rng.choice([1, 2, 3, 4, 5, rng.randint(1, 40), rng.randint(1, HISTORY_LIMIT)])
+        kind = rng.random()
+        if kind < 0.3:  # few distinct values: long runs of ties
+            pool = [rng.uniform(-5, 5) for _ in range(rng.randint(1, 4))]
+            values = [rng.choice(pool) for _ in range(n)]
+        elif kind < 0.5:  # small integers as floats (counts)
+            values = [float(rng.randint(500, 524)) for _ in range(n)]
+        else:  # one scale or several
+            scale = rng.choice([1e-300, 1e-9, 1.0, 1e12, 1e300])
+            values = [rng.gauss(0, 1) * scale * rng.choice([1, 1, 1e-3, 1e3]) for _ in range(n)]
+        ordered = sorted(values)
+        med = statistics.median(ordered)
+        deviations = sorted(abs(v - med) for v in ordered)
+        if not all(map(math.isfinite, [med, *deviations])):
+            continue  # _robust_z never asks: it returns first
+        assert _mad(ordered, med) == statistics.median(deviations), (seed, case)
+
+
+def test_anomaly_score_equals_reference_on_long_histories() -> None:
+    """Histories up to HISTORY_LIMIT rows (what a publish reads) score exactly as the
+    documented method, including the edge cases: no history, one sample, all identical,
+    exactly MIN_HISTORY, more than half identical, and huge integers skipped."""
+    seed = 20261205
+    rng = random.Random(seed)
+    edge: list[list[Any]] = [
+        [],
+        [3.0],
+        [2.0] * (MIN_HISTORY - 1),
+        [2.0] * MIN_HISTORY,
+        [2.0] * HISTORY_LIMIT,
+        [1.0] * 101 + [rng.uniform(0, 9) for _ in range(99)],  # MAD 0: mean absolute deviation
+        [10**400, -(10**400), 1.0, 2.0, 3.0, 4.0, 5.0],  # huge ints are not history
+        [10**400] * HISTORY_LIMIT,
+        [7, 8, 9, 10, 11.5],  # ints count as their floats
+    ]
+    for case, column in enumerate(edge):
+        for x in (2.0, 3.0, 100.0, -1e308):
+            history = [{"x": v, "y": 1.0} for v in column]
+            features = {"x": x, "y": 1.0}
+            assert score_run(features, history) == _reference_score(features, history), case
+    for case in range(400):
+        n = rng.choice([0, 1, MIN_HISTORY - 1, MIN_HISTORY, rng.randint(0, HISTORY_LIMIT)])
+        pool = [float(v) for v in range(rng.randint(1, 8))]
+        history = []
+        for _ in range(n):
+            r = rng.random()
+            row: dict[str, Any] = {"runtimeMs": rng.choice(pool) + 10}
+            if r < 0.6:
+                row["counts.00"] = float(512 + rng.randint(-6, 6))
+            if r > 0.02:
+                row["fidelity"] = 0.99 + rng.gauss(0, 1e-3)
+            if r > 0.99:
+                row["fidelity"] = rng.choice([None, True, 10**400, "0.5"])
+            history.append(row)
+        features = {
+            "counts.00": float(512 + rng.randint(-40, 40)),
+            "fidelity": 0.99 + rng.gauss(0, 1e-2),
+            "runtimeMs": rng.choice(pool) + 10 + rng.choice([0.0, 0.5]),
+        }
         assert score_run(features, history) == _reference_score(features, history), (seed, case)
 
 
