@@ -70,12 +70,11 @@ _INSERT = (
     " FROM r JOIN v ON v.id = r.id)"
     " SELECT id, created_at FROM r"
 )
+# one row per key: its history as one JSON array (see _run_store.HISTORY_SUBQUERY)
 _HISTORY = (
     "SELECT k.i, h.features FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY"
-    " AS k(owner_id, scenario_name, i) CROSS JOIN LATERAL (SELECT features FROM runs"
-    " WHERE owner_id = k.owner_id AND scenario_name = k.scenario_name"
-    " ORDER BY created_at DESC LIMIT $3) h"
-)
+    " AS k(owner_id, scenario_name, i) CROSS JOIN LATERAL ({}) h"
+).format(_run_store.HISTORY_SUBQUERY.format(owner="k.owner_id", name="k.scenario_name", limit="$3"))
 _EXISTING = (
     f"SELECT {FULL_COLS} FROM runs r JOIN users u ON u.id = r.owner_id"
     " WHERE r.content_hash = ANY($1::text[]) FOR SHARE OF r"
@@ -212,9 +211,9 @@ class GroupCommit:
             rows = await conn.fetch(
                 _HISTORY, [k[0] for k in keys], [k[1] for k in keys], HISTORY_LIMIT
             )
-            history: dict[tuple[int, str], list[Any]] = {k: [] for k in keys}
-            for r in rows:
-                history[keys[r["i"] - 1]].append(r["features"])
+            history: dict[tuple[int, str], list[Any]] = {
+                keys[r["i"] - 1]: _run_store.decode_history(r["features"]) for r in rows
+            }
             scored = [
                 score_run(p.features, history[(p.user.id, p.data.scenario_name)]) for p in batch
             ]

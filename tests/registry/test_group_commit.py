@@ -13,10 +13,10 @@ import pytest
 import pytest_asyncio
 
 from registry_api import Settings
-from registry_api._anomaly import extract_features, score_run
+from registry_api._anomaly import HISTORY_LIMIT, extract_features, score_run
 from registry_api._db import Database, ServiceUnavailableError
-from registry_api._group_commit import GroupCommit
-from registry_api._run_store import Published, fetch_full
+from registry_api._group_commit import _HISTORY, GroupCommit
+from registry_api._run_store import HISTORY_SUBQUERY, Published, decode_history, fetch_full
 from registry_api._runs import content_hash
 from registry_api._schemas import RunCreate
 from registry_api._security import AuthUser
@@ -175,6 +175,50 @@ async def test_batch_scores_each_run_against_its_owner_history(
         assert published.row["anomaly_detail"] == detail
     assert a.row["anomaly_score"] is not None and a.row["anomaly_score"] > 100
     assert b.row["anomaly_score"] is not None and b.row["anomaly_score"] < 3
+
+
+async def test_history_read_as_one_array_is_the_latest_rows(
+    db: Database, user_ids: dict[str, int]
+) -> None:
+    """A history read as one JSON array holds exactly the features the per-row read gives
+    (the latest HISTORY_LIMIT runs of that owner and name, odd stored values included: numbers
+    beyond the float range, ints, bools, text, nulls, nesting); a key without runs reads []."""
+    alice, bob = _user(user_ids, "alice"), _user(user_ids, "bob")
+    name = _name()
+    odd: list[Any] = [1.7e308, -1.7e308, 10**400, 7, 0, True, None, "12", [1.0], {"y": 1}]
+    async with db.connection() as conn:
+        for i in range(HISTORY_LIMIT + 30):
+            features = {"fidelity": 0.99 + i / 1e5, "runtimeMs": 10.0 + i % 3}
+            if i % 9 == 0:
+                features["odd"] = odd[(i // 9) % len(odd)]
+            await conn.execute(
+                "INSERT INTO runs (id, owner_id, scenario_name, scenario, seed, qtcore_version,"
+                " kernel, results, runtime_ms, content_hash, features, created_at)"
+                " VALUES ($1, $2, $3, '{}', $4, '0', 'python', '{}', 0, $5, $6,"
+                " now() - $4::bigint * interval '1 second')",
+                uuid.uuid4(), alice.id, name, i, uuid.uuid4().hex, features,
+            )  # fmt: skip
+        rows = await conn.fetch(
+            "SELECT features FROM runs WHERE owner_id = $1 AND scenario_name = $2"
+            " ORDER BY created_at DESC LIMIT $3",
+            alice.id,
+            name,
+            HISTORY_LIMIT,
+        )
+        one = await conn.fetchval(
+            HISTORY_SUBQUERY.format(owner="$1", name="$2", limit="$3"),
+            alice.id,
+            name,
+            HISTORY_LIMIT,
+        )
+        batch = await conn.fetch(_HISTORY, [alice.id, bob.id], [name, name], HISTORY_LIMIT)
+    expected = sorted(msgspec.json.encode(r["features"]) for r in rows)
+    assert len(expected) == HISTORY_LIMIT
+    assert any(b"17" + b"0" * 300 in e for e in expected)  # 1.7e308 comes back as an int
+    assert sorted(map(msgspec.json.encode, decode_history(one))) == expected
+    by_key = {r["i"]: decode_history(r["features"]) for r in batch}
+    assert sorted(map(msgspec.json.encode, by_key[1])) == expected
+    assert by_key[2] == []
 
 
 async def test_unreachable_database_fails_every_run_of_the_batch(
