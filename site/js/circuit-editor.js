@@ -80,6 +80,9 @@ export class CircuitEditor {
 
   build() {
     this.palette = h("div", { class: "qt-palette", role: "toolbar", "aria-label": "Gate palette" });
+    // One tab stop for the whole palette (the chosen tool); arrows, Home/End and a letter move
+    // between tools (WAI-ARIA toolbar). Each tool a tab stop was ~50 Tabs past the palette.
+    this.palette.addEventListener("keydown", (e) => this.paletteKey(e));
     this.paramInput = h("input", {
       type: "text",
       value: "pi/2",
@@ -251,6 +254,40 @@ export class CircuitEditor {
       flow,
       h("label", { class: "qt-param-label" }, "angle ", this.paramInput),
     );
+    this.rovePalette(this.tool);
+  }
+
+  /** Makes tool `name` (else the first) the palette's one tab stop; focuses it if asked. */
+  rovePalette(name, focus = false) {
+    const tools = [...this.palette.querySelectorAll(".qt-tool")];
+    const stop = tools.find((b) => b.dataset.tool === name) || tools[0];
+    for (const b of tools) b.tabIndex = b === stop ? 0 : -1;
+    if (focus && stop) stop.focus();
+  }
+
+  /** Arrow keys, Home/End and type-ahead inside the palette (its tools only). */
+  paletteKey(e) {
+    const tool = e.target.closest?.(".qt-tool");
+    if (!tool || e.altKey || e.ctrlKey || e.metaKey) return;
+    const tools = [...this.palette.querySelectorAll(".qt-tool")];
+    const i = tools.indexOf(tool);
+    const n = tools.length;
+    let next = null;
+    if (e.key === "ArrowRight") next = tools[(i + 1) % n];
+    else if (e.key === "ArrowLeft") next = tools[(i - 1 + n) % n];
+    else if (e.key === "Home") next = tools[0];
+    else if (e.key === "End") next = tools[n - 1];
+    else if (e.key.length === 1 && /\S/.test(e.key)) {
+      // the next tool (after this one, wrapping) whose label starts with the letter
+      const k = e.key.toLowerCase();
+      for (let d = 1; d <= n && !next; d++) {
+        const b = tools[(i + d) % n];
+        if (b.textContent.trim().toLowerCase().startsWith(k)) next = b;
+      }
+    }
+    if (!next) return;
+    e.preventDefault();
+    this.rovePalette(next.dataset.tool, true);
   }
 
   setTool(name) {
@@ -258,6 +295,7 @@ export class CircuitEditor {
     this.pending = null;
     for (const b of this.palette.querySelectorAll(".qt-tool"))
       b.setAttribute("aria-pressed", String(b.dataset.tool === name));
+    this.rovePalette(name);
     const spec = this.specs[name];
     this.hint.textContent = spec
       ? `${name}: click ${arity(spec) > 1 ? `${arity(spec)} qubits in one column (controls first)` : "a cell"}`

@@ -58,8 +58,15 @@ def type_into_focused(page: Any, text: str) -> None:
 
 
 def pick_tool(page: Any, tool: str) -> None:
-    """From the grid: Shift+Tab to the palette tool, Enter, Tab back to the grid."""
-    tab_to(page, f'#play [data-tool="{tool}"]', back=True)
+    """From the grid: Shift+Tab to the palette (one tab stop), → to the tool, Enter, Tab back
+    to the grid."""
+    tab_to(page, "#play .qt-tool", back=True)
+    for _ in range(80):
+        if page.evaluate("document.activeElement.dataset.tool") == tool:
+            break
+        page.keyboard.press("ArrowRight")
+    else:
+        pytest.fail(f"→ in the palette never reached {tool}")
     page.keyboard.press("Enter")
     tab_to(page, "#play .qt-cell")
 

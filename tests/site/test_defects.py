@@ -247,13 +247,20 @@ def test_keyboard_only_editing_keeps_focus_in_the_grid(page: Any, base_url: str)
     page.keyboard.press("Escape")
     assert not page.locator("#play .qt-inspector").is_visible()
     assert page.evaluate(ACTIVE_CELL) == [0, 0]
-    # Choose CX in the palette with Shift+Tab / Enter, come back with Tab, place it.
-    for _ in range(120):
+    # Choose CX in the palette: Shift+Tab to it (one tab stop), the letter C until CX, Enter;
+    # come back with Tab, place it.
+    for _ in range(40):
         page.keyboard.press("Shift+Tab")
-        if page.evaluate("document.activeElement.dataset.tool") == "cx":
+        if page.evaluate("document.activeElement.classList.contains('qt-tool')"):
             break
     else:
-        pytest.fail("Shift+Tab from the grid never reached the CX tool")
+        pytest.fail("Shift+Tab from the grid never reached the palette")
+    for _ in range(30):
+        if page.evaluate("document.activeElement.dataset.tool") == "cx":
+            break
+        page.keyboard.press("c")
+    else:
+        pytest.fail("typing c in the palette never reached the CX tool")
     page.keyboard.press("Enter")
     for _ in range(120):
         page.keyboard.press("Tab")
@@ -284,6 +291,60 @@ def test_keyboard_only_editing_keeps_focus_in_the_grid(page: Any, base_url: str)
         timeout=60_000,
     )
     assert not page.qt_errors, page.qt_errors
+
+
+FOCUSED_TOOL = "document.activeElement.dataset.tool || null"
+
+
+def test_the_palette_is_one_tab_stop_with_arrows_home_end_and_letters(
+    page: Any, base_url: str
+) -> None:
+    """Found driving the sandbox by keyboard: every one of the palette's ~50 tools was a tab
+    stop, so reaching the OpenQASM box took 141 Tabs. The palette is now a WAI-ARIA toolbar:
+    one stop (the chosen tool), moved through with arrows, Home/End and first letters."""
+    open_page(page, base_url + "sandbox/")
+    stops = page.evaluate(
+        "[...document.querySelectorAll('#play .qt-tool')].filter((b) => b.tabIndex >= 0)"
+        ".map((b) => b.dataset.tool)"
+    )
+    assert stops == ["h"], "one tab stop: the chosen tool"
+    page.focus("#play .qt-skip")
+    page.keyboard.press("Enter")  # into the grid
+    assert page.evaluate(ACTIVE_CELL) == [0, 0]
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.classList.contains('qt-param')")
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate(FOCUSED_TOOL) == "h"
+    page.keyboard.press("ArrowRight")
+    second = page.evaluate(FOCUSED_TOOL)
+    assert second not in (None, "h")
+    page.keyboard.press("ArrowLeft")
+    assert page.evaluate(FOCUSED_TOOL) == "h"
+    page.keyboard.press("Home")
+    tools = page.evaluate(
+        "[...document.querySelectorAll('#play .qt-tool')].map((b) => b.dataset.tool)"
+    )
+    assert page.evaluate(FOCUSED_TOOL) == tools[0]
+    page.keyboard.press("End")
+    assert page.evaluate(FOCUSED_TOOL) == tools[-1]
+    page.keyboard.press("ArrowRight")  # wraps
+    assert page.evaluate(FOCUSED_TOOL) == tools[0]
+    page.keyboard.press("m")  # the next tool whose label starts with M
+    first_m = page.evaluate(FOCUSED_TOOL)
+    assert first_m is not None and first_m.startswith("m")
+    page.keyboard.press("m")
+    assert page.evaluate(FOCUSED_TOOL) not in (None, first_m)
+    assert page.evaluate(FOCUSED_TOOL).startswith("m")
+    page.keyboard.press("Enter")  # picks it; it becomes the palette's tab stop
+    picked = page.evaluate(FOCUSED_TOOL)
+    assert (
+        page.locator(f'#play .qt-tool[data-tool="{picked}"]').get_attribute("aria-pressed")
+        == "true"
+    )
+    page.keyboard.press("Tab")  # leaves the palette at once
+    assert page.evaluate("document.activeElement.classList.contains('qt-param')")
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate(FOCUSED_TOOL) == picked
 
 
 def test_shared_link_reproduces_the_exact_layout(page: Any, context: Any, base_url: str) -> None:
