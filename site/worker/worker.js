@@ -47,7 +47,7 @@ async function fetchOk(url, what) {
 async function initRuntime(config, files) {
   stage("runtime", 0, "Loading the Python runtime (Pyodide)…");
   const t0 = performance.now();
-  const { loadPyodide } = await import(new URL("pyodide.mjs", PYODIDE_URL).href);
+  const { loadPyodide } = await early.pyodideModule;
   mark("pyodide.mjs");
   const env = { HOME: "/home/pyodide" };
   if (config.kernel === "python") env.QTCORE_KERNEL = "python";
@@ -119,9 +119,17 @@ async function initQtcore(files) {
   return index;
 }
 
+// Started as soon as this script runs, not when the page's `init` arrives (100-200 ms later
+// on a warm start): neither Pyodide's module nor the prefetched files depend on its config.
+const early = {
+  pyodideModule: import(new URL("pyodide.mjs", PYODIDE_URL).href),
+  files: prefetch(),
+};
+early.pyodideModule.catch(() => {}); // surfaces in initRuntime, which awaits it
+
 async function init(config) {
   const t0 = performance.now();
-  const files = prefetch();
+  const files = early.files;
   const runtimeMs = await initRuntime(config, files);
   const vendor = await initPackages(config, files);
   const wheel = await initQtcore(files);
