@@ -171,28 +171,19 @@ export class QtCircuit extends FramePlayerElement {
     // A block of lines goes in a few lines per task (sliced-insert.js: Chromium's own
     // insertion of a block is one long task, 115-130 ms at 16 qubits) and is read once, as
     // soon as it is all in: waiting for a typing pause delayed its run by 450 ms (issue 9).
-    const flushBlock = () => this.qasmSlices?.flush();
     this.qasmText.addEventListener("beforeinput", (e) => {
-      if (this.qasmSlices?.inserting) return; // a slice of ours
-      flushBlock(); // anything else applies after the whole block
-      if (!insertsBlock(e)) return;
+      // a slice of ours, or typing (a block still going in is flushed by sliced-insert.js)
+      if (this.qasmSlices?.inserting || !insertsBlock(e)) return;
       e.preventDefault();
       this.qasmUnread = true;
       this.qasmSlices = insertInSlices(this.qasmText, e.data, {
         onDone: () => {
           this.qasmSlices = null;
-          for (const [type, fn] of flushOn) document.removeEventListener(type, fn, true);
           qasmSoon.cancel();
           this.qasmEdited();
         },
       });
-      for (const [type, fn] of flushOn) document.addEventListener(type, fn, true);
     });
-    const flushOn = [
-      ["keydown", flushBlock],
-      ["pointerdown", flushBlock],
-      ["focusout", flushBlock],
-    ];
     this.qasmText.addEventListener("input", (e) => {
       this.qasmUnread = true; // a run's reply must not overwrite text not read yet
       if (this.qasmSlices) return; // read when the block is all in

@@ -8,8 +8,9 @@
  * by line, until a task has used `budgetMs`; the rest goes in on the next task. Chromium
  * coalesces consecutive typing into one undo step, so Ctrl+Z still takes the whole block out.
  *
- * Anything else the reader does meanwhile (a key, a pointer, leaving the box) first puts in
- * the rest at once (`flush`), so that action applies after the whole block. If the box has
+ * Anything else the reader does meanwhile (a key, a pointer, leaving the box, another edit:
+ * `FLUSH_ON`, listened for on the document while the block goes in) first puts in the rest at
+ * once (`flush`), so that action applies after the whole block. If the box has
  * lost focus, the rest goes in at its selection with `setRangeText` (`execCommand` edits only
  * the focused element).
  */
@@ -20,6 +21,9 @@
  * edit 0.1 s slower. 40 ms keeps a task well inside the 100 ms a long task may take.
  */
 export const BUDGET_MS = 40;
+
+/** Document events (capture) that put in the rest of a block before they take effect. */
+export const FLUSH_ON = ["keydown", "pointerdown", "focusout", "beforeinput"];
 
 /** Runs `fn` in a task of its own, soon: a message, not a timer (nested timers wait 4 ms). */
 function nextTask(fn) {
@@ -65,10 +69,21 @@ export function insertInSlices(area, text, opts = {}) {
       inserting = false;
     }
   };
+  const interrupt = () => {
+    if (!inserting) flush(); // our own slices' events are not the reader's
+  };
   const finish = () => {
     if (done) return;
     done = true;
+    for (const type of FLUSH_ON) doc.removeEventListener(type, interrupt, true);
     opts.onDone?.();
+  };
+  /** Puts in everything not in yet, now, and ends. */
+  const flush = () => {
+    if (done) return;
+    if (next < pieces.length) put(pieces.slice(next).join(""));
+    next = pieces.length;
+    finish();
   };
   const step = () => {
     if (done) return;
@@ -80,15 +95,10 @@ export function insertInSlices(area, text, opts = {}) {
     if (next < pieces.length) schedule(step);
     else finish();
   };
+  for (const type of FLUSH_ON) doc.addEventListener(type, interrupt, true);
   schedule(step);
   return {
-    /** Puts in everything not in yet, now, and ends. */
-    flush() {
-      if (done) return;
-      if (next < pieces.length) put(pieces.slice(next).join(""));
-      next = pieces.length;
-      finish();
-    },
+    flush,
     get inserting() {
       return inserting;
     },

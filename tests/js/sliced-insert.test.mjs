@@ -20,9 +20,30 @@ function box(value = "", start = 0, end = value.length) {
       assert.equal(ev.type, "input");
       this.events += 1;
     },
-    ownerDocument: {},
+    ownerDocument: fakeDocument(),
   };
   return area;
+}
+
+/** A document stand-in that keeps its capture listeners, so a test can fire them. */
+function fakeDocument() {
+  const listeners = new Map();
+  return {
+    listeners,
+    addEventListener(type, fn, capture) {
+      assert.equal(capture, true);
+      listeners.set(type, [...(listeners.get(type) || []), fn]);
+    },
+    removeEventListener(type, fn) {
+      listeners.set(
+        type,
+        (listeners.get(type) || []).filter((f) => f !== fn),
+      );
+    },
+    fire(type) {
+      for (const fn of listeners.get(type) || []) fn({ type });
+    },
+  };
 }
 
 /** Tasks run one at a time by the test; each piece costs `cost` ms on the fake clock. */
@@ -131,4 +152,19 @@ test("a block of no text ends on its first task", () => {
   h.runTask();
   assert.equal(h.doneCount(), 1);
   assert.equal(area.value, "keep");
+});
+
+test("a key, pointer, focus change or other edit on the page puts in the rest first", () => {
+  for (const type of ["keydown", "pointerdown", "focusout", "beforeinput"]) {
+    harness.text = Array.from({ length: 30 }, (_, i) => `x q[${i}];\n`).join("");
+    const area = box("");
+    const h = harness(area, { cost: 2, budgetMs: 4 });
+    h.runTask();
+    assert.equal(h.calls.length, 2);
+    area.ownerDocument.fire(type);
+    assert.equal(area.value, harness.text, type);
+    assert.equal(h.doneCount(), 1);
+    const left = [...area.ownerDocument.listeners.values()].flat();
+    assert.deepEqual(left, [], "its listeners are gone once the block is in");
+  }
 });
