@@ -7,9 +7,9 @@
 // wheel and site/worker/bridge.py, calls the bridge's `load` and runs one Bell circuit with
 // frames (what the first frame needs), then writes Pyodide's python_stdlib.zip to OUT.zip with
 // every module imported so far from the zip as .pyc compiled by this Pyodide. No network.
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { blockNetwork, PYODIDE_DIR, REPO_ROOT, SetupError } from "./pyodide_common.mjs";
+import { blockNetwork, PYODIDE_DIR, REPO_ROOT, readBytes, SetupError } from "./pyodide_common.mjs";
 
 function parseArgs(argv) {
   const opts = { wheel: null, out: null };
@@ -23,9 +23,20 @@ function parseArgs(argv) {
   return opts;
 }
 
-const bytes = (file) => {
-  const b = readFileSync(file);
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+/** The first frame's request: a Bell circuit run with frames, as the Bell page makes it. */
+const BELL = {
+  circuit: {
+    num_qubits: 2,
+    num_clbits: 2,
+    ops: [
+      { op: "h", qubits: [0] },
+      { op: "cx", qubits: [0, 1] },
+      { op: "measure", qubits: [0, 1], clbits: [0, 1] },
+    ],
+  },
+  shots: 16,
+  seed: 1,
+  frames: true,
 };
 
 async function main() {
@@ -38,7 +49,7 @@ async function main() {
     env: { HOME: "/home/pyodide" },
   });
   // As site/worker/worker.js does.
-  pyodide.unpackArchive(bytes(opts.wheel), "wheel");
+  pyodide.unpackArchive(readBytes(opts.wheel), "wheel");
   pyodide.FS.mkdirTree("/home/pyodide/qt");
   pyodide.FS.writeFile(
     "/home/pyodide/qt/qt_bridge.py",
@@ -46,17 +57,9 @@ async function main() {
   );
   pyodide.runPython("import sys\nsys.path.insert(0, '/home/pyodide/qt')");
   const bridge = pyodide.pyimport("qt_bridge");
-  const bell = {
-    circuit: { num_qubits: 2, num_clbits: 2, ops: [{ op: "h", qubits: [0] }] },
-    shots: 16,
-    seed: 1,
-    frames: true,
-  };
-  bell.circuit.ops.push({ op: "cx", qubits: [0, 1] });
-  bell.circuit.ops.push({ op: "measure", qubits: [0, 1], clbits: [0, 1] });
   for (const [kind, payload] of [
     ["load", {}],
-    ["run", bell],
+    ["run", BELL],
   ]) {
     const reply = JSON.parse(bridge.call(kind, JSON.stringify(payload)));
     if (!reply.ok) throw new Error(`bridge ${kind} failed: ${reply.error.message}`);
@@ -66,10 +69,6 @@ async function main() {
     "/home/pyodide/build/stdlib_pyc.py",
     readFileSync(path.join(REPO_ROOT, "build", "stdlib_pyc.py")),
   );
-  pyodide.FS.writeFile(
-    "/home/pyodide/build/in.zip",
-    bytes(path.join(PYODIDE_DIR, "python_stdlib.zip")),
-  );
   const done = pyodide
     .runPython(`
 import sys
@@ -78,7 +77,7 @@ archive = next(p for p in sys.path if p.endswith(".zip"))
 sys.path.insert(0, "/home/pyodide/build")
 import stdlib_pyc
 names = stdlib_pyc.loaded_from(archive, page_modules)
-with open("/home/pyodide/build/in.zip", "rb") as f:
+with open(archive, "rb") as f:  # the runtime's own python_stdlib.zip
     data, done = stdlib_pyc.precompile(f.read(), names, archive)
 with open("/home/pyodide/build/out.zip", "wb") as f:
     f.write(data)
@@ -87,9 +86,9 @@ done
     .toJs();
   const data = pyodide.FS.readFile("/home/pyodide/build/out.zip");
   writeFileSync(opts.out, data);
-  const original = readFileSync(path.join(PYODIDE_DIR, "python_stdlib.zip"));
+  const original = statSync(path.join(PYODIDE_DIR, "python_stdlib.zip")).size;
   console.log(
-    `compile_stdlib: ${done.length} modules as .pyc; ${original.length} -> ${data.length} bytes`,
+    `compile_stdlib: ${done.length} modules as .pyc; ${original} -> ${data.length} bytes`,
   );
 }
 

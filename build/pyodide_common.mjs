@@ -34,6 +34,12 @@ export function sha256Hex(buffer) {
   return createHash("sha256").update(buffer).digest("hex");
 }
 
+/** A file's bytes as a plain Uint8Array: Pyodide does not take a Node Buffer. */
+export function readBytes(file) {
+  const buffer = readFileSync(file);
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
 /**
  * Load Pyodide from node_modules with stdout/stderr passed through byte for byte.
  *
@@ -93,12 +99,10 @@ export function installWheels(pyodide, wheels) {
     if (!existsSync(wheel.path)) {
       throw new SetupError(`wheel not found: ${wheel.path}`);
     }
-    const buffer = readFileSync(wheel.path);
-    if (wheel.sha256 && sha256Hex(buffer) !== wheel.sha256) {
+    const bytes = readBytes(wheel.path);
+    if (wheel.sha256 && sha256Hex(bytes) !== wheel.sha256) {
       throw new SetupError(`sha256 mismatch for ${wheel.path} (expected ${wheel.sha256})`);
     }
-    // A Node Buffer is not a plain typed array for Pyodide: pass a Uint8Array view.
-    const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     pyodide.unpackArchive(bytes, "wheel", { extractDir: sitePackages });
   }
   pyodide.runPython("import importlib; importlib.invalidate_caches()");
