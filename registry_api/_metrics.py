@@ -10,6 +10,7 @@ from __future__ import annotations
 from prometheus_client import Counter, Gauge, Histogram
 
 __all__ = [
+    "ACCOUNT_READS",
     "ACTIVE_PRESENTERS",
     "ACTIVE_VIEWERS",
     "ANOMALOUS_RUNS",
@@ -36,3 +37,8 @@ VIEWER_DROPS = Counter(
 )
 RUNS_PUBLISHED = Counter("qt_runs_published_total", "Runs newly published")
 ANOMALOUS_RUNS = Counter("qt_runs_anomalous_total", "Published runs flagged anomalous")
+ACCOUNT_READS = Counter(
+    "qt_account_reads_total",
+    "Accounts read from Postgres to authenticate requests (account cache misses; concurrent"
+    " misses of one account share a read)",
+)

@@ -30,7 +30,11 @@ from litestar.middleware import AuthenticationResult
 from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
 from msgspec import Struct
 
+from registry_api._metrics import ACCOUNT_READS
+
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from litestar.handlers.base import BaseRouteHandler
     from litestar.types import Receive, Scope, Send
 
@@ -163,6 +167,11 @@ class UserCache:
     change's :meth:`forget`. Deactivated, deleted and unknown accounts are never stored: they
     are read again on every request, so a reactivation takes effect at once.
 
+    :meth:`load` reads an account once for every request that misses it meanwhile: when an
+    entry expires under load, the requests in flight for that account (dozens, on a busy
+    instance) wait for one read instead of each taking a pooled connection for its own,
+    which stalled every request on the instance once per ``seconds``.
+
     Args:
         seconds: How long an account is remembered; ``0`` stores nothing (every request reads).
         size: The most accounts remembered, oldest dropped first.
@@ -173,6 +182,8 @@ class UserCache:
         self.size = size
         self._users: dict[int, tuple[AuthUser, float]] = {}
         self._epoch = 0  #: how many times :meth:`forget` ran
+        #: reads in flight, by account and the epoch they began in
+        self._reads: dict[tuple[int, int], asyncio.Future[AuthUser | None]] = {}
 
     def get(self, user_id: int) -> AuthUser | None:
         """The remembered account, or ``None`` (never read, expired or forgotten)."""
@@ -199,6 +210,52 @@ class UserCache:
             del self._users[next(iter(self._users))]
         self._users[user.id] = (user, at + self.seconds)
 
+    async def load(
+        self,
+        user_id: int,
+        read: Callable[[], Awaitable[AuthUser | None]],
+        *,
+        share: bool = True,
+    ) -> AuthUser | None:
+        """The account, remembered or read; ``None`` if it is unknown or deactivated.
+
+        A miss joins the read of that account already in flight, if one began since the
+        last :meth:`forget` (its answer is as fresh as one this request would begin now,
+        give or take the read's own duration, which the entry's age counts anyway). Else
+        it calls ``read``: with ``share`` as a task of its own that later misses join and
+        that a request going away does not cancel; without ``share`` (``read`` runs on a
+        connection the request owns) alone, for this request. With ``seconds`` 0 nothing
+        is shared: every request reads.
+        """
+        user = self.get(user_id)
+        if user is not None:
+            return user
+        key = (user_id, self._epoch)
+        flight = self._reads.get(key) if self.seconds > 0 else None
+        if flight is None:
+            if not share or self.seconds <= 0:
+                return await self._read(read, self.begin())
+            flight = asyncio.ensure_future(self._shared(key, read))
+            flight.add_done_callback(_retrieved)  # no "never retrieved" if every waiter left
+            self._reads[key] = flight
+        return await asyncio.shield(flight)
+
+    async def _read(
+        self, read: Callable[[], Awaitable[AuthUser | None]], began: tuple[int, float]
+    ) -> AuthUser | None:
+        user = await read()
+        if user is not None:
+            self.put(user, began)
+        return user
+
+    async def _shared(
+        self, key: tuple[int, int], read: Callable[[], Awaitable[AuthUser | None]]
+    ) -> AuthUser | None:
+        try:
+            return await self._read(read, self.begin())
+        finally:
+            del self._reads[key]
+
     def forget(self, user_id: int | None = None) -> None:
         """Drop account ``user_id`` (``None``: every account) and void reads in flight."""
         self._epoch += 1
@@ -206,6 +263,11 @@ class UserCache:
             self._users.clear()
         else:
             self._users.pop(user_id, None)
+
+
+def _retrieved(flight: asyncio.Future[Any]) -> None:
+    if not flight.cancelled():
+        flight.exception()
 
 
 async def retrieve_user(token: Token, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthUser:
@@ -220,26 +282,30 @@ async def retrieve_user(token: Token, connection: ASGIConnection[Any, Any, Any, 
     except ValueError:
         raise NotAuthorizedException("invalid token subject") from None
     cache: UserCache | None = state.get("user_cache")
-    user = cache.get(user_id) if cache is not None else None
-    if user is None:
-        began = cache.begin() if cache is not None else (0, 0.0)
-        db: Database = state.db
-        held = connection.scope.get(HELD_CONNECTION_KEY)
-        if held is not None:
-            db = db.bind(held)
+    db: Database = state.db
+    held = connection.scope.get(HELD_CONNECTION_KEY)
+    if held is not None:
+        db = db.bind(held)
+
+    async def read() -> AuthUser | None:
+        ACCOUNT_READS.inc()
         async with db.connection() as conn:
             row = await conn.fetchrow(
                 "SELECT id, username, role, token_version FROM users WHERE id = $1 AND active",
                 user_id,
             )
         if row is None:
-            raise NotAuthorizedException("account is unknown or deactivated")
-        user = AuthUser(
+            return None
+        return AuthUser(
             id=row["id"], username=row["username"], role=row["role"],
             token_version=row["token_version"],
         )  # fmt: skip
-        if cache is not None:
-            cache.put(user, began)
+
+    # a request that holds a connection reads on it (one pool round per request), but
+    # joins a read already in flight; the others share one read per account
+    user = await (read() if cache is None else cache.load(user_id, read, share=held is None))
+    if user is None:
+        raise NotAuthorizedException("account is unknown or deactivated")
     if token.extras.get("tv", 0) != user.token_version:
         raise NotAuthorizedException("token revoked (password changed): sign in again")
     return user

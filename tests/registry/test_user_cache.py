@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
 from types import SimpleNamespace
+from typing import Any
 
 import asyncpg
 import httpx
@@ -19,7 +21,7 @@ from registry_api._live import LiveRegistry, LiveSupervisor
 from registry_api._security import AuthUser, UserCache
 from registry_api._wire import UserChanged
 
-from ._support import UvicornServer, eventually
+from ._support import UvicornServer, eventually, scrape
 from .conftest import PASSWORD, auth, server_env
 
 _async = pytest.mark.asyncio(loop_scope="session")
@@ -71,6 +73,108 @@ def test_user_cache_zero_seconds_and_size(clock: list[float]) -> None:
     for uid in (1, 2, 1, 3):  # 1 is stored again after 2: 2 is the oldest when 3 comes
         small.put(_user(uid), small.begin())
     assert [small.get(uid) is not None for uid in (1, 2, 3)] == [True, False, True]
+
+
+class _Reads:
+    """A ``read`` for :meth:`UserCache.load` that counts calls and waits to be let go."""
+
+    def __init__(self, answer: AuthUser | BaseException | None) -> None:
+        self.answer = answer
+        self.calls = 0
+        self.go = asyncio.Event()
+
+    async def __call__(self) -> AuthUser | None:
+        self.calls += 1
+        await self.go.wait()
+        if isinstance(self.answer, BaseException):
+            raise self.answer
+        return self.answer
+
+
+async def _started(n: int, fn: Any) -> list[asyncio.Task[Any]]:
+    tasks = [asyncio.ensure_future(fn()) for _ in range(n)]
+    await asyncio.sleep(0)  # every task has reached its read (or joined one)
+    await asyncio.sleep(0)
+    return tasks
+
+
+@_async
+async def test_user_cache_load_shares_one_read_between_concurrent_misses(
+    clock: list[float],
+) -> None:
+    cache = UserCache(seconds=1)
+    reads = _Reads(_user(1))
+    waiters = await _started(25, lambda: cache.load(1, reads))
+    assert reads.calls == 1  # one read for the 25 misses, not one pooled connection each
+    waiters[0].cancel()  # the request that started the read goes away: the others wait on
+    reads.go.set()
+    assert await asyncio.gather(*waiters[1:]) == [_user(1)] * 24
+    assert cache.get(1) == _user(1)
+    clock[0] += 1  # expired: the next miss reads again
+    again = _Reads(_user(1))
+    again.go.set()
+    assert await cache.load(1, again) == _user(1) and again.calls == 1
+
+
+@_async
+async def test_user_cache_load_after_forget_does_not_join_an_earlier_read(
+    clock: list[float],
+) -> None:
+    cache = UserCache(seconds=60)
+    before = _Reads(_user(1, "researcher"))
+    first = await _started(3, lambda: cache.load(1, before))
+    cache.forget(1)  # a change: a miss from now on must not take the earlier read's answer
+    after = _Reads(_user(1, "viewer"))
+    second = await _started(3, lambda: cache.load(1, after))
+    assert (before.calls, after.calls) == (1, 1)
+    before.go.set()
+    assert {u.role for u in await asyncio.gather(*first)} == {"researcher"}
+    assert cache.get(1) is None  # read before the change: not remembered
+    after.go.set()
+    assert {u.role for u in await asyncio.gather(*second)} == {"viewer"}
+    assert cache.get(1) == _user(1, "viewer")
+
+
+@_async
+async def test_user_cache_load_failures_and_unknown_accounts_are_not_kept(
+    clock: list[float],
+) -> None:
+    cache = UserCache(seconds=60)
+    failing = _Reads(ConnectionError("database down"))
+    waiters = await _started(4, lambda: cache.load(1, failing))
+    failing.go.set()
+    results = await asyncio.gather(*waiters, return_exceptions=True)
+    assert failing.calls == 1 and all(isinstance(r, ConnectionError) for r in results)
+    gone = _Reads(None)  # deactivated: every waiter hears it, nothing is remembered
+    waiters = await _started(4, lambda: cache.load(1, gone))
+    gone.go.set()
+    assert await asyncio.gather(*waiters) == [None] * 4 and gone.calls == 1
+    back = _Reads(_user(1))
+    back.go.set()
+    assert await cache.load(1, back) == _user(1) and back.calls == 1
+
+
+@_async
+async def test_user_cache_load_alone_when_not_sharing_or_not_remembering(
+    clock: list[float],
+) -> None:
+    off = UserCache(seconds=0)  # "every request reads": no request answers from another's
+    reads = _Reads(_user(1))
+    waiters = await _started(3, lambda: off.load(1, reads))
+    assert reads.calls == 3
+    reads.go.set()
+    await asyncio.gather(*waiters)
+    cache = UserCache(seconds=60)
+    own = _Reads(_user(1))  # a request on its own connection reads on it ...
+    alone = await _started(2, lambda: cache.load(1, own, share=False))
+    assert own.calls == 2
+    shared = _Reads(_user(1))
+    first = await _started(1, lambda: cache.load(1, shared))
+    joined = await _started(2, lambda: cache.load(1, own, share=False))
+    assert (own.calls, shared.calls) == (2, 1)  # ... but joins a read in flight
+    own.go.set()
+    shared.go.set()
+    assert await asyncio.gather(*alone, *first, *joined) == [_user(1)] * 5
 
 
 @_async
@@ -175,3 +279,39 @@ async def test_change_on_one_instance_reaches_the_others(
                                headers=auth(tokens["admin"]))  # fmt: skip
         assert r.status_code == 200
         await eventually(refused)  # the announcement, over Redis
+
+
+@_async
+async def test_concurrent_requests_that_miss_an_account_read_it_once(
+    client: AsyncTestClient[Litestar], tokens: dict[str, str], settings: Settings,
+    remembering_server: UvicornServer,
+) -> None:  # fmt: skip
+    """Requests arriving while their account is being read wait for that read: an entry that
+    expires under load costs one ``users`` read, not one pooled connection per request."""
+    _, token = await _new_account(client, tokens["admin"], "viewer")
+    before = (await scrape(remembering_server.base)).get("qt_account_reads_total", 0.0)
+    lock = await asyncpg.connect(settings.database_url)
+    try:
+        async with httpx.AsyncClient(base_url=remembering_server.base, timeout=30) as other:
+            tx = lock.transaction()
+            await tx.start()
+            await lock.execute("LOCK TABLE users IN ACCESS EXCLUSIVE MODE")  # reads wait
+            requests = [
+                asyncio.ensure_future(other.get("/api/v1/sessions", headers=auth(token)))
+                for _ in range(12)
+            ]
+
+            async def blocked() -> bool:
+                return bool(await lock.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    " AND datname = current_database()"))  # fmt: skip
+
+            await eventually(blocked)
+            await asyncio.sleep(0.3)  # the other requests arrive and find the read in flight
+            await tx.commit()
+            replies = await asyncio.gather(*requests)
+    finally:
+        await lock.close()
+    assert [r.status_code for r in replies] == [200] * 12
+    after = (await scrape(remembering_server.base))["qt_account_reads_total"]
+    assert after - before == 1
