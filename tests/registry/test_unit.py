@@ -439,3 +439,13 @@ async def test_trickle_all_reads_at_its_rate_and_answers_pings() -> None:
         assert viewer.read_bytes < 2 * (1 << 20)  # not everything the server had queued
         assert not viewer.closed_by_server
         viewer.close()
+
+
+def test_redis_replies_are_parsed_by_hiredis() -> None:
+    """``redis[hiredis]``: stream replies (every frame, every replay page) are parsed in C.
+    redis-py's pure-Python parser took 23x the CPU for an XRANGE of 1,000 small entries."""
+    from redis.asyncio.connection import DefaultParser
+    from redis.utils import HIREDIS_AVAILABLE
+
+    assert HIREDIS_AVAILABLE
+    assert DefaultParser.__name__ == "_AsyncHiredisParser"
