@@ -36,6 +36,7 @@ from registry_api._live import LiveRegistry, LiveSupervisor
 from registry_api._logging import configure_logging
 from registry_api._login import HashLimiter, LoginThrottle
 from registry_api._ops import VERSION, health, ready, service_info
+from registry_api._pressure import FanoutPressure
 from registry_api._runs import RunController, provide_db
 from registry_api._security import UserCache, make_jwt_auth
 from registry_api._sessions import SessionController
@@ -163,7 +164,12 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
     )
     app.state.db, app.state.redis, app.state.hub, app.state.live = db, redis, hub, live
     app.state.user_cache = users
-    app.state.publisher = GroupCommit(db, max_batch=settings.publish_batch_max)
+    app.state.fanout = FanoutPressure(
+        settings.publish_yield_lag_ms / 1000, settings.publish_yield_max_ms / 1000
+    )
+    app.state.publisher = GroupCommit(
+        db, max_batch=settings.publish_batch_max, pressure=app.state.fanout
+    )
     supervisor = LiveSupervisor(app.state)
     supervisor.start()
     # Everything made so far (modules, the app, its routes and pools) lives as long as the

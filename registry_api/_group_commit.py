@@ -14,8 +14,10 @@ queues them and stores each queue as a *batch* on one pooled connection:
 4. the runs the insert skipped (their content exists) read ``FOR SHARE`` as
    :func:`publish_run` reads them; one whose row a racing delete removed is published alone.
 
-Nothing is delayed on purpose: a publish that finds no batch in flight is stored at once;
-while ``flushes`` batches are in flight, later ones queue and go together in the next batch.
+Nothing is delayed on purpose, but for live viewers: a publish that finds no batch in flight
+is stored at once; while ``flushes`` batches are in flight, later ones queue and go together
+in the next batch. While this instance sends live frames late (its cores are saturated),
+each batch first waits for them, a bounded time (:class:`~registry_api._pressure.FanoutPressure`).
 Every reply stays true: a run is answered 201 only after the statement that stored it has
 committed (durably: ``synchronous_commit`` is untouched). If a batch fails for a reason other
 than an unreachable database (a value Postgres refuses, a deadlock, a bug), nothing of it was
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
     from uuid import UUID
 
     from registry_api._db import Database
+    from registry_api._pressure import FanoutPressure
     from registry_api._schemas import RunCreate
     from registry_api._security import AuthUser
 
@@ -108,14 +111,23 @@ class GroupCommit:
         db: The database (not bound to a request's connection: a batch takes its own).
         max_batch: Most runs in one batch; 1 stores every run alone (:func:`publish_run`).
         flushes: Batches in flight at once (each on its own pooled connection).
+        pressure: Live viewers' lag, which each batch waits out first (``None``: never waits).
     """
 
-    def __init__(self, db: Database, *, max_batch: int = 64, flushes: int = 2) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        max_batch: int = 64,
+        flushes: int = 2,
+        pressure: FanoutPressure | None = None,
+    ) -> None:
         if max_batch < 1 or flushes < 1:
             raise ValueError(f"max_batch={max_batch} and flushes={flushes} must be >= 1")
         self.db = db
         self.max_batch = max_batch
         self.flushes = flushes
+        self.pressure = pressure
         self._queue: list[_Pending] = []
         self._flushing = 0
         self._tasks: set[asyncio.Task[None]] = set()
@@ -156,6 +168,16 @@ class GroupCommit:
 
     async def _drain(self) -> None:
         while self._queue:
+            if self.pressure is not None and self.pressure.behind():
+                try:
+                    await self.pressure.hold()  # runs queued meanwhile join this batch
+                except BaseException:  # cancelled (shutdown): no request waits for ever
+                    queued, self._queue = self._queue, []
+                    for p in queued:
+                        p.settle(
+                            ServiceUnavailableError(detail="shutting down; nothing was written")
+                        )
+                    raise
             batch = self._queue[: self.max_batch]
             del self._queue[: self.max_batch]
             try:

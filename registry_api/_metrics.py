@@ -16,6 +16,7 @@ __all__ = [
     "ANOMALOUS_RUNS",
     "FRAMES_IN",
     "FRAMES_OUT",
+    "PUBLISH_YIELD",
     "RUNS_PUBLISHED",
     "STREAM_LAG",
     "STREAM_TAILS",
@@ -41,4 +42,8 @@ ACCOUNT_READS = Counter(
     "qt_account_reads_total",
     "Accounts read from Postgres to authenticate requests (account cache misses; concurrent"
     " misses of one account share a read)",
+)
+PUBLISH_YIELD = Counter(
+    "qt_publish_yield_seconds_total",
+    "Seconds batches of publishes waited because live viewers were getting frames late",
 )

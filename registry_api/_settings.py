@@ -145,6 +145,9 @@ class Settings:
         pool_max: asyncpg pool maximum size.
         publish_batch_max: Most concurrent publishes stored by one statement (group commit);
             1 stores each run alone.
+        publish_yield_lag_ms: Publishes wait while this instance sends frames to its live
+            viewers this many milliseconds later than usual; 0 never waits.
+        publish_yield_max_ms: Longest one batch of publishes waits for live viewers.
         migrate_on_start: Apply pending migrations during start-up.
         env: ``development`` or ``production``.
         redis_prefix: Prefix of every Redis key (lets several deployments share one Redis).
@@ -177,6 +180,8 @@ class Settings:
     pool_min: int = 2
     pool_max: int = 10
     publish_batch_max: int = 64
+    publish_yield_lag_ms: int = 30
+    publish_yield_max_ms: int = 200
     migrate_on_start: bool = True
     env: str = "development"
     redis_prefix: str = "qt:"
@@ -235,6 +240,8 @@ class Settings:
             pool_min=_int_env("DB_POOL_MIN", 2),
             pool_max=_int_env("DB_POOL_MAX", 10),
             publish_batch_max=_int_env("PUBLISH_BATCH_MAX", 64),
+            publish_yield_lag_ms=_int_env("PUBLISH_YIELD_LAG_MS", 30, minimum=0),
+            publish_yield_max_ms=_int_env("PUBLISH_YIELD_MAX_MS", 200, minimum=0),
             migrate_on_start=os.environ.get("QT_MIGRATE_ON_START", "1") not in ("0", "false"),
             env=env,
             redis_prefix=os.environ.get("REDIS_KEY_PREFIX", "qt:"),

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
 import asyncpg
@@ -69,6 +69,9 @@ __all__ = ["present", "watch"]
 _log = logging.getLogger("registry_api.sockets")
 #: How long a close may wait for a client that stopped reading to drain what was sent.
 _CLOSE_WAIT = 60.0
+if TYPE_CHECKING:
+    from registry_api._pressure import FanoutPressure
+
 Socket = WebSocket[Any, Any, Any]
 Close = tuple[int, str]
 
@@ -285,6 +288,7 @@ async def _pump(
 ) -> Close:
     """Replay from ``last_id`` page by page, then follow the live queue."""
     stall = float(socket.app.state.settings.viewer_stall_seconds)
+    fanout: FanoutPressure = socket.app.state.fanout
     sub = await hub.subscribe(key, on_overflow=dropped)
     try:
         last = parse_stream_id(last_id)
@@ -312,6 +316,7 @@ async def _pump(
                     continue  # already replayed
                 case FrameEntry():
                     await _send_entry(socket, item, stall)
+                    fanout.sent(key, item.key)  # how late live frames go out (publishes wait)
                     last = item.key
                 case EndEntry():
                     await _send_entry(socket, item, stall)

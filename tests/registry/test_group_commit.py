@@ -278,3 +278,52 @@ async def test_group_commit_refuses_empty_batches() -> None:
     """Sizes below 1 are refused, naming both values."""
     with pytest.raises(ValueError, match="max_batch=0 and flushes=2"):
         GroupCommit(Database("postgresql://unused"), max_batch=0)
+
+
+class _Behind:
+    """A pressure that is behind until ``release`` is set."""
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.holds = 0
+
+    def behind(self) -> bool:
+        return not self.release.is_set()
+
+    async def hold(self) -> float:
+        self.holds += 1
+        await self.release.wait()
+        return 0.0
+
+
+async def test_publishes_wait_while_live_viewers_are_behind(
+    db: Database, user_ids: dict[str, int]
+) -> None:
+    """A batch waits out the pressure; the runs queued meanwhile go with it, in one batch."""
+    pressure = _Behind()
+    gc = GroupCommit(db, flushes=1, pressure=pressure)  # type: ignore[arg-type]
+    alice = _user(user_ids, "alice")
+    name = _name()
+    first = asyncio.ensure_future(_publish(gc, alice, run_body(name)))
+    await asyncio.sleep(0.05)
+    assert pressure.holds == 1 and not first.done() and gc.batch_sizes == []
+    rest = [asyncio.ensure_future(_publish(gc, alice, run_body(name))) for _ in range(5)]
+    await asyncio.sleep(0.05)
+    assert not any(t.done() for t in rest) and gc.batch_sizes == []
+    pressure.release.set()
+    results = await asyncio.gather(first, *rest)
+    assert all(r.created for r in results)
+    assert gc.batch_sizes == [6]
+
+
+async def test_publishes_queued_behind_the_pressure_get_503_at_shutdown(
+    db: Database, user_ids: dict[str, int]
+) -> None:
+    pressure = _Behind()
+    gc = GroupCommit(db, flushes=1, pressure=pressure)  # type: ignore[arg-type]
+    waiting = asyncio.ensure_future(_publish(gc, _user(user_ids, "alice"), run_body(_name())))
+    await asyncio.sleep(0.05)
+    for task in list(gc._tasks):
+        task.cancel()
+    with pytest.raises(ServiceUnavailableError, match="nothing was written"):
+        await asyncio.wait_for(waiting, 5)
