@@ -16,9 +16,10 @@ from uuid import UUID
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, PermissionDeniedException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from litestar.types import Scope
 
@@ -174,7 +175,9 @@ class RunController(Controller):
         # own: a request holding one while it waits for its batch would only idle it
         opt={HOLD_CONNECTION: False},
     )
-    async def publish(self, request: Request[AuthUser, Any, Any], data: RunCreate) -> Response[Run]:
+    async def publish(
+        self, request: Request[AuthUser, Any, Any], data: JSONBody[RunCreate]
+    ) -> Response[Run]:
         """Publish a run; idempotent by content hash."""
         check_scenario(data.scenario)
         publisher: GroupCommit = request.app.state.publisher
@@ -196,7 +199,7 @@ class RunController(Controller):
     @get("/", guards=[require_viewer], summary="List runs")
     async def list_runs(
         self,
-        db: Database,
+        db: NamedDependency[Database],
         owner: Annotated[str | None, QueryParameter(max_length=64)] = None,
         scenario_name: Annotated[
             str | None, QueryParameter(name="scenarioName", max_length=200)
@@ -250,7 +253,7 @@ class RunController(Controller):
         return RunPage(items=[_summary(r) for r in rows], total=total, limit=limit, offset=offset)
 
     @get("/{run_id:uuid}", guards=[require_viewer], summary="Fetch one run")
-    async def get_run(self, run_id: FromPath[UUID], db: Database) -> Run:
+    async def get_run(self, run_id: FromPath[UUID], db: NamedDependency[Database]) -> Run:
         """Return one run with its scenario, results and anomaly detail."""
         async with db.connection() as conn:
             row = await fetch_full(conn, run_id)
@@ -264,7 +267,9 @@ class RunController(Controller):
         summary="Download a run's frame stream",
         media_type="application/octet-stream",
     )
-    async def get_frames(self, run_id: FromPath[UUID], db: Database) -> Response[bytes]:
+    async def get_frames(
+        self, run_id: FromPath[UUID], db: NamedDependency[Database]
+    ) -> Response[bytes]:
         """Return the run's binary frame stream exactly as published."""
         async with db.connection() as conn:
             row = await conn.fetchrow("SELECT frames FROM runs WHERE id = $1", run_id)
@@ -276,7 +281,10 @@ class RunController(Controller):
 
     @delete("/{run_id:uuid}", guards=[require_researcher], summary="Delete a run")
     async def delete_run(
-        self, request: Request[AuthUser, Any, Any], run_id: FromPath[UUID], db: Database
+        self,
+        request: Request[AuthUser, Any, Any],
+        run_id: FromPath[UUID],
+        db: NamedDependency[Database],
     ) -> None:
         """Delete a run: researchers their own, admins any."""
         user = request.user

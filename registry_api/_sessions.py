@@ -8,8 +8,9 @@ from uuid import UUID
 
 import asyncpg
 from litestar import Controller, Request, delete, get, post
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, PermissionDeniedException
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
 from qtcore.frames import MAGIC, PREFIX, VERSION
@@ -73,7 +74,10 @@ class SessionController(Controller):
     @post("/", guards=[require_researcher], status_code=HTTP_201_CREATED,
           summary="Open a live session")  # fmt: skip
     async def create_session(
-        self, request: Request[AuthUser, Any, Any], data: LiveSessionCreate, db: Database
+        self,
+        request: Request[AuthUser, Any, Any],
+        data: JSONBody[LiveSessionCreate],
+        db: NamedDependency[Database],
     ) -> LiveSession:
         """Open a session owned by the caller (409 past ``MAX_OPEN_SESSIONS`` open ones)."""
         limit: int = request.app.state.settings.max_open_sessions
@@ -106,7 +110,7 @@ class SessionController(Controller):
     @get("/", guards=[require_viewer], summary="List live sessions")
     async def list_sessions(
         self,
-        db: Database,
+        db: NamedDependency[Database],
         status: FromQuery[Literal["open", "ended"] | None] = "open",
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> list[LiveSession]:
@@ -125,7 +129,9 @@ class SessionController(Controller):
         return [_session(r) for r in rows]
 
     @get("/{session_id:uuid}", guards=[require_viewer], summary="Fetch a live session")
-    async def get_session(self, session_id: FromPath[UUID], db: Database) -> LiveSession:
+    async def get_session(
+        self, session_id: FromPath[UUID], db: NamedDependency[Database]
+    ) -> LiveSession:
         """Return one session."""
         async with db.connection() as conn:
             row = await conn.fetchrow(f"{SESSION_SELECT} WHERE s.id = $1", session_id)
@@ -135,7 +141,10 @@ class SessionController(Controller):
 
     @delete("/{session_id:uuid}", guards=[require_researcher], summary="End a live session")
     async def delete_session(
-        self, request: Request[AuthUser, Any, Any], session_id: FromPath[UUID], db: Database
+        self,
+        request: Request[AuthUser, Any, Any],
+        session_id: FromPath[UUID],
+        db: NamedDependency[Database],
     ) -> None:
         """End a session (its owner or an admin): viewers receive ``{"type": "end"}`` and
         connected presenters are closed with 4409. 503 (nothing changed) if Postgres or

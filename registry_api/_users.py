@@ -8,13 +8,14 @@ from typing import Annotated, Any
 import asyncpg
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.datastructures import CacheControlHeader
+from litestar.di import NamedDependency
 from litestar.exceptions import (
     ClientException,
     NotAuthorizedException,
     NotFoundException,
     PermissionDeniedException,
 )
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_409_CONFLICT
 
 from registry_api import _audit
@@ -96,7 +97,10 @@ class AuthController(Controller):
         security=[],
     )
     async def token(
-        self, request: Request[Any, Any, Any], data: TokenRequest, db: Database
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[TokenRequest],
+        db: NamedDependency[Database],
     ) -> Token:
         """Issue a short-lived HS256 JWT (401 on bad credentials or inactive account).
 
@@ -134,7 +138,7 @@ class AuthController(Controller):
         return Token(access_token=encoded, expires_in=ttl, role=row["role"])
 
     @get("/me", guards=[require_viewer], summary="The authenticated account")
-    async def me(self, request: Request[AuthUser, Any, Any], db: Database) -> User:
+    async def me(self, request: Request[AuthUser, Any, Any], db: NamedDependency[Database]) -> User:
         """Return the caller's account."""
         async with db.connection() as conn:
             row = await conn.fetchrow(
@@ -153,7 +157,7 @@ class UserController(Controller):
     guards = [require_admin]  # noqa: RUF012
 
     @get("/", summary="List accounts")
-    async def list_users(self, db: Database) -> list[User]:
+    async def list_users(self, db: NamedDependency[Database]) -> list[User]:
         """Return every account, oldest first."""
         async with db.connection() as conn:
             rows = await conn.fetch(f"SELECT {_USER_COLS} FROM users ORDER BY id")
@@ -161,7 +165,10 @@ class UserController(Controller):
 
     @post("/", summary="Create an account")
     async def create_user(
-        self, request: Request[AuthUser, Any, Any], data: UserCreate, db: Database
+        self,
+        request: Request[AuthUser, Any, Any],
+        data: JSONBody[UserCreate],
+        db: NamedDependency[Database],
     ) -> User:
         """Create an account (409 if the username is taken)."""
         hashed = await hash_password(data.password, request.app.state.hash_limiter)
@@ -184,7 +191,7 @@ class UserController(Controller):
         return _user(row)
 
     @get("/{user_id:int}", summary="Fetch an account")
-    async def get_user(self, user_id: FromPath[int], db: Database) -> User:
+    async def get_user(self, user_id: FromPath[int], db: NamedDependency[Database]) -> User:
         """Return one account."""
         async with db.connection() as conn:
             row = await conn.fetchrow(f"SELECT {_USER_COLS} FROM users WHERE id = $1", user_id)
@@ -197,8 +204,8 @@ class UserController(Controller):
         self,
         request: Request[AuthUser, Any, Any],
         user_id: FromPath[int],
-        data: UserUpdate,
-        db: Database,
+        data: JSONBody[UserUpdate],
+        db: NamedDependency[Database],
     ) -> User:
         """Update an account; admins cannot demote or deactivate themselves."""
         me = request.user
@@ -231,7 +238,10 @@ class UserController(Controller):
 
     @delete("/{user_id:int}", summary="Delete an account")
     async def delete_user(
-        self, request: Request[AuthUser, Any, Any], user_id: FromPath[int], db: Database
+        self,
+        request: Request[AuthUser, Any, Any],
+        user_id: FromPath[int],
+        db: NamedDependency[Database],
     ) -> None:
         """Delete an account that owns nothing (409 otherwise: deactivate it instead)."""
         if user_id == request.user.id:
@@ -264,7 +274,7 @@ class AuditController(Controller):
     @get("/", summary="Read the audit log, newest first")
     async def list_audit(
         self,
-        db: Database,
+        db: NamedDependency[Database],
         action: Annotated[str | None, QueryParameter(max_length=64)] = None,
         actor: Annotated[str | None, QueryParameter(max_length=64)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
