@@ -449,3 +449,60 @@ def test_redis_replies_are_parsed_by_hiredis() -> None:
 
     assert HIREDIS_AVAILABLE
     assert DefaultParser.__name__ == "_AsyncHiredisParser"
+
+
+async def test_lean_viewer_reads_every_message_answers_pings_and_sees_the_close() -> None:
+    """The load benchmark's viewer, against a real server: messages of every length class
+    (one longer than a socket read), in order; a ping answered; the close code kept."""
+    from websockets.asyncio.server import serve
+
+    from ._ws import LeanViewer
+
+    sent: list[tuple[str, bytes]] = [
+        ("text", b'{"type":"frame","seq":0}'),
+        ("binary", b"\x01" * 125),
+        ("binary", b"\x02" * 126),  # 16-bit length
+        ("binary", bytes(range(256)) * 300),  # 64-bit length
+        ("text", b'{"type":"end"}'),
+    ]
+    ponged = asyncio.Event()
+
+    async def handler(ws: Any) -> None:
+        for kind, payload in sent[:2]:
+            await ws.send(payload.decode() if kind == "text" else payload)
+        waiter = await ws.ping(b"alive")
+        for kind, payload in sent[2:]:
+            await ws.send(payload.decode() if kind == "text" else payload)
+        await waiter
+        ponged.set()
+        await ws.close(4001, "done")
+
+    got: list[tuple[str, bytes]] = []
+    async with serve(handler, "127.0.0.1", 0, compression=None) as server:
+        port = server.sockets[0].getsockname()[1]
+        viewer = await LeanViewer.open(
+            f"ws://127.0.0.1:{port}/watch?token=x",
+            lambda p: got.append(("text", p)),
+            lambda p: got.append(("binary", p)),
+        )
+        assert await asyncio.wait_for(viewer.closed, 10) == 4001
+    assert got == sent
+    assert ponged.is_set()
+
+
+def test_lean_viewer_refuses_fragmented_or_masked_frames() -> None:
+    from websockets.frames import Frame, Opcode
+
+    from ._ws import LeanViewer
+
+    async def feed(wire: bytes) -> None:
+        viewer = LeanViewer(lambda _: None, lambda _: None)
+        viewer.handshake.set_result(None)
+        viewer.data_received(wire)
+
+    for wire in (
+        Frame(Opcode.BINARY, b"abc").serialize(mask=True),
+        Frame(Opcode.TEXT, b"ab", fin=False).serialize(mask=False),
+    ):
+        with pytest.raises(ValueError, match="fragmented or masked"):
+            asyncio.run(feed(wire))
