@@ -78,10 +78,12 @@ def test_user_cache_zero_seconds_and_size(clock: list[float]) -> None:
 class _Reads:
     """A ``read`` for :meth:`UserCache.load` that counts calls and waits to be let go."""
 
-    def __init__(self, answer: AuthUser | BaseException | None) -> None:
+    def __init__(self, answer: AuthUser | BaseException | None, *, ready: bool = False) -> None:
         self.answer = answer
         self.calls = 0
         self.go = asyncio.Event()
+        if ready:  # answers at once
+            self.go.set()
 
     async def __call__(self) -> AuthUser | None:
         self.calls += 1
@@ -111,8 +113,7 @@ async def test_user_cache_load_shares_one_read_between_concurrent_misses(
     assert await asyncio.gather(*waiters[1:]) == [_user(1)] * 24
     assert cache.get(1) == _user(1)
     clock[0] += 1  # expired: the next miss reads again
-    again = _Reads(_user(1))
-    again.go.set()
+    again = _Reads(_user(1), ready=True)
     assert await cache.load(1, again) == _user(1) and again.calls == 1
 
 
@@ -149,8 +150,7 @@ async def test_user_cache_load_failures_and_unknown_accounts_are_not_kept(
     waiters = await _started(4, lambda: cache.load(1, gone))
     gone.go.set()
     assert await asyncio.gather(*waiters) == [None] * 4 and gone.calls == 1
-    back = _Reads(_user(1))
-    back.go.set()
+    back = _Reads(_user(1), ready=True)  # read again: the failure and the None were not kept
     assert await cache.load(1, back) == _user(1) and back.calls == 1
 
 
