@@ -30,6 +30,7 @@ from redis.exceptions import RedisError
 
 from registry_api import _audit
 from registry_api._db import Database, ServiceUnavailableError
+from registry_api._pressure import FanoutPressure
 from registry_api._security import AuthUser, UserCache, role_at_least
 from registry_api._streams import RETRYABLE, StreamHub, with_backoff
 from registry_api._wire import (
@@ -53,6 +54,8 @@ __all__ = [
 ]
 
 _log = logging.getLogger("registry_api.live")
+#: how often Redis's clock is read again (:meth:`FanoutPressure.sync`)
+_CLOCK_SECONDS = 10.0
 
 
 class StreamUnavailableError(ServiceUnavailableError):
@@ -254,6 +257,10 @@ class LiveSupervisor:
                 self._every(min(60.0, max(0.5, self.idle / 4)), self.reap), name="live:reaper"
             ),
         ]
+        fanout: FanoutPressure | None = getattr(self.state, "fanout", None)
+        if fanout is not None:  # Redis's clock, which stream ids are on (publishes wait for
+            # late live frames): read now, then every 10 s
+            self._tasks.append(asyncio.create_task(self._clock(fanout), name="live:clock"))
 
     async def stop(self) -> None:
         """Cancel the background tasks."""
@@ -272,6 +279,14 @@ class LiveSupervisor:
                                                                    "error": repr(exc)})  # fmt: skip
             except Exception:  # keep the loop: it bounds revocation and idle sessions
                 _log.exception("live supervisor job failed", extra={"job": job.__name__})
+
+    async def _clock(self, fanout: FanoutPressure) -> None:
+        async def sync_clock() -> None:
+            await fanout.sync(self.redis)
+
+        with contextlib.suppress(*RETRYABLE, RedisError):
+            await sync_clock()  # else the next round: nothing counts as late meanwhile
+        await self._every(_CLOCK_SECONDS, sync_clock)
 
     async def _recheck(self) -> None:
         await self.live.recheck(self.db)

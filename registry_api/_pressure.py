@@ -11,25 +11,27 @@ to its first live viewer, and :meth:`FanoutPressure.hold` makes a batch of publi
 always progress) while frames go out late.
 
 *Late* is measured against each frame's stream id, whose milliseconds are Redis's clock
-at ``XADD``: the lag of a send is ``now - id``. Redis's clock and this instance's may
-differ (another host), so the lag that counts is the excess over the least lag seen in the
-last ~10 s (:attr:`FanoutPressure.floor`), the offset plus the transport. Only a frame's
-*first* send on this instance counts: a viewer reading slowly (or replaying history) gets
-its frames late whatever the instance does, and must not be able to slow publishes down.
+at ``XADD``: the lag of a send is ``now - id`` on Redis's clock, ``now`` being this
+instance's clock plus :attr:`FanoutPressure.offset`, which :meth:`FanoutPressure.sync` reads
+with Redis's ``TIME`` (the live supervisor does, at start and every 10 s). Until it has,
+nothing is late. Only a frame's *first* send on this instance counts: a viewer reading
+slowly (or replaying history) gets its frames late whatever the instance does, and must not
+be able to slow publishes down.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from typing import TYPE_CHECKING
 
 from registry_api._metrics import PUBLISH_YIELD
 
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
 __all__ = ["FanoutPressure"]
 
-#: how long the floor of the lag is remembered: the least of the current and the previous
-#: period of this many seconds
-_FLOOR_PERIOD = 5.0
 #: most sessions whose last first-sent frame is remembered (oldest forgotten first)
 _SESSIONS = 1024
 
@@ -67,14 +69,27 @@ class FanoutPressure:
         self.window = window
         self.step = step
         self._first: dict[str, tuple[int, int]] = {}  # stream key -> newest id sent here
-        self._floors = [float("inf"), float("inf")]  # least lag: this period, the previous
-        self._period = -1
         self._late_at = float("-inf")  # when a first send was last late
+        #: Redis's clock minus this instance's, in seconds (``None``: not read yet)
+        self.offset: float | None = None
 
-    @property
-    def floor(self) -> float:
-        """The least lag of a first send in the current and previous period (``inf``: none)."""
-        return min(self._floors)
+    async def sync(self, redis: Redis, samples: int = 3) -> float:
+        """Read Redis's clock (``TIME``) and set :attr:`offset`; returns it.
+
+        Of ``samples`` reads, the one with the shortest round trip counts, its reply taken
+        as read half-way through it.
+        """
+        best: tuple[float, float] | None = None
+        for _ in range(samples):
+            before = _now()
+            seconds, micros = await redis.time()
+            after = _now()
+            offset = seconds + micros / 1e6 - (before + after) / 2
+            if best is None or after - before < best[0]:
+                best = (after - before, offset)
+        assert best is not None
+        self.offset = best[1]
+        return self.offset
 
     def sent(self, stream: str, frame_id: tuple[int, int]) -> None:
         """Note that frame ``frame_id`` (``(ms, seq)``) of ``stream`` went to a live viewer."""
@@ -84,16 +99,8 @@ class FanoutPressure:
         if len(self._first) >= _SESSIONS:
             del self._first[next(iter(self._first))]
         self._first[stream] = frame_id
-        now = _monotonic()
-        period = int(now // _FLOOR_PERIOD)
-        if period != self._period:  # a new period: the current floor becomes the previous
-            previous = self._floors[0] if period == self._period + 1 else float("inf")
-            self._floors = [float("inf"), previous]
-            self._period = period
-        lag = _now() - frame_id[0] / 1000.0
-        self._floors[0] = min(self._floors[0], lag)
-        if lag - self.floor > self.limit:
-            self._late_at = now
+        if self.offset is not None and _now() + self.offset - frame_id[0] / 1000.0 > self.limit:
+            self._late_at = _monotonic()
 
     def behind(self) -> bool:
         """Whether a first send was late within the last ``window`` seconds."""

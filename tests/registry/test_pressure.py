@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
 
 from registry_api import _pressure
 from registry_api._metrics import PUBLISH_YIELD
 from registry_api._pressure import FanoutPressure
+
+from ._support import eventually
 
 
 @pytest.fixture
@@ -30,17 +35,22 @@ def _tick(clocks: dict[str, float], seconds: float) -> None:
     clocks["wall"] += seconds
 
 
+def _synced(limit: float = 0.03, offset: float = 0.0) -> FanoutPressure:
+    p = FanoutPressure(limit, 0.2, window=0.1)
+    p.offset = offset
+    return p
+
+
 def test_a_late_first_send_puts_the_instance_behind_for_a_window(clocks: dict[str, float]) -> None:
-    p = FanoutPressure(0.03, 0.2, window=0.1)
-    assert not p.behind()
+    p = _synced()
     for _ in range(5):  # on time: 5 ms from XADD to the first viewer
         p.sent("s", _frame(clocks, 0.005))
         _tick(clocks, 1 / 30)
-    assert not p.behind() and p.floor == pytest.approx(0.005, abs=1e-3)
-    p.sent("s", _frame(clocks, 0.030))  # 25 ms over the floor: within the limit
+    assert not p.behind()
+    p.sent("s", _frame(clocks, 0.028))  # 28 ms: within the limit
     assert not p.behind()
     _tick(clocks, 1 / 30)
-    p.sent("s", _frame(clocks, 0.050))  # 45 ms over it: behind
+    p.sent("s", _frame(clocks, 0.050))  # 50 ms: behind
     assert p.behind()
     _tick(clocks, 0.099)
     assert p.behind()
@@ -48,22 +58,33 @@ def test_a_late_first_send_puts_the_instance_behind_for_a_window(clocks: dict[st
     assert not p.behind()
 
 
-def test_the_clock_offset_of_redis_is_not_lateness(clocks: dict[str, float]) -> None:
-    """Redis on another host, its clock 4 s behind this one: every lag reads 4 s and more."""
+def test_late_from_the_first_frame_of_a_session(clocks: dict[str, float]) -> None:
+    """An instance already saturated when a session starts: its first frame is late."""
+    p = _synced()
+    p.sent("new", _frame(clocks, 0.250))
+    assert p.behind()
+
+
+def test_nothing_is_late_before_redis_clock_is_read(clocks: dict[str, float]) -> None:
     p = FanoutPressure(0.03, 0.2)
-    for _ in range(10):
-        p.sent("s", _frame(clocks, 4.002))
-        _tick(clocks, 1 / 30)
+    p.sent("s", _frame(clocks, 9.0))
+    assert not p.behind()
+
+
+def test_lag_is_read_on_redis_clock(clocks: dict[str, float]) -> None:
+    """Redis on another host, its clock 4 s behind this one: ids read 4 s old when sent."""
+    p = _synced(offset=-4.0)
+    p.sent("s", _frame(clocks, 4.010))  # 10 ms on Redis's clock
     assert not p.behind()
     _tick(clocks, 0.1)
-    p.sent("s", _frame(clocks, 4.080))  # 78 ms later than usual
+    p.sent("s", _frame(clocks, 4.080))  # 80 ms
     assert p.behind()
 
 
 def test_only_a_frames_first_send_counts(clocks: dict[str, float]) -> None:
     """A slow viewer (or one replaying history) gets frames late whatever the instance does:
     it must not make publishes wait."""
-    p = FanoutPressure(0.03, 0.2)
+    p = _synced()
     first = _frame(clocks, 0.005)
     p.sent("s", first)
     _tick(clocks, 5.0)  # the slow viewer gets the same frame 5 s later ...
@@ -75,28 +96,49 @@ def test_only_a_frames_first_send_counts(clocks: dict[str, float]) -> None:
     assert p.behind()
 
 
-def test_the_floor_forgets_after_two_periods(clocks: dict[str, float]) -> None:
-    """A floor from long ago (a quiet moment, a clock since corrected) does not stay."""
-    p = FanoutPressure(0.03, 0.2)
-    p.sent("s", _frame(clocks, 0.001))
-    for _ in range(3):  # every frame since is 100 ms late: behind while the floor remains
-        _tick(clocks, _pressure._FLOOR_PERIOD)
-        p.sent("s", _frame(clocks, 0.101))
-    assert p.floor == pytest.approx(0.101, abs=1e-3)
-    _tick(clocks, 0.2)
-    p.sent("s", _frame(clocks, 0.101))
-    assert not p.behind()  # 100 ms is this instance's usual now
-
-
 def test_off_when_the_limit_is_zero(clocks: dict[str, float]) -> None:
-    p = FanoutPressure(0, 0.2)
-    p.sent("s", _frame(clocks, 0.001))
-    p.sent("s", _frame(clocks, 9.0, seq=1))
+    p = _synced(limit=0)
+    p.sent("s", _frame(clocks, 9.0))
     assert not p.behind()
     with pytest.raises(ValueError, match="limit"):
         FanoutPressure(-1, 0.2)
     with pytest.raises(ValueError, match="step"):
         FanoutPressure(0.03, 0.2, step=0)
+
+
+@pytest.mark.asyncio
+async def test_sync_reads_redis_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The offset is Redis's ``TIME`` minus ours, taken from the quickest of the reads."""
+
+    class SkewedRedis:  # its clock 2.5 s ahead; the second read is the quickest
+        def __init__(self) -> None:
+            self.delays = iter([0.02, 0.001, 0.03])
+
+        async def time(self) -> tuple[int, int]:
+            delay = next(self.delays)
+            await asyncio.sleep(delay / 2)
+            now = time.time() + 2.5
+            await asyncio.sleep(delay / 2)
+            return int(now), int(now % 1 * 1e6)
+
+    p = FanoutPressure(0.03, 0.2)
+    assert await p.sync(SkewedRedis()) == pytest.approx(2.5, abs=0.004)  # type: ignore[arg-type]
+    assert p.offset == pytest.approx(2.5, abs=0.004)
+
+
+@pytest.mark.asyncio
+async def test_sync_against_the_real_redis() -> None:
+    """Redis on this machine: the same clock, give or take the round trip."""
+    from redis.asyncio import Redis
+
+    from .conftest import REDIS_URL
+
+    client = Redis.from_url(REDIS_URL)
+    try:
+        offset = await FanoutPressure(0.03, 0.2).sync(client)
+    finally:
+        await client.aclose()
+    assert abs(offset) < 0.005
 
 
 @pytest.mark.asyncio
@@ -123,3 +165,10 @@ async def test_hold_waits_while_behind_and_never_longer_than_most() -> None:
         await feeder
     assert 0.15 <= waited_more < 0.25  # bounded: publishes always progress
     assert PUBLISH_YIELD._value.get() - before == pytest.approx(waited + waited_more)
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_the_app_reads_redis_clock_when_it_starts(client: AsyncTestClient[Litestar]) -> None:
+    fanout: FanoutPressure = client.app.state.fanout
+    await eventually(lambda: fanout.offset is not None)
+    assert fanout.offset is not None and abs(fanout.offset) < 0.05  # Redis on this machine
