@@ -168,7 +168,7 @@ class GroupCommit:
 
     async def _drain(self) -> None:
         while self._queue:
-            if self.pressure is not None and self.pressure.behind():
+            if self.pressure is not None:
                 try:
                     await self.pressure.hold()  # runs queued meanwhile join this batch
                 except BaseException:  # cancelled (shutdown): no request waits for ever

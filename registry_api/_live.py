@@ -241,6 +241,7 @@ class LiveSupervisor:
         self.redis: Redis = state.redis
         self.hub: StreamHub = state.hub
         self.live: LiveRegistry = state.live
+        self.fanout: FanoutPressure | None = getattr(state, "fanout", None)
         self.recheck_every = float(state.settings.ws_recheck_seconds)
         self.idle = float(state.settings.session_idle_seconds)
         self._tasks: list[asyncio.Task[None]] = []
@@ -257,10 +258,11 @@ class LiveSupervisor:
                 self._every(min(60.0, max(0.5, self.idle / 4)), self.reap), name="live:reaper"
             ),
         ]
-        fanout: FanoutPressure | None = getattr(self.state, "fanout", None)
-        if fanout is not None:  # Redis's clock, which stream ids are on (publishes wait for
-            # late live frames): read now, then every 10 s
-            self._tasks.append(asyncio.create_task(self._clock(fanout), name="live:clock"))
+        if self.fanout is not None:  # Redis's clock, which stream ids are on (publishes wait
+            # for late live frames): read now, then every 10 s
+            self._tasks.append(asyncio.create_task(
+                self._every(_CLOCK_SECONDS, self._sync_clock, at_once=True), name="live:clock"
+            ))  # fmt: skip
 
     async def stop(self) -> None:
         """Cancel the background tasks."""
@@ -269,9 +271,12 @@ class LiveSupervisor:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    async def _every(self, seconds: float, job: Any) -> None:
+    async def _every(self, seconds: float, job: Any, *, at_once: bool = False) -> None:
+        wait = not at_once
         while not self.stopped:
-            await asyncio.sleep(seconds)
+            if wait:
+                await asyncio.sleep(seconds)
+            wait = True
             try:
                 await job()
             except (ServiceUnavailableError, *RETRYABLE, RedisError) as exc:
@@ -280,13 +285,9 @@ class LiveSupervisor:
             except Exception:  # keep the loop: it bounds revocation and idle sessions
                 _log.exception("live supervisor job failed", extra={"job": job.__name__})
 
-    async def _clock(self, fanout: FanoutPressure) -> None:
-        async def sync_clock() -> None:
-            await fanout.sync(self.redis)
-
-        with contextlib.suppress(*RETRYABLE, RedisError):
-            await sync_clock()  # else the next round: nothing counts as late meanwhile
-        await self._every(_CLOCK_SECONDS, sync_clock)
+    async def _sync_clock(self) -> None:
+        assert self.fanout is not None
+        await self.fanout.sync(self.redis)  # failed: nothing counts as late until it succeeds
 
     async def _recheck(self) -> None:
         await self.live.recheck(self.db)

@@ -64,14 +64,14 @@ from registry_api._wire import (
     parse_stream_id,
 )
 
+if TYPE_CHECKING:
+    from registry_api._pressure import FanoutPressure
+
 __all__ = ["present", "watch"]
 
 _log = logging.getLogger("registry_api.sockets")
 #: How long a close may wait for a client that stopped reading to drain what was sent.
 _CLOSE_WAIT = 60.0
-if TYPE_CHECKING:
-    from registry_api._pressure import FanoutPressure
-
 Socket = WebSocket[Any, Any, Any]
 Close = tuple[int, str]
 
