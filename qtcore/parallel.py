@@ -165,7 +165,9 @@ class ChunkPlan:
     its result, less the time it ran on the worker (the least seen so far) -- is at most
     :data:`DISPATCH_SHARE` of its work: a process pool's fraction of a millisecond allows
     chunks of an item or two, a Dask cluster's milliseconds ask for larger ones. When a
-    round of such chunks would use up the rest, the last round splits the rest evenly.
+    round of such chunks would use up the rest, or leave the round after it chunks of less
+    than half that least size, the last round splits the rest evenly (so a run does not
+    end on a round of a few items, each paying a whole task's cost).
 
     Args:
         items: how many items the run has (>= 0).
@@ -218,8 +220,12 @@ class ChunkPlan:
         if rest <= 0:
             return 0
         if self._left == 0:  # a new round: one chunk per worker
-            size = max(min(self.cap, -(-rest // (2 * self.workers))), self.min_items())
-            if size * self.workers >= rest:  # the last round: the rest, evenly
+            least = self.min_items()
+            size = max(min(self.cap, -(-rest // (2 * self.workers))), least)
+            # the last round takes the rest evenly: when this round would use it up, or
+            # leave the round after it chunks of less than half the least size
+            after = rest - size * self.workers
+            if after <= 0 or 2 * -(-after // self.workers) < least:
                 size = -(-rest // self.workers)
             self._size, self._left = size, self.workers
         size = min(self._size, rest)

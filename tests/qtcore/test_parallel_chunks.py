@@ -64,6 +64,19 @@ def test_chunk_plan_grows_chunks_for_a_costly_executor() -> None:
     assert first + plan_sizes(plan) == [13, 13, 51, 51, 36, 36]
 
 
+def test_chunk_plan_does_not_end_on_a_round_of_a_few_items() -> None:
+    """5.7 ms items, 10 ms per task: at least 10 / (5 % of 5.7) = 35.1 -> 36 items. After
+    four blind chunks of 13 and a round of 36 + 36, 76 are left: another round of 36 + 36
+    would leave 2 + 2, each paying a whole task's cost, so the last round is 38 + 38."""
+    plan = ChunkPlan(200, 2)
+    blind = [plan.next_size() for _ in range(4)]
+    plan.record(13, 13 * 0.0057, 13 * 0.0057 + 0.010)
+    assert plan.min_items() == 36
+    sizes = blind + plan_sizes(plan)
+    assert sizes == [13, 13, 13, 13, 36, 36, 38, 38]
+    assert sum(sizes) == 200
+
+
 def test_chunk_plan_keeps_small_chunks_for_a_cheap_executor() -> None:
     """0.3 ms per task (a local process pool) on 4 ms items: 2 items at least, so only the
     tail of single items changes."""
