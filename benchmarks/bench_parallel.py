@@ -24,7 +24,11 @@ angle, ``--points`` points of ``--shots`` shots each. It runs
 
 checks that every table equals the sequential one (exit 1 if not), and prints the
 speed-up and the overhead per point: ``(T_W - T_1 / W) / points``, the time each point
-costs beyond perfect scaling. Column ``no-op ms/point`` times the same sweep of points
+costs beyond perfect scaling. ``T_1`` (column ``1-proc s``) is the one-process time of the
+same minutes: a helper process runs the whole sweep alone at the start of every round of
+each phase (the pool's, Dask's, quiet Dask's), and each phase keeps its best; a shared
+machine's load changes between phases, and this compares every executor with one process
+timed beside it. ``vs seq`` is the speed-up over the ``sequential`` row instead. Column ``no-op ms/point`` times the same sweep of points
 that do nothing: the executor's dispatch cost alone. The configurations take turns,
 ``--repeat`` rounds, and each keeps its best time (the machine may be shared); ``median s``
 shows the spread. These columns time a warm executor (started, its workers have run a
@@ -110,6 +114,18 @@ def split_part(data: dict[str, Any], values: list[float]) -> list[dict[str, Any]
     sc = scenario_from_dict(data, "bench_parallel")
     table = run_scenario(sc, axes=[Axis.grid("theta", values)]).outputs["table"]
     return [_row(table["columns"], row) for row in table["rows"]]
+
+
+def one_process(data: dict[str, Any], axes: list[Axis]) -> float:
+    """Seconds the whole sweep takes in this process, one point after another.
+
+    Run in a helper process of its own, in turns with each phase's executors: the
+    one-process time of the same minutes, in a process without Dask's threads.
+    """
+    sc = scenario_from_dict(data, "bench_parallel")
+    t0 = time.perf_counter()
+    run_scenario(sc, axes=axes)
+    return time.perf_counter() - t0
 
 
 def _row(columns: list[str], row: list[Any]) -> dict[str, Any]:
@@ -229,6 +245,7 @@ class Row:
     cpu: float | None = None  # CPU seconds of every process in the best sweep
     cpu_here: float | None = None  # of this process alone
     tasks: int | None = None  # tasks the best sweep sent
+    ref: float = math.inf  # the one-process time in the same turns (best)
     startup: float | None = None
     cold: float | None = None
 
@@ -236,8 +253,16 @@ class Row:
 class Bench:
     """Runs configurations in turns and keeps each one's best time."""
 
-    def __init__(self, data: dict[str, Any], axes: list[Axis], repeat: int, workers: int) -> None:
+    def __init__(
+        self,
+        data: dict[str, Any],
+        axes: list[Axis],
+        repeat: int,
+        workers: int,
+        helper: Executor,
+    ) -> None:
         self.data, self.axes, self.repeat, self.workers = data, axes, repeat, workers
+        self.helper = helper  # one process that times the one-process sweep in each turn
         self.sc = scenario_from_dict(data, "bench_parallel")
         self.reference: str | None = None
         self.reference_rows: list[dict[str, Any]] = []
@@ -296,7 +321,10 @@ class Bench:
         if self.reference is None and rows[0].config[2] == SPLIT:
             raise ValueError("the static split needs a reference sweep timed before it")
         every = [os.getpid(), *pids]
+        self.helper.submit(one_process, self.data, warm).result()
+        ref = math.inf
         for _ in range(self.repeat):
+            ref = min(ref, self.helper.submit(one_process, self.data, self.axes).result())
             for row in rows:
                 _, executor, chunk = row.config
                 cpu0, here0 = cpu_seconds(every), cpu_seconds(every[:1])
@@ -318,6 +346,8 @@ class Bench:
                 )
                 self.failures += res.to_dict() != self.null_reference
                 row.null = min(row.null, t)
+        for row in rows:
+            row.ref = ref
         self.rows += rows
 
 
@@ -350,49 +380,53 @@ def main(argv: list[str] | None = None) -> int:
         f"(method {method}); {args.workers} workers; best of {args.repeat}; "
         f"cpus {os.cpu_count()}, load {os.getloadavg()[0]:.2f}"
     )
-    bench = Bench(data, axes, args.repeat, args.workers)
     # Dask's LocalCluster runs its scheduler in this process, on a thread that takes the
     # GIL: the one-process and pool runs are timed before it starts, so it cannot slow them.
-    with process_pool(args.workers) as (pool, startup, pids):
-        configs = [("process-pool", pool, c) for c in args.chunksize]
-        bench.run([("sequential", None, 0), *configs, ("static-split", pool, SPLIT)], pids, startup)
-    for name, quiet in (("dask", False), ("dask-quiet", True)):
-        if args.no_dask or (quiet and args.no_dask_quiet):
-            continue
-        with dask_cluster(args.workers, quiet=quiet) as found:
-            if found is not None:
-                executor, startup, pids = found
-                configs = [(name, executor, c) for c in args.chunksize]
-                bench.run([*configs, (f"{name}-split", executor, SPLIT)], pids, startup)
+    # A helper process times the one-process sweep in every phase's turns as well.
+    with ProcessPoolExecutor(max_workers=1) as helper:
+        bench = Bench(data, axes, args.repeat, args.workers, helper)
+        with process_pool(args.workers) as (pool, startup, pids):
+            configs = [("process-pool", pool, c) for c in args.chunksize]
+            bench.run(
+                [("sequential", None, 0), *configs, ("static-split", pool, SPLIT)], pids, startup
+            )
+        for name, quiet in (("dask", False), ("dask-quiet", True)):
+            if args.no_dask or (quiet and args.no_dask_quiet):
+                continue
+            with dask_cluster(args.workers, quiet=quiet) as found:
+                if found is not None:
+                    executor, startup, pids = found
+                    configs = [(name, executor, c) for c in args.chunksize]
+                    bench.run([*configs, (f"{name}-split", executor, SPLIT)], pids, startup)
     seq = bench.rows[0]
     print()
     print(
-        f"{'executor':<16} {'workers':>7} {'chunk':>5} {'time s':>8} {'speed-up':>8} "
+        f"{'executor':<16} {'workers':>7} {'chunk':>5} {'time s':>8} {'1-proc s':>8} "
+        f"{'speed-up':>8} {'vs seq':>6} "
         f"{'ms/point':>9} {'overhead ms/point':>17} {'no-op ms/point':>14} "
         f"{'median s':>8} {'cpu s':>6} {'here s':>6} {'tasks':>5} {'ms/task':>7} "
         f"{'start-up s':>10} {'cold s':>6} {'cold speed-up':>13}"
     )
     for row in bench.rows:
-        (name, executor, chunk), t = row.config, row.best
+        (name, executor, chunk), t, ref = row.config, row.best, row.ref
         workers = 1 if executor is None else args.workers
         label = "-" if executor is None or chunk == SPLIT else chunk or "auto"
-        overhead = (
-            "-" if executor is None else f"{1e3 * (t - seq.best / workers) / args.points:.2f}"
-        )
+        overhead = "-" if executor is None else f"{1e3 * (t - ref / workers) / args.points:.2f}"
         cpu = "-" if row.cpu is None else f"{row.cpu:.2f}"
         here = "-" if row.cpu_here is None else f"{row.cpu_here:.2f}"
         tasks = "-" if not row.tasks else str(row.tasks)
-        per_task = "-" if not row.tasks else f"{1e3 * (t - seq.best / workers) / row.tasks:.1f}"
+        per_task = "-" if not row.tasks else f"{1e3 * (t - ref / workers) / row.tasks:.1f}"
         null = "-" if math.isinf(row.null) else f"{1e3 * row.null / args.points:.3f}"
         startup = "-" if row.startup is None else f"{row.startup:.2f}"
         cold = "-" if row.cold is None else f"{row.cold:.2f}"
         cold_speedup = (
             "-"
             if row.startup is None or row.cold is None
-            else f"{seq.best / (row.startup + row.cold):.2f}"
+            else f"{ref / (row.startup + row.cold):.2f}"
         )
         print(
-            f"{name:<16} {workers:>7} {label:>5} {t:>8.2f} {seq.best / t:>8.2f} "
+            f"{name:<16} {workers:>7} {label:>5} {t:>8.2f} {ref:>8.2f} "
+            f"{ref / t:>8.2f} {seq.best / t:>6.2f} "
             f"{1e3 * t / args.points:>9.2f} {overhead:>17} {null:>14} "
             f"{statistics.median(row.times):>8.2f} {cpu:>6} {here:>6} {tasks:>5} {per_task:>7} "
             f"{startup:>10} {cold:>6} "
