@@ -29,7 +29,7 @@ FRAMES_IN = Counter("qt_frames_in_total", "Frames received from presenters and s
 FRAMES_OUT = Counter("qt_frames_out_total", "Frames sent to viewers")
 STREAM_LAG = Histogram(
     "qt_stream_lag_seconds",
-    "Time from a frame's XADD (stream id timestamp) to its send to a viewer",
+    "Time from a frame's XADD (its stream id, on Redis's clock) to its send to a viewer",
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60),
 )
 STREAM_TAILS = Gauge("qt_stream_tails", "Session streams this instance is tailing")

@@ -91,6 +91,14 @@ class FanoutPressure:
         self.offset = best[1]
         return self.offset
 
+    def lag(self, ms: int) -> float:
+        """Seconds since a frame's ``XADD`` (``ms``: its stream id's milliseconds).
+
+        On Redis's clock once :meth:`sync` has read it; on this instance's until then (right
+        when both run on one host, off by the hosts' clock difference otherwise).
+        """
+        return _now() + (self.offset or 0.0) - ms / 1000.0
+
     def sent(self, stream: str, frame_id: tuple[int, int]) -> None:
         """Note that frame ``frame_id`` (``(ms, seq)``) of ``stream`` went to a live viewer."""
         if self.limit <= 0 or frame_id <= self._first.get(stream, (-1, -1)):
@@ -99,7 +107,7 @@ class FanoutPressure:
         if len(self._first) >= _SESSIONS:
             del self._first[next(iter(self._first))]
         self._first[stream] = frame_id
-        if self.offset is not None and _now() + self.offset - frame_id[0] / 1000.0 > self.limit:
+        if self.offset is not None and self.lag(frame_id[0]) > self.limit:
             self._late_at = _monotonic()
 
     def behind(self) -> bool:

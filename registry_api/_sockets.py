@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
@@ -267,7 +266,7 @@ class _Stalled(Exception):
     """The viewer accepted nothing for ``VIEWER_STALL_SECONDS``."""
 
 
-async def _send_entry(socket: Socket, entry: Entry, stall: float) -> None:
+async def _send_entry(socket: Socket, entry: Entry, stall: float, clock: FanoutPressure) -> None:
     try:
         async with asyncio.timeout(stall):  # a client that stops reading blocks this send
             match entry:
@@ -280,7 +279,7 @@ async def _send_entry(socket: Socket, entry: Entry, stall: float) -> None:
         raise _Stalled from None
     if isinstance(entry, FrameEntry):
         FRAMES_OUT.inc()
-        STREAM_LAG.observe(max(0.0, time.time() - entry.key[0] / 1000.0))
+        STREAM_LAG.observe(max(0.0, clock.lag(entry.key[0])))  # on Redis's clock
 
 
 async def _pump(
@@ -295,7 +294,7 @@ async def _pump(
         while True:
             page = await hub.read_page(key, last_id, retry_for=5.0)
             for entry in page:
-                await _send_entry(socket, entry, stall)
+                await _send_entry(socket, entry, stall, fanout)
                 if isinstance(entry, EndEntry):
                     return WS_ENDED, "session ended"
                 last, last_id = entry.key, entry.id
@@ -303,7 +302,7 @@ async def _pump(
                 break
         del page
         if ended_in_db:  # ended, and its end marker expired or was never written
-            await _send_entry(socket, EndEntry(id=last_id, key=last), stall)
+            await _send_entry(socket, EndEntry(id=last_id, key=last), stall, fanout)
             return WS_ENDED, "session ended"
         while True:
             item = await sub.get()
@@ -315,11 +314,11 @@ async def _pump(
                 case FrameEntry(key=k) if k <= last:
                     continue  # already replayed
                 case FrameEntry():
-                    await _send_entry(socket, item, stall)
+                    await _send_entry(socket, item, stall, fanout)
                     fanout.sent(key, item.key)  # how late live frames go out (publishes wait)
                     last = item.key
                 case EndEntry():
-                    await _send_entry(socket, item, stall)
+                    await _send_entry(socket, item, stall, fanout)
                     return WS_ENDED, "session ended"
     except _Stalled:
         VIEWER_DROPS.inc()

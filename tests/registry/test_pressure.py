@@ -8,10 +8,12 @@ import time
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from prometheus_client import REGISTRY
 
-from registry_api import _pressure
+from registry_api import _pressure, _sockets
 from registry_api._metrics import PUBLISH_YIELD
 from registry_api._pressure import FanoutPressure
+from registry_api._wire import FrameEntry
 
 from ._support import eventually
 
@@ -172,3 +174,33 @@ async def test_the_app_reads_redis_clock_when_it_starts(client: AsyncTestClient[
     fanout: FanoutPressure = client.app.state.fanout
     await eventually(lambda: fanout.offset is not None)
     assert fanout.offset is not None and abs(fanout.offset) < 0.05  # Redis on this machine
+
+
+def test_lag_is_on_redis_clock_once_read(clocks: dict[str, float]) -> None:
+    """A frame added 1 s ago by Redis's clock, which runs 4 s behind this host's."""
+    p = FanoutPressure(0.03, 0.2)
+    added = int((clocks["wall"] - 4.0 - 1.0) * 1000)
+    assert p.lag(added) == pytest.approx(5.0)  # not read yet: this host's clock
+    p.offset = -4.0
+    assert p.lag(added) == pytest.approx(1.0)
+
+
+async def test_the_lag_metric_is_on_redis_clock(clocks: dict[str, float]) -> None:
+    """Redis an hour behind this host: a frame sent as it is added is observed ~0 s late,
+    not an hour."""
+
+    class Socket:
+        async def send_text(self, text: str) -> None:
+            pass
+
+        async def send_bytes(self, data: bytes) -> None:
+            pass
+
+    p = FanoutPressure(0.03, 0.2)
+    p.offset = -3600.0
+    added = int((clocks["wall"] - 3600.0 - 0.25) * 1000)  # 250 ms ago, on Redis's clock
+    entry = FrameEntry(id=f"{added}-0", key=(added, 0), seq=0, data=b"x")
+    before = REGISTRY.get_sample_value("qt_stream_lag_seconds_sum") or 0.0
+    await _sockets._send_entry(Socket(), entry, 1.0, p)  # type: ignore[arg-type]
+    after = REGISTRY.get_sample_value("qt_stream_lag_seconds_sum") or 0.0
+    assert after - before == pytest.approx(0.25, abs=0.002)
