@@ -21,6 +21,10 @@ angle, ``--points`` points of ``--shots`` shots each. It runs
 * ``dask-quiet`` -- the same cluster with Dask's background work turned down (worker
   profiling off, event-loop tick and memory monitor every second; see
   ``docs/reference/parallel.md``), a variant of ``dask`` (``--no-dask-quiet`` skips it);
+* ``dask-cli`` (``dask-cli-quiet``) -- a cluster started the way that page deploys one:
+  ``dask scheduler`` and ``dask worker --nworkers W --nthreads 1`` as processes of their
+  own (with the quiet settings in their environment), this process only the client;
+  ``--no-dask-cli`` skips them;
 
 checks that every table equals the sequential one (exit 1 if not), and prints the
 speed-up and the overhead per point: ``(T_W - T_1 / W) / points``, the time each point
@@ -36,7 +40,8 @@ sweep): the speed-up target is judged on them. A user who runs one sweep also pa
 starting the executor: ``start-up s`` is that (once, before any sweep), ``cold s`` the
 first sweep on the fresh workers (imports, first calls; once), and ``cold speed-up``
 the warm one-process time over their sum. ``cpu s`` is the CPU time of every process of
-the run -- this one (with the Dask scheduler in it) and the workers -- during the best
+the run -- this one (with a LocalCluster's scheduler in it), the workers, and for
+``dask-cli`` the scheduler's and the nanny's processes -- during the best
 sweep: beside the one-process ``cpu s`` it shows what the executor costs in CPU, which the
 machine's load does not hide (Linux; ``-`` elsewhere); ``here s`` is the part of it spent in
 this process (the parent, and Dask's scheduler and client). ``tasks`` is how many tasks the
@@ -196,6 +201,91 @@ def dask_cluster(
         list(executor.map(abs, range(workers * 4)))
         startup = time.perf_counter() - t0
         yield executor, startup, sorted(client.run(os.getpid).values())
+
+
+#: :data:`QUIET_DASK` as the environment variables ``docs/reference/parallel.md`` sets for
+#: a scheduler and workers started from a shell.
+QUIET_ENV = {
+    "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False",
+    "DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL": "1s",
+    "DASK_DISTRIBUTED__WORKER__MEMORY__MONITOR_INTERVAL": "1s",
+}
+
+
+@contextlib.contextmanager
+def dask_cli_cluster(
+    workers: int, *, quiet: bool = False
+) -> Iterator[tuple[Executor, float, list[int]] | None]:
+    """A cluster started the way ``docs/reference/parallel.md`` deploys one, on this machine.
+
+    ``dask scheduler`` and ``dask worker --nworkers W --nthreads 1`` run as processes of
+    their own (a ``LocalCluster`` runs its scheduler and nannies in this process), with
+    :data:`QUIET_ENV` in their environment when ``quiet``; this process is only the client.
+    Yields the client's executor, the start-up seconds, and the pids of the workers, their
+    nanny and the scheduler. None without ``distributed``.
+    """
+    try:
+        import dask
+        import distributed
+    except ImportError:
+        print("dask: skipped (distributed is not installed)", file=sys.stderr)
+        yield None
+        return
+    import subprocess
+    import tempfile
+
+    env = {**os.environ, **(QUIET_ENV if quiet else {})}
+    dask_cli = [sys.executable, "-m", "dask"]
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        file = os.path.join(tmp, "scheduler.json")
+        log = stack.enter_context(open(os.path.join(tmp, "log"), "w+", encoding="utf-8"))
+        procs: list[subprocess.Popen[bytes]] = []
+
+        def stop() -> None:
+            for proc in reversed(procs):  # the workers first, then the scheduler
+                proc.terminate()
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+
+        stack.callback(stop)
+        common = ["--scheduler-file", file, "--no-dashboard"]
+        procs.append(
+            subprocess.Popen(
+                [*dask_cli, "scheduler", "--host", "127.0.0.1", "--port", "0", *common],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+        deadline = time.monotonic() + 60
+        while not os.path.exists(file):
+            if procs[0].poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                raise RuntimeError(f"dask scheduler did not start:\n{log.read()[-2000:]}")
+            time.sleep(0.05)
+        procs.append(
+            subprocess.Popen(
+                [*dask_cli, "worker", "--nworkers", str(workers), "--nthreads", "1", *common],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+        stack.enter_context(dask.config.set(QUIET_DASK if quiet else {}))
+        client = stack.enter_context(
+            distributed.Client(scheduler_file=file, set_as_default=False, timeout=60)
+        )
+        client.wait_for_workers(workers, timeout=60)
+        executor = client.get_executor(pure=False)
+        list(executor.map(abs, range(workers * 4)))
+        startup = time.perf_counter() - t0
+        pids = [*client.run(os.getpid).values(), *(proc.pid for proc in procs)]
+        yield executor, startup, sorted(pids)
+        client.close()
 
 
 @contextlib.contextmanager
@@ -367,7 +457,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--repeat", type=int, default=3, help="rounds; the best time is kept")
     p.add_argument("--no-dask", action="store_true", help="process pool only")
-    p.add_argument("--no-dask-quiet", action="store_true", help="skip the dask-quiet variant")
+    p.add_argument(
+        "--no-dask-quiet", action="store_true", help="skip the quiet variants of Dask's rows"
+    )
+    p.add_argument(
+        "--no-dask-cli",
+        action="store_true",
+        help="skip the clusters started with `dask scheduler` / `dask worker`",
+    )
     args = p.parse_args(argv)
     if args.small:
         args.points, args.shots, args.repeat = 24, 20, 1
@@ -390,10 +487,17 @@ def main(argv: list[str] | None = None) -> int:
             bench.run(
                 [("sequential", None, 0), *configs, ("static-split", pool, SPLIT)], pids, startup
             )
-        for name, quiet in (("dask", False), ("dask-quiet", True)):
+        for name, quiet, start in (
+            ("dask", False, dask_cluster),
+            ("dask-quiet", True, dask_cluster),
+            ("dask-cli", False, dask_cli_cluster),
+            ("dask-cli-quiet", True, dask_cli_cluster),
+        ):
             if args.no_dask or (quiet and args.no_dask_quiet):
                 continue
-            with dask_cluster(args.workers, quiet=quiet) as found:
+            if start is dask_cli_cluster and args.no_dask_cli:
+                continue
+            with start(args.workers, quiet=quiet) as found:
                 if found is not None:
                     executor, startup, pids = found
                     configs = [(name, executor, c) for c in args.chunksize]
@@ -401,7 +505,7 @@ def main(argv: list[str] | None = None) -> int:
     seq = bench.rows[0]
     print()
     print(
-        f"{'executor':<16} {'workers':>7} {'chunk':>5} {'time s':>8} {'1-proc s':>8} "
+        f"{'executor':<20} {'workers':>7} {'chunk':>5} {'time s':>8} {'1-proc s':>8} "
         f"{'speed-up':>8} {'vs seq':>6} "
         f"{'ms/point':>9} {'overhead ms/point':>17} {'no-op ms/point':>14} "
         f"{'median s':>8} {'cpu s':>6} {'here s':>6} {'tasks':>5} {'ms/task':>7} "
@@ -425,7 +529,7 @@ def main(argv: list[str] | None = None) -> int:
             else f"{ref / (row.startup + row.cold):.2f}"
         )
         print(
-            f"{name:<16} {workers:>7} {label:>5} {t:>8.2f} {ref:>8.2f} "
+            f"{name:<20} {workers:>7} {label:>5} {t:>8.2f} {ref:>8.2f} "
             f"{ref / t:>8.2f} {seq.best / t:>6.2f} "
             f"{1e3 * t / args.points:>9.2f} {overhead:>17} {null:>14} "
             f"{statistics.median(row.times):>8.2f} {cpu:>6} {here:>6} {tasks:>5} {per_task:>7} "
