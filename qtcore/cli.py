@@ -149,12 +149,20 @@ def _executor(args: argparse.Namespace) -> Iterator[Executor | None]:
     import importlib
 
     try:  # imported here, and untyped: qtcore does not depend on Dask
-        client_class: Any = importlib.import_module("distributed").Client
+        distributed: Any = importlib.import_module("distributed")
     except ImportError:
         raise QtcoreError(
             "--scheduler needs Dask's 'distributed' package here "
             "(pip install distributed); qtcore itself does not depend on it"
         ) from None
+    try:  # before any Client: one given a bad address hangs for 2 timeouts when collected
+        distributed.comm.get_address_host_port(args.scheduler)
+    except ValueError as e:
+        raise QtcoreError(
+            f"--scheduler {args.scheduler}: not a scheduler address ({e}); "
+            "give its scheme, host and port, like tcp://10.0.0.5:8786"
+        ) from None
+    client_class: Any = distributed.Client
     try:
         client = client_class(args.scheduler, timeout=args.connect_timeout, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as e:

@@ -155,3 +155,34 @@ def test_cli_scheduler_equals_sequential(cluster: Any) -> None:
 
     sweep = ["sweep", "sweep_rotation_angle", "--format", "csv"]
     assert run(*sweep, "--scheduler", address) == run(*sweep)
+
+
+@pytest.mark.parametrize(
+    ("address", "why"),
+    [
+        ("127.0.0.1", "missing port number"),
+        ("tcp://", "missing port number"),
+        ("nonsense:::", "invalid address"),
+        ("foo://h:8786", "unknown address scheme 'foo'"),
+    ],
+)
+def test_cli_refuses_a_scheduler_address_before_connecting(
+    address: str, why: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A Client made with such an address raises, and then hangs for twice the connect
+    # timeout and prints a traceback when it is collected: none may be made.
+    made: list[str] = []
+
+    class NoClient:
+        def __init__(self, address: str, **_: Any) -> None:
+            made.append(address)
+            raise AssertionError("a Client was made")
+
+    monkeypatch.setattr(distributed, "Client", NoClient)
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["sweep", "sweep_rotation_angle", "--scheduler", address]
+    assert main(argv, stdout=out, stderr=err) == 2
+    assert made == [] and out.getvalue() == ""
+    message = err.getvalue()
+    assert f"--scheduler {address}: not a scheduler address" in message, message
+    assert why in message and "tcp://10.0.0.5:8786" in message and "Traceback" not in message
