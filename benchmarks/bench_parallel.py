@@ -134,7 +134,16 @@ def one_process(data: dict[str, Any], axes: list[Axis]) -> float:
 
 
 def _row(columns: list[str], row: list[Any]) -> dict[str, Any]:
-    return {c: v for c, v in zip(columns, row) if c != "index" and v is not None}
+    """A row's cells by column, without the outcomes it never saw.
+
+    A sweep table gives a row ``counts.B = 0`` for each outcome another of its rows saw;
+    the static split's parts are tables of their own, with other rows.
+    """
+    return {
+        c: v
+        for c, v in zip(columns, row)
+        if c != "index" and v is not None and not (c.startswith("counts.") and v == 0)
+    }
 
 
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:

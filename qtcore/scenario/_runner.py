@@ -6,6 +6,7 @@ it never re-reads or re-validates the scenario's tables.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from qtcore.scenario._sections import (
     RelativitySection,
     SandboxSection,
     SweepSection,
+    _unbound_circuit,
     circuit_template,
 )
 from qtcore.sim import get_kernel, interpreter, simulate
@@ -296,6 +298,134 @@ def _parameter_name(path: str) -> str | None:
     return name if table == "parameters" and name and "." not in name else None
 
 
+def _check_parameter_axes(base: Mapping[str, Any], axes: list[Axis], source: str) -> None:
+    """Refuses an axis that sets a ``[parameters]`` value nothing reads.
+
+    Only a circuit reads ``[parameters]`` (its free parameters); an axis setting any other
+    would sweep nothing, every row the same run.
+    """
+    from qtcore.qasm._diagnostics import did_you_mean  # here: only a bad axis needs it
+
+    kind = base.get("kind")
+    free: list[str] | None = None
+    for axis in axes:
+        name = _parameter_name(axis.name)
+        if name is None:
+            continue
+        where = f"{source}: sweep axis {axis.name!r}"
+        if kind == "circuit":
+            if free is None:
+                free = sorted(_unbound_circuit(base, source).parameters)
+            if name in free:
+                continue
+            raise ScenarioError(
+                f"{where}: the circuit has no parameter {name!r}{did_you_mean(name, free)}; "
+                + (f"its parameters: {', '.join(free)}" if free else "it has no parameters")
+            )
+        field_path = f"{kind}.{name}"
+        try:  # is there a field of that name to sweep instead?
+            trial = copy.deepcopy(dict(base))
+            set_path(trial, field_path, axis.values[0], source)
+            scenario_from_dict(trial, source)
+            hint = f"did you mean {field_path!r}?"
+        except ScenarioError:
+            numbers = _number_paths(base.get(str(kind)), str(kind))
+            hint = (
+                f"sweep one of its numbers instead: {', '.join(numbers)}"
+                if numbers
+                else f"sweep one of its fields instead, like {kind}.<field>"
+            )
+        raise ScenarioError(
+            f"{where}: a {kind} scenario reads no [parameters], so this would sweep nothing; "
+            + hint
+        )
+
+
+def _number_paths(table: Any, prefix: str) -> list[str]:
+    """Dotted paths of the numbers and quantities (``"0 m"``) in a scenario table."""
+    if not isinstance(table, Mapping):
+        return []
+    out: list[str] = []
+    for k, v in table.items():
+        if isinstance(v, Mapping):
+            out += _number_paths(v, f"{prefix}.{k}")
+        elif (isinstance(v, int | float) and not isinstance(v, bool)) or (
+            isinstance(v, str) and v.lstrip("+-")[:1] in tuple(".0123456789")
+        ):
+            out.append(f"{prefix}.{k}")
+    return out
+
+
+_OUTCOME_TABLES = ("counts", "probabilities", "estimates")
+
+
+def _outcome_column(col: str) -> tuple[str, str, str] | None:
+    """``(table, bitstring, field)`` of ``counts.B``, ``probabilities.B``, ``estimates.B.f``."""
+    table, _, rest = col.partition(".")
+    if table not in _OUTCOME_TABLES:
+        return None
+    key, _, name = rest.partition(".")
+    if not key or set(key) - {"0", "1"} or (table == "estimates") != bool(name) or "." in name:
+        return None
+    return table, key, name
+
+
+def _absent_outcome(table: str, name: str, shots: Any) -> Any:
+    """The value of an outcome a run's table leaves out: it never occurred.
+
+    Counts and exact probabilities list only the outcomes that occur; ``estimates`` gives
+    what 0 of ``shots`` gives. KeyError for a field an estimate does not have.
+    """
+    if table == "counts":
+        return 0
+    if table == "probabilities":
+        return 0.0
+    if isinstance(shots, bool) or not isinstance(shots, int) or shots < 1:
+        raise KeyError(name)
+    return wilson_interval(0, shots).to_dict()[name]
+
+
+def _pick(out: Mapping[str, Any], col: str) -> Any:
+    """Output ``col`` of one run; an outcome its table leaves out is one that never occurred."""
+    try:
+        return lookup(out, col)
+    except KeyError:
+        parsed = _outcome_column(col)
+        if parsed is None:
+            raise
+        table, key, name = parsed
+        listed = out.get(table)
+        if not isinstance(listed, Mapping) or not listed:
+            raise  # not reported by this run: unknown, not zero
+        if len(next(iter(listed))) != len(key):
+            raise
+        return _absent_outcome(table, name, out.get("shots"))
+
+
+def _fill_absent_outcomes(table: dict[str, Any]) -> None:
+    """Fills the cells of outcomes a row's run left out (see :func:`_absent_outcome`).
+
+    A row's cell stays None where its run did not report that table at all, or reported
+    outcomes of another width.
+    """
+    cols: list[str] = table["columns"]
+    parsed = {i: p for i, c in enumerate(cols) if (p := _outcome_column(c)) is not None}
+    if not parsed:
+        return
+    shots_at = cols.index("shots") if "shots" in cols else None
+    for row in table["rows"]:
+        widths: dict[str, int] = {}  # table -> width of the outcomes this row's run reported
+        for i, (name, key, _) in parsed.items():
+            if row[i] is not None:
+                widths.setdefault(name, len(key))
+        for i, (name, key, field_name) in parsed.items():
+            if row[i] is None and widths.get(name) == len(key):
+                with contextlib.suppress(KeyError):  # a field an estimate does not have
+                    row[i] = _absent_outcome(
+                        name, field_name, None if shots_at is None else row[shots_at]
+                    )
+
+
 @dataclass(frozen=True)
 class _SweepPoint:
     """One sweep point: the base scenario with the point's values set, run and picked.
@@ -352,7 +482,7 @@ class _SweepPoint:
             picked = {}
             for col in self.columns:
                 try:
-                    picked[col] = lookup(out, col)
+                    picked[col] = _pick(out, col)
                 except KeyError:
                     raise ScenarioError(
                         f"{self.source}: sweep.columns: output {col!r} not produced by a {kind} run"
@@ -382,6 +512,7 @@ def _run_sweep(
         assert axes is not None
         base = {k: v for k, v in sc.data.items() if k != "expected"}
         columns, combine, run_axes = None, "product", axes
+    _check_parameter_axes(base, run_axes, sc.source)
     result = run_sweep(
         _SweepPoint(dict(base), sc.source, columns, shots, backend),
         run_axes,
@@ -393,4 +524,7 @@ def _run_sweep(
         executor=executor,
         chunksize=chunksize,
     )
-    return {"table": result.to_dict()}, result.status
+    table = result.to_dict()
+    if columns is None:
+        _fill_absent_outcomes(table)
+    return {"table": table}, result.status

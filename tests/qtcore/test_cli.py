@@ -124,6 +124,20 @@ def test_sweep_csv_json_and_progress(tmp_path: Path) -> None:
     assert code == 2 and "start:stop:num" in err
     code, _, err = run("sweep", "bell", "--library", LIBRARY)
     assert code == 2 and "not a sweep" in err
+    # a misspelt or unread parameter sweeps nothing: refused, with what to sweep instead
+    code, out, err = run(
+        "sweep", "sweep_rotation_angle", "--library", LIBRARY, "--param", "thta=0:1:3"
+    )
+    assert code == 2 and out == "" and "no parameter 'thta' (did you mean 'theta'?)" in err
+    code, out, err = run("sweep", "gps_clock", "--library", LIBRARY, "--param", "altitude=1e6,2e6")
+    assert code == 2 and "relativity.orbit_radius" in err and "Traceback" not in err
+    # from theta = 0, where outcome 1 never occurs: P(1) = sin^2(theta / 2) = 0
+    code, out, err = run(
+        "sweep", "sweep_rotation_angle", "--library", LIBRARY, "--param", "theta=0:3:3",
+        "--format", "csv",
+    )  # fmt: skip
+    assert code == 0, err
+    assert out.splitlines()[1].endswith(",0.0,0.0")
 
 
 def test_scenarios_and_gates_lists() -> None:

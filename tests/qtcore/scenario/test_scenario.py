@@ -255,3 +255,126 @@ def test_sweep_over_a_parameter_not_in_the_table() -> None:
         ScenarioError, match=r"output 'probabilities\.00' not produced by a circuit"
     ):
         run_scenario(scenario_from_dict(data, "s.toml"))
+
+
+RY = {
+    "name": "ry",
+    "title": "RY then measure",
+    "kind": "circuit",
+    "seed": 4,
+    "shots": 100,
+    "parameters": {"theta": 0.0},
+    "circuit": {
+        "num_qubits": 1,
+        "num_clbits": 1,
+        "ops": [
+            {"op": "ry", "params": ["theta"], "qubits": [0]},
+            {"op": "measure", "qubits": [0], "clbits": [0]},
+        ],
+    },
+    "report": ["counts", "estimates", "probabilities"],
+}
+
+
+def test_a_sweep_gives_outcomes_a_point_never_saw_as_zero() -> None:
+    # At theta = 0 the qubit is |0> for certain: outcome 1 never occurs, and the run's
+    # counts and exact distribution list only what occurs.
+    import math
+
+    sc = scenario_from_dict(RY)
+    table = run_scenario(sc, axes=[Axis.grid("theta", [0.0, 1.5])]).outputs["table"]
+    first, second = (dict(zip(table["columns"], r, strict=True)) for r in table["rows"])
+    assert first["counts.1"] == 0 and first["counts.0"] == 100
+    assert first["probabilities.1"] == 0.0
+    assert second["probabilities.1"] == pytest.approx(math.sin(0.75) ** 2, abs=1e-12)
+    # 0 of n: Wilson's interval is [0, z^2 / (n + z^2)] (z = 1.959964 for 95 %)
+    z2 = 1.959963984540054**2
+    assert first["estimates.1.value"] == 0.0 and first["estimates.1.low"] == 0.0
+    assert first["estimates.1.high"] == pytest.approx(z2 / (100 + z2), rel=1e-9)
+    assert first["estimates.1.n"] == 100 and first["estimates.1.method"] == "wilson"
+    assert None not in table["rows"][0]
+    # a column named by the sweep: sin^2(theta / 2) from theta = 0 on
+    data = {
+        **{k: v for k, v in RY.items() if k != "kind"},
+        "kind": "sweep",
+        "sweep": {
+            "of": "circuit",
+            "axes": [{"param": "theta", "values": [0.0, math.pi, 1.0]}],
+            "columns": ["probabilities.1", "counts.1", "estimates.0.high"],
+        },
+    }
+    rows = run_scenario(scenario_from_dict(data, "s.toml")).outputs["table"]["rows"]
+    assert [r[3] for r in rows] == pytest.approx([0.0, 1.0, math.sin(0.5) ** 2], abs=1e-12)
+    assert rows[0][4] == 0 and rows[1][4] == 100
+    assert rows[1][5] == pytest.approx(z2 / (100 + z2), rel=1e-9)  # 0 of 100 saw 0
+    # not an outcome of this register (2 bits for 1), or not a field of an estimate
+    for column in ("probabilities.11", "estimates.1.colour"):
+        data["sweep"] = {**data["sweep"], "columns": [column]}
+        with pytest.raises(ScenarioError, match=f"output '{column}' not produced"):
+            run_scenario(scenario_from_dict(data, "s.toml"))
+
+
+def test_a_sweep_leaves_a_table_a_run_did_not_report_empty() -> None:
+    from qtcore.scenario._runner import _fill_absent_outcomes
+
+    table = {
+        "columns": ["index", "seed", "p", "shots", "counts.0", "counts.1", "counts.00"],
+        "rows": [
+            [0, 1, 0.0, 10, 10, None, None],  # counts.1 never seen: 0; counts.00: 2 bits
+            [1, 2, 0.5, 10, None, None, None],  # no counts reported at all
+        ],
+    }
+    _fill_absent_outcomes(table)
+    assert table["rows"] == [[0, 1, 0.0, 10, 10, 0, None], [1, 2, 0.5, 10, None, None, None]]
+
+
+@pytest.mark.parametrize(
+    ("data", "axis", "message"),
+    [
+        (
+            RY,
+            "thta",
+            "the circuit has no parameter 'thta' (did you mean 'theta'?); its parameters: theta",
+        ),
+        (RY, "parameters.phi", "the circuit has no parameter 'phi'; its parameters: theta"),
+        (BELL, "theta", "the circuit has no parameter 'theta'; it has no parameters"),
+        (
+            {
+                "name": "g",
+                "title": "t",
+                "kind": "relativity",
+                "relativity": {"calculator": "gamma", "speed": "1e8 m/s"},
+            },
+            "speed",
+            "a relativity scenario reads no [parameters], so this would sweep nothing; "
+            "did you mean 'relativity.speed'?",
+        ),
+        (
+            {
+                "name": "g",
+                "title": "t",
+                "kind": "relativity",
+                "relativity": {"calculator": "gamma", "speed": "1e8 m/s"},
+            },
+            "sped",
+            "sweep one of its numbers instead: relativity.speed",
+        ),
+    ],
+)
+def test_an_axis_that_would_sweep_nothing_is_refused(
+    data: dict[str, object], axis: str, message: str
+) -> None:
+    # Without the check every row was the same run: the value went to [parameters],
+    # which nothing read.
+    sc = scenario_from_dict(data, "s.toml")
+    with pytest.raises(ScenarioError) as info:
+        run_scenario(sc, axes=[Axis.grid(axis, [0.1, 0.2])])
+    got = str(info.value)
+    assert got.startswith(f"s.toml: sweep axis '{axis}': ") and got.endswith(message), got
+    swept = {
+        **{k: v for k, v in data.items() if k not in ("kind", "expected")},
+        "kind": "sweep",
+        "sweep": {"of": data["kind"], "axes": [{"param": axis, "values": [0.1]}]},
+    }
+    with pytest.raises(ScenarioError, match=f"sweep axis '{axis}'"):  # a sweep file too
+        run_scenario(scenario_from_dict(swept, "s.toml"))
