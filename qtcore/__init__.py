@@ -20,6 +20,7 @@ from qtcore._version import __version__
 from qtcore.circuit import Circuit, CompositeGate, Condition, Instruction
 from qtcore.errors import (
     CircuitError,
+    ExecutorError,
     FrameError,
     GateError,
     NoiseError,
@@ -43,6 +44,7 @@ __all__ = [
     "CircuitError",
     "CompositeGate",
     "Condition",
+    "ExecutorError",
     "Frame",
     "FrameError",
     "Gate",

@@ -9,6 +9,7 @@ know qtcore::
     │   └── UnboundParameterError(CircuitError)     run with a free symbolic parameter
     ├── GateError(QtcoreError, ValueError)          a gate definition is wrong (non-unitary ...)
     ├── SimulationError(QtcoreError, RuntimeError)  a run could not proceed
+    ├── ExecutorError(QtcoreError, RuntimeError)    an executor lost tasks (its cluster went away)
     ├── NoiseError(QtcoreError, ValueError)         invalid noise channel or model
     ├── QasmError(QtcoreError, ValueError)          OpenQASM syntax/semantic error, with line/column
     ├── FrameError(QtcoreError, ValueError)         a frame buffer that cannot be decoded
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 __all__ = [
     "CircuitError",
+    "ExecutorError",
     "FrameError",
     "GateError",
     "NoiseError",
@@ -52,6 +54,12 @@ class GateError(QtcoreError, ValueError):
 
 class SimulationError(QtcoreError, RuntimeError):
     """A simulation could not be carried out as asked."""
+
+
+class ExecutorError(QtcoreError, RuntimeError):
+    """An executor dropped tasks this run did not cancel: its Dask scheduler went away, a
+    pool's worker process died. The run's seeds do not depend on the executor, so running
+    it again gives the same results."""
 
 
 class NoiseError(QtcoreError, ValueError):

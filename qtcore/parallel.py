@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from qtcore.errors import SimulationError
+from qtcore.errors import ExecutorError, SimulationError
 from qtcore.rng import derive_seed
 from qtcore.wire import js_safe
 
@@ -269,6 +269,8 @@ def run_ordered(
     Raises:
         Exception: the first failing task's exception (in task order), after the tasks not
             yet started are cancelled.
+        ExecutorError: the executor refused a task, or cancelled one this run had sent it
+            (its Dask scheduler went away), or broke (a pool's worker process died).
         ValueError: ``window`` < 1 or ``poll`` <= 0.
     """
     if executor is None:
@@ -325,7 +327,12 @@ def run_ordered(
                         return True
                     if not more():
                         break
-                    future = executor.submit(fn, peeked.pop())
+                    try:
+                        future = executor.submit(fn, peeked.pop())
+                    except Exception as e:  # closed or broken: a Dask client, a pool
+                        raise ExecutorError(
+                            f"the executor refused a task: {type(e).__name__}: {e}"
+                        ) from e
                     futures[next_task] = future
                     unfinished.add(future)
                     if on_submit is not None:
@@ -454,9 +461,19 @@ def _index(futures: dict[int, cf.Future[R]], future: cf.Future[R]) -> int:
 
 
 def _result(future: cf.Future[R], fn: Callable[..., Any]) -> R:
-    """``future.result()``, with a failure to send the task to a worker said plainly."""
+    """``future.result()``, with a failure to send the task to a worker or a lost executor
+    said plainly."""
+    import concurrent.futures as cf  # here, not at import: the browser never needs it
+
     try:
         return future.result()
+    except cf.CancelledError:  # not by this run: it cancels only what it will not hand back
+        raise ExecutorError(
+            "the executor cancelled a task this run had sent it: its scheduler or workers "
+            "went away (a Dask cluster that closed or lost its connection, a pool shut down)"
+        ) from None
+    except cf.BrokenExecutor as e:  # a pool's worker process died
+        raise ExecutorError(f"the executor broke: {e}") from e
     except Exception as e:
         import pickle  # here, not at import: the browser never sends tasks to other processes
 

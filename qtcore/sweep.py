@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from qtcore._stable import dumps_stable
+from qtcore.errors import ExecutorError
 from qtcore.parallel import (
     CancelCheck,
     CancelToken,
@@ -363,6 +364,7 @@ def run_sweep(
 
     Raises:
         ValueError: bad axes, ``combine`` or ``chunksize``.
+        ExecutorError: the executor dropped tasks (its cluster went away).
     """
     pts = sweep_points(axes, combine)
     result = SweepResult(list(axes), combine, seed, len(pts))
@@ -377,13 +379,20 @@ def run_sweep(
         if progress is not None:
             progress(i + 1, len(pts), dict(point))
 
-    if run_chunked(
-        _PointChunk(func),
-        seeded,
-        executor=executor,
-        on_result=take,
-        cancel=cancel,
-        chunksize=chunksize,
-    ):
+    try:
+        cancelled = run_chunked(
+            _PointChunk(func),
+            seeded,
+            executor=executor,
+            on_result=take,
+            cancel=cancel,
+            chunksize=chunksize,
+        )
+    except ExecutorError as e:
+        raise ExecutorError(
+            f"{str(e).rstrip('.')}; the sweep stopped after {len(result.rows)} of {len(pts)} "
+            "points (running it again gives the same table)"
+        ) from e
+    if cancelled:
         result.status = "cancelled"
     return result

@@ -14,16 +14,17 @@ import math
 import multiprocessing
 import operator
 import pickle
+import re
 import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
-from qtcore import Circuit, NoiseModel, ReadoutError, SimulationError, simulate
+from qtcore import Circuit, ExecutorError, NoiseModel, ReadoutError, SimulationError, simulate
 from qtcore.cli import _process_pool, main
 from qtcore.montecarlo import monte_carlo
 from qtcore.ops import Gate, UnitaryGate
@@ -62,6 +63,14 @@ def noisy_point_1d(point: dict[str, float], seed: int) -> dict[str, Any]:
 def failing_point(point: dict[str, float], seed: int) -> dict[str, Any]:
     if point["x"] == 3.0:
         raise ValueError(f"no point at x = {point['x']}")
+    return {"x2": point["x"] ** 2}
+
+
+def dying_point(point: dict[str, float], seed: int) -> dict[str, Any]:
+    if point["x"] == 3.0:
+        import os
+
+        os._exit(3)  # the worker process dies, as one killed by the OOM killer would
     return {"x2": point["x"] ** 2}
 
 
@@ -595,3 +604,70 @@ def test_cancel_stops_between_batches_of_one_task() -> None:
         )
     assert shots.status == "cancelled" and shots.done == 30
     assert sum(shots.counts.values()) == 30
+
+
+class ClosingThreads(ThreadPoolExecutor):
+    """Runs the first ``keep`` tasks; the ones after come back cancelled, as a Dask
+    cluster's futures do when its scheduler goes away (or, with ``refuse``, are refused,
+    as by a Dask client that has closed)."""
+
+    def __init__(self, keep: int, *, refuse: bool = False) -> None:
+        super().__init__(max_workers=2)
+        self.keep = keep
+        self.refuse = refuse
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        if self.keep > 0:
+            self.keep -= 1
+            return super().submit(fn, *args, **kwargs)
+        if self.refuse:
+            raise RuntimeError("Client is closed. Can't send update-graph message.")
+        lost: Future[Any] = Future()
+        lost.cancel()
+        return lost
+
+
+@needs_processes
+def test_an_executor_that_drops_tasks_is_a_clear_error() -> None:
+    # Before, the run ended in a bare CancelledError traceback.
+    axis = [Axis.linspace("x", 0.0, 9.0, 10)]
+    with ClosingThreads(keep=4) as lost, pytest.raises(ExecutorError) as info:
+        run_sweep(noisy_point_1d, axis, seed=1, executor=lost, chunksize=1)
+    assert str(info.value).startswith("the executor cancelled a task this run had sent it")
+    assert "; the sweep stopped after 4 of 10 points (running it again" in str(info.value)
+    with ClosingThreads(keep=3, refuse=True) as lost, pytest.raises(ExecutorError) as info:
+        run_sweep(noisy_point_1d, axis, seed=1, executor=lost, chunksize=1)
+    # 0 to 3 points: the 4th task is sent when a worker is free, maybe before any came back
+    assert re.fullmatch(
+        r"the executor refused a task: RuntimeError: Client is closed\. Can't send "
+        r"update-graph message; the sweep stopped after [0-3] of 10 points \(running it "
+        r"again gives the same table\)",
+        str(info.value),
+    ), str(info.value)
+    with ClosingThreads(keep=0) as lost, pytest.raises(ExecutorError, match="cancelled a task"):
+        monte_carlo(biased_coin, seed=3, repetitions=50, executor=lost)
+
+
+@needs_processes
+def test_a_pool_whose_worker_dies_is_a_clear_error() -> None:
+    axis = [Axis.linspace("x", 0.0, 3.0, 4)]
+    with ProcessPoolExecutor(max_workers=2) as broken, pytest.raises(ExecutorError) as info:
+        run_sweep(dying_point, axis, seed=1, executor=broken, chunksize=1)
+    message = str(info.value)
+    assert message.startswith("the executor broke: A process in the process pool was terminated")
+    assert re.search(r"; the sweep stopped after [0-3] of 4 points", message), message
+
+
+@needs_processes
+def test_cli_says_the_executor_broke_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import qtcore.cli
+
+    monkeypatch.setattr(qtcore.cli, "_process_pool", lambda workers: ClosingThreads(keep=2))
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["sweep", "sweep_rotation_angle", "--workers", "2", "--chunksize", "1"]
+    assert main(argv, stdout=out, stderr=err) == 2
+    assert "qtcore: error: the executor cancelled a task" in err.getvalue()
+    assert "; the sweep stopped after 2 of 8 points" in err.getvalue()
+    assert "Traceback" not in err.getvalue() and out.getvalue() == ""

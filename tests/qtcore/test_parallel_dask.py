@@ -186,3 +186,52 @@ def test_cli_refuses_a_scheduler_address_before_connecting(
     message = err.getvalue()
     assert f"--scheduler {address}: not a scheduler address" in message, message
     assert why in message and "tcp://10.0.0.5:8786" in message and "Traceback" not in message
+
+
+def slow_point(point: dict[str, float], seed: int) -> dict[str, Any]:
+    import time
+
+    time.sleep(0.01)
+    return {"u": Rng(seed).random()}
+
+
+def test_a_cluster_that_goes_away_mid_sweep_is_a_clear_error() -> None:
+    # Before, the sweep ended in a bare CancelledError traceback.
+    import threading
+
+    from qtcore import ExecutorError
+
+    with (
+        distributed.LocalCluster(
+            n_workers=1,
+            processes=False,
+            threads_per_worker=1,
+            dashboard_address=":0",
+            silence_logs=50,
+        ) as lc,
+        distributed.Client(lc, set_as_default=False) as client,
+    ):
+        started = threading.Event()
+
+        def progress(done: int, total: int, point: dict[str, float]) -> None:
+            if done == 5:
+                started.set()
+
+        closer = threading.Thread(target=lambda: started.wait(60) and lc.close())
+        closer.start()
+        with pytest.raises(ExecutorError) as info:
+            run_sweep(
+                slow_point,
+                [Axis.linspace("x", 0.0, 1.0, 2000)],
+                seed=1,
+                executor=client.get_executor(pure=False),
+                chunksize=1,
+                progress=progress,
+            )
+        closer.join()
+    message = str(info.value)
+    # whether the next task was sent before or after the client saw the scheduler go
+    sent = "the executor cancelled a task this run had sent it: its scheduler or workers"
+    refused = "the executor refused a task: ClosedClientError: Client is closed"
+    assert message.startswith((sent, refused)), message
+    assert " of 2000 points (running it again gives the same table)" in message
