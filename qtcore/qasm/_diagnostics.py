@@ -15,9 +15,9 @@ def error_at(msg: str, tok: Token) -> QasmError:
     return QasmError(msg, tok.line, tok.column)
 
 
-def did_you_mean(name: str, names: Iterable[str]) -> str:
+def did_you_mean(name: str, names: Iterable[str], cutoff: float = 0.6) -> str:
     """`` (did you mean 'x'?)`` for the closest of ``names`` to ``name``, or ``""``."""
     from difflib import get_close_matches  # here: only a misspelt name needs it
 
-    near = get_close_matches(name, list(names), n=1, cutoff=0.6)
+    near = get_close_matches(name, list(names), n=1, cutoff=cutoff)
     return f" (did you mean '{near[0]}'?)" if near else ""

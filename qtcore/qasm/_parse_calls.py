@@ -23,6 +23,25 @@ from qtcore.qasm._syntax import MODIFIERS, Call, Entry, Fixed, Mod
 
 __all__ = ["CallParser"]
 
+STATEMENT_WORDS_V2 = (
+    "include",
+    "qreg",
+    "creg",
+    "gate",
+    "opaque",
+    "measure",
+    "reset",
+    "barrier",
+    "if",
+)
+"""Words that start an OpenQASM 2 statement (suggested for a misspelt one)."""
+STATEMENT_WORDS = (
+    *STATEMENT_WORDS_V2,
+    *("qubit", "bit", "input", "const", "int", "uint", "bool", "float", "angle", "let"),
+    *("for", "while", "switch", "def", "box", "delay", "return", "else"),
+)
+"""Words that start an OpenQASM 3 statement (suggested for a misspelt one)."""
+
 
 class CallParser(OperandParser):
     """Reads gate calls and turns them into ops and instructions."""
@@ -40,6 +59,9 @@ class CallParser(OperandParser):
             self.expect("@", f"after the gate modifier '{m.text}'")
             mods.append(Mod(m.text, m, arg))
         name = self.expect_id("a gate name" if not mods else "a gate name after '@'")
+        # before its arguments: a misspelt word ('swich (c) { ... }') is an unknown name,
+        # not a call whose arguments are wrong
+        self.lookup_gate(name, statement=not body and not mods)
         params: list[Expr] = []
         paren = None
         if self.at("("):
@@ -50,7 +72,11 @@ class CallParser(OperandParser):
         args = self.arg_list(body) if not self.at(";") else []
         return Call(name, tuple(mods), tuple(params), tuple(args), paren)
 
-    def lookup_gate(self, name: Token) -> Entry:
+    def lookup_gate(self, name: Token, statement: bool = False) -> Entry:
+        """The gate ``name`` names; a QasmError at it when none does.
+
+        ``statement``: the name starts a statement, so a misspelt keyword is suggested too.
+        """
         entry = self.gates.get(name.text)
         if entry is None:
             if name.text in ("U", "CX") and self.version == 2:
@@ -65,6 +91,11 @@ class CallParser(OperandParser):
                 hint = f' (add include "{lib}";)'
             if not hint and (name.text in self.st.qregs or name.text in self.st.cregs):
                 hint = " (it is a register, not a gate)"
+            if not hint and statement:
+                words = STATEMENT_WORDS if self.version == 3 else STATEMENT_WORDS_V2
+                hint = did_you_mean(name.text, words, cutoff=0.75)  # not 'foo' for 'for'
+                if hint:
+                    raise error_at(f"unknown statement or gate '{name.text}'{hint}", name)
             raise error_at(f"unknown gate '{name.text}'{hint}", name)
         return entry
 

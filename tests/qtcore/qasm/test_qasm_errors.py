@@ -57,6 +57,7 @@ CASES_V2 = [
     (H2 + "gate g a, b { cx a; }", 5, 15, ["'cx' takes 2 qubit argument(s), got 1"]),
     (H2 + "gate g a { g a; }", 5, 12, ["unknown gate 'g'"]),
     (H2 + "g q[0];", 5, 1, ["unknown gate 'g'"]),
+    (H2 + "barier q;", 5, 1, ["unknown statement or gate 'barier' (did you mean 'barrier'?)"]),
     (H2 + 'include "other.inc";', 5, 9, ['cannot include "other.inc"']),
     (H2 + "h q[0]; # comment", 5, 9, ["unexpected character '#'"]),
     (H2 + "/* never closed\nh q[0];", 5, 1, ["unterminated comment"]),
@@ -112,6 +113,23 @@ CASES_V3 = [
     (H3 + "gate inv x { h x; }", 5, 6, ["gate modifier"]),
     ('OPENQASM 3;\ninclude "qelib1.inc";\nqubit q;\nfoo q;', 4, 1, ["unknown gate 'foo'"]),
     ("OPENQASM 3;\nqubit q;\nh q;", 3, 1, ["unknown gate 'h'", 'include "stdgates.inc"']),
+    # a misspelt keyword is an unknown word where it starts, not a call with bad arguments
+    # (these said "expected a qubit argument, found '{'" at column 11, and "expected ')'
+    # after the parameters of 'whlie'")
+    (
+        H3 + "swich (c) { case 0 { x q[0]; } }",
+        5,
+        1,
+        ["unknown statement or gate 'swich' (did you mean 'switch'?)"],
+    ),
+    (
+        H3 + "whlie (c[0] == 0) { x q[0]; }",
+        5,
+        1,
+        ["unknown statement or gate 'whlie' (did you mean 'while'?)"],
+    ),
+    (H3 + "mesure q[0];", 5, 1, ["unknown statement or gate 'mesure' (did you mean 'measure'?)"]),
+    (H3 + "ctrl @ hx q[0], q[1];", 5, 8, ["unknown gate 'hx' (did you mean 'x'?)"]),
 ]
 
 
