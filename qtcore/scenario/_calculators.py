@@ -37,6 +37,7 @@ from qtcore.errors import RelativityDomainError, ScenarioError
 from qtcore.relativity import (
     SECONDS_PER_DAY,
     Accelerate,
+    Body,
     Coast,
     circular_orbit_speed,
     circular_orbit_time_dilation_deficit,
@@ -109,7 +110,7 @@ def _dilation(r: FieldReader) -> dict[str, Any]:
     }
 
 
-def _radius(r: FieldReader, prefix: str, body_radius: float, default_height: float | None) -> float:
+def _radius(r: FieldReader, prefix: str, body: Body, default_height: float | None) -> float:
     h_key, r_key = f"{prefix}height" if prefix else "height", f"{prefix}radius"
     if r.has(h_key) and r.has(r_key):
         raise r.error(h_key, f"give either {h_key} or {r_key}, not both")
@@ -117,19 +118,19 @@ def _radius(r: FieldReader, prefix: str, body_radius: float, default_height: flo
         r.used.add(h_key)
         value = r.quantity(r_key, "length", required=True)
         assert value is not None
-        return value
+        return r.outside(r_key, body, value)
     r.used.add(r_key)
     h = r.quantity(h_key, "length")
     if h is None:
         if default_height is None:
             raise r.error(h_key, f"missing: give {h_key} (above the mean radius) or {r_key}")
         h = default_height
-    return body_radius + h
+    return r.outside(h_key, body, body.radius + h)
 
 
 def _redshift(r: FieldReader) -> dict[str, Any]:
     body = r.body()
-    re = _radius(r, "emitter_", body.radius, 0.0)
+    re = _radius(r, "emitter_", body, 0.0)
     if r.boolean("receiver_at_infinity"):
         for key in ("receiver_height", "receiver_radius"):
             if r.has(key):
@@ -137,13 +138,13 @@ def _redshift(r: FieldReader) -> dict[str, Any]:
         r.used.update(("receiver_height", "receiver_radius"))
         rr = math.inf
     else:
-        rr = _radius(r, "receiver_", body.radius, 0.0)
+        rr = _radius(r, "receiver_", body, 0.0)
     return {"body": body.name, **gravitational_redshift(body, re, rr).to_dict()}
 
 
 def _static(r: FieldReader) -> dict[str, Any]:
     body = r.body()
-    radius = _radius(r, "", body.radius, 0.0)
+    radius = _radius(r, "", body, 0.0)
     deficit = static_time_dilation_deficit(body, radius)
     return {
         "body": body.name,
@@ -162,12 +163,13 @@ def _orbit(r: FieldReader) -> dict[str, Any]:
     if r.has("radius"):
         radius = r.quantity("radius", "length", required=True)
         r.used.add("altitude")
+        assert radius is not None
+        r.outside("radius", body, radius)
     else:
         alt = r.quantity("altitude", "length", required=True)
         r.used.add("radius")
         assert alt is not None
-        radius = body.radius + alt
-    assert radius is not None
+        radius = r.outside("altitude", body, body.radius + alt)
     deficit = circular_orbit_time_dilation_deficit(body, radius)
     return {
         "body": body.name,

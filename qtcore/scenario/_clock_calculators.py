@@ -63,6 +63,7 @@ def _place(r: FieldReader, body: Body) -> dict[str, Any]:
         vn = r.quantity("ground_speed_north", "velocity") or 0.0
         assert lat is not None
         s = surface_clock(body, lat, h, ve, vn)
+        r.outside("height", body, s.radius)
         return {
             "radius": s.radius,
             "speed": s.speed,
@@ -77,11 +78,12 @@ def _place(r: FieldReader, body: Body) -> dict[str, Any]:
     if r.has("radius"):
         radius = r.quantity("radius", "length", required=True)
         r.used.add("height")
+        assert radius is not None
+        r.outside("radius", body, radius)
     else:
-        radius = body.radius + (r.quantity("height", "length") or 0.0)
+        radius = r.outside("height", body, body.radius + (r.quantity("height", "length") or 0.0))
         r.used.add("radius")
     v = r.quantity("speed", "velocity") or 0.0
-    assert radius is not None
     return {"radius": radius, "speed": v}
 
 
