@@ -130,6 +130,32 @@ class Body:
         m = _check_positive(f"{name}: mass", mass)
         return cls(name=name, gm=GRAVITATIONAL_CONSTANT * m, radius=radius, **kwargs)
 
+    def check_outside(self, radius: float) -> float:
+        """``radius`` (m from the centre), refused below the polar radius, the lowest point
+        of the surface: inside the body, where the exterior (Schwarzschild) field that
+        qtcore's clocks use does not hold.
+
+        Raises:
+            RelativityDomainError: the message starts "puts the clock ..." (callers put the
+                field that gave the radius before it).
+        """
+
+        def length(m: float) -> str:
+            return f"{m / 1e3:.6g} km" if abs(m) >= 1e4 else f"{m:.6g} m"
+
+        if not radius >= self.polar_radius:  # also NaN
+            where = (
+                f"{length(radius)} from {self.name}'s centre"
+                if radius >= 0.0
+                else f"past {self.name}'s centre (r = {length(radius)})"
+            )
+            raise RelativityDomainError(
+                f"puts the clock {where}, inside it (its "
+                f"polar radius is {length(self.polar_radius)}), where the exterior field "
+                "these calculators use does not hold"
+            )
+        return radius
+
     @property
     def mass(self) -> float:
         """Mass in kg, GM / G (carries G's 2.2e-5 relative uncertainty)."""

@@ -106,11 +106,10 @@ class Static:
 
     def __post_init__(self) -> None:
         h = check_finite("Static.height", self.height)
-        if self.body.radius + h <= 2.0 * self.body.gm / 299_792_458.0**2:
-            raise RelativityDomainError(
-                f"Static.height {h!r} m puts the clock inside {self.body.name}'s "
-                "Schwarzschild radius"
-            )
+        try:  # a body's surface is outside its Schwarzschild radius
+            self.body.check_outside(self.body.radius + h)
+        except RelativityDomainError as e:
+            raise RelativityDomainError(f"Static.height {h!r} m {e}") from None
 
     @property
     def radius(self) -> float:
@@ -158,7 +157,11 @@ class Moving:
     body: Body = field(default=EARTH)
 
     def __post_init__(self) -> None:
-        check_finite("Moving.height", self.height)
+        h = check_finite("Moving.height", self.height)
+        try:
+            self.body.check_outside(self.body.radius + h)
+        except RelativityDomainError as e:
+            raise RelativityDomainError(f"Moving.height {h!r} m {e}") from None
         clock_rate(self.body, self.radius, self.speed)  # domain check
 
     @property
@@ -186,13 +189,17 @@ class Ground:
     body: Body = field(default=EARTH)
 
     def __post_init__(self) -> None:
-        surface_clock(  # domain check
+        s = surface_clock(  # domain check
             self.body,
             self.latitude_deg,
             self.height,
             self.ground_speed_east,
             self.ground_speed_north,
         )
+        try:
+            self.body.check_outside(s.radius)
+        except RelativityDomainError as e:
+            raise RelativityDomainError(f"Ground.height {self.height!r} m {e}") from None
 
     def place(self) -> tuple[float, float]:
         """(radius, speed through the non-rotating frame)."""

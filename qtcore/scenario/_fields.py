@@ -39,21 +39,12 @@ class FieldReader:
         return ScenarioError(f"{self.where(key)}: {problem}")
 
     def outside(self, key: str, body: Body, radius: float) -> float:
-        """``radius``, refused when it is below ``body``'s polar radius (the lowest point of
-        its surface): inside the body, where the exterior field the calculators use does
-        not hold. ``key`` is the field that gave it (height, altitude or radius)."""
-        if radius < body.polar_radius:
-
-            def length(m: float) -> str:
-                return f"{m / 1e3:.6g} km" if abs(m) >= 1e4 else f"{m:.6g} m"
-
-            raise self.error(
-                key,
-                f"puts the clock {length(radius)} from {body.name}'s centre, inside it (its "
-                f"polar radius is {length(body.polar_radius)}), where the exterior field "
-                "these calculators use does not hold",
-            )
-        return radius
+        """``radius``, refused (naming field ``key``, the height, altitude or radius that
+        gave it) when it is inside ``body``: :meth:`~qtcore.relativity.Body.check_outside`."""
+        try:
+            return body.check_outside(radius)
+        except RelativityDomainError as e:
+            raise self.error(key, str(e)) from None
 
     def has(self, key: str) -> bool:
         """True when the field is present."""

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from typing import Any
 
 import pytest
 
 from qtcore.errors import RelativityDomainError
 from qtcore.relativity import EARTH, SUN, Accelerate, Coast
 from qtcore.sandbox import (
+    Ground,
     Inertial,
+    Moving,
     Orbit,
     Static,
     Trajectory,
@@ -186,3 +189,35 @@ def test_experiment_frames_carry_relativity_meta() -> None:
     meta = back.meta["sandbox"]
     assert meta["experiment"] == "ramsey"
     assert meta["parameters"]["delta_tau"] == exp.parameters["delta_tau"]
+
+
+@pytest.mark.parametrize(
+    ("make", "field"),
+    [
+        (lambda: Static(-6000e3), "Static.height -6000000.0 m"),
+        (lambda: Static(-7000e3), "Static.height -7000000.0 m"),  # past the centre
+        (lambda: Moving(-20e3, 100.0), "Moving.height -20000.0 m"),
+        (lambda: Ground(90.0, -1000.0), "Ground.height -1000.0 m"),
+    ],
+)
+def test_a_clock_inside_the_body_is_refused(make: Any, field: str) -> None:
+    # The exterior field does not hold inside the Earth, whose lowest surface point is
+    # its polar radius (IAU 2015 B3 nominal: 6356.8 km); before, a static clock 371 km
+    # from the centre was compared like any other, and one past it was said to be
+    # "inside the Schwarzschild radius".
+    with pytest.raises(RelativityDomainError) as info:
+        make()
+    message = str(info.value)
+    assert message.startswith(f"{field} puts the clock "), message
+    assert message.endswith(
+        "inside it (its polar radius is 6356.8 km), where the exterior field these "
+        "calculators use does not hold"
+    )
+
+
+def test_clocks_on_the_surface_below_the_mean_radius_are_not() -> None:
+    assert Static(-14e3).radius == pytest.approx(6357.0088e3)  # the poles: -14.2 km
+    assert Ground(90.0).place()[0] == pytest.approx(6356.8e3, abs=1.0)
+    assert EARTH.check_outside(6356.8e3) == 6356.8e3
+    with pytest.raises(RelativityDomainError, match=r"\(r = nan m\), inside it"):
+        EARTH.check_outside(math.nan)
