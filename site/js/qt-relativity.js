@@ -170,16 +170,10 @@ const CALCS = {
         ask("schwarzschild", { body }),
         ask("static_clock", { body, radius: v.radius_at }),
       ]);
+      // qtcore refuses a radius inside the body (below its polar radius), naming it
       const rs = field.outputs.schwarzschild_radius;
       const r = clock.outputs.radius;
       const big = field.outputs.radius;
-      if (r < big) {
-        // The exterior (Schwarzschild) field holds only outside the body's matter.
-        throw new Error(
-          `r = ${km(r)} is inside ${field.outputs.body} (radius ${km(big)}): the static-clock ` +
-            `formula holds only outside the body; choose r ≥ ${km(big)}.`,
-        );
-      }
       const plot = {
         param: "radius",
         x: "radius",

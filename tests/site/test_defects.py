@@ -121,13 +121,14 @@ def test_schwarzschild_plot_shows_the_deficit_and_sun_resets_radius(
     result = page.evaluate("document.getElementById('gr').result")
     assert result["deficit"] == pytest.approx(surface["deficit"], rel=1e-12)
     assert result["body"] == "Sun"
-    # Typing a radius inside the Sun is refused with the body's radius named.
+    # Typing a radius inside the Sun is refused (by qtcore) with the body's radius named.
     page.fill("#gr-radius_at", "6371 km")
     page.wait_for_function(
         "() => !document.getElementById('gr').querySelector('.qt-error').hidden", timeout=30_000
     )
     message = page.locator("#gr .qt-error").inner_text()
-    assert "inside Sun" in message and "695700 km" in message, message
+    assert "6371 km from Sun's centre, inside it" in message, message
+    assert "polar radius is 695700 km" in message, message
     assert page.locator("#gr table tr").count() == 0
 
 
