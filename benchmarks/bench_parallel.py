@@ -213,11 +213,11 @@ def dask_cluster(
 
 
 #: :data:`QUIET_DASK` as the environment variables ``docs/reference/parallel.md`` sets for
-#: a scheduler and workers started from a shell.
+#: a scheduler and workers started from a shell (``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED``
+#: and so on: Dask reads ``__`` as a dot and ``_`` as ``-``).
 QUIET_ENV = {
-    "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False",
-    "DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL": "1s",
-    "DASK_DISTRIBUTED__WORKER__MEMORY__MONITOR_INTERVAL": "1s",
+    "DASK_" + key.upper().replace(".", "__").replace("-", "_"): str(value)
+    for key, value in QUIET_DASK.items()
 }
 
 

@@ -33,7 +33,7 @@ from qtcore.errors import QasmError
 from qtcore.ops import Gate, InverseGate, UnitaryGate
 from qtcore.qasm._expression import format_value
 from qtcore.qasm._stdlib import DEFINITIONS, QELIB1, STDGATES, qelib1_extras
-from qtcore.qasm._syntax import MODIFIERS, V3_ONLY, V3_UNSUPPORTED
+from qtcore.qasm._syntax import MODIFIERS, V2_STATEMENTS, V3_ONLY, V3_UNSUPPORTED
 
 __all__ = ["export"]
 
@@ -110,15 +110,6 @@ _SAME3 = frozenset(
 _KEYWORDS = frozenset(
     {
         "OPENQASM",
-        "include",
-        "qreg",
-        "creg",
-        "gate",
-        "opaque",
-        "measure",
-        "reset",
-        "barrier",
-        "if",
         "else",
         "U",
         "CX",
@@ -128,6 +119,7 @@ _KEYWORDS = frozenset(
         "true",
         "false",
     }
+    | V2_STATEMENTS
     | V3_ONLY
     | V3_UNSUPPORTED
     | set(MODIFIERS)

@@ -19,27 +19,13 @@ from qtcore.qasm._expression import Expr, evaluate
 from qtcore.qasm._lexer import Token
 from qtcore.qasm._parse_operands import OperandParser
 from qtcore.qasm._stdlib import QELIB1, STDGATES, Op, control_ops, invert_ops, remap_ops
-from qtcore.qasm._syntax import MODIFIERS, Call, Entry, Fixed, Mod
+from qtcore.qasm._syntax import MODIFIERS, V2_STATEMENTS, V3_ONLY, Call, Entry, Fixed, Mod
 
 __all__ = ["CallParser"]
 
-STATEMENT_WORDS_V2 = (
-    "include",
-    "qreg",
-    "creg",
-    "gate",
-    "opaque",
-    "measure",
-    "reset",
-    "barrier",
-    "if",
-)
+STATEMENT_WORDS_V2 = sorted(V2_STATEMENTS)
 """Words that start an OpenQASM 2 statement (suggested for a misspelt one)."""
-STATEMENT_WORDS = (
-    *STATEMENT_WORDS_V2,
-    *("qubit", "bit", "input", "const", "int", "uint", "bool", "float", "angle", "let"),
-    *("for", "while", "switch", "def", "box", "delay", "return", "else"),
-)
+STATEMENT_WORDS = sorted(V2_STATEMENTS | (V3_ONLY - {*MODIFIERS, "gphase"}) | {"else"})
 """Words that start an OpenQASM 3 statement (suggested for a misspelt one)."""
 
 

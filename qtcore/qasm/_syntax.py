@@ -16,6 +16,7 @@ from qtcore.qasm._stdlib import StdGate
 __all__ = [
     "MODIFIERS",
     "PHYSICAL_QUBITS",
+    "V2_STATEMENTS",
     "V3_ONLY",
     "V3_UNSUPPORTED",
     "Arg",
@@ -28,6 +29,9 @@ __all__ = [
     "ProgramState",
     "Reg",
 ]
+
+V2_STATEMENTS = {"include", "qreg", "creg", "gate", "opaque", "measure", "reset", "barrier", "if"}
+"""Words that start an OpenQASM 2.0 statement (OpenQASM 3 has them too)."""
 
 V3_ONLY = {
     "qubit", "bit", "input", "inv", "ctrl", "negctrl", "pow", "gphase", "const", "let", "for",
