@@ -293,8 +293,7 @@ def dask_cli_cluster(
         list(executor.map(abs, range(workers * 4)))
         startup = time.perf_counter() - t0
         pids = [*client.run(os.getpid).values(), *(proc.pid for proc in procs)]
-        yield executor, startup, sorted(pids)
-        client.close()
+        yield executor, startup, sorted(pids)  # the stack closes the client, then stops them
 
 
 @contextlib.contextmanager
@@ -496,15 +495,13 @@ def main(argv: list[str] | None = None) -> int:
             bench.run(
                 [("sequential", None, 0), *configs, ("static-split", pool, SPLIT)], pids, startup
             )
-        for name, quiet, start in (
-            ("dask", False, dask_cluster),
-            ("dask-quiet", True, dask_cluster),
-            ("dask-cli", False, dask_cli_cluster),
-            ("dask-cli-quiet", True, dask_cli_cluster),
+        for name, quiet, start, skipped in (
+            ("dask", False, dask_cluster, False),
+            ("dask-quiet", True, dask_cluster, False),
+            ("dask-cli", False, dask_cli_cluster, args.no_dask_cli),
+            ("dask-cli-quiet", True, dask_cli_cluster, args.no_dask_cli),
         ):
-            if args.no_dask or (quiet and args.no_dask_quiet):
-                continue
-            if start is dask_cli_cluster and args.no_dask_cli:
+            if skipped or args.no_dask or (quiet and args.no_dask_quiet):
                 continue
             with start(args.workers, quiet=quiet) as found:
                 if found is not None:

@@ -162,9 +162,10 @@ def _executor(args: argparse.Namespace) -> Iterator[Executor | None]:
             f"--scheduler {args.scheduler}: not a scheduler address ({e}); "
             "give its scheme, host and port, like tcp://10.0.0.5:8786"
         ) from None
-    client_class: Any = distributed.Client
     try:
-        client = client_class(args.scheduler, timeout=args.connect_timeout, set_as_default=False)
+        client = distributed.Client(
+            args.scheduler, timeout=args.connect_timeout, set_as_default=False
+        )
     except (OSError, TimeoutError, ValueError) as e:
         raise QtcoreError(f"--scheduler {args.scheduler}: cannot connect: {e}") from None
     try:

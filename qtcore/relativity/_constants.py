@@ -130,14 +130,18 @@ class Body:
         m = _check_positive(f"{name}: mass", mass)
         return cls(name=name, gm=GRAVITATIONAL_CONSTANT * m, radius=radius, **kwargs)
 
-    def check_outside(self, radius: float) -> float:
+    def check_outside(self, radius: float, what: str = "") -> float:
         """``radius`` (m from the centre), refused below the polar radius, the lowest point
         of the surface: inside the body, where the exterior (Schwarzschild) field that
         qtcore's clocks use does not hold.
 
+        Args:
+            radius: distance from the centre in m.
+            what: what gave the radius (``"Static.height -6000000.0 m"``), put before the
+                message; without it the message starts "puts the clock ...".
+
         Raises:
-            RelativityDomainError: the message starts "puts the clock ..." (callers put the
-                field that gave the radius before it).
+            RelativityDomainError: the radius is inside the body (or NaN).
         """
 
         def length(m: float) -> str:
@@ -150,7 +154,7 @@ class Body:
                 else f"past {self.name}'s centre (r = {length(radius)})"
             )
             raise RelativityDomainError(
-                f"puts the clock {where}, inside it (its "
+                f"{what + ' ' if what else ''}puts the clock {where}, inside it (its "
                 f"polar radius is {length(self.polar_radius)}), where the exterior field "
                 "these calculators use does not hold"
             )

@@ -106,10 +106,8 @@ class Static:
 
     def __post_init__(self) -> None:
         h = check_finite("Static.height", self.height)
-        try:  # a body's surface is outside its Schwarzschild radius
-            self.body.check_outside(self.body.radius + h)
-        except RelativityDomainError as e:
-            raise RelativityDomainError(f"Static.height {h!r} m {e}") from None
+        # a body's surface is outside its Schwarzschild radius
+        self.body.check_outside(self.body.radius + h, f"Static.height {h!r} m")
 
     @property
     def radius(self) -> float:
@@ -158,10 +156,7 @@ class Moving:
 
     def __post_init__(self) -> None:
         h = check_finite("Moving.height", self.height)
-        try:
-            self.body.check_outside(self.body.radius + h)
-        except RelativityDomainError as e:
-            raise RelativityDomainError(f"Moving.height {h!r} m {e}") from None
+        self.body.check_outside(self.body.radius + h, f"Moving.height {h!r} m")
         clock_rate(self.body, self.radius, self.speed)  # domain check
 
     @property
@@ -196,10 +191,7 @@ class Ground:
             self.ground_speed_east,
             self.ground_speed_north,
         )
-        try:
-            self.body.check_outside(s.radius)
-        except RelativityDomainError as e:
-            raise RelativityDomainError(f"Ground.height {self.height!r} m {e}") from None
+        self.body.check_outside(s.radius, f"Ground.height {self.height!r} m")
 
     def place(self) -> tuple[float, float]:
         """(radius, speed through the non-rotating frame)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -370,6 +371,13 @@ def _outcome_column(col: str) -> tuple[str, str, str] | None:
     return table, key, name
 
 
+@functools.cache
+def _none_of(shots: int) -> dict[str, Any]:
+    """The estimate of 0 of ``shots`` (one per shot count: a wide table asks for it in
+    thousands of cells)."""
+    return wilson_interval(0, shots).to_dict()
+
+
 def _absent_outcome(table: str, name: str, shots: Any) -> Any:
     """The value of an outcome a run's table leaves out: it never occurred.
 
@@ -382,7 +390,7 @@ def _absent_outcome(table: str, name: str, shots: Any) -> Any:
         return 0.0
     if isinstance(shots, bool) or not isinstance(shots, int) or shots < 1:
         raise KeyError(name)
-    return wilson_interval(0, shots).to_dict()[name]
+    return _none_of(shots)[name]
 
 
 def _pick(out: Mapping[str, Any], col: str) -> Any:
